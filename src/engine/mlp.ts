@@ -1,0 +1,146 @@
+import { InputError } from './errors';
+import { Rng } from './rng';
+
+export type Activation = 'tanh' | 'sin';
+export const ACTIVATIONS: readonly Activation[] = ['tanh', 'sin'];
+
+/** Shape of a multilayer perceptron: `depth` hidden layers of `width`, then a linear output. */
+export interface MlpShape {
+  inputDim: number;
+  width: number;
+  depth: number;
+  outputDim: number;
+  activation: Activation;
+}
+
+export interface LayerLayout {
+  inDim: number;
+  outDim: number;
+  /** Offsets (in floats) of W [out][in] row-major and of b [out] in the flat parameter vector. */
+  weightOffset: number;
+  biasOffset: number;
+}
+
+/** Layer sizes and where each layer's parameters sit in one flat f32 vector. */
+export function mlpLayout(sizes: readonly number[]): { layers: LayerLayout[]; count: number } {
+  const layers: LayerLayout[] = [];
+  let offset = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const inDim = sizes[l];
+    const outDim = sizes[l + 1];
+    layers.push({ inDim, outDim, weightOffset: offset, biasOffset: offset + inDim * outDim });
+    offset += inDim * outDim + outDim;
+  }
+  return { layers, count: offset };
+}
+
+/** An MLP's parameters on the CPU (f32, the precision the GPU computes in). */
+export class Mlp {
+  readonly layers: LayerLayout[];
+
+  constructor(
+    readonly sizes: readonly number[],
+    readonly activation: Activation,
+    readonly params: Float32Array,
+  ) {
+    const layout = mlpLayout(sizes);
+    if (params.length !== layout.count) {
+      throw new InputError(`parameter vector has ${params.length} entries, the shape needs ${layout.count}`);
+    }
+    this.layers = layout.layers;
+  }
+
+  get inputDim(): number {
+    return this.sizes[0];
+  }
+
+  get outputDim(): number {
+    return this.sizes[this.sizes.length - 1];
+  }
+
+  /** Glorot/Xavier-normal weights, zero biases, from a seed: the same seed gives the same network everywhere. */
+  static init(shape: MlpShape, seed: number): Mlp {
+    validateShape(shape);
+    const sizes = [shape.inputDim, ...Array<number>(shape.depth).fill(shape.width), shape.outputDim];
+    const { layers, count } = mlpLayout(sizes);
+    const params = new Float32Array(count);
+    const rng = new Rng(seed);
+    for (const layer of layers) {
+      const std = Math.sqrt(2 / (layer.inDim + layer.outDim));
+      for (let i = 0; i < layer.inDim * layer.outDim; i++) params[layer.weightOffset + i] = std * rng.normal();
+    }
+    return new Mlp(sizes, shape.activation, params);
+  }
+
+  /** PyTorch nn.Linear convention: weight [out][in], bias [out]. */
+  toJSON(): MlpJson {
+    return {
+      activation: this.activation,
+      layers: this.layers.map((l) => ({
+        weight: Array.from({ length: l.outDim }, (_, o) =>
+          Array.from(this.params.subarray(l.weightOffset + o * l.inDim, l.weightOffset + (o + 1) * l.inDim)),
+        ),
+        bias: Array.from(this.params.subarray(l.biasOffset, l.biasOffset + l.outDim)),
+      })),
+    };
+  }
+
+  static fromJSON(json: unknown): Mlp {
+    if (typeof json !== 'object' || json === null) throw new InputError('model must be a JSON object');
+    const obj = json as Record<string, unknown>;
+    const activation = obj.activation;
+    if (typeof activation !== 'string' || !ACTIVATIONS.includes(activation as Activation)) {
+      throw new InputError(`model.activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(activation)}`);
+    }
+    if (!Array.isArray(obj.layers) || obj.layers.length === 0) {
+      throw new InputError('model.layers must be a non-empty array of {weight, bias}');
+    }
+    const sizes: number[] = [];
+    const values: number[] = [];
+    obj.layers.forEach((layer: unknown, l: number) => {
+      const where = `model.layers[${l}]`;
+      if (typeof layer !== 'object' || layer === null) throw new InputError(`${where} must be an object`);
+      const { weight, bias } = layer as Record<string, unknown>;
+      if (!Array.isArray(weight) || weight.length === 0) throw new InputError(`${where}.weight must be a non-empty [out][in] array`);
+      const outDim = weight.length;
+      const inDim = Array.isArray(weight[0]) ? weight[0].length : 0;
+      if (inDim === 0) throw new InputError(`${where}.weight[0] must be a non-empty array`);
+      if (l === 0) sizes.push(inDim);
+      else if (sizes[l] !== inDim) {
+        throw new InputError(`${where}.weight has ${inDim} inputs but the previous layer has ${sizes[l]} outputs`);
+      }
+      sizes.push(outDim);
+      weight.forEach((row: unknown, o: number) => {
+        if (!Array.isArray(row) || row.length !== inDim) throw new InputError(`${where}.weight[${o}] must have ${inDim} numbers`);
+        row.forEach((v: unknown, i: number) => values.push(finite(v, `${where}.weight[${o}][${i}]`)));
+      });
+      if (!Array.isArray(bias) || bias.length !== outDim) throw new InputError(`${where}.bias must have ${outDim} numbers`);
+      bias.forEach((v: unknown, o: number) => values.push(finite(v, `${where}.bias[${o}]`)));
+    });
+    return new Mlp(sizes, activation as Activation, Float32Array.from(values));
+  }
+}
+
+export interface MlpJson {
+  activation: Activation;
+  layers: { weight: number[][]; bias: number[] }[];
+}
+
+function finite(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`${where} must be a finite number`);
+  return v;
+}
+
+export function validateShape(shape: MlpShape): void {
+  const ints: [keyof MlpShape, number, number][] = [
+    ['inputDim', 1, 1 << 24],
+    ['width', 1, 4096],
+    ['depth', 0, 64],
+    ['outputDim', 1, 4096],
+  ];
+  for (const [key, lo, hi] of ints) {
+    const v = shape[key] as number;
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new InputError(`${key} must be an integer in [${lo}, ${hi}], got ${v}`);
+  }
+  if (!ACTIVATIONS.includes(shape.activation)) throw new InputError(`activation must be one of ${ACTIVATIONS.join(', ')}`);
+}

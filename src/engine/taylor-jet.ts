@@ -1,0 +1,214 @@
+import { InputError, DeviceLimitError } from './errors';
+import { createStorageBuffer, readBuffer } from './gpu';
+import { GpuMlp } from './gpu-mlp';
+import { fillTemplate } from './shaders';
+
+/** Highest derivative order the jet kernels are built for. */
+export const MAX_JET_ORDER = 20;
+
+const ACT_CODE = { identity: 0, tanh: 1, sin: 2 } as const;
+
+export interface TaylorJetOptions {
+  order: number;
+  /** Largest number of points one call handles (buffers are sized for it). */
+  maxBatch: number;
+  /** One direction for all points (true) or one per point (false). */
+  sharedDirection: boolean;
+  /** Keep each layer's pre-activation jets (for the backward pass). */
+  savePreActivations?: boolean;
+}
+
+export interface LayerTiling {
+  tm: number;
+  tp: number;
+  tk: number;
+}
+
+/**
+ * Workgroup tile for one layer: TM neurons x TP points (64 threads), and the
+ * largest TK input neurons whose staged jets fit in workgroup memory.
+ */
+export function chooseTiling(outDim: number, kin: number, workgroupBytes: number): LayerTiling {
+  let tm: number;
+  if (outDim === 1) tm = 1;
+  else if (outDim % 16 === 0) tm = 16;
+  else if (outDim <= 4) tm = 4;
+  else tm = 8;
+  const tp = 64 / tm;
+  const floats = Math.floor(workgroupBytes / 4);
+  let tk = 32;
+  while (tk > 1 && tp * kin * tk + tm * tk > floats) tk /= 2;
+  if (tp * kin * tk + tm * tk > floats) {
+    throw new DeviceLimitError('maxComputeWorkgroupStorageSize', (tp * kin + tm) * 4, workgroupBytes, `a jet of ${kin} orders`);
+  }
+  return { tm, tp, tk };
+}
+
+/**
+ * taylorJetForward: all normalized Taylor coefficients c_0..c_n of t -> u(x + t v)
+ * for a batch of points, every order in the same pass (n-TangentProp).
+ * Output layout: [batch][n+1][outputDim]; the k-th derivative is k! c_k.
+ */
+export class TaylorJetForward {
+  readonly order: number;
+  readonly points: GPUBuffer;
+  readonly directions: GPUBuffer;
+  /** Jets after each layer: [batch][n+1][width of that layer]; the last is the network output. */
+  readonly layerOutputs: GPUBuffer[];
+  readonly preActivations: GPUBuffer[];
+  private readonly pipelines: GPUComputePipeline[];
+  private readonly bindGroups: GPUBindGroup[];
+  private readonly dims: GPUBuffer;
+  private readonly unusedRead: GPUBuffer;
+  private readonly unusedWrite: GPUBuffer;
+  private readonly tilings: LayerTiling[];
+  private batch = 0;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly net: GpuMlp,
+    readonly options: TaylorJetOptions,
+  ) {
+    const { order, maxBatch } = options;
+    if (!Number.isInteger(order) || order < 0 || order > MAX_JET_ORDER) {
+      throw new InputError(`derivative order must be an integer in [0, ${MAX_JET_ORDER}], got ${order}`);
+    }
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InputError(`batch must be a positive integer, got ${maxBatch}`);
+    this.order = order;
+    const n1 = order + 1;
+    const mlp = net.mlp;
+    const d = mlp.inputDim;
+    this.points = createStorageBuffer(device, maxBatch * d * 4, `points (${maxBatch} x ${d})`);
+    this.directions = createStorageBuffer(
+      device,
+      (options.sharedDirection ? 1 : maxBatch) * d * 4,
+      `directions (${options.sharedDirection ? 1 : maxBatch} x ${d})`,
+    );
+    this.dims = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    // bindings a layer does not use still need a buffer; a writable one must not alias a readable one
+    this.unusedRead = createStorageBuffer(device, 16, 'unused read binding');
+    this.unusedWrite = createStorageBuffer(device, 16, 'unused write binding');
+    this.layerOutputs = [];
+    this.preActivations = [];
+    this.pipelines = [];
+    this.bindGroups = [];
+    this.tilings = [];
+    const wgBytes = device.limits.maxComputeWorkgroupStorageSize;
+    mlp.layers.forEach((layer, l) => {
+      const first = l === 0;
+      const last = l === mlp.layers.length - 1;
+      const kin = first ? Math.min(2, n1) : n1;
+      const tiling = chooseTiling(layer.outDim, kin, wgBytes);
+      const out = createStorageBuffer(
+        device,
+        maxBatch * n1 * layer.outDim * 4,
+        `jets of layer ${l + 1} (${maxBatch} points x ${n1} orders x ${layer.outDim})`,
+      );
+      const savePre = options.savePreActivations === true;
+      const pre = savePre
+        ? createStorageBuffer(device, maxBatch * n1 * layer.outDim * 4, `pre-activation jets of layer ${l + 1}`)
+        : this.unusedWrite;
+      const code = fillTemplate('taylor_jet_layer', {
+        N1: n1,
+        KIN: kin,
+        IN: layer.inDim,
+        OUT: layer.outDim,
+        TM: tiling.tm,
+        TP: tiling.tp,
+        TK: tiling.tk,
+        ACT: last ? ACT_CODE.identity : ACT_CODE[mlp.activation],
+        FIRST: first ? 1 : 0,
+        SAVE_PRE: savePre ? 1 : 0,
+        W_OFF: layer.weightOffset,
+        B_OFF: layer.biasOffset,
+      });
+      const module = device.createShaderModule({ label: `taylorJetLayer ${l + 1}`, code });
+      const pipeline = device.createComputePipeline({
+        label: `taylorJetLayer ${l + 1}`,
+        layout: 'auto',
+        compute: { module, entryPoint: 'main' },
+      });
+      const input = first ? this.points : this.layerOutputs[l - 1];
+      const bindGroup = device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: { buffer: net.params } },
+          { binding: 1, resource: { buffer: input } },
+          { binding: 2, resource: { buffer: first ? this.directions : this.unusedRead } },
+          { binding: 3, resource: { buffer: out } },
+          { binding: 4, resource: { buffer: pre } },
+          { binding: 5, resource: { buffer: this.dims } },
+        ],
+      });
+      this.layerOutputs.push(out);
+      if (savePre) this.preActivations.push(pre);
+      this.pipelines.push(pipeline);
+      this.bindGroups.push(bindGroup);
+      this.tilings.push(tiling);
+    });
+  }
+
+  get output(): GPUBuffer {
+    return this.layerOutputs[this.layerOutputs.length - 1];
+  }
+
+  /** Upload points [batch][d] and directions ([batch][d], or [d] when shared). */
+  setInputs(points: Float32Array, directions: Float32Array): void {
+    const d = this.net.mlp.inputDim;
+    if (points.length % d !== 0) throw new InputError(`points array length ${points.length} is not a multiple of d = ${d}`);
+    const batch = points.length / d;
+    if (batch > this.options.maxBatch) throw new InputError(`batch ${batch} exceeds this jet's maximum ${this.options.maxBatch}`);
+    const dirLen = this.options.sharedDirection ? d : batch * d;
+    if (directions.length !== dirLen) throw new InputError(`directions must have ${dirLen} entries, got ${directions.length}`);
+    this.batch = batch;
+    const q = this.device.queue;
+    q.writeBuffer(this.points, 0, points.buffer, points.byteOffset, points.byteLength);
+    q.writeBuffer(this.directions, 0, directions.buffer, directions.byteOffset, directions.byteLength);
+    q.writeBuffer(this.dims, 0, new Uint32Array([batch, this.options.sharedDirection ? 0 : d, 0, 0]));
+  }
+
+  /** Set the batch size without uploading (points already written by a GPU kernel). */
+  setBatch(batch: number): void {
+    this.batch = batch;
+    this.device.queue.writeBuffer(
+      this.dims,
+      0,
+      new Uint32Array([batch, this.options.sharedDirection ? 0 : this.net.mlp.inputDim, 0, 0]),
+    );
+  }
+
+  /** Record the forward pass (one dispatch per layer) into a compute pass. */
+  encode(pass: GPUComputePassEncoder): void {
+    this.net.mlp.layers.forEach((layer, l) => {
+      const t = this.tilings[l];
+      pass.setPipeline(this.pipelines[l]);
+      pass.setBindGroup(0, this.bindGroups[l]);
+      pass.dispatchWorkgroups(Math.ceil(layer.outDim / t.tm), Math.ceil(this.batch / t.tp));
+    });
+  }
+
+  /** Upload, run, and read back c_0..c_n: [batch][n+1][outputDim] in f32. */
+  async run(points: Float32Array, directions: Float32Array): Promise<Float32Array> {
+    this.setInputs(points, directions);
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    this.encode(pass);
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+    const n1 = this.order + 1;
+    return readBuffer(this.device, this.output, this.batch * n1 * this.net.mlp.outputDim * 4);
+  }
+
+  destroy(): void {
+    for (const b of [this.points, this.directions, this.dims, this.unusedRead, this.unusedWrite, ...this.layerOutputs, ...this.preActivations]) {
+      b.destroy();
+    }
+  }
+}
+
+/** n! as a double (exact up to 22!). */
+export function factorial(n: number): number {
+  let f = 1;
+  for (let i = 2; i <= n; i++) f *= i;
+  return f;
+}
