@@ -28,7 +28,6 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',
           pool: 'forks',
-          fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 180_000,
         },
