@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { InputError } from '../engine/errors';
+
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read ${what} file '${path}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${what} file '${path}' is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** An array of points, each an array of d finite numbers, flattened to [B][d]. */
+export function parsePoints(json: unknown, d: number, what = 'points'): Float32Array {
+  if (!Array.isArray(json) || json.length === 0) throw new InputError(`${what} must be a non-empty array of points`);
+  const out = new Float32Array(json.length * d);
+  json.forEach((p: unknown, i: number) => {
+    if (!Array.isArray(p)) throw new InputError(`${what}[${i}] must be an array of ${d} numbers`);
+    if (p.length !== d) throw new InputError(`${what}[${i}] has ${p.length} coordinates but the model's input dimension is ${d}`);
+    p.forEach((v: unknown, j: number) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`${what}[${i}][${j}] must be a finite number`);
+      out[i * d + j] = v;
+    });
+  });
+  return out;
+}
+
+/** A direction: one array of d numbers (shared by every point) or one per point. */
+export function parseDirection(json: unknown, d: number, batch: number): { values: Float32Array; shared: boolean } {
+  if (Array.isArray(json) && json.length > 0 && Array.isArray(json[0])) {
+    if (json.length !== batch) throw new InputError(`direction file has ${json.length} directions but there are ${batch} points`);
+    return { values: parsePoints(json, d, 'direction'), shared: false };
+  }
+  if (!Array.isArray(json)) throw new InputError(`direction must be an array of ${d} numbers, or one such array per point`);
+  return { values: parsePoints([json], d, 'direction'), shared: true };
+}

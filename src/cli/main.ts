@@ -1,0 +1,127 @@
+/**
+ * pinn: the command line over the same engine as the app (Node + Dawn).
+ * Errors a user can fix print one line `pinn: ...` and exit with code 2.
+ */
+import { writeFileSync } from 'node:fs';
+import { InputError, PinnError } from '../engine/errors';
+import { adapterLabel } from '../engine/gpu';
+import { GpuMlp } from '../engine/gpu-mlp';
+import { ACTIVATIONS, Mlp, type Activation } from '../engine/mlp';
+import { TaylorDerivatives } from '../engine/methods/taylor';
+import type { DerivativeMethodId, DirectionalDerivatives } from '../engine/methods/types';
+import { runJetSelfTest } from '../engine/selftest';
+import { MAX_JET_ORDER } from '../engine/taylor-jet';
+import { nodeDevice } from '../node/webgpu-node';
+import { choiceOption, intOption, parseArgs, requireValue } from './args';
+import { parseDirection, parsePoints, readJsonFile } from './files';
+
+const USAGE = `pinn — physics-informed neural networks on WebGPU (Node + Dawn)
+
+Commands:
+  pinn derivs --model model.json --points points.json --order N [--direction v.json] [--method taylor]
+      Derivatives 0..N of the network along v (default: the first coordinate axis) at each point.
+      Prints {"method", "order", "values": [[u, u', ..., u^(N)], ...]} (derivatives, not divided by k!).
+  pinn init-model --dim D [--width 24] [--depth 3] [--activation tanh|sin] [--seed 0] [--out model.json]
+      A Glorot-initialised MLP in PyTorch nn.Linear JSON (weight [out][in], bias [out]).
+  pinn check      Compare this GPU's jet kernels with the f64 reference.
+  pinn device     Show the WebGPU adapter in use and its limits.
+
+Exit codes: 0 success, 1 a check failed or an internal error, 2 bad input.`;
+
+const METHODS: readonly DerivativeMethodId[] = ['taylor'];
+
+async function derivs(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { values: ['model', 'points', 'order', 'direction', 'method'], flags: [] });
+  const method = choiceOption(args, 'method', 'taylor', METHODS);
+  const mlp = Mlp.fromJSON(readJsonFile(requireValue(args, 'model'), 'model'));
+  if (mlp.outputDim !== 1) throw new InputError(`derivs needs a scalar network; this model has ${mlp.outputDim} outputs`);
+  if (!args.values.has('order')) throw new InputError('--order is required');
+  const order = intOption(args, 'order', 0, 0, MAX_JET_ORDER);
+  const d = mlp.inputDim;
+  const points = parsePoints(readJsonFile(requireValue(args, 'points'), 'points'), d);
+  const batch = points.length / d;
+  let direction = { values: new Float32Array(d), shared: true };
+  direction.values[0] = 1;
+  if (args.values.has('direction')) direction = parseDirection(readJsonFile(args.values.get('direction')!, 'direction'), d, batch);
+  const gpu = await nodeDevice();
+  const net = new GpuMlp(gpu.device, mlp);
+  const engine: DirectionalDerivatives = new TaylorDerivatives(net);
+  const values = await engine.derivatives(points, direction.values, direction.shared, order);
+  process.stdout.write(JSON.stringify({ method, order, values }) + '\n');
+  engine.destroy();
+  net.destroy();
+  return 0;
+}
+
+function initModel(argv: string[]): number {
+  const args = parseArgs(argv, { values: ['dim', 'width', 'depth', 'activation', 'seed', 'out'], flags: [] });
+  if (!args.values.has('dim')) throw new InputError('--dim is required');
+  const mlp = Mlp.init(
+    {
+      inputDim: intOption(args, 'dim', 1, 1, 1 << 20),
+      width: intOption(args, 'width', 24, 1, 4096),
+      depth: intOption(args, 'depth', 3, 0, 64),
+      outputDim: 1,
+      activation: choiceOption<Activation>(args, 'activation', 'tanh', ACTIVATIONS),
+    },
+    intOption(args, 'seed', 0, 0, 2 ** 31 - 1),
+  );
+  const text = JSON.stringify(mlp.toJSON());
+  const out = args.values.get('out');
+  if (out) writeFileSync(out, text + '\n');
+  else process.stdout.write(text + '\n');
+  return 0;
+}
+
+async function device(argv: string[]): Promise<number> {
+  parseArgs(argv, { values: [], flags: [] });
+  const gpu = await nodeDevice();
+  process.stdout.write(JSON.stringify({ adapter: adapterLabel(gpu.adapter), ...gpu.adapter }, null, 1) + '\n');
+  return 0;
+}
+
+async function check(argv: string[]): Promise<number> {
+  parseArgs(argv, { values: [], flags: [] });
+  const gpu = await nodeDevice();
+  console.log(`device: ${adapterLabel(gpu.adapter)}`);
+  const results = await runJetSelfTest(gpu.device, undefined, (done, total, r) => {
+    const worst = Math.max(...r.errors);
+    console.log(`[${done}/${total}] ${r.pass ? 'ok  ' : 'FAIL'} ${r.label}: max error ${worst.toExponential(2)} (tolerance ${r.tolerance})`);
+  });
+  const failed = results.filter((r) => !r.pass);
+  console.log(failed.length ? `${failed.length} case(s) failed: ${failed.map((r) => r.label).join('; ')}` : 'all jet kernels match the f64 reference');
+  return failed.length ? 1 : 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'derivs':
+        return await derivs(rest);
+      case 'init-model':
+        return initModel(rest);
+      case 'device':
+        return await device(rest);
+      case 'check':
+        return await check(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new InputError(`unknown command '${command}' (try: pinn help)`);
+    }
+  } catch (e) {
+    if (e instanceof PinnError) {
+      process.stderr.write(`pinn: ${e.message}\n`);
+      return e instanceof InputError || e.name === 'DeviceLimitError' ? 2 : 1;
+    }
+    throw e;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exit(code);

@@ -1,0 +1,86 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Mlp } from '../../src/engine/mlp';
+import { referenceJets } from '../../src/engine/reference/jet-f64';
+
+const PINN = join(__dirname, '..', '..', 'bin', 'pinn.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'pinn-cli-'));
+
+function pinn(...args: string[]) {
+  const r = spawnSync(process.execPath, [PINN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+function file(name: string, content: unknown): string {
+  const p = join(dir, name);
+  writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
+  return p;
+}
+
+describe('pinn derivs', () => {
+  const mlp = Mlp.init({ inputDim: 2, width: 16, depth: 2, outputDim: 1, activation: 'tanh' }, 11);
+  const model = file('model.json', mlp.toJSON());
+  const pts = [
+    [0.1, -0.4],
+    [0.7, 0.2],
+    [-0.5, 0.9],
+  ];
+  const points = file('points.json', pts);
+
+  it('prints derivatives along the first axis by default, matching the f64 reference times k!', () => {
+    const out = JSON.parse(execFileSync(process.execPath, [PINN, 'derivs', '--model', model, '--points', points, '--order', '5'], { encoding: 'utf8' }));
+    expect(out.method).toBe('taylor');
+    expect(out.order).toBe(5);
+    expect(out.values).toHaveLength(3);
+    const ref = referenceJets(mlp, pts.flat(), [1, 0], 5);
+    const fact = [1, 1, 2, 6, 24, 120];
+    for (let k = 0; k <= 5; k++) {
+      const scale = Math.max(...pts.map((_, p) => Math.abs(ref[p * 6 + k] * fact[k])));
+      for (let p = 0; p < 3; p++) {
+        expect(Math.abs(out.values[p][k] - ref[p * 6 + k] * fact[k]) / scale).toBeLessThan(1e-4);
+      }
+    }
+  });
+
+  it('takes a direction file (shared or per point)', () => {
+    const v = file('v.json', [0.6, 0.8]);
+    const out = JSON.parse(pinn('derivs', '--model', model, '--points', points, '--order', '2', '--direction', v).stdout);
+    const ref = referenceJets(mlp, pts.flat(), [0.6, 0.8], 2);
+    expect(out.values[1][1]).toBeCloseTo(ref[1 * 3 + 1], 4);
+    expect(out.values[1][2]).toBeCloseTo(2 * ref[1 * 3 + 2], 4);
+  });
+
+  it.each([
+    [['--points', 'POINTS', '--order', '2'], /--model is required/],
+    [['--model', 'MODEL', '--points', 'POINTS', '--order', '99'], /--order must be an integer in \[0, 20\]/],
+    [['--model', 'MODEL', '--points', 'POINTS', '--order', 'x'], /--order must be an integer/],
+    [['--model', 'MODEL', '--points', 'BAD_DIM', '--order', '2'], /has 3 coordinates but the model's input dimension is 2/],
+    [['--model', 'BROKEN', '--points', 'POINTS', '--order', '2'], /not valid JSON/],
+    [['--model', 'MISSING', '--points', 'POINTS', '--order', '2'], /cannot read model file/],
+    [['--model', 'BAD_MODEL', '--points', 'POINTS', '--order', '2'], /model.activation must be one of/],
+    [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--frob', '1'], /unknown option --frob/],
+    [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--method', 'magic'], /--method must be one of/],
+  ])('bad input %j: one line, exit code 2', (args, message) => {
+    const subst: Record<string, string> = {
+      MODEL: model,
+      POINTS: points,
+      BAD_DIM: file('bad-dim.json', [[1, 2, 3]]),
+      BROKEN: file('broken.json', '{"activation": '),
+      MISSING: join(dir, 'nope.json'),
+      BAD_MODEL: file('bad-model.json', { activation: 'relu', layers: [] }),
+    };
+    const r = pinn('derivs', ...args.map((a) => subst[a] ?? a));
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('rejects an unknown command with exit code 2', () => {
+    const r = pinn('frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+});
