@@ -6,7 +6,7 @@ import { create, globals } from 'webgpu';
 import { requestPinnDevice, type PinnDevice } from '../engine/gpu';
 import { registerShader } from '../engine/shaders';
 
-export const SHADER_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shaders');
+export const SHADER_DIR = process.env.PINN_SHADER_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shaders');
 
 let shadersLoaded = false;
 export function loadShadersFromDisk(dir = SHADER_DIR): void {
@@ -23,7 +23,8 @@ let gpuInstance: GPU | null = null;
 export async function nodeDevice(): Promise<PinnDevice> {
   loadShadersFromDisk();
   Object.assign(globalThis, globals);
-  gpuInstance ??= create([]) as unknown as GPU;
+    // Dawn rounds timestamps to ~65 us by default (a browser privacy measure); benchmarks need them exact.
+  gpuInstance ??= create(['disable-dawn-features=timestamp_quantization']) as unknown as GPU;
   return requestPinnDevice(gpuInstance);
 }
 
