@@ -8,6 +8,7 @@ import { adapterLabel } from '../engine/gpu';
 import { GpuMlp } from '../engine/gpu-mlp';
 import { ACTIVATIONS, Mlp, type Activation } from '../engine/mlp';
 import { TaylorDerivatives } from '../engine/methods/taylor';
+import { AdDerivatives } from '../engine/methods/ad';
 import type { DerivativeMethodId, DirectionalDerivatives } from '../engine/methods/types';
 import { runJetSelfTest } from '../engine/selftest';
 import { MAX_JET_ORDER } from '../engine/taylor-jet';
@@ -18,9 +19,10 @@ import { parseDirection, parsePoints, readJsonFile } from './files';
 const USAGE = `pinn — physics-informed neural networks on WebGPU (Node + Dawn)
 
 Commands:
-  pinn derivs --model model.json --points points.json --order N [--direction v.json] [--method taylor]
+  pinn derivs --model model.json --points points.json --order N [--direction v.json] [--method taylor|ad]
       Derivatives 0..N of the network along v (default: the first coordinate axis) at each point.
       Prints {"method", "order", "values": [[u, u', ..., u^(N)], ...]} (derivatives, not divided by k!).
+      taylor: one fused Taylor-jet pass (n-TangentProp); ad: N nested reverse-mode gradients (stacked AD).
   pinn init-model --dim D [--width 24] [--depth 3] [--activation tanh|sin] [--seed 0] [--out model.json]
       A Glorot-initialised MLP in PyTorch nn.Linear JSON (weight [out][in], bias [out]).
   pinn check      Compare this GPU's jet kernels with the f64 reference.
@@ -28,7 +30,7 @@ Commands:
 
 Exit codes: 0 success, 1 a check failed or an internal error, 2 bad input.`;
 
-const METHODS: readonly DerivativeMethodId[] = ['taylor'];
+const METHODS: readonly DerivativeMethodId[] = ['taylor', 'ad'];
 
 async function derivs(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: ['model', 'points', 'order', 'direction', 'method'], flags: [] });
@@ -45,7 +47,7 @@ async function derivs(argv: string[]): Promise<number> {
   if (args.values.has('direction')) direction = parseDirection(readJsonFile(args.values.get('direction')!, 'direction'), d, batch);
   const gpu = await nodeDevice();
   const net = new GpuMlp(gpu.device, mlp);
-  const engine: DirectionalDerivatives = new TaylorDerivatives(net);
+  const engine: DirectionalDerivatives = method === 'ad' ? new AdDerivatives(net) : new TaylorDerivatives(net);
   const values = await engine.derivatives(points, direction.values, direction.shared, order);
   process.stdout.write(JSON.stringify({ method, order, values }) + '\n');
   engine.destroy();

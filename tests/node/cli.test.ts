@@ -44,6 +44,17 @@ describe('pinn derivs', () => {
     }
   });
 
+  it('--method ad gives the same derivatives as --method taylor', () => {
+    const run = (m: string) => JSON.parse(pinn('derivs', '--model', model, '--points', points, '--order', '4', '--method', m).stdout);
+    const ad = run('ad');
+    const taylor = run('taylor');
+    expect(ad.method).toBe('ad');
+    for (let k = 0; k <= 4; k++) {
+      const scale = Math.max(...taylor.values.map((r: number[]) => Math.abs(r[k])));
+      taylor.values.forEach((r: number[], p: number) => expect(Math.abs(ad.values[p][k] - r[k]) / scale).toBeLessThan(1e-4));
+    }
+  });
+
   it('takes a direction file (shared or per point)', () => {
     const v = file('v.json', [0.6, 0.8]);
     const out = JSON.parse(pinn('derivs', '--model', model, '--points', points, '--order', '2', '--direction', v).stdout);

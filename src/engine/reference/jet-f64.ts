@@ -68,7 +68,14 @@ export function composeFaaDiBruno(derivs: number[], a: number[]): number[] {
  * points: [B][d] flat, directions: [B][d] flat or one shared [d].
  * Returns [B][n+1][outputDim] flat.
  */
-export function referenceJets(mlp: Mlp, points: ArrayLike<number>, directions: ArrayLike<number>, order: number): Float64Array {
+export function referenceJets(
+  mlp: Mlp,
+  points: ArrayLike<number>,
+  directions: ArrayLike<number>,
+  order: number,
+  /** f64 parameters to use instead of mlp.params (finite-difference checks perturb these). */
+  params: ArrayLike<number> = mlp.params,
+): Float64Array {
   const d = mlp.inputDim;
   const batch = points.length / d;
   const shared = directions.length === d;
@@ -76,7 +83,7 @@ export function referenceJets(mlp: Mlp, points: ArrayLike<number>, directions: A
   const outDim = mlp.outputDim;
   const result = new Float64Array(batch * n1 * outDim);
   const polys = mlp.activation === 'tanh' ? tanhDerivativePolys(order) : undefined;
-  const P = Float64Array.from(mlp.params);
+  const P = Float64Array.from(params);
   for (let p = 0; p < batch; p++) {
     // h[j] = Taylor series of input coordinate j
     let h: number[][] = Array.from({ length: d }, (_, j) => {

@@ -1,0 +1,256 @@
+/**
+ * Stacked-AD engine: a tape-based reverse mode over 2-D GPU tensors, in the
+ * spirit of micrograd. Every op records its inputs and a backward closure; the
+ * backward closures are built from the same ops, so with createGraph a gradient
+ * is itself a graph and can be differentiated again (PyTorch's create_graph=True).
+ */
+import { InputError } from '../errors';
+import { readBuffer } from '../gpu';
+import { AdContext } from './context';
+
+type Shape = readonly [number, number];
+
+interface Node {
+  op: string;
+  inputs: Tensor[];
+  /** Gradients of the inputs given the gradient of the output (null: input needs none). */
+  backward: (grad: Tensor) => (Tensor | null)[];
+}
+
+export class Tensor {
+  node: Node | null = null;
+
+  constructor(
+    readonly ctx: AdContext,
+    readonly buffer: GPUBuffer,
+    readonly shape: Shape,
+    /** Element offset inside the buffer (parameters are views of one flat buffer). */
+    readonly offset = 0,
+    readonly requiresGrad = false,
+  ) {}
+
+  get rows(): number {
+    return this.shape[0];
+  }
+  get cols(): number {
+    return this.shape[1];
+  }
+  get size(): number {
+    return this.shape[0] * this.shape[1];
+  }
+
+  async read(): Promise<Float32Array> {
+    this.ctx.flush();
+    const data = await readBuffer(this.ctx.device, this.buffer, Math.ceil(((this.offset + this.size) * 4) / 4) * 4);
+    return data.slice(this.offset, this.offset + this.size);
+  }
+}
+
+/** Ops build graphs only while grad mode is on (off inside a backward pass without createGraph). */
+let gradMode = true;
+
+function record(out: Tensor, op: string, inputs: Tensor[], backward: Node['backward']): Tensor {
+  if (gradMode && inputs.some((t) => t.requiresGrad)) {
+    const t = new Tensor(out.ctx, out.buffer, out.shape, out.offset, true);
+    t.node = { op, inputs, backward };
+    out.ctx.recordedOps++;
+    return t;
+  }
+  return out;
+}
+
+export function fromArray(ctx: AdContext, data: Float32Array, shape: Shape, requiresGrad = false): Tensor {
+  if (data.length !== shape[0] * shape[1]) throw new InputError(`data of ${data.length} numbers does not fill shape ${shape}`);
+  const buf = ctx.allocate(data.length);
+  ctx.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+  return new Tensor(ctx, buf, shape, 0, requiresGrad);
+}
+
+/** A leaf tensor viewing part of an existing buffer (no copy). */
+export function view(ctx: AdContext, buffer: GPUBuffer, offset: number, shape: Shape, requiresGrad: boolean): Tensor {
+  return new Tensor(ctx, buffer, shape, offset, requiresGrad);
+}
+
+// ---------------------------------------------------------------- element-wise
+
+function broadcastShape(a: Shape, b: Shape): Shape {
+  const dim = (x: number, y: number) => {
+    if (x === y || y === 1) return x;
+    if (x === 1) return y;
+    throw new InputError(`shapes [${a}] and [${b}] do not broadcast`);
+  };
+  return [dim(a[0], b[0]), dim(a[1], b[1])];
+}
+
+function strides(t: Tensor, out: Shape): [number, number] {
+  return [t.rows === 1 && out[0] > 1 ? 0 : t.cols, t.cols === 1 && out[1] > 1 ? 0 : 1];
+}
+
+function map(expr: string, a: Tensor, b: Tensor | null, alpha = 0, outShape?: Shape): Tensor {
+  const ctx = a.ctx;
+  const shape = outShape ?? (b ? broadcastShape(a.shape, b.shape) : a.shape);
+  const size = shape[0] * shape[1];
+  const out = ctx.allocate(size);
+  const [aRs, aCs] = strides(a, shape);
+  const [bRs, bCs] = b ? strides(b, shape) : [0, 0];
+  const u = new ArrayBuffer(48);
+  new Uint32Array(u).set([shape[0], shape[1], a.offset, b ? b.offset : 0, aRs, aCs, bRs, bCs]);
+  new Float32Array(u, 32, 1)[0] = alpha;
+  const pipeline = ctx.pipeline('ad_map', { EXPR: expr });
+  ctx.dispatch(pipeline, [a.buffer, (b ?? a).buffer, out, ctx.uniform(u)], Math.ceil(size / 256));
+  return new Tensor(ctx, out, shape);
+}
+
+export function add(a: Tensor, b: Tensor): Tensor {
+  return record(map('x + y', a, b), 'add', [a, b], (g) => [sumTo(g, a.shape), sumTo(g, b.shape)]);
+}
+
+export function sub(a: Tensor, b: Tensor): Tensor {
+  return record(map('x - y', a, b), 'sub', [a, b], (g) => [sumTo(g, a.shape), sumTo(scale(g, -1), b.shape)]);
+}
+
+export function mul(a: Tensor, b: Tensor): Tensor {
+  return record(map('x * y', a, b), 'mul', [a, b], (g) => [
+    a.requiresGrad ? sumTo(mul(g, b), a.shape) : null,
+    b.requiresGrad ? sumTo(mul(g, a), b.shape) : null,
+  ]);
+}
+
+export function div(a: Tensor, b: Tensor): Tensor {
+  return record(map('x / y', a, b), 'div', [a, b], (g) => [
+    a.requiresGrad ? sumTo(div(g, b), a.shape) : null,
+    b.requiresGrad ? sumTo(scale(div(mul(g, a), square(b)), -1), b.shape) : null,
+  ]);
+}
+
+export function scale(a: Tensor, alpha: number): Tensor {
+  return record(map('x * alpha', a, null, alpha), 'scale', [a], (g) => [scale(g, alpha)]);
+}
+
+export function addScalar(a: Tensor, alpha: number): Tensor {
+  return record(map('x + alpha', a, null, alpha), 'addScalar', [a], (g) => [g]);
+}
+
+export function square(a: Tensor): Tensor {
+  return record(map('x * x', a, null), 'square', [a], (g) => [mul(g, scale(a, 2))]);
+}
+
+export function tanh(a: Tensor): Tensor {
+  const y = record(map('tanh(clamp(x, -15.0, 15.0))', a, null), 'tanh', [a], (g) => [tanhBackward(g, y)]);
+  return y;
+}
+
+/** g * (1 - y^2), fused as PyTorch's tanh_backward; differentiable in both arguments. */
+export function tanhBackward(g: Tensor, y: Tensor): Tensor {
+  return record(map('x * (1.0 - y * y)', g, y), 'tanhBackward', [g, y], (gg) => [
+    g.requiresGrad ? tanhBackward(gg, y) : null,
+    y.requiresGrad ? sumTo(scale(mul(mul(gg, g), y), -2), y.shape) : null,
+  ]);
+}
+
+export function sin(a: Tensor): Tensor {
+  return record(map('preciseSin(x)', a, null), 'sin', [a], (g) => [mul(g, cos(a))]);
+}
+
+export function cos(a: Tensor): Tensor {
+  return record(map('preciseCos(x)', a, null), 'cos', [a], (g) => [scale(mul(g, sin(a)), -1)]);
+}
+
+/** Broadcast a [1,n], [n,1] or [1,1] tensor to `shape`. */
+export function expand(a: Tensor, shape: Shape): Tensor {
+  if (a.shape[0] === shape[0] && a.shape[1] === shape[1]) return a;
+  broadcastShape(shape, a.shape);
+  return record(map('x', a, null, 0, shape), 'expand', [a], (g) => [sumTo(g, a.shape)]);
+}
+
+// ---------------------------------------------------------------- reductions
+
+function reduce(a: Tensor, count: number, len: number, oStride: number, rStride: number, shape: Shape): Tensor {
+  const ctx = a.ctx;
+  const out = ctx.allocate(count);
+  const u = new Uint32Array([count, len, oStride, rStride, a.offset, 0, 0, 0]);
+  ctx.dispatch(ctx.pipeline('ad_reduce', {}), [a.buffer, out, ctx.uniform(u.buffer)], count);
+  return new Tensor(ctx, out, shape);
+}
+
+/** Sum over rows (axis 0 -> [1, cols]), over columns (axis 1 -> [rows, 1]) or everything (-> [1, 1]). */
+export function sum(a: Tensor, axis?: 0 | 1): Tensor {
+  let out: Tensor;
+  if (axis === 0) out = reduce(a, a.cols, a.rows, 1, a.cols, [1, a.cols]);
+  else if (axis === 1) out = reduce(a, a.rows, a.cols, a.cols, 1, [a.rows, 1]);
+  else out = reduce(a, 1, a.size, 0, 1, [1, 1]);
+  return record(out, 'sum', [a], (g) => [expand(g, a.shape)]);
+}
+
+export function mean(a: Tensor): Tensor {
+  return scale(sum(a), 1 / a.size);
+}
+
+/** Sum a broadcast gradient back to `shape`. */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  let t = g;
+  if (shape[0] === 1 && t.rows > 1) t = sum(t, 0);
+  if (shape[1] === 1 && t.cols > 1) t = sum(t, 1);
+  return t;
+}
+
+// ---------------------------------------------------------------- matmul
+
+/** op(a) @ op(b), op = transpose when ta / tb. */
+export function matmul(a: Tensor, b: Tensor, ta = false, tb = false): Tensor {
+  const [m, k] = ta ? [a.cols, a.rows] : a.shape;
+  const [k2, n] = tb ? [b.cols, b.rows] : b.shape;
+  if (k !== k2) throw new InputError(`matmul of [${m}x${k}] and [${k2}x${n}]`);
+  const ctx = a.ctx;
+  const out = ctx.allocate(m * n);
+  const u = new Uint32Array([m, n, k, a.offset, b.offset, 0, 0, 0]);
+  ctx.dispatch2d(ctx.pipeline('ad_matmul', { TA: ta ? 1 : 0, TB: tb ? 1 : 0 }), [a.buffer, b.buffer, out, ctx.uniform(u.buffer)], Math.ceil(n / 16), Math.ceil(m / 16));
+  return record(new Tensor(ctx, out, [m, n]), 'matmul', [a, b], (g) => [
+    a.requiresGrad ? (ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb)) : null,
+    b.requiresGrad ? (tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false)) : null,
+  ]);
+}
+
+// ---------------------------------------------------------------- backward
+
+/**
+ * Gradients of scalar `y` with respect to `xs` by reverse accumulation.
+ * createGraph: record the backward ops so the result can be differentiated again.
+ */
+export function grad(y: Tensor, xs: Tensor[], options: { createGraph?: boolean } = {}): Tensor[] {
+  if (y.size !== 1) throw new InputError(`grad needs a scalar output, got shape [${y.shape}]`);
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const visit = (t: Tensor) => {
+    if (seen.has(t) || !t.node) return;
+    seen.add(t);
+    t.node.inputs.forEach(visit);
+    order.push(t);
+  };
+  visit(y);
+  const previous = gradMode;
+  gradMode = options.createGraph === true;
+  try {
+    const grads = new Map<Tensor, Tensor>();
+    grads.set(y, fromArray(y.ctx, Float32Array.of(1), [1, 1]));
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = grads.get(t);
+      if (!g || !t.node) continue;
+      const inputGrads = t.node.backward(g);
+      t.node.inputs.forEach((input, k) => {
+        const gi = inputGrads[k];
+        if (!gi || !input.requiresGrad) return;
+        const prev = grads.get(input);
+        grads.set(input, prev ? add(prev, gi) : gi);
+      });
+    }
+    return xs.map((x) => grads.get(x) ?? zerosLike(x));
+  } finally {
+    gradMode = previous;
+  }
+}
+
+function zerosLike(x: Tensor): Tensor {
+  return fromArray(x.ctx, new Float32Array(x.size), x.shape);
+}

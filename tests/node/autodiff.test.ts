@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeDevice, releaseNodeGpu } from '../../src/node/webgpu-node';
+import type { PinnDevice } from '../../src/engine/gpu';
+import { Mlp, type Activation } from '../../src/engine/mlp';
+import { GpuMlp } from '../../src/engine/gpu-mlp';
+import { AdDerivatives } from '../../src/engine/methods/ad';
+import { AdContext } from '../../src/engine/autodiff/context';
+import { adParams, nestedDerivativesAd, sumOfMeanSquares } from '../../src/engine/autodiff/mlp-ad';
+import { addScalar, fromArray, grad, matmul, mul, div, sum, sin, cos, square, tanh } from '../../src/engine/autodiff/tensor';
+import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { factorial } from '../../src/engine/taylor-jet';
+import { Rng } from '../../src/engine/rng';
+
+let gpu: PinnDevice;
+beforeAll(async () => {
+  gpu = await nodeDevice();
+});
+afterAll(() => {
+  gpu.device.destroy();
+  releaseNodeGpu();
+});
+
+/** f64 benchmark loss sum_k mean_p (u^(k))^2 from the reference jets, for finite differences. */
+export function referenceLoss(mlp: Mlp, points: Float32Array, dir: ArrayLike<number>, order: number, params: ArrayLike<number>) {
+  const c = referenceJets(mlp, points, dir, order, params);
+  const n1 = order + 1;
+  const batch = points.length / mlp.inputDim;
+  let loss = 0;
+  for (let p = 0; p < batch; p++) for (let k = 0; k < n1; k++) loss += (factorial(k) * c[p * n1 + k]) ** 2 / batch;
+  return loss;
+}
+
+describe('stacked AD engine', () => {
+  it('primitive ops and their gradients match hand-computed values', async () => {
+    const ctx = new AdContext(gpu.device);
+    const a = fromArray(ctx, Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3], true);
+    const b = fromArray(ctx, Float32Array.from([0.5, -1, 2]), [1, 3], true);
+    // y = sum( (a * b) / (1 + a^2) ) + sum(sin(a) cos(b)) ; broadcasting b over rows
+    const y = sum(div(mul(a, b), addScalar(square(a), 1)));
+    const z = sum(mul(sin(a), cos(b)));
+    const total = sum(matmul(fromArray(ctx, Float32Array.of(1, 1), [1, 2]), fromArray(ctx, Float32Array.of(2, 3), [2, 1])));
+    const [ga, gb] = grad(y, [a, b]);
+    const [za, zb] = grad(z, [a, b]);
+    const A = [1, 2, 3, 4, 5, 6];
+    const B = [0.5, -1, 2];
+    const gaRef = A.map((x, i) => (B[i % 3] * (1 - x * x)) / (1 + x * x) ** 2);
+    const gbRef = B.map((_, j) => [0, 1].reduce((s, r) => s + A[r * 3 + j] / (1 + A[r * 3 + j] ** 2), 0));
+    const zaRef = A.map((x, i) => Math.cos(x) * Math.cos(B[i % 3]));
+    const zbRef = B.map((bv, j) => [0, 1].reduce((s, r) => s - Math.sin(A[r * 3 + j]) * Math.sin(bv), 0));
+    const close = (got: Float32Array, ref: number[]) => ref.forEach((r, i) => expect(got[i]).toBeCloseTo(r, 5));
+    close(await ga.read(), gaRef);
+    close(await gb.read(), gbRef);
+    close(await za.read(), zaRef);
+    close(await zb.read(), zbRef);
+    expect((await total.read())[0]).toBeCloseTo(5, 6);
+    ctx.destroy();
+  });
+
+  it('second derivative through tanh (double backward) is right', async () => {
+    const ctx = new AdContext(gpu.device);
+    const xs = [-1.5, -0.2, 0.3, 2];
+    const x = fromArray(ctx, Float32Array.from(xs), [4, 1], true);
+    const y = tanh(x);
+    const [g1] = grad(sum(y), [x], { createGraph: true });
+    const [g2] = grad(sum(g1), [x], { createGraph: true });
+    const [g3] = grad(sum(g2), [x]);
+    const t = xs.map(Math.tanh);
+    const d2 = t.map((v) => -2 * v * (1 - v * v));
+    const d3 = t.map((v) => -2 * (1 - v * v) * (1 - 3 * v * v));
+    (await g2.read()).forEach((v, i) => expect(v).toBeCloseTo(d2[i], 5));
+    (await g3.read()).forEach((v, i) => expect(v).toBeCloseTo(d3[i], 5));
+    ctx.destroy();
+  });
+
+  const cases: [number, number, number, Activation, number][] = [
+    [1, 24, 3, 'tanh', 6],
+    [2, 16, 2, 'sin', 5],
+    [3, 20, 2, 'tanh', 4],
+  ];
+  it.each(cases)('nested derivatives d=%i width %i depth %i %s n=%i match the f64 reference', async (d, width, depth, activation, order) => {
+    const mlp = Mlp.init({ inputDim: d, width, depth, outputDim: 1, activation }, 3);
+    const rng = new Rng(9);
+    const batch = 19;
+    const points = Float32Array.from({ length: batch * d }, () => rng.range(-1, 1));
+    const dir = Float32Array.from({ length: d }, (_, i) => (d === 1 ? 1 : Math.cos(i + 1)));
+    const net = new GpuMlp(gpu.device, mlp);
+    const ad = new AdDerivatives(net);
+    const got = await ad.derivatives(points, dir, true, order);
+    const ref = referenceJets(mlp, points, dir, order);
+    for (let k = 0; k <= order; k++) {
+      const refK = Array.from({ length: batch }, (_, p) => factorial(k) * ref[p * (order + 1) + k]);
+      const scale = Math.max(...refK.map(Math.abs));
+      refK.forEach((r, p) => expect(Math.abs(got[p][k] - r) / scale, `order ${k} point ${p}`).toBeLessThan(k <= 4 ? 1e-4 : 1e-3));
+    }
+    ad.destroy();
+    net.destroy();
+  });
+
+  it('parameter gradient of the derivative loss matches f64 central differences', async () => {
+    const mlp = Mlp.init({ inputDim: 1, width: 8, depth: 2, outputDim: 1, activation: 'tanh' }, 5);
+    const order = 3;
+    const rng = new Rng(2);
+    const batch = 16;
+    const points = Float32Array.from({ length: batch }, () => rng.range(-1, 1));
+    const net = new GpuMlp(gpu.device, mlp);
+    const ctx = new AdContext(gpu.device);
+    const params = adParams(ctx, net, true);
+    const x = fromArray(ctx, points, [batch, 1], true);
+    const loss = sumOfMeanSquares(nestedDerivativesAd(net, params, x, null, order));
+    const grads = await Promise.all(grad(loss, params.all).map((g) => g.read()));
+    const flatGrad = new Float64Array(mlp.params.length);
+    mlp.layers.forEach((l, i) => {
+      flatGrad.set(grads[2 * i], l.weightOffset);
+      flatGrad.set(grads[2 * i + 1], l.biasOffset);
+    });
+    const p64 = Float64Array.from(mlp.params);
+    const gradScale = Math.max(...flatGrad.map(Math.abs));
+    for (let i = 0; i < p64.length; i += 3) {
+      const h = 1e-6;
+      const plus = p64.slice();
+      plus[i] += h;
+      const minus = p64.slice();
+      minus[i] -= h;
+      const fd = (referenceLoss(mlp, points, [1], order, plus) - referenceLoss(mlp, points, [1], order, minus)) / (2 * h);
+      expect(Math.abs(flatGrad[i] - fd) / gradScale, `param ${i}`).toBeLessThan(1e-3);
+    }
+    ctx.destroy();
+    net.destroy();
+  });
+});
