@@ -42,7 +42,7 @@ async function derivs(argv: string[]): Promise<number> {
   const d = mlp.inputDim;
   const points = parsePoints(readJsonFile(requireValue(args, 'points'), 'points'), d);
   const batch = points.length / d;
-  let direction = { values: new Float32Array(d), shared: true };
+  let direction: { values: Float32Array; shared: boolean } = { values: new Float32Array(d), shared: true };
   direction.values[0] = 1;
   if (args.values.has('direction')) direction = parseDirection(readJsonFile(args.values.get('direction')!, 'direction'), d, batch);
   const gpu = await nodeDevice();
