@@ -3,8 +3,7 @@
 // For every point p and every order k = 0..N1-1 (all orders in one pass):
 //   a[p][k][m] = sum_j W[m][j] * h[p][k][j]   (+ b[m] on k = 0 only)
 //   out[p][k][m] = k-th normalized Taylor coefficient of act(a[p][.][m])
-// tanh: y_k = (1/k) sum_{j=1..k} j a_j z_{k-j},  z_0 = 1 - y_0^2,  z_k = -sum_{i=0..k} y_i y_{k-i}
-// sin:  y_k = (1/k) sum_{j=1..k} j a_j w_{k-j},  w_k = -(1/k) sum_{j=1..k} j a_j y_{k-j}   (w = cos)
+// (the recurrences for tanh and sin are in jet_activation.wgsl)
 //
 // Buffers (f32):
 //   params : flat MLP parameters; W at W_OFF as [OUT][IN] row-major, b at B_OFF as [OUT]
@@ -18,7 +17,7 @@
 // every point of the tile, an input-jet entry for every neuron. A thread keeps the whole series
 // of its (point, neuron) in registers, so the activation recurrence needs no memory traffic.
 
-// #include precise_math
+// #include jet_activation
 
 const N1 : u32 = {{N1}}u;        // number of orders, n + 1
 const KIN : u32 = {{KIN}}u;      // input orders that can be non-zero (2 for the first layer: x and v)
@@ -95,36 +94,13 @@ fn main(@builtin(local_invocation_id) lid : vec3u, @builtin(workgroup_id) wid : 
   a[0] += params[B_OFF + m];
 
   var y : array<f32, N1>;
+  var aux : array<f32, N1>;
   if (ACT == 0u) {
     y = a;
   } else if (ACT == 1u) {
-    var z : array<f32, N1>;
-    // clamp: tanh is exactly +-1 in f32 beyond 10, and some backends overflow exp() in tanh
-    y[0] = tanh(clamp(a[0], -15.0, 15.0));
-    z[0] = 1.0 - y[0] * y[0];
-    for (var k = 1u; k < N1; k++) {
-      var s = 0.0;
-      for (var j = 1u; j <= k; j++) { s += f32(j) * a[j] * z[k - j]; }
-      y[k] = s / f32(k);
-      var t = 0.0;
-      for (var i = 0u; i <= k; i++) { t += y[i] * y[k - i]; }
-      z[k] = -t;
-    }
+    jetTanh(&a, &y, &aux);
   } else {
-    var w : array<f32, N1>;
-    let sc = sincosPrecise(a[0]);
-    y[0] = sc.x;
-    w[0] = sc.y;
-    for (var k = 1u; k < N1; k++) {
-      var s = 0.0;
-      var c = 0.0;
-      for (var j = 1u; j <= k; j++) {
-        s += f32(j) * a[j] * w[k - j];
-        c += f32(j) * a[j] * y[k - j];
-      }
-      y[k] = s / f32(k);
-      w[k] = -c / f32(k);
-    }
+    jetSin(&a, &y, &aux);
   }
   for (var k = 0u; k < N1; k++) {
     outp[(p * N1 + k) * OUT + m] = y[k];

@@ -148,6 +148,10 @@ export class TaylorJetForward {
     });
   }
 
+  get currentBatch(): number {
+    return this.batch;
+  }
+
   get output(): GPUBuffer {
     return this.layerOutputs[this.layerOutputs.length - 1];
   }

@@ -9,6 +9,7 @@ import { adParams, nestedDerivativesAd, sumOfMeanSquares } from '../../src/engin
 import { addScalar, fromArray, grad, matmul, mul, div, sum, sin, cos, square, tanh } from '../../src/engine/autodiff/tensor';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
 import { factorial } from '../../src/engine/taylor-jet';
+import { referenceLossGradient } from './helpers';
 import { Rng } from '../../src/engine/rng';
 
 let gpu: PinnDevice;
@@ -19,16 +20,6 @@ afterAll(() => {
   gpu.device.destroy();
   releaseNodeGpu();
 });
-
-/** f64 benchmark loss sum_k mean_p (u^(k))^2 from the reference jets, for finite differences. */
-export function referenceLoss(mlp: Mlp, points: Float32Array, dir: ArrayLike<number>, order: number, params: ArrayLike<number>) {
-  const c = referenceJets(mlp, points, dir, order, params);
-  const n1 = order + 1;
-  const batch = points.length / mlp.inputDim;
-  let loss = 0;
-  for (let p = 0; p < batch; p++) for (let k = 0; k < n1; k++) loss += (factorial(k) * c[p * n1 + k]) ** 2 / batch;
-  return loss;
-}
 
 describe('stacked AD engine', () => {
   it('primitive ops and their gradients match hand-computed values', async () => {
@@ -113,15 +104,8 @@ describe('stacked AD engine', () => {
       flatGrad.set(grads[2 * i], l.weightOffset);
       flatGrad.set(grads[2 * i + 1], l.biasOffset);
     });
-    const p64 = Float64Array.from(mlp.params);
     const gradScale = Math.max(...flatGrad.map(Math.abs));
-    for (let i = 0; i < p64.length; i += 3) {
-      const h = 1e-6;
-      const plus = p64.slice();
-      plus[i] += h;
-      const minus = p64.slice();
-      minus[i] -= h;
-      const fd = (referenceLoss(mlp, points, [1], order, plus) - referenceLoss(mlp, points, [1], order, minus)) / (2 * h);
+    for (const [i, fd] of referenceLossGradient(mlp, points, [1], order, 3)) {
       expect(Math.abs(flatGrad[i] - fd) / gradScale, `param ${i}`).toBeLessThan(1e-3);
     }
     ctx.destroy();

@@ -1,0 +1,142 @@
+import { InputError } from './errors';
+import { createStorageBuffer } from './gpu';
+import { chooseTiling, TaylorJetForward } from './taylor-jet';
+import { fillTemplate } from './shaders';
+
+/**
+ * Parameter gradients of a loss on Taylor-jet outputs, in one reverse pass whose
+ * cost is linear in the number of orders (the adjoint of taylorJetForward).
+ * Give it the adjoint of the output jets ([batch][n+1][1]); it writes the flat
+ * gradient (same layout as the parameters) into `grad`.
+ */
+export class TaylorJetBackward {
+  readonly grad: GPUBuffer;
+  /** Adjoints of each hidden layer's pre-activation jets, [batch][n+1][width]. */
+  private readonly abar: GPUBuffer[] = [];
+  private readonly steps: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; x: number; perPoint: number }[] = [];
+  private readonly dims: GPUBuffer;
+
+  constructor(
+    readonly forward: TaylorJetForward,
+    /** Adjoint of the network's output jets, [batch][n+1][1] (written by the loss kernel). */
+    readonly outputAdjoint: GPUBuffer,
+    gradBuffer?: GPUBuffer,
+  ) {
+    if (forward.preActivations.length === 0) throw new InputError('the forward jet must keep its pre-activations (savePreActivations)');
+    const device = forward.device;
+    const mlp = forward.net.mlp;
+    const n1 = forward.order + 1;
+    const maxBatch = forward.options.maxBatch;
+    this.grad = gradBuffer ?? createStorageBuffer(device, mlp.params.byteLength, 'parameter gradient');
+    this.dims = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const layers = mlp.layers;
+    const L = layers.length;
+    for (let l = 0; l < L - 1; l++) {
+      this.abar.push(createStorageBuffer(device, maxBatch * n1 * layers[l].outDim * 4, `adjoint jets of layer ${l + 1}`));
+    }
+    const abarOf = (l: number) => (l === L - 1 ? outputAdjoint : this.abar[l]);
+    const act = mlp.activation === 'tanh' ? 1 : 2;
+    const make = (label: string, code: string, buffers: GPUBuffer[]) => {
+      const module = device.createShaderModule({ label, code });
+      const pipeline = device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
+      const bindGroup = device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+      return { pipeline, bindGroup };
+    };
+    for (let l = L - 1; l >= 0; l--) {
+      const layer = layers[l];
+      const first = l === 0;
+      const kin = first ? Math.min(2, n1) : n1;
+      const inputs = first ? [forward.points, forward.directions] : [forward.layerOutputs[l - 1], forward.layerOutputs[l - 1]];
+      const wg = make(
+        `taylorJetWeightGrad ${l + 1}`,
+        fillTemplate('taylor_jet_weight_grad', {
+          N1: n1,
+          KIN: kin,
+          M: layer.outDim,
+          J: layer.inDim,
+          FIRST: first ? 1 : 0,
+          W_OFF: layer.weightOffset,
+          B_OFF: layer.biasOffset,
+        }),
+        [abarOf(l), inputs[0], inputs[1], this.grad, this.dims],
+      );
+      // the weight gradient's grid does not depend on the batch: perPoint < 0 holds its fixed y count
+      this.steps.push({ ...wg, x: Math.ceil((layer.inDim + 1) / 8), perPoint: -Math.ceil(layer.outDim / 8) });
+      if (!first) {
+        const tiling = chooseTiling(layer.inDim, n1, device.limits.maxComputeWorkgroupStorageSize);
+        const bw = make(
+          `taylorJetLayerBackward ${l + 1}`,
+          fillTemplate('taylor_jet_layer_backward', {
+            N1: n1,
+            K: layer.outDim,
+            J: layer.inDim,
+            TM: tiling.tm,
+            TP: tiling.tp,
+            TK: tiling.tk,
+            ACT: act,
+            W_OFF: layer.weightOffset,
+          }),
+          [forward.net.params, abarOf(l), forward.preActivations[l - 1], this.abar[l - 1], this.dims],
+        );
+        this.steps.push({ ...bw, x: Math.ceil(layer.inDim / tiling.tm), perPoint: tiling.tp });
+      }
+    }
+  }
+
+  /** Record the backward pass for the forward jet's current batch. */
+  encode(pass: GPUComputePassEncoder): void {
+    const batch = this.forward.currentBatch;
+    const shared = this.forward.options.sharedDirection;
+    this.forward.device.queue.writeBuffer(
+      this.dims,
+      0,
+      new Uint32Array([batch, shared ? 0 : this.forward.net.mlp.inputDim, 0, 0]),
+    );
+    for (const s of this.steps) {
+      pass.setPipeline(s.pipeline);
+      pass.setBindGroup(0, s.bindGroup);
+      pass.dispatchWorkgroups(s.x, s.perPoint < 0 ? -s.perPoint : Math.ceil(batch / s.perPoint));
+    }
+  }
+
+  destroy(): void {
+    for (const b of [...this.abar, this.dims]) b.destroy();
+  }
+}
+
+/** The benchmark loss sum_k (k!)^2 mean_p c_k^2 as a seed for TaylorJetBackward. */
+export class JetSumSquaresLoss {
+  readonly adjoint: GPUBuffer;
+  private readonly pipeline: GPUComputePipeline;
+  private readonly bindGroup: GPUBindGroup;
+  private readonly dims: GPUBuffer;
+
+  constructor(readonly forward: TaylorJetForward) {
+    const device = forward.device;
+    const n1 = forward.order + 1;
+    this.adjoint = createStorageBuffer(device, forward.options.maxBatch * n1 * 4, 'adjoint of the output jets');
+    this.dims = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const module = device.createShaderModule({ code: fillTemplate('jet_loss_sum_squares', { N1: n1 }) });
+    this.pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    this.bindGroup = device.createBindGroup({
+      layout: this.pipeline.getBindGroupLayout(0),
+      entries: [forward.output, this.adjoint, this.dims].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+  }
+
+  encode(pass: GPUComputePassEncoder): void {
+    const batch = this.forward.currentBatch;
+    this.forward.device.queue.writeBuffer(this.dims, 0, new Uint32Array([batch, 0, 0, 0]));
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, this.bindGroup);
+    pass.dispatchWorkgroups(Math.ceil((batch * (this.forward.order + 1)) / 64));
+  }
+
+  destroy(): void {
+    this.adjoint.destroy();
+    this.dims.destroy();
+  }
+}
