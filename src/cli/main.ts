@@ -13,6 +13,8 @@ import type { DerivativeMethodId, DirectionalDerivatives } from '../engine/metho
 import { runJetSelfTest } from '../engine/selftest';
 import { MAX_JET_ORDER } from '../engine/taylor-jet';
 import { nodeDevice } from '../node/webgpu-node';
+import { DEFAULT_BENCH, parseOrders, runAdVsNtp, validateBenchConfig, type BenchConfig } from '../engine/bench/ad-vs-ntp';
+import { formatBenchTable } from '../engine/bench/format';
 import { choiceOption, intOption, parseArgs, requireValue } from './args';
 import { parseDirection, parsePoints, readJsonFile } from './files';
 
@@ -25,6 +27,10 @@ Commands:
       taylor: one fused Taylor-jet pass (n-TangentProp); ad: N nested reverse-mode gradients (stacked AD).
   pinn init-model --dim D [--width 24] [--depth 3] [--activation tanh|sin] [--seed 0] [--out model.json]
       A Glorot-initialised MLP in PyTorch nn.Linear JSON (weight [out][in], bias [out]).
+  pinn bench [--batch 256] [--width 24] [--depth 3] [--orders 0-9] [--activation tanh|sin]
+             [--reps 20] [--warmup 3] [--ad-max-order N] [--json]
+      One training step (derivatives 0..n, sum of mean squares, gradient of all parameters)
+      by stacked AD and by n-TangentProp: median ms, AD/nTP ratio, graph size, peak GPU bytes.
   pinn check      Compare this GPU's jet kernels with the f64 reference.
   pinn device     Show the WebGPU adapter in use and its limits.
 
@@ -75,6 +81,59 @@ function initModel(argv: string[]): number {
   return 0;
 }
 
+async function bench(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {
+    values: ['batch', 'width', 'depth', 'orders', 'activation', 'reps', 'warmup', 'ad-max-order', 'seed'],
+    flags: ['json'],
+  });
+  const config: BenchConfig = {
+    batch: intOption(args, 'batch', DEFAULT_BENCH.batch, 1, 1 << 20),
+    width: intOption(args, 'width', DEFAULT_BENCH.width, 1, 1024),
+    depth: intOption(args, 'depth', DEFAULT_BENCH.depth, 1, 32),
+    activation: choiceOption<Activation>(args, 'activation', 'tanh', ACTIVATIONS),
+    orders: args.values.has('orders') ? parseOrders(args.values.get('orders')!) : DEFAULT_BENCH.orders,
+    reps: intOption(args, 'reps', DEFAULT_BENCH.reps, 1, 1000),
+    warmup: intOption(args, 'warmup', DEFAULT_BENCH.warmup, 0, 100),
+    seed: intOption(args, 'seed', 0, 0, 2 ** 31 - 1),
+    adMaxOrder: args.values.has('ad-max-order') ? intOption(args, 'ad-max-order', 0, 0, MAX_JET_ORDER) : null,
+  };
+  validateBenchConfig(config);
+  const json = args.flags.has('json');
+  const gpu = await nodeDevice();
+  const label = adapterLabel(gpu.adapter);
+  const tty = process.stderr.isTTY;
+  if (!json) console.log(`device: ${label}\nnet ${config.depth}x${config.width} ${config.activation}, batch ${config.batch}, median of ${config.reps} after ${config.warmup} warm-up steps`);
+  const rows = await runAdVsNtp(gpu.device, config, (message) => {
+    if (!json) process.stderr.write(tty ? `\r\x1b[K${message}` : `${message}\n`);
+  });
+  if (!json && tty) process.stderr.write('\r\x1b[K');
+  const timer = rows[0]?.ntp.gpuMs !== null ? 'gpu-timestamps' : 'wall-clock';
+  if (json) {
+    const out = {
+      device: label,
+      timer,
+      config,
+      rows: rows.map((r) => ({
+        order: r.order,
+        ad_ms: r.ad?.ms ?? null,
+        ntp_ms: r.ntp.ms,
+        ratio: r.ratio,
+        ad_ops: r.ad?.ops ?? null,
+        ntp_ops: r.ntp.ops,
+        ad_bytes: r.ad?.bytes ?? null,
+        ntp_bytes: r.ntp.bytes,
+        ad_wall_ms: r.ad?.wallMs ?? null,
+        ntp_wall_ms: r.ntp.wallMs,
+        ad_dispatches: r.ad?.dispatches ?? null,
+      })),
+    };
+    process.stdout.write(JSON.stringify(out, null, 1) + '\n');
+  } else {
+    console.log(formatBenchTable(rows, timer));
+  }
+  return 0;
+}
+
 async function device(argv: string[]): Promise<number> {
   parseArgs(argv, { values: [], flags: [] });
   const gpu = await nodeDevice();
@@ -103,6 +162,8 @@ export async function main(argv: string[]): Promise<number> {
         return await derivs(rest);
       case 'init-model':
         return initModel(rest);
+      case 'bench':
+        return await bench(rest);
       case 'device':
         return await device(rest);
       case 'check':

@@ -86,6 +86,10 @@ export class TaylorJetBackward {
     }
   }
 
+  get adjointBuffers(): GPUBuffer[] {
+    return this.abar;
+  }
+
   /** Record the backward pass for the forward jet's current batch. */
   encode(pass: GPUComputePassEncoder): void {
     const batch = this.forward.currentBatch;

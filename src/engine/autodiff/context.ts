@@ -63,10 +63,15 @@ export class AdContext {
     return buf;
   }
 
+  /** Descriptor for the next compute pass (benchmarks set timestamp writes here). */
+  passDescriptor: GPUComputePassDescriptor | undefined;
+  /** Called on the encoder after the pass ends, before submit (benchmarks resolve timestamps here). */
+  beforeSubmit: ((enc: GPUCommandEncoder) => void) | undefined;
+
   computePass(): GPUComputePassEncoder {
     if (!this.pass) {
       this.encoder = this.device.createCommandEncoder();
-      this.pass = this.encoder.beginComputePass();
+      this.pass = this.encoder.beginComputePass(this.passDescriptor);
     }
     return this.pass;
   }
@@ -101,6 +106,7 @@ export class AdContext {
   flush(): void {
     if (this.pass && this.encoder) {
       this.pass.end();
+      this.beforeSubmit?.(this.encoder);
       this.device.queue.submit([this.encoder.finish()]);
     }
     this.pass = null;
