@@ -29,8 +29,13 @@ export class AdContext {
     const key = shader + JSON.stringify(params);
     let p = this.pipelines.get(key);
     if (!p) {
+      this.device.pushErrorScope('validation');
       const module = this.device.createShaderModule({ label: key, code: fillTemplate(shader, params) });
       p = this.device.createComputePipeline({ label: key, layout: 'auto', compute: { module, entryPoint: 'main' } });
+      // a broken kernel is a bug: make it loud instead of silently computing nothing
+      void this.device.popErrorScope().then((e) => {
+        if (e) throw new Error(`autodiff kernel ${key} failed to compile: ${e.message}`);
+      });
       this.pipelines.set(key, p);
     }
     return p;

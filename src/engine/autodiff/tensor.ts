@@ -169,7 +169,8 @@ function reduce(a: Tensor, count: number, len: number, oStride: number, rStride:
   const ctx = a.ctx;
   const out = ctx.allocate(count);
   const u = new Uint32Array([count, len, oStride, rStride, a.offset, 0, 0, 0]);
-  ctx.dispatch(ctx.pipeline('ad_reduce', {}), [a.buffer, out, ctx.uniform(u.buffer)], count);
+  const small = len <= SMALL_REDUCE_LEN;
+  ctx.dispatch(ctx.pipeline(small ? 'ad_reduce_small' : 'ad_reduce', {}), [a.buffer, out, ctx.uniform(u.buffer)], small ? Math.ceil(count / 64) : count);
   return new Tensor(ctx, out, shape);
 }
 
@@ -196,6 +197,12 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 
 // ---------------------------------------------------------------- matmul
 
+/** Sums at most this long run one thread per output. */
+const SMALL_REDUCE_LEN = 512;
+
+/** Reductions at most this long use the untiled matmul kernel. */
+const SMALL_MATMUL_K = 256;
+
 /** op(a) @ op(b), op = transpose when ta / tb. */
 export function matmul(a: Tensor, b: Tensor, ta = false, tb = false): Tensor {
   const [m, k] = ta ? [a.cols, a.rows] : a.shape;
@@ -204,7 +211,11 @@ export function matmul(a: Tensor, b: Tensor, ta = false, tb = false): Tensor {
   const ctx = a.ctx;
   const out = ctx.allocate(m * n);
   const u = new Uint32Array([m, n, k, a.offset, b.offset, 0, 0, 0]);
-  ctx.dispatch2d(ctx.pipeline('ad_matmul', { TA: ta ? 1 : 0, TB: tb ? 1 : 0 }), [a.buffer, b.buffer, out, ctx.uniform(u.buffer)], Math.ceil(n / 16), Math.ceil(m / 16));
+  const flags = { TA: ta ? 1 : 0, TB: tb ? 1 : 0 };
+  const buffers = [a.buffer, b.buffer, out, ctx.uniform(u.buffer)];
+  // like a framework's kernel choice by shape: tiles pay off only when the reduction is long
+  if (k <= SMALL_MATMUL_K) ctx.dispatch(ctx.pipeline('ad_matmul_small', flags), buffers, Math.ceil((m * n) / 64));
+  else ctx.dispatch2d(ctx.pipeline('ad_matmul', flags), buffers, Math.ceil(n / 16), Math.ceil(m / 16));
   return record(new Tensor(ctx, out, [m, n]), 'matmul', [a, b], (g) => [
     a.requiresGrad ? (ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb)) : null,
     b.requiresGrad ? (tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false)) : null,
