@@ -127,7 +127,7 @@ export class AdContext {
       this.free.set(b.size, list);
     }
     this.inUse.length = 0;
-    this.uniformFree.push(...this.uniformsInUse);
+    for (const u of this.uniformsInUse) this.uniformFree.push(u);
     this.uniformsInUse.length = 0;
     this.bytesInUse = 0;
   }
