@@ -1,0 +1,75 @@
+import { useEffect, useState } from 'react';
+import { adapterLabel } from '../engine/gpu';
+import { acquireGpu, useGpu } from './gpu-session';
+import { JetExplorer } from './JetExplorer';
+import { SelfTest } from './SelfTest';
+import { BenchView } from './BenchView';
+import { readHash } from './settings';
+
+const VIEWS = [
+  { id: 'derivatives', label: 'Derivatives', help: 'A random network and its derivatives from one Taylor jet' },
+  { id: 'benchmark', label: 'AD vs nTP', help: 'Time per training step against derivative order' },
+  { id: 'check', label: 'Check this GPU', help: 'Compare the kernels with a float64 reference' },
+] as const;
+type ViewId = (typeof VIEWS)[number]['id'];
+
+export function App() {
+  const { status, adapter } = useGpu();
+  const initialView = readHash().view as ViewId;
+  const [view, setView] = useState<ViewId>(VIEWS.some((v) => v.id === initialView) ? initialView : 'derivatives');
+  const autorun = readHash().params.get('run') === '1';
+
+  useEffect(() => {
+    acquireGpu().catch(() => undefined);
+  }, []);
+
+  return (
+    <div className="app">
+      <header>
+        <h1>PINN Playground</h1>
+        <p className="tagline">Physics-informed neural networks on your GPU: Taylor jets, stacked AD, Stein, STDE, finite differences.</p>
+        <div className="adapter" data-testid="adapter">
+          {status.state === 'pending' && 'Looking for a GPU…'}
+          {status.state === 'ready' && adapter && (
+            <>
+              GPU: <b>{adapterLabel(adapter)}</b>
+              {adapter.isSoftware && <span className="warn"> — software adapter: timings are CPU timings</span>}
+            </>
+          )}
+        </div>
+      </header>
+      {status.state === 'error' && (
+        <div className="error big" data-testid="gpu-error">
+          <p>{status.message}</p>
+          {status.kind === 'unavailable' && (
+            <ul>
+              <li>Chrome or Edge 113 or newer on Windows, macOS or ChromeOS have WebGPU on by default.</li>
+              <li>On Linux start Chrome with <code>--enable-unsafe-webgpu --enable-features=Vulkan</code>, or enable chrome://flags/#enable-unsafe-webgpu.</li>
+              <li>Firefox: set dom.webgpu.enabled in about:config (Nightly); Safari: enable WebGPU in the Feature Flags.</li>
+              <li>chrome://gpu shows whether WebGPU is blocked on this machine.</li>
+            </ul>
+          )}
+          {status.kind === 'lost' && <button onClick={() => acquireGpu().catch(() => undefined)}>Reconnect</button>}
+        </div>
+      )}
+      <nav>
+        {VIEWS.map((v) => (
+          <button key={v.id} className={v.id === view ? 'active' : ''} title={v.help} onClick={() => setView(v.id)} data-testid={`tab-${v.id}`}>
+            {v.label}
+          </button>
+        ))}
+      </nav>
+      {status.state === 'ready' && (
+        <main>
+          {view === 'derivatives' && <JetExplorer gpu={status.gpu} />}
+          {view === 'benchmark' && <BenchView gpu={status.gpu} autorun={autorun} />}
+          {view === 'check' && <SelfTest gpu={status.gpu} />}
+        </main>
+      )}
+      <footer>
+        Methods: n-TangentProp (Chickering), Stein's estimator (He et al.), STDE (Shi et al.), AD vs finite differences (Chen et al.). All
+        computation runs in this tab through WebGPU compute shaders.
+      </footer>
+    </div>
+  );
+}

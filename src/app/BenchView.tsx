@@ -1,0 +1,222 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { parseOrders, runAdVsNtp, type BenchRow } from '../engine/bench/ad-vs-ntp';
+import { adapterLabel, type PinnDevice } from '../engine/gpu';
+import type { Activation } from '../engine/mlp';
+import { downloadText } from './download';
+import { ChoiceField, IntField, Notices } from './fields';
+import { Plot } from './Plot';
+import { parseSettings, readHash, serializeSettings, writeHash, type SettingsValues } from './settings';
+
+export const BENCH_SETTINGS = {
+  batch: { kind: 'int', default: 256, min: 1, max: 65536, label: 'Batch B', help: 'Collocation points per step.' },
+  width: { kind: 'int', default: 24, min: 1, max: 512, label: 'Width', help: 'Neurons per hidden layer.' },
+  depth: { kind: 'int', default: 3, min: 1, max: 12, label: 'Depth', help: 'Hidden layers.' },
+  activation: { kind: 'choice', default: 'tanh', choices: ['tanh', 'sin'], label: 'Activation', help: 'Activation of the hidden layers.' },
+  orders: { kind: 'text', default: '0-6', pattern: /^\d{1,2}(-\d{1,2})?(,\d{1,2}(-\d{1,2})?)*$/, label: 'Orders', help: 'Derivative orders n to time, e.g. 0-6 or 1,3,5 (at most 20).' },
+  reps: { kind: 'int', default: 20, min: 1, max: 200, label: 'Repetitions', help: 'Timed steps per order; the median is shown.' },
+  warmup: { kind: 'int', default: 3, min: 0, max: 50, label: 'Warm-up', help: 'Untimed steps before timing (shader compilation, allocation).' },
+  admax: { kind: 'int', default: 7, min: 0, max: 20, label: 'AD up to n', help: 'Skip stacked AD above this order: its graph roughly triples per order.' },
+} as const;
+type BenchValues = SettingsValues<typeof BENCH_SETTINGS>;
+
+export interface BenchResult {
+  device: string;
+  timer: string;
+  settings: BenchValues;
+  rows: BenchRow[];
+}
+
+/** AD vs n-TangentProp: one training step per order, settings in the URL so a result can be reproduced. */
+export function BenchView({ gpu, autorun }: { gpu: PinnDevice; autorun?: boolean }) {
+  const initial = useMemo(() => parseSettings(BENCH_SETTINGS, readHash().params), []);
+  const [values, setValues] = useState<BenchValues>(initial.values);
+  const [result, setResult] = useState<BenchResult | null>(null);
+  const [progress, setProgress] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const running = useRef(false);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => writeHash('benchmark', serializeSettings(BENCH_SETTINGS, values)), [values]);
+
+  const run = async () => {
+    if (running.current) return;
+    running.current = true;
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    try {
+      const orders = parseOrders(values.orders);
+      const rows = await runAdVsNtp(
+        gpu.device,
+        {
+          batch: values.batch,
+          width: values.width,
+          depth: values.depth,
+          activation: values.activation as Activation,
+          orders,
+          reps: values.reps,
+          warmup: values.warmup,
+          seed: 0,
+          adMaxOrder: values.admax,
+        },
+        (message, row) => {
+          setProgress(message);
+          if (row) setResult((r) => ({ device: adapterLabel(gpu.adapter), timer: timerOf(row), settings: values, rows: [...(r?.rows ?? []), row] }));
+        },
+      );
+      setResult({ device: adapterLabel(gpu.adapter), timer: rows.length ? timerOf(rows[0]) : '', settings: values, rows });
+      setProgress('done');
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+      setProgress(null);
+    } finally {
+      running.current = false;
+      setBusy(false);
+    }
+  };
+
+  const autorunDone = useRef(false);
+  useEffect(() => {
+    // run once on mount when the link asks for it
+    if (autorun && !autorunDone.current) {
+      autorunDone.current = true;
+      void run();
+    }
+  });
+
+  (window as unknown as { __pinnBench?: unknown }).__pinnBench = { result, busy, error };
+  const set = (patch: Partial<BenchValues>) => setValues((v) => ({ ...v, ...patch }));
+  const rows = result?.rows ?? [];
+  const charts = useMemo(() => buildCharts(result?.rows ?? []), [result]);
+
+  return (
+    <section className="panel" data-testid="bench">
+      <h2>Benchmark: stacked AD against n-TangentProp</h2>
+      <p className="explain">
+        One step takes the derivatives of orders 0…n at B points, the loss Σₖ mean (u⁽ᵏ⁾)², and its gradient with respect to every parameter.
+        <b> Stacked AD</b> is this playground's own tape-based reverse mode on the GPU, differentiating n times with the backward pass recorded
+        (PyTorch's create_graph=True). <b>n-TangentProp</b> runs one fused jet pass and its hand-written adjoint. The settings are in the page
+        address: copy it to share or reproduce a run.
+      </p>
+      <Notices notices={initial.notices} />
+      <div className="controls">
+        <IntField spec={BENCH_SETTINGS.batch} value={values.batch} onChange={(batch) => set({ batch })} />
+        <IntField spec={BENCH_SETTINGS.width} value={values.width} onChange={(width) => set({ width })} />
+        <IntField spec={BENCH_SETTINGS.depth} value={values.depth} onChange={(depth) => set({ depth })} />
+        <ChoiceField spec={BENCH_SETTINGS.activation} value={values.activation} onChange={(activation) => set({ activation })} />
+        <label title={BENCH_SETTINGS.orders.help}>
+          Orders
+          <input
+            type="text"
+            defaultValue={values.orders}
+            size={8}
+            onBlur={(e) => {
+              const v = e.currentTarget.value.trim();
+              if (BENCH_SETTINGS.orders.pattern.test(v)) set({ orders: v });
+              else e.currentTarget.value = values.orders;
+            }}
+          />
+        </label>
+        <IntField spec={BENCH_SETTINGS.reps} value={values.reps} onChange={(reps) => set({ reps })} />
+        <IntField spec={BENCH_SETTINGS.warmup} value={values.warmup} onChange={(warmup) => set({ warmup })} />
+        <IntField spec={BENCH_SETTINGS.admax} value={values.admax} onChange={(admax) => set({ admax })} />
+        <button onClick={run} disabled={busy} data-testid="run-bench">
+          {busy ? 'Running…' : 'Run benchmark'}
+        </button>
+        {result && (
+          <>
+            <button onClick={() => downloadText('pinn-bench.json', JSON.stringify(result, null, 1))}>Download JSON</button>
+            <button onClick={() => downloadText('pinn-bench.csv', toCsv(result), 'text/csv')}>Download CSV</button>
+          </>
+        )}
+      </div>
+      {progress && <p className="meta" data-testid="bench-progress">{busy ? `Running: ${progress}` : 'Finished.'} {gpu.adapter.isSoftware && 'Software adapter: these are CPU timings, compare ratios only.'}</p>}
+      {error && <div className="error" data-testid="bench-error">{error}</div>}
+      {rows.length > 0 && (
+        <>
+          <table className="results" data-testid="bench-table">
+            <thead>
+              <tr>
+                <th>n</th>
+                <th>AD ms</th>
+                <th>nTP ms</th>
+                <th>AD/nTP</th>
+                <th>AD graph ops</th>
+                <th>nTP kernels</th>
+                <th>AD peak MiB</th>
+                <th>nTP MiB</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.order}>
+                  <td>{r.order}</td>
+                  <td>{r.ad ? r.ad.ms.toFixed(3) : '–'}</td>
+                  <td>{r.ntp.ms.toFixed(3)}</td>
+                  <td>{r.ratio === null ? '–' : r.ratio.toFixed(2)}</td>
+                  <td>{r.ad?.ops ?? '–'}</td>
+                  <td>{r.ntp.ops}</td>
+                  <td>{r.ad ? (r.ad.bytes / 2 ** 20).toFixed(1) : '–'}</td>
+                  <td>{(r.ntp.bytes / 2 ** 20).toFixed(2)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="meta">
+            {result?.device}; ms: median per step ({result?.timer}); dotted lines: wall clock from recording to completion, which includes the
+            CPU cost of building AD's graph.
+          </p>
+          <div className="plots">
+            <Plot data={charts.time} layout={TIME_LAYOUT} testId="bench-time" />
+            <Plot data={charts.ratio} layout={RATIO_LAYOUT} />
+            <Plot data={charts.size} layout={SIZE_LAYOUT} />
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+const logLayout = (title: string, ytitle: string) => ({
+  title: { text: title },
+  xaxis: { title: { text: 'derivative order n' }, dtick: 1 },
+  yaxis: { type: 'log', title: { text: ytitle } },
+  legend: { orientation: 'h', y: -0.28 },
+});
+const TIME_LAYOUT = logLayout('Time per training step', 'ms');
+const SIZE_LAYOUT = logLayout('Graph size', 'operations');
+const RATIO_LAYOUT = { title: { text: 'AD / nTP' }, xaxis: { title: { text: 'derivative order n' }, dtick: 1 }, yaxis: { title: { text: 'ratio' } } };
+
+function buildCharts(rows: BenchRow[]) {
+  const orders = rows.map((r) => r.order);
+  const adRows = rows.filter((r) => r.ad);
+  const adOrders = adRows.map((r) => r.order);
+  const firstOps = adRows[0]?.ad?.ops ?? 1;
+  const firstOrder = adRows[0]?.order ?? 0;
+  return {
+    time: [
+      { x: adOrders, y: adRows.map((r) => r.ad!.ms), name: 'stacked AD', mode: 'lines+markers', type: 'scatter' },
+      { x: orders, y: rows.map((r) => r.ntp.ms), name: 'n-TangentProp', mode: 'lines+markers', type: 'scatter' },
+      { x: adOrders, y: adRows.map((r) => r.ad!.wallMs), name: 'stacked AD (wall clock)', mode: 'lines', line: { dash: 'dot' }, type: 'scatter' },
+      { x: orders, y: rows.map((r) => r.ntp.wallMs), name: 'n-TangentProp (wall clock)', mode: 'lines', line: { dash: 'dot' }, type: 'scatter' },
+    ],
+    ratio: [{ x: adOrders, y: adRows.map((r) => r.ratio), name: 'AD / nTP', type: 'bar' }],
+    size: [
+      { x: adOrders, y: adRows.map((r) => r.ad!.ops), name: 'AD graph: recorded ops', mode: 'lines+markers', type: 'scatter' },
+      { x: orders, y: rows.map((r) => r.ntp.ops), name: 'nTP: kernels per step', mode: 'lines+markers', type: 'scatter' },
+      { x: orders, y: orders.map((n) => firstOps * 2 ** (n - firstOrder)), name: '2ⁿ growth', mode: 'lines', line: { dash: 'dash', color: '#999' }, type: 'scatter' },
+    ],
+  };
+}
+
+function timerOf(row: BenchRow): string {
+  return row.ntp.gpuMs !== null ? 'GPU timestamps' : 'wall clock';
+}
+
+function toCsv(r: BenchResult): string {
+  const head = 'order,ad_ms,ntp_ms,ratio,ad_wall_ms,ntp_wall_ms,ad_ops,ntp_ops,ad_bytes,ntp_bytes';
+  const lines = r.rows.map((x) =>
+    [x.order, x.ad?.ms ?? '', x.ntp.ms, x.ratio ?? '', x.ad?.wallMs ?? '', x.ntp.wallMs, x.ad?.ops ?? '', x.ntp.ops, x.ad?.bytes ?? '', x.ntp.bytes].join(','),
+  );
+  return [`# ${r.device}; ${r.timer}`, head, ...lines].join('\n') + '\n';
+}

@@ -1,0 +1,23 @@
+import { useEffect, useRef } from 'react';
+import Plotly from 'plotly.js-dist-min';
+
+/** A plotly chart that redraws (Plotly.react) whenever its data or layout change. */
+export function Plot(props: { data: unknown[]; layout: Record<string, unknown>; testId?: string; height?: number }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!ref.current) return;
+    void Plotly.react(
+      ref.current,
+      props.data,
+      { margin: { l: 60, r: 20, t: 36, b: 90 }, height: props.height ?? 360, font: { size: 13 }, ...props.layout },
+      { responsive: true, displaylogo: false, toImageButtonOptions: { format: 'png', scale: 2 } },
+    );
+  }, [props.data, props.layout, props.height]);
+  useEffect(() => {
+    const el = ref.current;
+    return () => {
+      if (el) Plotly.purge(el);
+    };
+  }, []);
+  return <div ref={ref} className="plot" data-testid={props.testId} />;
+}

@@ -1,0 +1,117 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { collectErrors, launchChromium, serveDist } from './browser';
+
+let browser: Browser;
+let server: { url: string; close: () => Promise<void> };
+const SHOTS = 'test-results';
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await serveDist('/pinn/');
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
+  it('loads with no console errors, shows the adapter and plots the derivatives', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    await page.goto(server.url);
+    await page.waitForFunction(() => (window as unknown as { __pinn?: { ready: Promise<void> } }).__pinn?.ready !== undefined);
+    await page.evaluate(() => (window as unknown as { __pinn: { ready: Promise<void> } }).__pinn.ready);
+    await expect.poll(() => page.textContent('[data-testid=adapter]'), { timeout: 30_000 }).toMatch(/swiftshader/i);
+    await page.waitForSelector('[data-testid=jet-meta]', { timeout: 60_000 });
+    const traces = await page.evaluate(() => (document.querySelector('[data-testid=jet-plot]') as unknown as { data?: unknown[] })?.data?.length ?? 0);
+    expect(traces).toBe(4); // u, u', u'', u'''
+    await page.screenshot({ path: `${SHOTS}/app-derivatives.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('runs the jet kernel check in the browser: every order within its f32 tolerance of the f64 reference', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    const results = await page.evaluate(async () => {
+      const pinn = (window as unknown as { __pinn: { selfTest: () => Promise<{ label: string; errors: number[]; tolerance: number }[]> } }).__pinn;
+      return pinn.selfTest();
+    });
+    expect(results.length).toBeGreaterThanOrEqual(9);
+    for (const r of results) {
+      r.errors.forEach((e, k) => expect(e, `${r.label} order ${k}`).toBeLessThanOrEqual(r.tolerance));
+    }
+    await page.close();
+  });
+
+  it('downloads the model as JSON in the nn.Linear format', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}#derivatives?seed=5&width=8&depth=2&activation=sin&order=2`);
+    await page.waitForSelector('[data-testid=jet-meta]', { timeout: 60_000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-model]')]);
+    const model = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+    expect(model.activation).toBe('sin');
+    expect(model.layers).toHaveLength(3);
+    expect(model.layers[0].weight).toHaveLength(8);
+    expect(model.layers[0].weight[0]).toHaveLength(1);
+    expect(model.layers[2].bias).toHaveLength(1);
+    await page.close();
+  });
+
+  it('shows a notice for a tampered link and keeps working', async () => {
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}#derivatives?width=99999&activation=relu&order=abc&evil=alert(1)`);
+    const notice = await page.waitForSelector('[data-testid=url-notice]', { timeout: 30_000 });
+    const text = (await notice.textContent()) ?? '';
+    expect(text).toMatch(/Width: 99999 is outside \[1, 512\]; using 512/);
+    expect(text).toMatch(/Activation: 'relu' is not one of tanh, sin/);
+    expect(text).toMatch(/unknown setting 'evil' ignored/);
+    await page.waitForSelector('[data-testid=jet-meta]', { timeout: 60_000 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('runs the AD-vs-nTP benchmark from a shared link and draws its plots', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}#benchmark?batch=32&width=8&depth=2&activation=tanh&orders=0-3&reps=2&warmup=1&admax=3&run=1`);
+    await page.waitForFunction(
+      () => {
+        const b = (window as unknown as { __pinnBench?: { result: { rows: unknown[] } | null; busy: boolean } }).__pinnBench;
+        return b && !b.busy && (b.result?.rows.length ?? 0) === 4;
+      },
+      undefined,
+      { timeout: 240_000 },
+    );
+    const rows = await page.$$eval('[data-testid=bench-table] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(rows).toHaveLength(4);
+    for (const r of rows) {
+      expect(Number(r[1])).toBeGreaterThan(0); // AD ms
+      expect(Number(r[2])).toBeGreaterThan(0); // nTP ms
+    }
+    // the AD graph grows with the order; nTP's kernel count does not
+    expect(Number(rows[3][4])).toBeGreaterThan(4 * Number(rows[0][4]));
+    expect(rows[3][5]).toBe(rows[0][5]);
+    const traces = await page.evaluate(() => (document.querySelector('[data-testid=bench-time]') as unknown as { data?: unknown[] })?.data?.length ?? 0);
+    expect(traces).toBe(4);
+    await page.screenshot({ path: `${SHOTS}/app-benchmark.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('explains how to get WebGPU when the browser has none', async () => {
+    const page = await browser.newPage();
+    await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
+    await page.goto(server.url);
+    const panel = await page.waitForSelector('[data-testid=gpu-error]', { timeout: 30_000 });
+    const text = (await panel.textContent()) ?? '';
+    expect(text).toMatch(/WebGPU is not available/);
+    expect(text).toMatch(/enable-unsafe-webgpu/);
+    await page.screenshot({ path: `${SHOTS}/app-no-webgpu.png` });
+    await page.close();
+  });
+});
