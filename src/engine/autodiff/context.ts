@@ -1,17 +1,35 @@
 /**
- * GPU side of the stacked-AD engine: pipeline cache, a buffer pool (an eager
- * framework's caching allocator), and one command encoder per step so a whole
- * step is one submit with no read-backs.
+ * GPU side of the stacked-AD engine, built to keep the per-op cost of an eager
+ * framework low: a pipeline cache, a buffer pool (a caching allocator), the ops'
+ * small parameter blocks staged on the CPU and uploaded with one write per submit
+ * (bound with dynamic offsets), bind groups cached by their buffers (with pooled
+ * buffers a repeated step reuses them all), and one compute pass per step, so a
+ * whole step is one submit with no read-backs.
  */
 import { checkStorageBuffer } from '../gpu';
 import { fillTemplate } from '../shaders';
 
+/** Bytes per op parameter block; dynamic uniform offsets must be multiples of 256. */
+const SLOT = 256;
+const SLOTS_PER_CHUNK = 4096;
+const PARAM_BYTES = 48;
+
+/** Binding shapes of the autodiff kernels: inputs (read-only storage), one output, then the op parameters. */
+export type KernelShape = 'in1' | 'in2';
+
 export class AdContext {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly layouts: Record<KernelShape, GPUBindGroupLayout>;
+  private readonly pipelineLayouts: Record<KernelShape, GPUPipelineLayout>;
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
   private readonly free = new Map<number, GPUBuffer[]>();
-  private readonly uniformFree: GPUBuffer[] = [];
   private readonly inUse: GPUBuffer[] = [];
-  private readonly uniformsInUse: GPUBuffer[] = [];
+  private readonly uniformChunks: GPUBuffer[] = [];
+  private readonly staging = new ArrayBuffer(SLOT * SLOTS_PER_CHUNK);
+  private stagedChunks: ArrayBuffer[] = [];
+  private slot = 0;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   /** Operations recorded into autodiff graphs since the last resetCounters(). */
@@ -22,16 +40,33 @@ export class AdContext {
   peakBytes = 0;
   /** Bytes of buffers held by the pool (allocated once, reused). */
   pooledBytes = 0;
+  /** Descriptor for the next compute pass (benchmarks set timestamp writes here). */
+  passDescriptor: GPUComputePassDescriptor | undefined;
+  /** Called on the encoder after the pass ends, before submit (benchmarks resolve timestamps here). */
+  beforeSubmit: ((enc: GPUCommandEncoder) => void) | undefined;
 
-  constructor(readonly device: GPUDevice) {}
+  constructor(readonly device: GPUDevice) {
+    const storage = (type: GPUBufferBindingType) => ({ visibility: GPUShaderStage.COMPUTE, buffer: { type } });
+    const params = { visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' as const, hasDynamicOffset: true, minBindingSize: PARAM_BYTES } };
+    const entries = (inputs: number) =>
+      [...Array.from({ length: inputs }, () => storage('read-only-storage')), storage('storage'), params].map((e, binding) => ({ binding, ...e }));
+    this.layouts = {
+      in1: device.createBindGroupLayout({ label: 'autodiff 1-input', entries: entries(1) }),
+      in2: device.createBindGroupLayout({ label: 'autodiff 2-input', entries: entries(2) }),
+    };
+    this.pipelineLayouts = {
+      in1: device.createPipelineLayout({ bindGroupLayouts: [this.layouts.in1] }),
+      in2: device.createPipelineLayout({ bindGroupLayouts: [this.layouts.in2] }),
+    };
+  }
 
-  pipeline(shader: string, params: Record<string, number | string>): GPUComputePipeline {
-    const key = shader + JSON.stringify(params);
+  /** The pipeline of a kernel template; `key` must identify shader and parameters. */
+  pipeline(key: string, shape: KernelShape, shader: string, params: Record<string, number | string>): GPUComputePipeline {
     let p = this.pipelines.get(key);
     if (!p) {
       this.device.pushErrorScope('validation');
       const module = this.device.createShaderModule({ label: key, code: fillTemplate(shader, params) });
-      p = this.device.createComputePipeline({ label: key, layout: 'auto', compute: { module, entryPoint: 'main' } });
+      p = this.device.createComputePipeline({ label: key, layout: this.pipelineLayouts[shape], compute: { module, entryPoint: 'main' } });
       // a broken kernel is a bug: make it loud instead of silently computing nothing
       void this.device.popErrorScope().then((e) => {
         if (e) throw new Error(`autodiff kernel ${key} failed to compile: ${e.message}`);
@@ -60,19 +95,6 @@ export class AdContext {
     return buf;
   }
 
-  uniform(data: ArrayBuffer): GPUBuffer {
-    const buf =
-      this.uniformFree.pop() ?? this.device.createBuffer({ size: 48, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.device.queue.writeBuffer(buf, 0, data);
-    this.uniformsInUse.push(buf);
-    return buf;
-  }
-
-  /** Descriptor for the next compute pass (benchmarks set timestamp writes here). */
-  passDescriptor: GPUComputePassDescriptor | undefined;
-  /** Called on the encoder after the pass ends, before submit (benchmarks resolve timestamps here). */
-  beforeSubmit: ((enc: GPUCommandEncoder) => void) | undefined;
-
   computePass(): GPUComputePassEncoder {
     if (!this.pass) {
       this.encoder = this.device.createCommandEncoder();
@@ -81,39 +103,81 @@ export class AdContext {
     return this.pass;
   }
 
-  dispatch(pipeline: GPUComputePipeline, buffers: GPUBuffer[], workgroups: number): void {
+  /** Reserve the next parameter slot; returns the view to fill and where it lives. */
+  params(): { u32: Uint32Array; f32: Float32Array; chunk: number; offset: number } {
+    const chunk = Math.floor(this.slot / SLOTS_PER_CHUNK);
+    const index = this.slot % SLOTS_PER_CHUNK;
+    this.slot++;
+    if (index === 0) this.stagedChunks.push(chunk === 0 ? this.staging : new ArrayBuffer(SLOT * SLOTS_PER_CHUNK));
+    const buf = this.stagedChunks[chunk];
+    return { u32: new Uint32Array(buf, index * SLOT, PARAM_BYTES / 4), f32: new Float32Array(buf, index * SLOT, PARAM_BYTES / 4), chunk, offset: index * SLOT };
+  }
+
+  private uniformChunk(chunk: number): GPUBuffer {
+    while (this.uniformChunks.length <= chunk) {
+      this.uniformChunks.push(
+        this.device.createBuffer({ label: 'autodiff op parameters', size: SLOT * SLOTS_PER_CHUNK, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+      );
+    }
+    return this.uniformChunks[chunk];
+  }
+
+  private id(buffer: GPUBuffer): number {
+    let id = this.bufferIds.get(buffer);
+    if (id === undefined) {
+      id = this.nextBufferId++;
+      this.bufferIds.set(buffer, id);
+    }
+    return id;
+  }
+
+  /** Launch `pipeline` on storage `buffers` (inputs, then the output) with the op parameters at `slot`. */
+  dispatch(
+    pipeline: GPUComputePipeline,
+    shape: KernelShape,
+    buffers: GPUBuffer[],
+    slot: { chunk: number; offset: number },
+    x: number,
+    y = 1,
+  ): void {
+    const uniform = this.uniformChunk(slot.chunk);
+    let key = shape;
+    for (const b of buffers) key += ':' + this.id(b);
+    key += ':' + slot.chunk;
+    let bindGroup = this.bindGroups.get(key);
+    if (!bindGroup) {
+      bindGroup = this.device.createBindGroup({
+        layout: this.layouts[shape],
+        entries: [...buffers, uniform].map((buffer, binding) => ({
+          binding,
+          resource: binding === buffers.length ? { buffer, size: PARAM_BYTES } : { buffer },
+        })),
+      });
+      this.bindGroups.set(key, bindGroup);
+    }
     const pass = this.computePass();
-    const bindGroup = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
+    pass.setBindGroup(0, bindGroup, [slot.offset]);
     const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
-    if (workgroups <= maxX) pass.dispatchWorkgroups(workgroups);
-    else pass.dispatchWorkgroups(maxX, Math.ceil(workgroups / maxX));
+    if (y === 1 && x > maxX) pass.dispatchWorkgroups(maxX, Math.ceil(x / maxX));
+    else pass.dispatchWorkgroups(x, y);
     this.dispatches++;
   }
 
-  dispatch2d(pipeline: GPUComputePipeline, buffers: GPUBuffer[], x: number, y: number): void {
-    const pass = this.computePass();
-    const bindGroup = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, y);
-    this.dispatches++;
-  }
-
-  /** Submit everything recorded so far. */
+  /** Upload the staged op parameters and submit everything recorded so far. */
   flush(): void {
     if (this.pass && this.encoder) {
       this.pass.end();
+      this.stagedChunks.forEach((data, chunk) => {
+        const used = chunk === this.stagedChunks.length - 1 ? ((this.slot - 1) % SLOTS_PER_CHUNK) + 1 : SLOTS_PER_CHUNK;
+        this.device.queue.writeBuffer(this.uniformChunk(chunk), 0, data, 0, used * SLOT);
+      });
       this.beforeSubmit?.(this.encoder);
       this.device.queue.submit([this.encoder.finish()]);
     }
+    // queue order makes the slots reusable: the next write lands after this submit has run
+    this.slot = 0;
+    this.stagedChunks = [];
     this.pass = null;
     this.encoder = null;
   }
@@ -127,8 +191,6 @@ export class AdContext {
       this.free.set(b.size, list);
     }
     this.inUse.length = 0;
-    for (const u of this.uniformsInUse) this.uniformFree.push(u);
-    this.uniformsInUse.length = 0;
     this.bytesInUse = 0;
   }
 
@@ -141,7 +203,8 @@ export class AdContext {
   destroy(): void {
     this.releaseAll();
     for (const list of this.free.values()) list.forEach((b) => b.destroy());
-    this.uniformFree.forEach((b) => b.destroy());
+    this.uniformChunks.forEach((b) => b.destroy());
     this.free.clear();
+    this.bindGroups.clear();
   }
 }

@@ -93,11 +93,11 @@ function map(expr: string, a: Tensor, b: Tensor | null, alpha = 0, outShape?: Sh
   const out = ctx.allocate(size);
   const [aRs, aCs] = strides(a, shape);
   const [bRs, bCs] = b ? strides(b, shape) : [0, 0];
-  const u = new ArrayBuffer(48);
-  new Uint32Array(u).set([shape[0], shape[1], a.offset, b ? b.offset : 0, aRs, aCs, bRs, bCs]);
-  new Float32Array(u, 32, 1)[0] = alpha;
-  const pipeline = ctx.pipeline('ad_map', { EXPR: expr });
-  ctx.dispatch(pipeline, [a.buffer, (b ?? a).buffer, out, ctx.uniform(u)], Math.ceil(size / 256));
+  const slot = ctx.params();
+  slot.u32.set([shape[0], shape[1], a.offset, b ? b.offset : 0, aRs, aCs, bRs, bCs]);
+  slot.f32[8] = alpha;
+  const pipeline = ctx.pipeline('map:' + expr, 'in2', 'ad_map', { EXPR: expr });
+  ctx.dispatch(pipeline, 'in2', [a.buffer, (b ?? a).buffer, out], slot, Math.ceil(size / 256));
   return new Tensor(ctx, out, shape);
 }
 
@@ -168,9 +168,10 @@ export function expand(a: Tensor, shape: Shape): Tensor {
 function reduce(a: Tensor, count: number, len: number, oStride: number, rStride: number, shape: Shape): Tensor {
   const ctx = a.ctx;
   const out = ctx.allocate(count);
-  const u = new Uint32Array([count, len, oStride, rStride, a.offset, 0, 0, 0]);
-  const small = len <= SMALL_REDUCE_LEN;
-  ctx.dispatch(ctx.pipeline(small ? 'ad_reduce_small' : 'ad_reduce', {}), [a.buffer, out, ctx.uniform(u.buffer)], small ? Math.ceil(count / 64) : count);
+  const slot = ctx.params();
+  slot.u32.set([count, len, oStride, rStride, a.offset]);
+  const shader = len <= SMALL_REDUCE_LEN ? 'ad_reduce_small' : 'ad_reduce';
+  ctx.dispatch(ctx.pipeline(shader, 'in1', shader, {}), 'in1', [a.buffer, out], slot, shader === 'ad_reduce' ? count : Math.ceil(count / 64));
   return new Tensor(ctx, out, shape);
 }
 
@@ -210,12 +211,14 @@ export function matmul(a: Tensor, b: Tensor, ta = false, tb = false): Tensor {
   if (k !== k2) throw new InputError(`matmul of [${m}x${k}] and [${k2}x${n}]`);
   const ctx = a.ctx;
   const out = ctx.allocate(m * n);
-  const u = new Uint32Array([m, n, k, a.offset, b.offset, 0, 0, 0]);
-  const flags = { TA: ta ? 1 : 0, TB: tb ? 1 : 0 };
-  const buffers = [a.buffer, b.buffer, out, ctx.uniform(u.buffer)];
+  const slot = ctx.params();
+  slot.u32.set([m, n, k, a.offset, b.offset]);
+  const buffers = [a.buffer, b.buffer, out];
   // like a framework's kernel choice by shape: tiles pay off only when the reduction is long
-  if (k <= SMALL_MATMUL_K) ctx.dispatch(ctx.pipeline('ad_matmul_small', flags), buffers, Math.ceil((m * n) / 64));
-  else ctx.dispatch2d(ctx.pipeline('ad_matmul', flags), buffers, Math.ceil(n / 16), Math.ceil(m / 16));
+  const shader = k <= SMALL_MATMUL_K ? 'ad_matmul_small' : 'ad_matmul';
+  const pipeline = ctx.pipeline(`${shader}:${+ta}${+tb}`, 'in2', shader, { TA: ta ? 1 : 0, TB: tb ? 1 : 0 });
+  if (shader === 'ad_matmul_small') ctx.dispatch(pipeline, 'in2', buffers, slot, Math.ceil((m * n) / 64));
+  else ctx.dispatch(pipeline, 'in2', buffers, slot, Math.ceil(n / 16), Math.ceil(m / 16));
   return record(new Tensor(ctx, out, [m, n]), 'matmul', [a, b], (g) => [
     a.requiresGrad ? (ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb)) : null,
     b.requiresGrad ? (tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false)) : null,
