@@ -61,7 +61,7 @@ export class TaylorJetForward {
   private readonly dims: GPUBuffer;
   private readonly unusedRead: GPUBuffer;
   private readonly unusedWrite: GPUBuffer;
-  private readonly tilings: LayerTiling[];
+  private readonly tilings: (LayerTiling | null)[];
   private batch = 0;
 
   constructor(
@@ -105,6 +105,18 @@ export class TaylorJetForward {
         `jets of layer ${l + 1} (${maxBatch} points x ${n1} orders x ${layer.outDim})`,
       );
       const savePre = options.savePreActivations === true;
+      if (last && !first && layer.outDim === 1) {
+        // scalar output: one workgroup per point splits the sum (see taylor_jet_output.wgsl)
+        const code = fillTemplate('taylor_jet_output', { N1: n1, IN: layer.inDim, W_OFF: layer.weightOffset, B_OFF: layer.biasOffset });
+        const pipeline = this.compile(`taylorJetOutput ${l + 1}`, code);
+        const bindGroup = this.bind(pipeline, [net.params, this.layerOutputs[l - 1], out, this.dims]);
+        this.layerOutputs.push(out);
+        if (savePre) this.preActivations.push(out); // identity activation: the output is its own pre-activation
+        this.pipelines.push(pipeline);
+        this.bindGroups.push(bindGroup);
+        this.tilings.push(null);
+        return;
+      }
       const pre = savePre
         ? createStorageBuffer(device, maxBatch * n1 * layer.outDim * 4, `pre-activation jets of layer ${l + 1}`)
         : this.unusedWrite;
@@ -122,24 +134,9 @@ export class TaylorJetForward {
         W_OFF: layer.weightOffset,
         B_OFF: layer.biasOffset,
       });
-      const module = device.createShaderModule({ label: `taylorJetLayer ${l + 1}`, code });
-      const pipeline = device.createComputePipeline({
-        label: `taylorJetLayer ${l + 1}`,
-        layout: 'auto',
-        compute: { module, entryPoint: 'main' },
-      });
+      const pipeline = this.compile(`taylorJetLayer ${l + 1}`, code);
       const input = first ? this.points : this.layerOutputs[l - 1];
-      const bindGroup = device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: net.params } },
-          { binding: 1, resource: { buffer: input } },
-          { binding: 2, resource: { buffer: first ? this.directions : this.unusedRead } },
-          { binding: 3, resource: { buffer: out } },
-          { binding: 4, resource: { buffer: pre } },
-          { binding: 5, resource: { buffer: this.dims } },
-        ],
-      });
+      const bindGroup = this.bind(pipeline, [net.params, input, first ? this.directions : this.unusedRead, out, pre, this.dims]);
       this.layerOutputs.push(out);
       if (savePre) this.preActivations.push(pre);
       this.pipelines.push(pipeline);
@@ -181,13 +178,30 @@ export class TaylorJetForward {
     );
   }
 
+  private compile(label: string, code: string): GPUComputePipeline {
+    const module = this.device.createShaderModule({ label, code });
+    return this.device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
+  }
+
+  private bind(pipeline: GPUComputePipeline, buffers: GPUBuffer[]): GPUBindGroup {
+    return this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+  }
+
   /** Record the forward pass (one dispatch per layer) into a compute pass. */
   encode(pass: GPUComputePassEncoder): void {
     this.net.mlp.layers.forEach((layer, l) => {
       const t = this.tilings[l];
       pass.setPipeline(this.pipelines[l]);
       pass.setBindGroup(0, this.bindGroups[l]);
-      pass.dispatchWorkgroups(Math.ceil(layer.outDim / t.tm), Math.ceil(this.batch / t.tp));
+      if (t) {
+        pass.dispatchWorkgroups(Math.ceil(layer.outDim / t.tm), Math.ceil(this.batch / t.tp));
+      } else {
+        const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
+        pass.dispatchWorkgroups(Math.min(this.batch, maxX), Math.ceil(this.batch / maxX));
+      }
     });
   }
 

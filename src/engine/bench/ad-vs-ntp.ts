@@ -98,8 +98,9 @@ export function parseOrders(text: string): number[] {
   return [...new Set(out)].sort((x, y) => x - y);
 }
 
+/** Total size of distinct buffers (a buffer may serve two roles). */
 function bufferBytes(buffers: GPUBuffer[]): number {
-  return buffers.reduce((s, b) => s + b.size, 0);
+  return [...new Set(buffers)].reduce((s, b) => s + b.size, 0);
 }
 
 async function benchNtp(device: GPUDevice, net: GpuMlp, points: Float32Array, order: number, c: BenchConfig): Promise<MethodFigures> {
@@ -124,8 +125,7 @@ async function benchNtp(device: GPUDevice, net: GpuMlp, points: Float32Array, or
     { reps: c.reps, warmup: c.warmup },
   );
   dispatches = net.mlp.layers.length + 1 + (2 * net.mlp.layers.length - 1);
-  const bytes = bufferBytes([...fwd.layerOutputs, ...fwd.preActivations, fwd.points, fwd.directions, loss.adjoint, gradBuf]) +
-    bufferBytes(bwd.adjointBuffers);
+  const bytes = bufferBytes([...fwd.layerOutputs, ...fwd.preActivations, fwd.points, fwd.directions, loss.adjoint, gradBuf, ...bwd.adjointBuffers]);
   bwd.destroy();
   loss.destroy();
   fwd.destroy();
