@@ -1,6 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeDevice, releaseNodeGpu } from '../../src/node/webgpu-node';
-import type { PinnDevice } from '../../src/engine/gpu';
+import { describe, expect, it } from 'vitest';
 import { Mlp, type Activation } from '../../src/engine/mlp';
 import { GpuMlp } from '../../src/engine/gpu-mlp';
 import { AdDerivatives } from '../../src/engine/methods/ad';
@@ -9,17 +7,10 @@ import { adParams, nestedDerivativesAd, sumOfMeanSquares } from '../../src/engin
 import { addScalar, fromArray, grad, matmul, mul, div, sum, sin, cos, square, tanh } from '../../src/engine/autodiff/tensor';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
 import { factorial } from '../../src/engine/taylor-jet';
-import { referenceLossGradient } from './helpers';
+import { referenceLossGradient, useNodeGpu } from './helpers';
 import { Rng } from '../../src/engine/rng';
 
-let gpu: PinnDevice;
-beforeAll(async () => {
-  gpu = await nodeDevice();
-});
-afterAll(() => {
-  gpu.device.destroy();
-  releaseNodeGpu();
-});
+const gpu = useNodeGpu();
 
 describe('stacked AD engine', () => {
   it('primitive ops and their gradients match hand-computed values', async () => {

@@ -1,4 +1,7 @@
+import { afterAll, beforeAll } from 'vitest';
+import type { PinnDevice } from '../../src/engine/gpu';
 import { Mlp } from '../../src/engine/mlp';
+import { nodeDevice, releaseNodeGpu } from '../../src/node/webgpu-node';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
 import { factorial } from '../../src/engine/taylor-jet';
 
@@ -25,4 +28,22 @@ export function referenceLossGradient(mlp: Mlp, points: ArrayLike<number>, dir: 
     out.set(i, (referenceLoss(mlp, points, dir, order, plus) - referenceLoss(mlp, points, dir, order, minus)) / (2 * h));
   }
   return out;
+}
+
+/** One WebGPU device for a test file (Dawn in Node), released after its tests. */
+export function useNodeGpu(): { readonly device: GPUDevice } {
+  const holder: { gpu: PinnDevice | null } = { gpu: null };
+  beforeAll(async () => {
+    holder.gpu = await nodeDevice();
+  });
+  afterAll(() => {
+    holder.gpu?.device.destroy();
+    releaseNodeGpu();
+  });
+  return {
+    get device() {
+      if (!holder.gpu) throw new Error('GPU not ready');
+      return holder.gpu.device;
+    },
+  };
 }

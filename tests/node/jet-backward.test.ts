@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeDevice, releaseNodeGpu } from '../../src/node/webgpu-node';
-import { readBuffer, type PinnDevice } from '../../src/engine/gpu';
+import { describe, expect, it } from 'vitest';
+import { readBuffer } from '../../src/engine/gpu';
 import { Mlp, type Activation } from '../../src/engine/mlp';
 import { GpuMlp } from '../../src/engine/gpu-mlp';
 import { TaylorJetForward } from '../../src/engine/taylor-jet';
@@ -9,16 +8,9 @@ import { AdContext } from '../../src/engine/autodiff/context';
 import { adParams, nestedDerivativesAd, sumOfMeanSquares } from '../../src/engine/autodiff/mlp-ad';
 import { fromArray, grad } from '../../src/engine/autodiff/tensor';
 import { Rng } from '../../src/engine/rng';
-import { referenceLossGradient } from './helpers';
+import { referenceLossGradient, useNodeGpu } from './helpers';
 
-let gpu: PinnDevice;
-beforeAll(async () => {
-  gpu = await nodeDevice();
-});
-afterAll(() => {
-  gpu.device.destroy();
-  releaseNodeGpu();
-});
+const gpu = useNodeGpu();
 
 async function jetGradient(net: GpuMlp, points: Float32Array, dir: Float32Array, shared: boolean, order: number) {
   const batch = points.length / net.mlp.inputDim;

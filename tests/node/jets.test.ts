@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeDevice, releaseNodeGpu } from '../../src/node/webgpu-node';
-import type { PinnDevice } from '../../src/engine/gpu';
+import { describe, expect, it } from 'vitest';
+import { useNodeGpu } from './helpers';
 import { Mlp } from '../../src/engine/mlp';
 import { caseLabel, checkJetCase, JET_CHECK_CASES } from '../../src/engine/selftest';
 import { composeFaaDiBruno, activationDerivatives } from '../../src/engine/reference/jet-f64';
 
-let gpu: PinnDevice;
-beforeAll(async () => {
-  gpu = await nodeDevice();
-});
-afterAll(() => {
-  gpu.device.destroy();
-  releaseNodeGpu();
-});
+const gpu = useNodeGpu();
 
 describe('taylorJetForward matches the f64 Faa di Bruno reference', () => {
   it.each(JET_CHECK_CASES.map((c) => [caseLabel(c), c] as const))('%s', async (_label, c) => {
