@@ -95,3 +95,32 @@ describe('pinn derivs', () => {
     expect(r.stderr).toMatch(/unknown command 'frobnicate'/);
   });
 });
+
+describe('pinn bench', () => {
+  it('prints the JSON rows the issue names, with AD graphs growing and nTP kernels fixed', () => {
+    const r = pinn('bench', '--batch', '8', '--width', '4', '--depth', '1', '--orders', '0-3', '--reps', '2', '--warmup', '1', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(typeof out.device).toBe('string');
+    expect(out.rows.map((x: { order: number }) => x.order)).toEqual([0, 1, 2, 3]);
+    for (const row of out.rows) {
+      for (const key of ['order', 'ad_ms', 'ntp_ms', 'ratio', 'ad_ops', 'ntp_ops', 'ad_bytes', 'ntp_bytes']) expect(row[key], key).toBeTypeOf('number');
+      expect(row.ratio).toBeCloseTo(row.ad_ms / row.ntp_ms, 6);
+    }
+    expect(out.rows[3].ad_ops).toBeGreaterThan(4 * out.rows[0].ad_ops);
+    expect(out.rows[3].ntp_ops).toBe(out.rows[0].ntp_ops);
+  });
+
+  it.each([
+    [['--orders', '0-25'], /order must be an integer in \[0, 20\], got 21/],
+    [['--orders', 'x'], /orders must look like 0-9/],
+    [['--batch', '0'], /--batch must be an integer/],
+    [['--batch', '1000000', '--width', '1024', '--orders', '0-20'], /over this device's maxStorageBufferBindingSize .* the largest batch that fits is \d+/],
+    [['--method', 'ad'], /unknown option --method/],
+  ])('bad input %j: one line, exit code 2', (args, message) => {
+    const r = pinn('bench', ...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+});
