@@ -16,7 +16,10 @@ const ready = acquireGpu().then(
 Object.assign(window, {
   __pinn: {
     ready,
-    adapter: () => useGpu.getState().adapter,
+    /** The adapter in use, null until the device is ready (or when there is none). */
+    get adapter() {
+      return useGpu.getState().adapter;
+    },
     selfTest: async () => runJetSelfTest((await acquireGpu()).device),
   },
 });

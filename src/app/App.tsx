@@ -33,7 +33,7 @@ export function App() {
           {status.state === 'ready' && adapter && (
             <>
               GPU: <b>{adapterLabel(adapter)}</b>
-              {adapter.isSoftware && <span className="warn"> — software adapter: timings are CPU timings</span>}
+              {adapter.isSoftware && <span className="warn"> — software (CPU) adapter: timings are CPU timings</span>}
             </>
           )}
         </div>

@@ -13,11 +13,11 @@ export const EXPLORER_SETTINGS = {
   width: { kind: 'int', default: 24, min: 1, max: 512, label: 'Width', help: 'Neurons per hidden layer.' },
   depth: { kind: 'int', default: 3, min: 1, max: 12, label: 'Depth', help: 'Number of hidden layers.' },
   activation: { kind: 'choice', default: 'tanh', choices: ['tanh', 'sin'], label: 'Activation', help: 'Activation of the hidden layers.' },
-  order: { kind: 'int', default: 3, min: 1, max: 8, label: 'Derivatives', help: 'Plot u and its derivatives up to this order, all from one jet pass.' },
+  order: { kind: 'int', default: 3, min: 1, max: 6, label: 'Derivatives', help: 'Plot u and its derivatives up to this order, all from one jet pass.' },
 } as const;
 type ExplorerValues = SettingsValues<typeof EXPLORER_SETTINGS>;
 
-const DERIVATIVE_NAMES = ['u', "u'", "u''", 'u⁽³⁾', 'u⁽⁴⁾', 'u⁽⁵⁾', 'u⁽⁶⁾', 'u⁽⁷⁾', 'u⁽⁸⁾'];
+const DERIVATIVE_NAMES = ['u', "u'", "u''", 'u⁽³⁾', 'u⁽⁴⁾', 'u⁽⁵⁾', 'u⁽⁶⁾'];
 const N_POINTS = 201;
 const X_MIN = -2;
 const X_MAX = 2;
@@ -50,7 +50,9 @@ export function JetExplorer({ gpu }: { gpu: PinnDevice }) {
         setSeries({ xs, ys, ms: performance.now() - t0 });
         setError(null);
       })
-      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))
+      .catch((e: unknown) => {
+        if (!cancelled) setError(e instanceof Error ? e.message : String(e));
+      })
       .finally(() => {
         jet.destroy();
         net.destroy();

@@ -7,6 +7,15 @@ let browser: Browser;
 let server: { url: string; close: () => Promise<void> };
 const SHOTS = 'test-results';
 
+/** What src/main.tsx exposes on window for these tests. */
+interface PinnWindow {
+  __pinn: {
+    ready: Promise<void>;
+    adapter: { architecture: string; isSoftware: boolean } | null;
+    selfTest: () => Promise<{ label: string; errors: number[]; tolerance: number; pass: boolean }[]>;
+  };
+}
+
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   server = await serveDist('/pinn/');
@@ -22,12 +31,38 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
     await page.goto(server.url);
-    await page.waitForFunction(() => (window as unknown as { __pinn?: { ready: Promise<void> } }).__pinn?.ready !== undefined);
-    await page.evaluate(() => (window as unknown as { __pinn: { ready: Promise<void> } }).__pinn.ready);
+    await page.waitForFunction(() => (window as unknown as PinnWindow).__pinn?.ready !== undefined);
+    await page.evaluate(() => (window as unknown as PinnWindow).__pinn.ready);
+    const adapter = await page.evaluate(() => (window as unknown as PinnWindow).__pinn.adapter);
+    expect(adapter?.architecture).toMatch(/swiftshader/i);
+    expect(adapter?.isSoftware).toBe(true);
     await expect.poll(() => page.textContent('[data-testid=adapter]'), { timeout: 30_000 }).toMatch(/swiftshader/i);
+    expect(await page.textContent('[data-testid=adapter]')).toContain('software (CPU) adapter: timings are CPU timings');
     await page.waitForSelector('[data-testid=jet-meta]', { timeout: 60_000 });
-    const traces = await page.evaluate(() => (document.querySelector('[data-testid=jet-plot]') as unknown as { data?: unknown[] })?.data?.length ?? 0);
-    expect(traces).toBe(4); // u, u', u'', u'''
+    const traces = await page.evaluate(() =>
+      ((document.querySelector('[data-testid=jet-plot]') as unknown as { data?: { name: string; x: number[]; y: number[] }[] })?.data ?? []).map((t) => ({
+        name: t.name,
+        x: [...t.x],
+        y: [...t.y],
+      })),
+    );
+    expect(traces.map((t) => t.name)).toEqual(['u', "u'", "u''", 'u⁽³⁾']);
+    for (const t of traces) {
+      expect(t.x).toHaveLength(201);
+      expect(t.x[0]).toBeCloseTo(-2, 6);
+      expect(t.x[200]).toBeCloseTo(2, 6);
+      expect(t.y.every(Number.isFinite)).toBe(true);
+    }
+    // each plotted derivative is the central difference of the one below it (h = 0.02, so O(h²) agreement)
+    for (let k = 1; k < traces.length; k++) {
+      const below = traces[k - 1].y;
+      const cur = traces[k].y;
+      const scale = Math.max(...cur.map(Math.abs));
+      for (let i = 1; i < 200; i++) {
+        const fd = (below[i + 1] - below[i - 1]) / (traces[0].x[i + 1] - traces[0].x[i - 1]);
+        expect(Math.abs(fd - cur[i]), `${traces[k].name} at x=${traces[0].x[i].toFixed(2)}`).toBeLessThan(2e-2 * scale);
+      }
+    }
     await page.screenshot({ path: `${SHOTS}/app-derivatives.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
@@ -35,15 +70,42 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
 
   it('runs the jet kernel check in the browser: every order within its f32 tolerance of the f64 reference', async () => {
     const page = await browser.newPage();
+    const errors = collectErrors(page);
     await page.goto(server.url);
-    const results = await page.evaluate(async () => {
-      const pinn = (window as unknown as { __pinn: { selfTest: () => Promise<{ label: string; errors: number[]; tolerance: number }[]> } }).__pinn;
-      return pinn.selfTest();
-    });
+    await page.waitForFunction(() => (window as unknown as PinnWindow).__pinn?.selfTest !== undefined);
+    const results = await page.evaluate(() => (window as unknown as PinnWindow).__pinn.selfTest());
     expect(results.length).toBeGreaterThanOrEqual(9);
     for (const r of results) {
-      r.errors.forEach((e, k) => expect(e, `${r.label} order ${k}`).toBeLessThanOrEqual(r.tolerance));
+      const order = Number(/ n=(\d+)/.exec(r.label)?.[1]);
+      expect(r.errors, `${r.label}: one error per order 0..n`).toHaveLength(order + 1);
+      r.errors.forEach((e, k) => {
+        expect(Number.isFinite(e), `${r.label} order ${k}`).toBe(true);
+        expect(e, `${r.label} order ${k}`).toBeLessThanOrEqual(r.tolerance);
+      });
+      expect(r.pass, r.label).toBe(true);
     }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('"Check this GPU" panel: progress line and a table with every case passing', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}#check`);
+    await page.click('[data-testid=run-selftest]', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid=selftest] table.results tbody tr', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=run-selftest]:not([disabled])', { timeout: 120_000 });
+    const rows = await page.$$eval('[data-testid=selftest] table.results tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(rows.length).toBeGreaterThanOrEqual(9);
+    for (const [label, worst, tolerance, result] of rows) {
+      expect(result, label).toBe('pass');
+      expect(Number(worst), label).toBeLessThanOrEqual(Number(tolerance));
+    }
+    const progress = (await page.textContent('[data-testid=selftest]')) ?? '';
+    expect(progress).toContain(`${rows.length} of ${rows.length} checked`);
+    expect(progress).toContain('All cases pass on this GPU.');
+    await page.screenshot({ path: `${SHOTS}/app-selftest.png`, fullPage: true });
+    expect(errors).toEqual([]);
     await page.close();
   });
 
@@ -58,6 +120,15 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     expect(model.layers[0].weight).toHaveLength(8);
     expect(model.layers[0].weight[0]).toHaveLength(1);
     expect(model.layers[2].bias).toHaveLength(1);
+
+    // the controls: more derivatives redraw the plot, "New network" moves to the next seed
+    const traceCount = () => page.evaluate(() => (document.querySelector('[data-testid=jet-plot]') as unknown as { data?: unknown[] })?.data?.length ?? 0);
+    expect(await traceCount()).toBe(3);
+    await page.fill('label:has-text("Derivatives") input', '6');
+    await page.press('label:has-text("Derivatives") input', 'Enter');
+    await expect.poll(traceCount, { timeout: 60_000 }).toBe(7);
+    await page.click('text=New network');
+    await expect.poll(() => page.evaluate(() => location.hash), { timeout: 10_000 }).toContain('seed=6');
     await page.close();
   });
 
@@ -105,12 +176,19 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
 
   it('explains how to get WebGPU when the browser has none', async () => {
     const page = await browser.newPage();
+    const errors = collectErrors(page);
     await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
     await page.goto(server.url);
     const panel = await page.waitForSelector('[data-testid=gpu-error]', { timeout: 30_000 });
     const text = (await panel.textContent()) ?? '';
     expect(text).toMatch(/WebGPU is not available/);
     expect(text).toMatch(/enable-unsafe-webgpu/);
+    expect(text).toMatch(/enable-features=Vulkan/);
+    expect(text).toMatch(/chrome:\/\/flags\/#enable-unsafe-webgpu/);
+    // ready settles (it does not reject) and there is no adapter
+    await page.evaluate(() => (window as unknown as PinnWindow).__pinn.ready);
+    expect(await page.evaluate(() => (window as unknown as PinnWindow).__pinn.adapter)).toBeNull();
+    expect(errors).toEqual([]);
     await page.screenshot({ path: `${SHOTS}/app-no-webgpu.png` });
     await page.close();
   });
