@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { parseOrders, runAdVsNtp, type BenchRow } from '../engine/bench/ad-vs-ntp';
+import { Rng } from '../engine/rng';
 import { adapterLabel, type PinnDevice } from '../engine/gpu';
 import type { Activation } from '../engine/mlp';
 import { downloadText } from './download';
@@ -16,14 +17,24 @@ export const BENCH_SETTINGS = {
   reps: { kind: 'int', default: 20, min: 1, max: 200, label: 'Repetitions', help: 'Timed steps per order; the median is shown.' },
   warmup: { kind: 'int', default: 3, min: 0, max: 50, label: 'Warm-up', help: 'Untimed steps before timing (shader compilation, allocation).' },
   admax: { kind: 'int', default: 7, min: 0, max: 20, label: 'AD up to n', help: 'Skip stacked AD above this order: its graph roughly triples per order.' },
+  jaxjs: { kind: 'choice', default: 'off', choices: ['off', 'on'], label: 'jax-js column', help: 'Also time the same step in jax-js (third-party JAX for the browser, jit of nested grad on its WebGPU backend), up to the AD order limit. Loads it on demand.' },
 } as const;
 type BenchValues = SettingsValues<typeof BENCH_SETTINGS>;
+
+export interface JaxJsRow {
+  order: number;
+  ms: number;
+  backend: string;
+  loss: number;
+}
 
 export interface BenchResult {
   device: string;
   timer: string;
   settings: BenchValues;
   rows: BenchRow[];
+  jaxjs?: JaxJsRow[];
+  jaxjsNote?: string;
 }
 
 /** AD vs n-TangentProp: one training step per order, settings in the URL so a result can be reproduced. */
@@ -64,7 +75,12 @@ export function BenchView({ gpu, autorun }: { gpu: PinnDevice; autorun?: boolean
           if (row) setResult((r) => ({ device: adapterLabel(gpu.adapter), timer: timerOf(row), settings: values, rows: [...(r?.rows ?? []), row] }));
         },
       );
-      setResult({ device: adapterLabel(gpu.adapter), timer: rows.length ? timerOf(rows[0]) : '', settings: values, rows });
+      const base: BenchResult = { device: adapterLabel(gpu.adapter), timer: rows.length ? timerOf(rows[0]) : '', settings: values, rows };
+      setResult(base);
+      if (values.jaxjs === 'on') {
+        const third = await runJaxJsColumn(orders.filter((n) => n <= values.admax), values, setProgress);
+        setResult({ ...base, ...third });
+      }
       setProgress('done');
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -87,7 +103,7 @@ export function BenchView({ gpu, autorun }: { gpu: PinnDevice; autorun?: boolean
   (window as unknown as { __pinnBench?: unknown }).__pinnBench = { result, busy, error };
   const set = (patch: Partial<BenchValues>) => setValues((v) => ({ ...v, ...patch }));
   const rows = result?.rows ?? [];
-  const charts = useMemo(() => buildCharts(result?.rows ?? []), [result]);
+  const charts = useMemo(() => buildCharts(result?.rows ?? [], result?.jaxjs ?? []), [result]);
 
   return (
     <section className="panel" data-testid="bench">
@@ -120,6 +136,7 @@ export function BenchView({ gpu, autorun }: { gpu: PinnDevice; autorun?: boolean
         <IntField spec={BENCH_SETTINGS.reps} value={values.reps} onChange={(reps) => set({ reps })} />
         <IntField spec={BENCH_SETTINGS.warmup} value={values.warmup} onChange={(warmup) => set({ warmup })} />
         <IntField spec={BENCH_SETTINGS.admax} value={values.admax} onChange={(admax) => set({ admax })} />
+        <ChoiceField spec={BENCH_SETTINGS.jaxjs} value={values.jaxjs} onChange={(jaxjs) => set({ jaxjs })} />
         <button onClick={run} disabled={busy} data-testid="run-bench">
           {busy ? 'Running…' : 'Run benchmark'}
         </button>
@@ -145,6 +162,8 @@ export function BenchView({ gpu, autorun }: { gpu: PinnDevice; autorun?: boolean
                 <th>nTP kernels</th>
                 <th>AD peak MiB</th>
                 <th>nTP MiB</th>
+                {result?.jaxjs && <th title="wall clock, jit(valueAndGrad) of nested vjp/grad">jax-js ms</th>}
+                {result?.jaxjs && <th title="wall clock against wall clock">our AD / jax-js</th>}
               </tr>
             </thead>
             <tbody>
@@ -158,10 +177,12 @@ export function BenchView({ gpu, autorun }: { gpu: PinnDevice; autorun?: boolean
                   <td>{r.ntp.ops}</td>
                   <td>{r.ad ? (r.ad.bytes / 2 ** 20).toFixed(1) : '–'}</td>
                   <td>{(r.ntp.bytes / 2 ** 20).toFixed(2)}</td>
+                  {result?.jaxjs && <JaxCells row={r} jax={result.jaxjs.find((j) => j.order === r.order)} />}
                 </tr>
               ))}
             </tbody>
           </table>
+          {result?.jaxjsNote && <div className="error">{result.jaxjsNote}</div>}
           <p className="meta">
             {result?.device}; ms: median per step ({result?.timer}); dotted lines: wall clock from recording to completion, which includes the
             CPU cost of building AD's graph.
@@ -187,7 +208,17 @@ const TIME_LAYOUT = logLayout('Time per training step', 'ms');
 const SIZE_LAYOUT = logLayout('Graph size', 'operations');
 const RATIO_LAYOUT = { title: { text: 'AD / nTP' }, xaxis: { title: { text: 'derivative order n' }, dtick: 1 }, yaxis: { title: { text: 'ratio' } } };
 
-function buildCharts(rows: BenchRow[]) {
+function JaxCells({ row, jax }: { row: BenchRow; jax: JaxJsRow | undefined }) {
+  if (!jax) return (<><td>–</td><td>–</td></>);
+  return (
+    <>
+      <td>{jax.ms.toFixed(3)}</td>
+      <td>{row.ad ? (row.ad.wallMs / jax.ms).toFixed(2) : '–'}</td>
+    </>
+  );
+}
+
+function buildCharts(rows: BenchRow[], jax: JaxJsRow[]) {
   const orders = rows.map((r) => r.order);
   const adRows = rows.filter((r) => r.ad);
   const adOrders = adRows.map((r) => r.order);
@@ -199,6 +230,7 @@ function buildCharts(rows: BenchRow[]) {
       { x: orders, y: rows.map((r) => r.ntp.ms), name: 'n-TangentProp', mode: 'lines+markers', type: 'scatter' },
       { x: adOrders, y: adRows.map((r) => r.ad!.wallMs), name: 'stacked AD (wall clock)', mode: 'lines', line: { dash: 'dot' }, type: 'scatter' },
       { x: orders, y: rows.map((r) => r.ntp.wallMs), name: 'n-TangentProp (wall clock)', mode: 'lines', line: { dash: 'dot' }, type: 'scatter' },
+      ...(jax.length ? [{ x: jax.map((j) => j.order), y: jax.map((j) => j.ms), name: 'jax-js (wall clock)', mode: 'lines+markers', line: { dash: 'dash' }, type: 'scatter' }] : []),
     ],
     ratio: [{ x: adOrders, y: adRows.map((r) => r.ratio), name: 'AD / nTP', type: 'bar' }],
     size: [
@@ -209,14 +241,32 @@ function buildCharts(rows: BenchRow[]) {
   };
 }
 
+/** The third-party column: jax-js on its WebGPU backend (its Wasm backend computes wrong gradients at widths divisible by 4 in 0.1.25). */
+async function runJaxJsColumn(orders: number[], v: BenchValues, progress: (m: string) => void): Promise<Pick<BenchResult, 'jaxjs' | 'jaxjsNote'>> {
+  const { benchJaxJs } = await import('../engine/bench/jaxjs');
+  const rng = new Rng(1); // the same points as runAdVsNtp (seed 0 + 1)
+  const points = Float32Array.from({ length: v.batch }, () => rng.range(-1, 1));
+  const rows: JaxJsRow[] = [];
+  try {
+    for (const order of orders) {
+      progress(`n = ${order}: jax-js`);
+      const r = await benchJaxJs({ batch: v.batch, width: v.width, depth: v.depth, order, reps: v.reps, warmup: Math.max(1, v.warmup), seed: 0, points, device: 'webgpu' });
+      rows.push({ order, ms: r.ms, backend: r.backend, loss: r.loss });
+    }
+    return { jaxjs: rows };
+  } catch (e) {
+    return { jaxjs: rows, jaxjsNote: `jax-js stopped: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
 function timerOf(row: BenchRow): string {
   return row.ntp.gpuMs !== null ? 'GPU timestamps' : 'wall clock';
 }
 
 function toCsv(r: BenchResult): string {
-  const head = 'order,ad_ms,ntp_ms,ratio,ad_wall_ms,ntp_wall_ms,ad_ops,ntp_ops,ad_bytes,ntp_bytes';
+  const head = 'order,ad_ms,ntp_ms,ratio,ad_wall_ms,ntp_wall_ms,ad_ops,ntp_ops,ad_bytes,ntp_bytes,jaxjs_ms';
   const lines = r.rows.map((x) =>
-    [x.order, x.ad?.ms ?? '', x.ntp.ms, x.ratio ?? '', x.ad?.wallMs ?? '', x.ntp.wallMs, x.ad?.ops ?? '', x.ntp.ops, x.ad?.bytes ?? '', x.ntp.bytes].join(','),
+    [x.order, x.ad?.ms ?? '', x.ntp.ms, x.ratio ?? '', x.ad?.wallMs ?? '', x.ntp.wallMs, x.ad?.ops ?? '', x.ntp.ops, x.ad?.bytes ?? '', x.ntp.bytes, r.jaxjs?.find((j) => j.order === x.order)?.ms ?? ''].join(','),
   );
   return [`# ${r.device}; ${r.timer}`, head, ...lines].join('\n') + '\n';
 }

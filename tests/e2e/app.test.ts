@@ -146,13 +146,13 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.close();
   });
 
-  it('runs the AD-vs-nTP benchmark from a shared link and draws its plots', async () => {
+  it('runs the AD-vs-nTP benchmark from a shared link, with the jax-js column, and draws its plots', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors = collectErrors(page);
-    await page.goto(`${server.url}#benchmark?batch=32&width=8&depth=2&activation=tanh&orders=0-3&reps=2&warmup=1&admax=3&run=1`);
+    await page.goto(`${server.url}#benchmark?batch=32&width=8&depth=2&activation=tanh&orders=0-3&reps=2&warmup=1&admax=3&jaxjs=on&run=1`);
     await page.waitForFunction(
       () => {
-        const b = (window as unknown as { __pinnBench?: { result: { rows: unknown[] } | null; busy: boolean } }).__pinnBench;
+        const b = (window as unknown as { __pinnBench?: { result: { rows: unknown[]; jaxjs?: unknown[] } | null; busy: boolean } }).__pinnBench;
         return b && !b.busy && (b.result?.rows.length ?? 0) === 4;
       },
       undefined,
@@ -167,8 +167,20 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     // the AD graph grows with the order; nTP's kernel count does not
     expect(Number(rows[3][4])).toBeGreaterThan(4 * Number(rows[0][4]));
     expect(rows[3][5]).toBe(rows[0][5]);
+    // the third-party column: jax-js on its WebGPU backend, a finite loss and a time for every order
+    const jax = await page.evaluate(
+      () => (window as unknown as { __pinnBench: { result: { jaxjs?: { order: number; ms: number; backend: string; loss: number }[]; jaxjsNote?: string } } }).__pinnBench.result,
+    );
+    expect(jax.jaxjsNote).toBeUndefined();
+    expect(jax.jaxjs?.map((j) => j.order)).toEqual([0, 1, 2, 3]);
+    for (const j of jax.jaxjs ?? []) {
+      expect(j.backend).toBe('webgpu');
+      expect(j.ms).toBeGreaterThan(0);
+      expect(Number.isFinite(j.loss)).toBe(true);
+    }
+    expect(Number(rows[2][8])).toBeGreaterThan(0); // jax-js ms in the table
     const traces = await page.evaluate(() => (document.querySelector('[data-testid=bench-time]') as unknown as { data?: unknown[] })?.data?.length ?? 0);
-    expect(traces).toBe(4);
+    expect(traces).toBe(5);
     await page.screenshot({ path: `${SHOTS}/app-benchmark.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
