@@ -24,5 +24,7 @@ fi
 stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   echo "==> installing node modules (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm 11 can write lock files without other platforms' optional packages and then refuse
+  # its own lock in `npm ci`; `npm install` honours the same locked versions.
+  npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
 fi
