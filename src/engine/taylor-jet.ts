@@ -2,6 +2,7 @@ import { InputError, DeviceLimitError } from './errors';
 import { createStorageBuffer, readBuffer } from './gpu';
 import { GpuMlp } from './gpu-mlp';
 import { fillTemplate } from './shaders';
+import { makeShaderDataDefinitions, makeStructuredView, type StructuredView } from 'webgpu-utils';
 
 /** Highest derivative order the jet kernels are built for. */
 export const MAX_JET_ORDER = 20;
@@ -63,6 +64,8 @@ export class TaylorJetForward {
   private readonly unusedWrite: GPUBuffer;
   private readonly tilings: (LayerTiling | null)[];
   private batch = 0;
+  /** The kernels' `dims` uniform, laid out from the WGSL struct itself. */
+  private dimsView: StructuredView | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -134,6 +137,7 @@ export class TaylorJetForward {
         W_OFF: layer.weightOffset,
         B_OFF: layer.biasOffset,
       });
+      this.dimsView ??= makeStructuredView(makeShaderDataDefinitions(code).uniforms.dims);
       const pipeline = this.compile(`taylorJetLayer ${l + 1}`, code);
       const input = first ? this.points : this.layerOutputs[l - 1];
       const bindGroup = this.bind(pipeline, [net.params, input, first ? this.directions : this.unusedRead, out, pre, this.dims]);
@@ -161,21 +165,18 @@ export class TaylorJetForward {
     if (batch > this.options.maxBatch) throw new InputError(`batch ${batch} exceeds this jet's maximum ${this.options.maxBatch}`);
     const dirLen = this.options.sharedDirection ? d : batch * d;
     if (directions.length !== dirLen) throw new InputError(`directions must have ${dirLen} entries, got ${directions.length}`);
-    this.batch = batch;
     const q = this.device.queue;
     q.writeBuffer(this.points, 0, points.buffer, points.byteOffset, points.byteLength);
     q.writeBuffer(this.directions, 0, directions.buffer, directions.byteOffset, directions.byteLength);
-    q.writeBuffer(this.dims, 0, new Uint32Array([batch, this.options.sharedDirection ? 0 : d, 0, 0]));
+    this.setBatch(batch);
   }
 
   /** Set the batch size without uploading (points already written by a GPU kernel). */
   setBatch(batch: number): void {
     this.batch = batch;
-    this.device.queue.writeBuffer(
-      this.dims,
-      0,
-      new Uint32Array([batch, this.options.sharedDirection ? 0 : this.net.mlp.inputDim, 0, 0]),
-    );
+    const view = this.dimsView!;
+    view.set({ batch, dirStride: this.options.sharedDirection ? 0 : this.net.mlp.inputDim });
+    this.device.queue.writeBuffer(this.dims, 0, view.arrayBuffer);
   }
 
   private compile(label: string, code: string): GPUComputePipeline {
