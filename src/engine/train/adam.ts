@@ -1,0 +1,72 @@
+import { createStorageBuffer } from '../gpu';
+import { fillTemplate } from '../shaders';
+
+export interface AdamOptions {
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export const ADAM_DEFAULTS: AdamOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+/**
+ * Adam on the GPU for a flat parameter buffer and a gradient buffer of the same
+ * layout (what TaylorJetBackward writes). The moments live on the GPU; a step
+ * uploads only its 32-byte hyper-parameter block, nothing is read back.
+ */
+export class Adam {
+  readonly m: GPUBuffer;
+  readonly v: GPUBuffer;
+  private readonly hyper: GPUBuffer;
+  private readonly pipeline: GPUComputePipeline;
+  private readonly bindGroup: GPUBindGroup;
+  private t = 0;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly params: GPUBuffer,
+    readonly grads: GPUBuffer,
+    readonly count: number,
+    readonly options: AdamOptions = ADAM_DEFAULTS,
+  ) {
+    this.m = createStorageBuffer(device, count * 4, 'Adam first moment');
+    this.v = createStorageBuffer(device, count * 4, 'Adam second moment');
+    this.hyper = device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const module = device.createShaderModule({ label: 'adamStep', code: fillTemplate('adam_step', {}) });
+    this.pipeline = device.createComputePipeline({ label: 'adamStep', layout: 'auto', compute: { module, entryPoint: 'main' } });
+    this.bindGroup = device.createBindGroup({
+      layout: this.pipeline.getBindGroupLayout(0),
+      entries: [params, grads, this.m, this.v, this.hyper].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+  }
+
+  get step(): number {
+    return this.t;
+  }
+
+  /** Record one update with learning rate `lr` (bias corrections in f64 here). */
+  encode(pass: GPUComputePassEncoder, lr: number): void {
+    this.t++;
+    const { beta1, beta2, eps } = this.options;
+    const data = new ArrayBuffer(32);
+    new Float32Array(data, 0, 6).set([lr, beta1, beta2, eps, 1 - beta1 ** this.t, 1 - beta2 ** this.t]);
+    new Uint32Array(data, 24, 1)[0] = this.count;
+    this.device.queue.writeBuffer(this.hyper, 0, data);
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, this.bindGroup);
+    pass.dispatchWorkgroups(Math.ceil(this.count / 256));
+  }
+
+  reset(): void {
+    this.t = 0;
+    const zeros = new Float32Array(this.count);
+    this.device.queue.writeBuffer(this.m, 0, zeros);
+    this.device.queue.writeBuffer(this.v, 0, zeros);
+  }
+
+  destroy(): void {
+    this.m.destroy();
+    this.v.destroy();
+    this.hyper.destroy();
+  }
+}

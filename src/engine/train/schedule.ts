@@ -1,0 +1,28 @@
+import { InputError } from '../errors';
+
+/** Learning rate against step: constant, linear decay to a final fraction, or exponential decay. */
+export type LrSchedule =
+  | { kind: 'constant' }
+  | { kind: 'linear'; finalFraction: number }
+  | { kind: 'exponential'; rate: number; every: number };
+
+/** lr at step t (0-based) of `steps`. */
+export function learningRate(lr0: number, schedule: LrSchedule, t: number, steps: number): number {
+  switch (schedule.kind) {
+    case 'constant':
+      return lr0;
+    case 'linear':
+      return lr0 * (1 - (1 - schedule.finalFraction) * Math.min(1, t / Math.max(1, steps)));
+    case 'exponential':
+      return lr0 * schedule.rate ** (t / schedule.every);
+  }
+}
+
+export function validateSchedule(s: LrSchedule): void {
+  if (s.kind === 'linear' && !(s.finalFraction >= 0 && s.finalFraction <= 1)) {
+    throw new InputError(`linear decay's final fraction must be in [0, 1], got ${s.finalFraction}`);
+  }
+  if (s.kind === 'exponential' && !(s.rate > 0 && s.rate <= 1 && s.every >= 1)) {
+    throw new InputError(`exponential decay needs a rate in (0, 1] and a period of at least 1 step`);
+  }
+}
