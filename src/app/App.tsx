@@ -34,6 +34,17 @@ export function App() {
             <>
               GPU: <b>{adapterLabel(adapter)}</b>
               {adapter.isSoftware && <span className="warn"> — software (CPU) adapter: timings are CPU timings</span>}
+              <details className="limits">
+                <summary>limits</summary>
+                <ul>
+                  {Object.entries(adapter.limits).map(([k, v]) => (
+                    <li key={k}>
+                      {k}: {v.toLocaleString()}
+                    </li>
+                  ))}
+                  <li>timestamp-query: {adapter.features.includes('timestamp-query') ? 'yes' : 'no'}</li>
+                </ul>
+              </details>
             </>
           )}
         </div>
