@@ -1,10 +1,11 @@
 /**
  * npm run bench:jets — median ms of one fused Taylor-jet forward pass,
  * B in {256, 4096}, nets 3x24 and 4x128 (tanh, d = 1), n = 0..12, with t(n)/t(1).
- * Options: --json, --reps R, --orders a-b, --quick (B = 256 only).
+ * Options: --json, --reps R, --orders a-b, --quick (B = 256 only), --kernels tiled|direct
+ * (default: the device's preferred family: direct on SwiftShader, tiled on GPUs).
  */
 import { nodeDevice } from '../src/node/webgpu-node';
-import { adapterLabel } from '../src/engine/gpu';
+import { adapterLabel, preferredKernels } from '../src/engine/gpu';
 import { Mlp } from '../src/engine/mlp';
 import { GpuMlp } from '../src/engine/gpu-mlp';
 import { TaylorJetForward } from '../src/engine/taylor-jet';
@@ -20,6 +21,8 @@ const value = (name: string, def: string) => {
 const reps = Number(value('--reps', '20'));
 const [o0, o1] = value('--orders', '0-12').split('-').map(Number);
 const batches = flag('--quick') ? [256] : [256, 4096];
+const kernelsArg = value('--kernels', '');
+const kernels = kernelsArg === 'tiled' || kernelsArg === 'direct' ? kernelsArg : undefined;
 const nets = [
   { depth: 3, width: 24 },
   { depth: 4, width: 128 },
@@ -29,7 +32,7 @@ const gpu = await nodeDevice();
 const device = gpu.device;
 const rows: { net: string; batch: number; order: number; ms: number; ratio: number }[] = [];
 let timer = '';
-if (!flag('--json')) console.log(`device: ${adapterLabel(gpu.adapter)}`);
+if (!flag('--json')) console.log(`device: ${adapterLabel(gpu.adapter)}, kernels: ${kernels ?? preferredKernels(device)}`);
 for (const { depth, width } of nets) {
   const mlp = Mlp.init({ inputDim: 1, width, depth, outputDim: 1, activation: 'tanh' }, 1);
   const net = new GpuMlp(device, mlp);
@@ -40,7 +43,7 @@ for (const { depth, width } of nets) {
     const measured: [number, number][] = [];
     const orders = [1, ...Array.from({ length: o1 - o0 + 1 }, (_, i) => o0 + i).filter((n) => n !== 1)];
     for (const order of orders) {
-      const jet = new TaylorJetForward(device, net, { order, maxBatch: batch, sharedDirection: true });
+      const jet = new TaylorJetForward(device, net, { order, maxBatch: batch, sharedDirection: true, kernels });
       jet.setInputs(points, Float32Array.of(1));
       const t = await timeComputePass(device, (pass) => jet.encode(pass), { reps, warmup: 3 });
       timer = t.timer;

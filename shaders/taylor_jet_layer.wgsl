@@ -29,6 +29,7 @@ const TK : u32 = {{TK}}u;
 const ACT : u32 = {{ACT}}u;      // 0 identity, 1 tanh, 2 sin
 const FIRST : u32 = {{FIRST}}u;
 const SAVE_PRE : u32 = {{SAVE_PRE}}u;
+const DIRECT : u32 = {{DIRECT}}u; // 1: no staging, each thread reads W and its inputs itself (CPU adapters, where barriers are costly)
 const W_OFF : u32 = {{W_OFF}}u;
 const B_OFF : u32 = {{B_OFF}}u;
 
@@ -65,7 +66,13 @@ fn main(@builtin(local_invocation_id) lid : vec3u, @builtin(workgroup_id) wid : 
   let batch = dims.batch;
 
   var a : array<f32, N1>;
-  for (var j0 = 0u; j0 < IN; j0 += TK) {
+  if (DIRECT == 1u && m < OUT && p < batch) {
+    for (var j = 0u; j < IN; j++) {
+      let w = params[W_OFF + m * IN + j];
+      for (var k = 0u; k < KIN; k++) { a[k] += w * loadInput(p, k, j); }
+    }
+  }
+  for (var j0 = 0u; DIRECT == 0u && j0 < IN; j0 += TK) {
     for (var i = tid; i < TM * TK; i += TM * TP) {
       let mm = wid.x * TM + i / TK;
       let jj = j0 + i % TK;

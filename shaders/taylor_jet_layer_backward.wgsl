@@ -19,6 +19,7 @@ const TP : u32 = {{TP}}u;
 const TK : u32 = {{TK}}u;
 const ACT : u32 = {{ACT}}u;      // activation of the layer below: 1 tanh, 2 sin
 const W_OFF : u32 = {{W_OFF}}u;
+const DIRECT : u32 = {{DIRECT}}u; // 1: no staging (CPU adapters, where barriers are costly)
 
 struct Dims { batch : u32, pad0 : u32, pad1 : u32, pad2 : u32 }
 
@@ -39,7 +40,13 @@ fn main(@builtin(local_invocation_id) lid : vec3u, @builtin(workgroup_id) wid : 
   let batch = dims.batch;
 
   var hbar : array<f32, N1>;
-  for (var m0 = 0u; m0 < K; m0 += TK) {
+  if (DIRECT == 1u && j < J && p < batch) {
+    for (var mm = 0u; mm < K; mm++) {
+      let w = params[W_OFF + mm * J + j];
+      for (var k = 0u; k < N1; k++) { hbar[k] += w * abar[(p * N1 + k) * K + mm]; }
+    }
+  }
+  for (var m0 = 0u; DIRECT == 0u && m0 < K; m0 += TK) {
     for (var i = tid; i < TM * TK; i += TM * TP) {
       let jj = wid.x * TM + i / TK;
       let mm = m0 + i % TK;

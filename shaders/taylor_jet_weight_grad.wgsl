@@ -16,6 +16,7 @@ const TR : u32 = 16u;
 const FIRST : u32 = {{FIRST}}u;
 const W_OFF : u32 = {{W_OFF}}u;
 const B_OFF : u32 = {{B_OFF}}u;
+const DIRECT : u32 = {{DIRECT}}u; // 1: no staging (CPU adapters, where barriers are costly)
 
 struct Dims { batch : u32, dirStride : u32, pad0 : u32, pad1 : u32 }
 
@@ -44,7 +45,14 @@ fn main(@builtin(local_invocation_id) lid : vec3u, @builtin(workgroup_id) wid : 
   let tid = lid.y * 8u + lid.x;
   let rows = dims.batch * KIN;
   var acc = 0.0;
-  for (var r0 = 0u; r0 < rows; r0 += TR) {
+  if (DIRECT == 1u && m < M && j <= J) {
+    for (var r = 0u; r < rows; r++) {
+      let p = r / KIN;
+      let k = r % KIN;
+      acc += abar[(p * N1 + k) * M + m] * inputJet(p, k, j);
+    }
+  }
+  for (var r0 = 0u; DIRECT == 0u && r0 < rows; r0 += TR) {
     for (var i = tid; i < TR * 8u; i += 64u) {
       let r = r0 + i / 8u;
       let p = r / KIN;

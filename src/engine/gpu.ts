@@ -77,7 +77,20 @@ export async function requestPinnDevice(
   const hasTimestamps = adapter.features.has('timestamp-query');
   const requiredFeatures: GPUFeatureName[] = hasTimestamps ? ['timestamp-query'] : [];
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
-  return { device, adapter: summarizeAdapter(adapter), hasTimestamps };
+  const summary = summarizeAdapter(adapter);
+  adapters.set(device, summary);
+  return { device, adapter: summary, hasTimestamps };
+}
+
+const adapters = new WeakMap<GPUDevice, AdapterSummary>();
+
+/**
+ * Kernel family for a device: 'direct' (each thread reads its own operands, no
+ * workgroup staging) on CPU implementations such as SwiftShader, where a barrier
+ * costs far more than a cached load; 'tiled' on GPUs.
+ */
+export function preferredKernels(device: GPUDevice): 'tiled' | 'direct' {
+  return adapters.get(device)?.isSoftware ? 'direct' : 'tiled';
 }
 
 /** Throw a DeviceLimitError naming the limit when a storage buffer of `bytes` would not fit. */

@@ -19,6 +19,8 @@ export interface JetCheckCase {
   sharedDirection: boolean;
   batch?: number;
   seed?: number;
+  /** Kernel family to check; default: the device's preferred one. */
+  kernels?: 'tiled' | 'direct';
 }
 
 export interface JetCheckResult {
@@ -29,7 +31,7 @@ export interface JetCheckResult {
 }
 
 export function caseLabel(c: JetCheckCase): string {
-  return `d=${c.inputDim} ${c.depth}x${c.width} ${c.activation} n=${c.order}${c.sharedDirection ? ' shared v' : ''}`;
+  return `d=${c.inputDim} ${c.depth}x${c.width} ${c.activation} n=${c.order}${c.sharedDirection ? ' shared v' : ''}${c.kernels ? ` (${c.kernels})` : ''}`;
 }
 
 /** Random points in [-1, 1]^d and directions with unit expected norm. */
@@ -50,7 +52,7 @@ export async function checkJetCase(
   const mlp = Mlp.init(shapeOf(c), seed);
   const { points, directions } = randomJetInputs(new Rng(seed + 1), batch, c.inputDim, c.sharedDirection);
   const net = new GpuMlp(device, mlp);
-  const jet = new TaylorJetForward(device, net, { order: c.order, maxBatch: batch, sharedDirection: c.sharedDirection });
+  const jet = new TaylorJetForward(device, net, { order: c.order, maxBatch: batch, sharedDirection: c.sharedDirection, kernels: c.kernels });
   try {
     const got = await jet.run(points, directions);
     const ref = referenceJets(perturbReference ? perturbReference(mlp) : mlp, points, directions, c.order);

@@ -1,5 +1,5 @@
 import { InputError, DeviceLimitError } from './errors';
-import { createStorageBuffer, readBuffer } from './gpu';
+import { createStorageBuffer, preferredKernels, readBuffer } from './gpu';
 import { GpuMlp } from './gpu-mlp';
 import { fillTemplate } from './shaders';
 import { makeShaderDataDefinitions, makeStructuredView, type StructuredView } from 'webgpu-utils';
@@ -17,6 +17,8 @@ export interface TaylorJetOptions {
   sharedDirection: boolean;
   /** Keep each layer's pre-activation jets (for the backward pass). */
   savePreActivations?: boolean;
+  /** Kernel family; default: what suits the device (see preferredKernels). */
+  kernels?: 'tiled' | 'direct';
 }
 
 export interface LayerTiling {
@@ -52,6 +54,8 @@ export function chooseTiling(outDim: number, kin: number, workgroupBytes: number
  */
 export class TaylorJetForward {
   readonly order: number;
+  /** True when the kernels read their operands directly (no workgroup tiles). */
+  readonly direct: boolean;
   readonly points: GPUBuffer;
   readonly directions: GPUBuffer;
   /** Jets after each layer: [batch][n+1][width of that layer]; the last is the network output. */
@@ -78,6 +82,7 @@ export class TaylorJetForward {
     }
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InputError(`batch must be a positive integer, got ${maxBatch}`);
     this.order = order;
+    this.direct = (options.kernels ?? preferredKernels(device)) === 'direct';
     const n1 = order + 1;
     const mlp = net.mlp;
     const d = mlp.inputDim;
@@ -108,7 +113,7 @@ export class TaylorJetForward {
         `jets of layer ${l + 1} (${maxBatch} points x ${n1} orders x ${layer.outDim})`,
       );
       const savePre = options.savePreActivations === true;
-      if (last && !first && layer.outDim === 1) {
+      if (last && !first && layer.outDim === 1 && !this.direct) {
         // scalar output: one workgroup per point splits the sum (see taylor_jet_output.wgsl)
         const code = fillTemplate('taylor_jet_output', { N1: n1, IN: layer.inDim, W_OFF: layer.weightOffset, B_OFF: layer.biasOffset });
         const pipeline = this.compile(`taylorJetOutput ${l + 1}`, code);
@@ -134,6 +139,7 @@ export class TaylorJetForward {
         ACT: last ? ACT_CODE.identity : ACT_CODE[mlp.activation],
         FIRST: first ? 1 : 0,
         SAVE_PRE: savePre ? 1 : 0,
+        DIRECT: this.direct ? 1 : 0,
         W_OFF: layer.weightOffset,
         B_OFF: layer.biasOffset,
       });

@@ -12,9 +12,9 @@ import { referenceLossGradient, useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();
 
-async function jetGradient(net: GpuMlp, points: Float32Array, dir: Float32Array, shared: boolean, order: number) {
+async function jetGradient(net: GpuMlp, points: Float32Array, dir: Float32Array, shared: boolean, order: number, kernels: 'tiled' | 'direct') {
   const batch = points.length / net.mlp.inputDim;
-  const fwd = new TaylorJetForward(gpu.device, net, { order, maxBatch: batch, sharedDirection: shared, savePreActivations: true });
+  const fwd = new TaylorJetForward(gpu.device, net, { order, maxBatch: batch, sharedDirection: shared, savePreActivations: true, kernels });
   const loss = new JetSumSquaresLoss(fwd);
   const bwd = new TaylorJetBackward(fwd, loss.adjoint);
   fwd.setInputs(points, dir);
@@ -33,13 +33,14 @@ async function jetGradient(net: GpuMlp, points: Float32Array, dir: Float32Array,
 }
 
 describe('backward through Taylor jets', () => {
-  const cases: [number, number, number, Activation, number, boolean][] = [
-    [1, 8, 2, 'tanh', 4, true],
-    [2, 6, 3, 'sin', 3, false],
-    [1, 12, 1, 'tanh', 6, true],
-    [3, 8, 2, 'tanh', 2, true],
+  const cases: [number, number, number, Activation, number, boolean, 'tiled' | 'direct'][] = [
+    [1, 8, 2, 'tanh', 4, true, 'tiled'],
+    [2, 6, 3, 'sin', 3, false, 'tiled'],
+    [1, 12, 1, 'tanh', 6, true, 'direct'],
+    [3, 8, 2, 'tanh', 2, true, 'direct'],
+    [2, 6, 3, 'sin', 3, false, 'direct'],
   ];
-  it.each(cases)('d=%i width %i depth %i %s n=%i shared=%s: gradient matches f64 central differences', async (d, width, depth, act, order, shared) => {
+  it.each(cases)('d=%i width %i depth %i %s n=%i shared=%s %s kernels: gradient matches f64 central differences', async (d, width, depth, act, order, shared, kernels) => {
     const mlp = Mlp.init({ inputDim: d, width, depth, outputDim: 1, activation: act }, 17);
     // non-zero biases so their gradients are exercised at a generic point
     const rng = new Rng(4);
@@ -50,20 +51,20 @@ describe('backward through Taylor jets', () => {
     const points = Float32Array.from({ length: batch * d }, () => rng.range(-1, 1));
     const dir = Float32Array.from({ length: (shared ? 1 : batch) * d }, () => rng.normal());
     const net = new GpuMlp(gpu.device, mlp);
-    const g = await jetGradient(net, points, dir, shared, order);
+    const g = await jetGradient(net, points, dir, shared, order, kernels);
     const scale = Math.max(...g.map(Math.abs));
     const fd = referenceLossGradient(mlp, points, dir, order, 1);
     for (const [i, v] of fd) expect(Math.abs(g[i] - v) / scale, `param ${i}`).toBeLessThan(5e-4);
     net.destroy();
   });
 
-  it('agrees with the stacked-AD engine on a 3x24 tanh net at n = 5', async () => {
+  it.each(['tiled', 'direct'] as const)('agrees with the stacked-AD engine on a 3x24 tanh net at n = 5 (%s kernels)', async (kernels) => {
     const mlp = Mlp.init({ inputDim: 1, width: 24, depth: 3, outputDim: 1, activation: 'tanh' }, 8);
     const rng = new Rng(6);
     const batch = 64;
     const points = Float32Array.from({ length: batch }, () => rng.range(-1, 1));
     const net = new GpuMlp(gpu.device, mlp);
-    const g = await jetGradient(net, points, Float32Array.of(1), true, 5);
+    const g = await jetGradient(net, points, Float32Array.of(1), true, 5, kernels);
     const ctx = new AdContext(gpu.device);
     const params = adParams(ctx, net, true);
     const x = fromArray(ctx, points, [batch, 1], true);

@@ -7,7 +7,9 @@ import { composeFaaDiBruno, activationDerivatives } from '../../src/engine/refer
 const gpu = useNodeGpu();
 
 describe('taylorJetForward matches the f64 Faa di Bruno reference', () => {
-  it.each(JET_CHECK_CASES.map((c) => [caseLabel(c), c] as const))('%s', async (_label, c) => {
+  // both kernel families on every device: CI's SwiftShader would otherwise only run the direct one
+  const cases = JET_CHECK_CASES.flatMap((c) => (['tiled', 'direct'] as const).map((kernels) => ({ ...c, kernels })));
+  it.each(cases.map((c) => [caseLabel(c), c] as const))('%s', async (_label, c) => {
     const r = await checkJetCase(gpu.device, c);
     r.errors.forEach((e, k) => expect(e, `order ${k}`).toBeLessThanOrEqual(r.tolerance));
   });
