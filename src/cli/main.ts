@@ -9,6 +9,7 @@ import { GpuMlp } from '../engine/gpu-mlp';
 import { ACTIVATIONS, Mlp, type Activation } from '../engine/mlp';
 import { TaylorDerivatives } from '../engine/methods/taylor';
 import { AdDerivatives } from '../engine/methods/ad';
+import { FiniteDifferenceDerivatives } from '../engine/methods/finite-difference';
 import type { DerivativeMethodId, DirectionalDerivatives } from '../engine/methods/types';
 import { runJetSelfTest } from '../engine/selftest';
 import { MAX_JET_ORDER } from '../engine/taylor-jet';
@@ -21,10 +22,11 @@ import { parseDirection, parsePoints, readJsonFile } from './files';
 const USAGE = `pinn — physics-informed neural networks on WebGPU (Node + Dawn)
 
 Commands:
-  pinn derivs --model model.json --points points.json --order N [--direction v.json] [--method taylor|ad]
+  pinn derivs --model model.json --points points.json --order N [--direction v.json] [--method taylor|ad|fd] [--step h]
       Derivatives 0..N of the network along v (default: the first coordinate axis) at each point.
       Prints {"method", "order", "values": [[u, u', ..., u^(N)], ...]} (derivatives, not divided by k!).
-      taylor: one fused Taylor-jet pass (n-TangentProp); ad: N nested reverse-mode gradients (stacked AD).
+      taylor: one fused Taylor-jet pass (n-TangentProp); ad: N nested reverse-mode gradients (stacked AD);
+      fd: central finite differences with step h (default about eps^(1/(k+2)) for order k).
   pinn init-model --dim D [--width 24] [--depth 3] [--activation tanh|sin] [--seed 0] [--out model.json]
       A Glorot-initialised MLP in PyTorch nn.Linear JSON (weight [out][in], bias [out]).
   pinn bench [--batch 256] [--width 24] [--depth 3] [--orders 0-9] [--activation tanh|sin]
@@ -36,10 +38,10 @@ Commands:
 
 Exit codes: 0 success, 1 a check failed or an internal error, 2 bad input.`;
 
-const METHODS: readonly DerivativeMethodId[] = ['taylor', 'ad'];
+const METHODS: readonly DerivativeMethodId[] = ['taylor', 'ad', 'fd'];
 
 async function derivs(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['model', 'points', 'order', 'direction', 'method'], flags: [] });
+  const args = parseArgs(argv, { values: ['model', 'points', 'order', 'direction', 'method', 'step'], flags: [] });
   const method = choiceOption(args, 'method', 'taylor', METHODS);
   const mlp = Mlp.fromJSON(readJsonFile(requireValue(args, 'model'), 'model'));
   if (mlp.outputDim !== 1) throw new InputError(`derivs needs a scalar network; this model has ${mlp.outputDim} outputs`);
@@ -53,7 +55,10 @@ async function derivs(argv: string[]): Promise<number> {
   if (args.values.has('direction')) direction = parseDirection(readJsonFile(args.values.get('direction')!, 'direction'), d, batch);
   const gpu = await nodeDevice();
   const net = new GpuMlp(gpu.device, mlp);
-  const engine: DirectionalDerivatives = method === 'ad' ? new AdDerivatives(net) : new TaylorDerivatives(net);
+  const step = args.values.has('step') ? Number(args.values.get('step')) : undefined;
+  if (step !== undefined && method !== 'fd') throw new InputError('--step applies to --method fd only');
+  const engine: DirectionalDerivatives =
+    method === 'ad' ? new AdDerivatives(net) : method === 'fd' ? new FiniteDifferenceDerivatives(net, step) : new TaylorDerivatives(net);
   const values = await engine.derivatives(points, direction.values, direction.shared, order);
   process.stdout.write(JSON.stringify({ method, order, values }) + '\n');
   engine.destroy();

@@ -73,6 +73,8 @@ describe('pinn derivs', () => {
     [['--model', 'BAD_MODEL', '--points', 'POINTS', '--order', '2'], /model.activation must be one of/],
     [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--frob', '1'], /unknown option --frob/],
     [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--method', 'magic'], /--method must be one of/],
+    [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--method', 'fd', '--step', '-1'], /finite-difference step must be positive/],
+    [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--step', '0.1'], /--step applies to --method fd only/],
   ])('bad input %j: one line, exit code 2', (args, message) => {
     const subst: Record<string, string> = {
       MODEL: model,

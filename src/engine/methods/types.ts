@@ -10,4 +10,4 @@ export interface DirectionalDerivatives {
   destroy(): void;
 }
 
-export type DerivativeMethodId = 'taylor' | 'ad';
+export type DerivativeMethodId = 'taylor' | 'ad' | 'fd';
