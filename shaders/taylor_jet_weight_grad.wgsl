@@ -6,7 +6,7 @@
 //   abar : [batch][N1][M] adjoint of this layer's pre-activation jets
 //   inp  : FIRST = 1: points [batch][J] and dir (directions, dirStride J or 0 when shared);
 //          otherwise the input jets [batch][N1][J]
-//   grad : flat gradient, same layout as the parameters (W at W_OFF, b at B_OFF); written, not accumulated
+//   grad : flat gradient, same layout as the parameters (W at W_OFF, b at B_OFF); written, or added to with ACCUMULATE
 
 const N1 : u32 = {{N1}}u;
 const KIN : u32 = {{KIN}}u;      // orders of the input that can be non-zero (2 for the first layer)
@@ -17,6 +17,7 @@ const FIRST : u32 = {{FIRST}}u;
 const W_OFF : u32 = {{W_OFF}}u;
 const B_OFF : u32 = {{B_OFF}}u;
 const DIRECT : u32 = {{DIRECT}}u; // 1: no staging (CPU adapters, where barriers are costly)
+const ACCUMULATE : u32 = {{ACCUMULATE}}u; // 1: add to grad (several jets feed one loss)
 
 struct Dims { batch : u32, dirStride : u32, pad0 : u32, pad1 : u32 }
 
@@ -73,5 +74,6 @@ fn main(@builtin(local_invocation_id) lid : vec3u, @builtin(workgroup_id) wid : 
     workgroupBarrier();
   }
   if (m >= M || j > J) { return; }
-  if (j == J) { grad[B_OFF + m] = acc; } else { grad[W_OFF + m * J + j] = acc; }
+  let idx = select(W_OFF + m * J + j, B_OFF + m, j == J);
+  if (ACCUMULATE == 1u) { grad[idx] += acc; } else { grad[idx] = acc; }
 }

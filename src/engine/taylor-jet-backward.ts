@@ -21,6 +21,8 @@ export class TaylorJetBackward {
     /** Adjoint of the network's output jets, [batch][n+1][1] (written by the loss kernel). */
     readonly outputAdjoint: GPUBuffer,
     gradBuffer?: GPUBuffer,
+    /** Add to `grad` instead of overwriting it (several jets feeding one loss). */
+    accumulate = false,
   ) {
     if (forward.preActivations.length === 0) throw new InputError('the forward jet must keep its pre-activations (savePreActivations)');
     const device = forward.device;
@@ -59,6 +61,7 @@ export class TaylorJetBackward {
           J: layer.inDim,
           FIRST: first ? 1 : 0,
           DIRECT: forward.direct ? 1 : 0,
+          ACCUMULATE: accumulate ? 1 : 0,
           W_OFF: layer.weightOffset,
           B_OFF: layer.biasOffset,
         }),

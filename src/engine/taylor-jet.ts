@@ -19,6 +19,8 @@ export interface TaylorJetOptions {
   savePreActivations?: boolean;
   /** Kernel family; default: what suits the device (see preferredKernels). */
   kernels?: 'tiled' | 'direct';
+  /** Read points from this buffer ([maxBatch][d], e.g. written by a sampler) instead of owning one. */
+  pointsBuffer?: GPUBuffer;
 }
 
 export interface LayerTiling {
@@ -86,7 +88,7 @@ export class TaylorJetForward {
     const n1 = order + 1;
     const mlp = net.mlp;
     const d = mlp.inputDim;
-    this.points = createStorageBuffer(device, maxBatch * d * 4, `points (${maxBatch} x ${d})`);
+    this.points = options.pointsBuffer ?? createStorageBuffer(device, maxBatch * d * 4, `points (${maxBatch} x ${d})`);
     this.directions = createStorageBuffer(
       device,
       (options.sharedDirection ? 1 : maxBatch) * d * 4,
@@ -177,6 +179,11 @@ export class TaylorJetForward {
     this.setBatch(batch);
   }
 
+  /** Upload the direction(s) only (points come from a GPU kernel). */
+  setDirections(directions: Float32Array): void {
+    this.device.queue.writeBuffer(this.directions, 0, directions.buffer, directions.byteOffset, directions.byteLength);
+  }
+
   /** Set the batch size without uploading (points already written by a GPU kernel). */
   setBatch(batch: number): void {
     this.batch = batch;
@@ -225,9 +232,9 @@ export class TaylorJetForward {
   }
 
   destroy(): void {
-    for (const b of [this.points, this.directions, this.dims, this.unusedRead, this.unusedWrite, ...this.layerOutputs, ...this.preActivations]) {
-      b.destroy();
-    }
+    const owned = [this.directions, this.dims, this.unusedRead, this.unusedWrite, ...this.layerOutputs, ...this.preActivations];
+    if (!this.options.pointsBuffer) owned.push(this.points);
+    for (const b of owned) b.destroy();
   }
 }
 

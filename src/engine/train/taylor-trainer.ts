@@ -1,0 +1,264 @@
+/**
+ * Training a PINN on the GPU with Taylor jets (n-TangentProp): every step samples
+ * collocation points, pushes the jets each loss term needs, evaluates the residuals,
+ * runs the jets' adjoint into one gradient and applies Adam, all in one submit.
+ * The loss is read back only every `logEvery` steps.
+ */
+import { createStorageBuffer, readBuffer } from '../gpu';
+import { GpuMlp } from '../gpu-mlp';
+import { InputError } from '../errors';
+import { Mlp, type Activation } from '../mlp';
+import type { LossTerm, PdeProblem } from '../problems/types';
+import { BoxSampler } from '../random';
+import { fillTemplate } from '../shaders';
+import { factorial, TaylorJetForward } from '../taylor-jet';
+import { TaylorJetBackward } from '../taylor-jet-backward';
+import { Adam } from './adam';
+import { learningRate, type LrSchedule } from './schedule';
+
+export interface TrainConfig {
+  width: number;
+  depth: number;
+  activation: Activation;
+  steps: number;
+  lr: number;
+  schedule: LrSchedule;
+  seed: number;
+  interiorPoints: number;
+  /** Read the loss (and measure the error) every this many steps. */
+  logEvery: number;
+}
+
+export interface TrainRecord {
+  step: number;
+  seconds: number;
+  loss: number;
+  l2re: number;
+}
+
+export interface TrainResult {
+  steps: number;
+  seconds: number;
+  l2re: number;
+  history: TrainRecord[];
+  /** Why training ended: 'done', 'diverged at step N (loss NaN)', 'stopped'. */
+  stopReason: string;
+}
+
+interface TermRuntime {
+  term: LossTerm;
+  count: number;
+  points: GPUBuffer;
+  sampler: BoxSampler | null;
+  jets: TaylorJetForward[];
+  adjoints: GPUBuffer[];
+  backwards: TaylorJetBackward[];
+  parts: GPUBuffer;
+  params: GPUBuffer;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+}
+
+export function defaultTrainConfig(problem: PdeProblem): TrainConfig {
+  const d = problem.defaults;
+  return {
+    width: d.width,
+    depth: d.depth,
+    activation: 'tanh',
+    steps: d.steps,
+    lr: d.lr,
+    schedule: { kind: 'exponential', rate: 0.5, every: Math.max(1, Math.round(d.steps / 4)) },
+    seed: 0,
+    interiorPoints: d.interiorPoints,
+    logEvery: 100,
+  };
+}
+
+export class TaylorTrainer {
+  readonly net: GpuMlp;
+  readonly grad: GPUBuffer;
+  readonly adam: Adam;
+  private readonly backup: GPUBuffer;
+  private readonly terms: TermRuntime[];
+  private readonly testJet: TaylorJetForward;
+  private readonly testPoints: number[][];
+  private readonly exact: Float64Array;
+  private stepIndex = 0;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly problem: PdeProblem,
+    readonly config: TrainConfig,
+  ) {
+    if (!Number.isInteger(config.interiorPoints) || config.interiorPoints < 1) throw new InputError('interior points must be a positive integer');
+    const mlp = Mlp.init({ inputDim: problem.dim, width: config.width, depth: config.depth, outputDim: 1, activation: config.activation }, config.seed);
+    this.net = new GpuMlp(device, mlp);
+    const bytes = mlp.params.byteLength;
+    this.grad = createStorageBuffer(device, bytes, 'parameter gradient');
+    this.backup = createStorageBuffer(device, bytes, 'last good parameters');
+    this.adam = new Adam(device, this.net.params, this.grad, mlp.params.length);
+    this.terms = problem.terms.map((term) => this.buildTerm(term));
+    this.testPoints = problem.testPoints();
+    this.exact = Float64Array.from(this.testPoints.map((x) => problem.exact(x)));
+    this.testJet = new TaylorJetForward(device, this.net, { order: 0, maxBatch: this.testPoints.length, sharedDirection: true });
+  }
+
+  private buildTerm(term: LossTerm): TermRuntime {
+    const device = this.device;
+    const d = this.problem.dim;
+    const count = term.points === 'interior' ? this.config.interiorPoints : term.points.length;
+    const points = createStorageBuffer(device, count * d * 4, `${term.name} points`);
+    let sampler: BoxSampler | null = null;
+    if (term.points === 'interior') sampler = new BoxSampler(device, this.problem.domain.lo, this.problem.domain.hi, count, points);
+    else device.queue.writeBuffer(points, 0, Float32Array.from(term.points.flat()));
+    // one jet per distinct direction, up to the highest order asked along it
+    const dirKeys: string[] = [];
+    const dirOf = term.derivatives.map((s) => {
+      const key = s.direction.join(',');
+      if (!dirKeys.includes(key)) dirKeys.push(key);
+      return dirKeys.indexOf(key);
+    });
+    const orders = dirKeys.map((_, j) => Math.max(...term.derivatives.filter((_, i) => dirOf[i] === j).map((s) => s.order)));
+    const jets = dirKeys.map((key, j) => {
+      const jet = new TaylorJetForward(device, this.net, { order: orders[j], maxBatch: count, sharedDirection: true, savePreActivations: true, pointsBuffer: points });
+      jet.setDirections(Float32Array.from(key.split(',').map(Number)));
+      jet.setBatch(count);
+      return jet;
+    });
+    const adjoints = jets.map((jet, j) => createStorageBuffer(device, count * (jet.order + 1) * 4, `${term.name} jet ${j} adjoint`));
+    const backwards = jets.map((jet, j) => new TaylorJetBackward(jet, adjoints[j], this.grad, true));
+    const parts = createStorageBuffer(device, count * 4, `${term.name} loss parts`);
+    const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const pbuf = new ArrayBuffer(16);
+    new Uint32Array(pbuf, 0, 1)[0] = count;
+    new Float32Array(pbuf, 4, 1)[0] = term.weight;
+    device.queue.writeBuffer(params, 0, pbuf);
+    const n1 = jets.map((j) => j.order + 1);
+    const code = fillTemplate('loss_term', {
+      D: d,
+      ND: term.derivatives.length,
+      JET_BINDINGS: jets
+        .map((_, j) => `@group(0) @binding(${3 + 2 * j}) var<storage, read> jet${j} : array<f32>;\n@group(0) @binding(${4 + 2 * j}) var<storage, read_write> adj${j} : array<f32>;`)
+        .join('\n'),
+      RESIDUAL: term.residualWgsl,
+      RESIDUAL_GRAD: term.residualGradWgsl,
+      LOAD: term.derivatives
+        .map((s, i) => `  d[${i}] = f32(${factorial(s.order)}) * jet${dirOf[i]}[p * ${n1[dirOf[i]]}u + ${s.order}u];`)
+        .join('\n'),
+      STORE: [
+        ...jets.map((_, j) => `  for (var k = 0u; k < ${n1[j]}u; k++) { adj${j}[p * ${n1[j]}u + k] = 0.0; }`),
+        ...term.derivatives.map((s, i) => `  adj${dirOf[i]}[p * ${n1[dirOf[i]]}u + ${s.order}u] += s * g[${i}] * f32(${factorial(s.order)});`),
+      ].join('\n'),
+    });
+    device.pushErrorScope('validation');
+    const module = device.createShaderModule({ label: `loss term ${term.name}`, code });
+    const pipeline = device.createComputePipeline({ label: `loss term ${term.name}`, layout: 'auto', compute: { module, entryPoint: 'main' } });
+    void device.popErrorScope().then((e) => {
+      if (e) throw new Error(`the WGSL of ${this.problem.id}'s ${term.name} term does not compile: ${e.message}`);
+    });
+    const buffers = [points, parts, params, ...jets.flatMap((jet, j) => [jet.output, adjoints[j]])];
+    const bindGroup = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    return { term, count, points, sampler, jets, adjoints, backwards, parts, params, pipeline, bindGroup };
+  }
+
+  get step(): number {
+    return this.stepIndex;
+  }
+
+  /** Record one training step. */
+  encodeStep(enc: GPUCommandEncoder): void {
+    const lr = learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.config.steps);
+    enc.clearBuffer(this.grad);
+    const pass = enc.beginComputePass();
+    for (const t of this.terms) {
+      t.sampler?.encode(pass, t.count, this.config.seed, this.stepIndex);
+      for (const jet of t.jets) jet.encode(pass);
+      pass.setPipeline(t.pipeline);
+      pass.setBindGroup(0, t.bindGroup);
+      pass.dispatchWorkgroups(Math.ceil(t.count / 64));
+      for (const b of t.backwards) b.encode(pass);
+    }
+    this.adam.encode(pass, lr);
+    pass.end();
+    this.stepIndex++;
+  }
+
+  /** Total loss of the last step (sum of every term's parts). */
+  async readLoss(): Promise<number> {
+    let total = 0;
+    for (const t of this.terms) {
+      const parts = await readBuffer(this.device, t.parts, t.count * 4);
+      for (const v of parts) total += v;
+    }
+    return total;
+  }
+
+  /** L2 relative error against the exact solution on the problem's test points. */
+  async l2RelativeError(): Promise<number> {
+    const u = await this.testJet.run(Float32Array.from(this.testPoints.flat()), new Float32Array(this.problem.dim));
+    let num = 0;
+    let den = 0;
+    this.exact.forEach((e, i) => {
+      num += (u[i] - e) ** 2;
+      den += e * e;
+    });
+    return Math.sqrt(num / den);
+  }
+
+  /**
+   * Train for config.steps steps. onLog sees every logged record; returning false stops.
+   * A NaN or infinite loss stops at that step and restores the last good parameters.
+   */
+  async run(onLog?: (r: TrainRecord) => boolean | void): Promise<TrainResult> {
+    const t0 = performance.now();
+    const history: TrainRecord[] = [];
+    let stopReason = 'done';
+    const { steps, logEvery } = this.config;
+    const saveGood = () => {
+      const enc = this.device.createCommandEncoder();
+      enc.copyBufferToBuffer(this.net.params, 0, this.backup, 0, this.backup.size);
+      this.device.queue.submit([enc.finish()]);
+    };
+    saveGood();
+    while (this.stepIndex < steps) {
+      const burst = Math.min(logEvery, steps - this.stepIndex);
+      for (let i = 0; i < burst; i++) {
+        const enc = this.device.createCommandEncoder();
+        this.encodeStep(enc);
+        this.device.queue.submit([enc.finish()]);
+      }
+      const loss = await this.readLoss();
+      if (!Number.isFinite(loss)) {
+        stopReason = `diverged: the loss became ${loss} by step ${this.stepIndex}; restored the parameters of step ${this.stepIndex - burst}`;
+        const enc = this.device.createCommandEncoder();
+        enc.copyBufferToBuffer(this.backup, 0, this.net.params, 0, this.backup.size);
+        this.device.queue.submit([enc.finish()]);
+        break;
+      }
+      saveGood();
+      const record = { step: this.stepIndex, seconds: (performance.now() - t0) / 1000, loss, l2re: await this.l2RelativeError() };
+      history.push(record);
+      if (onLog?.(record) === false) {
+        stopReason = 'stopped';
+        break;
+      }
+    }
+    const l2re = await this.l2RelativeError();
+    return { steps: this.stepIndex, seconds: (performance.now() - t0) / 1000, l2re, history, stopReason };
+  }
+
+  destroy(): void {
+    for (const t of this.terms) {
+      t.jets.forEach((j) => j.destroy());
+      t.backwards.forEach((b) => b.destroy());
+      [...t.adjoints, t.points, t.parts, t.params].forEach((b) => b.destroy());
+    }
+    this.testJet.destroy();
+    this.adam.destroy();
+    [this.grad, this.backup].forEach((b) => b.destroy());
+    this.net.destroy();
+  }
+}
