@@ -16,6 +16,8 @@ import { MAX_JET_ORDER } from '../engine/taylor-jet';
 import { nodeDevice } from '../node/webgpu-node';
 import { DEFAULT_BENCH, parseOrders, runAdVsNtp, validateBenchConfig, type BenchConfig } from '../engine/bench/ad-vs-ntp';
 import { formatBenchTable } from '../engine/bench/format';
+import { PROBLEMS, problemById } from '../engine/problems';
+import { defaultTrainConfig, TaylorTrainer, type TrainConfig } from '../engine/train/taylor-trainer';
 import { choiceOption, intOption, parseArgs, requireValue } from './args';
 import { parseDirection, parsePoints, readJsonFile } from './files';
 
@@ -33,6 +35,10 @@ Commands:
              [--reps 20] [--warmup 3] [--ad-max-order N] [--json]
       One training step (derivatives 0..n, sum of mean squares, gradient of all parameters)
       by stacked AD and by n-TangentProp: median ms, AD/nTP ratio, graph size, peak GPU bytes.
+  pinn train --pde ID [--steps S] [--seed K] [--width W] [--depth L] [--lr LR] [--points N] [--log-every K] [--json]
+      Train a PINN with Taylor jets on the GPU; prints progress (step, loss, error, steps/s, time left),
+      or with --json {"pde", "method", "steps", "seconds", "l2re", "loss": [...], "l2re_history": [...]}.
+  pinn list       The problems with their equations.
   pinn check      Compare this GPU's jet kernels with the f64 reference.
   pinn device     Show the WebGPU adapter in use and its limits.
 
@@ -139,6 +145,75 @@ async function bench(argv: string[]): Promise<number> {
   return 0;
 }
 
+function list(argv: string[]): number {
+  parseArgs(argv, { values: [], flags: [] });
+  for (const p of PROBLEMS) console.log(`${p.id.padEnd(14)} ${p.equation}`);
+  return 0;
+}
+
+async function train(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {
+    values: ['pde', 'steps', 'seed', 'width', 'depth', 'lr', 'points', 'log-every', 'method', 'dim'],
+    flags: ['json'],
+  });
+  const id = requireValue(args, 'pde');
+  const problem = problemById(id);
+  if (!problem) throw new InputError(`unknown problem '${id}' (pinn list names them: ${PROBLEMS.map((p) => p.id).join(', ')})`);
+  const method = choiceOption(args, 'method', 'taylor', ['taylor', 'ad', 'fd'] as const);
+  if (method !== 'taylor') throw new InputError(`training with --method ${method} is not implemented yet; use --method taylor`);
+  if (args.values.has('dim') && Number(args.values.get('dim')) !== problem.dim) {
+    throw new InputError(`${problem.id} is ${problem.dim}-dimensional; --dim ${args.values.get('dim')} does not apply`);
+  }
+  const base = defaultTrainConfig(problem);
+  const lrRaw = args.values.get('lr');
+  const lr = lrRaw === undefined ? base.lr : Number(lrRaw);
+  if (!(lr > 0 && lr < 1)) throw new InputError(`--lr must be a number in (0, 1), got '${lrRaw}'`);
+  const steps = intOption(args, 'steps', base.steps, 1, 10_000_000);
+  const config: TrainConfig = {
+    ...base,
+    steps,
+    lr,
+    seed: intOption(args, 'seed', 0, 0, 2 ** 31 - 1),
+    width: intOption(args, 'width', base.width, 1, 1024),
+    depth: intOption(args, 'depth', base.depth, 1, 32),
+    interiorPoints: intOption(args, 'points', base.interiorPoints, 1, 1 << 22),
+    logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000),
+    schedule: { kind: 'exponential', rate: 0.5, every: Math.max(1, Math.round(steps / 4)) },
+  };
+  const json = args.flags.has('json');
+  const gpu = await nodeDevice();
+  const trainer = new TaylorTrainer(gpu.device, problem, config);
+  const tty = process.stderr.isTTY && !json;
+  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${steps} Adam steps`);
+  const result = await trainer.run((r) => {
+    if (json) return;
+    const rate = r.step / r.seconds;
+    const left = (steps - r.step) / rate;
+    const line = `step ${r.step}/${steps}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}  ${rate.toFixed(1)} steps/s  ${left.toFixed(0)} s left`;
+    process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+  });
+  if (tty) process.stderr.write('\n');
+  if (json) {
+    process.stdout.write(
+      JSON.stringify({
+        pde: problem.id,
+        method,
+        steps: result.steps,
+        seconds: result.seconds,
+        l2re: result.l2re,
+        loss: result.history.map((h) => h.loss),
+        l2re_history: result.history.map((h) => h.l2re),
+        history_steps: result.history.map((h) => h.step),
+        stop_reason: result.stopReason,
+      }) + '\n',
+    );
+  } else {
+    console.log(`${result.stopReason}: ${result.steps} steps in ${result.seconds.toFixed(1)} s, L2 relative error ${result.l2re.toExponential(3)}`);
+  }
+  trainer.destroy();
+  return result.stopReason.startsWith('diverged') ? 1 : 0;
+}
+
 async function device(argv: string[]): Promise<number> {
   parseArgs(argv, { values: [], flags: [] });
   const gpu = await nodeDevice();
@@ -169,6 +244,10 @@ export async function main(argv: string[]): Promise<number> {
         return initModel(rest);
       case 'bench':
         return await bench(rest);
+      case 'train':
+        return await train(rest);
+      case 'list':
+        return list(rest);
       case 'device':
         return await device(rest);
       case 'check':

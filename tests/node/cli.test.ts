@@ -126,3 +126,37 @@ describe('pinn bench', () => {
     expect(r.stderr).toMatch(message);
   });
 });
+
+describe('pinn train and pinn list', () => {
+  it('list names every problem with its equation', () => {
+    const r = pinn('list');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/poisson-1d\s+−u″ = π² sin\(πx\)/);
+    expect(r.stdout).toMatch(/poisson-2d/);
+  });
+
+  it('train --json prints the run', () => {
+    const r = pinn('train', '--pde', 'poisson-1d', '--steps', '20', '--log-every', '10', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ pde: 'poisson-1d', method: 'taylor', steps: 20 });
+    expect(out.loss).toHaveLength(2);
+    expect(out.l2re_history).toHaveLength(2);
+    expect(out.l2re).toBeGreaterThan(0);
+    expect(out.seconds).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d\)/],
+    [['--pde', 'poisson-1d', '--lr', '5'], /--lr must be a number in \(0, 1\)/],
+    [['--pde', 'poisson-1d', '--steps', '0'], /--steps must be an integer in \[1, 10000000\]/],
+    [['--pde', 'poisson-1d', '--method', 'ad'], /training with --method ad is not implemented yet/],
+    [['--pde', 'poisson-1d', '--dim', '3'], /poisson-1d is 1-dimensional; --dim 3 does not apply/],
+    [['--steps', '10'], /--pde is required/],
+  ])('bad input %j: one line, exit code 2', (args, message) => {
+    const r = pinn('train', ...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+});
