@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { PROBLEMS } from '../../src/engine/problems';
 import { poisson1d } from '../../src/engine/problems/poisson-1d';
+import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { factorial } from '../../src/engine/taylor-jet';
 import type { PdeProblem } from '../../src/engine/problems/types';
 import { defaultTrainConfig, TaylorTrainer } from '../../src/engine/train/taylor-trainer';
 import { useNodeGpu } from './helpers';
@@ -35,6 +38,28 @@ describe('training with Taylor jets', () => {
     expect(r.stopReason).toMatch(/diverged: the loss became NaN by step 10; restored the parameters of step 0/);
     expect(r.steps).toBe(10);
     expect(r.l2re).toBe(before);
+    trainer.destroy();
+  });
+});
+
+describe('the loss-term kernels of every problem', () => {
+  it.each(PROBLEMS.map((p) => [p.id, p] as const))('%s: GPU residuals of a random network match the f64 residual of its reference jets', async (_id, problem) => {
+    const config = { ...defaultTrainConfig(problem), width: 8, depth: 2, interiorPoints: 40, seed: 3 };
+    const trainer = new TaylorTrainer(gpu.device, problem, config);
+    const terms = await trainer.evaluateTerms();
+    const mlp = await trainer.net.download();
+    problem.terms.forEach((term, ti) => {
+      const { points, parts } = terms[ti];
+      const n = parts.length;
+      const refParts: number[] = [];
+      for (let p = 0; p < n; p++) {
+        const x = Array.from(points.subarray(p * problem.dim, (p + 1) * problem.dim));
+        const d = term.derivatives.map((s) => factorial(s.order) * referenceJets(mlp, x, s.direction, s.order)[s.order]);
+        refParts.push((term.weight * term.residual(x, d) ** 2) / n);
+      }
+      const scale = Math.max(...refParts);
+      refParts.forEach((r, p) => expect(Math.abs(parts[p] - r) / scale, `${term.name} point ${p}`).toBeLessThan(1e-3));
+    });
     trainer.destroy();
   });
 });

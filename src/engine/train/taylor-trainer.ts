@@ -168,22 +168,45 @@ export class TaylorTrainer {
     return this.stepIndex;
   }
 
-  /** Record one training step. */
-  encodeStep(enc: GPUCommandEncoder): void {
-    const lr = learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.config.steps);
-    enc.clearBuffer(this.grad);
-    const pass = enc.beginComputePass();
+  /** Record sampling, jets and loss terms of the current step (no update). */
+  private encodeLoss(pass: GPUComputePassEncoder, backward: boolean): void {
     for (const t of this.terms) {
       t.sampler?.encode(pass, t.count, this.config.seed, this.stepIndex);
       for (const jet of t.jets) jet.encode(pass);
       pass.setPipeline(t.pipeline);
       pass.setBindGroup(0, t.bindGroup);
       pass.dispatchWorkgroups(Math.ceil(t.count / 64));
-      for (const b of t.backwards) b.encode(pass);
+      if (backward) for (const b of t.backwards) b.encode(pass);
     }
+  }
+
+  /** Record one training step. */
+  encodeStep(enc: GPUCommandEncoder): void {
+    const lr = learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.config.steps);
+    enc.clearBuffer(this.grad);
+    const pass = enc.beginComputePass();
+    this.encodeLoss(pass, true);
     this.adam.encode(pass, lr);
     pass.end();
     this.stepIndex++;
+  }
+
+  /**
+   * Evaluate every term at the current step's points without updating anything.
+   * Returns, per term, its points and the per-point loss parts weight * r^2 / n.
+   */
+  async evaluateTerms(): Promise<{ name: string; points: Float32Array; parts: Float32Array }[]> {
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    this.encodeLoss(pass, false);
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+    const d = this.problem.dim;
+    const out = [];
+    for (const t of this.terms) {
+      out.push({ name: t.term.name, points: await readBuffer(this.device, t.points, t.count * d * 4), parts: await readBuffer(this.device, t.parts, t.count * 4) });
+    }
+    return out;
   }
 
   /** Total loss of the last step (sum of every term's parts). */

@@ -1,0 +1,49 @@
+import { gridPoints, type PdeProblem } from './types';
+
+const K = 0.4;
+const line = (n: number, f: (s: number) => number[]) => Array.from({ length: n }, (_, i) => f(i / (n - 1)));
+
+/** u_t = 0.4 u_xx on x in [0, 1], t in [0, 1]; u(x, 0) = sin(pi x), u(0, t) = u(1, t) = 0. Inputs (x, t). */
+export const heat1d: PdeProblem = {
+  id: 'heat-1d',
+  title: 'Heat 1-D',
+  equation: 'u_t = 0.4 u_xx on [0, 1] × [0, 1], u(x, 0) = sin(πx), u(0, t) = u(1, t) = 0',
+  description: 'Diffusion of a sine: a first-order jet in t and a second-order jet in x per point.',
+  dim: 2,
+  domain: { lo: [0, 0], hi: [1, 1] },
+  terms: [
+    {
+      name: 'residual',
+      points: 'interior',
+      derivatives: [
+        { name: 'u_t', direction: [0, 1], order: 1 },
+        { name: 'u_xx', direction: [1, 0], order: 2 },
+      ],
+      residualWgsl: 'return d[0] - 0.4 * d[1];',
+      residualGradWgsl: 'return array<f32, 2>(1.0, -0.4);',
+      residual: (_x, d) => d[0] - K * d[1],
+      weight: 1,
+    },
+    {
+      name: 'initial',
+      points: line(64, (s) => [s, 0]),
+      derivatives: [{ name: 'u', direction: [1, 0], order: 0 }],
+      residualWgsl: 'return d[0] - psin(PI * x[0]);',
+      residualGradWgsl: 'return array<f32, 1>(1.0);',
+      residual: (x, d) => d[0] - Math.sin(Math.PI * x[0]),
+      weight: 10,
+    },
+    {
+      name: 'boundary',
+      points: [...line(32, (s) => [0, s]), ...line(32, (s) => [1, s])],
+      derivatives: [{ name: 'u', direction: [1, 0], order: 0 }],
+      residualWgsl: 'return d[0];',
+      residualGradWgsl: 'return array<f32, 1>(1.0);',
+      residual: (_x, d) => d[0],
+      weight: 10,
+    },
+  ],
+  exact: (x) => Math.exp(-K * Math.PI ** 2 * x[1]) * Math.sin(Math.PI * x[0]),
+  testPoints: () => gridPoints([0, 0], [1, 1], 51),
+  defaults: { width: 32, depth: 3, steps: 3000, lr: 2e-3, interiorPoints: 512 },
+};
