@@ -4,9 +4,11 @@ import { acquireGpu, useGpu } from './gpu-session';
 import { JetExplorer } from './JetExplorer';
 import { SelfTest } from './SelfTest';
 import { BenchView } from './BenchView';
+import { TrainView } from './TrainView';
 import { readHash } from './settings';
 
 const VIEWS = [
+  { id: 'train', label: 'Train', help: 'Solve a PDE with a PINN on your GPU' },
   { id: 'derivatives', label: 'Derivatives', help: 'A random network and its derivatives from one Taylor jet' },
   { id: 'benchmark', label: 'AD vs nTP', help: 'Time per training step against derivative order' },
   { id: 'check', label: 'Check this GPU', help: 'Compare the kernels with a float64 reference' },
@@ -16,7 +18,7 @@ type ViewId = (typeof VIEWS)[number]['id'];
 export function App() {
   const { status, adapter } = useGpu();
   const initialView = readHash().view as ViewId;
-  const [view, setView] = useState<ViewId>(VIEWS.some((v) => v.id === initialView) ? initialView : 'derivatives');
+  const [view, setView] = useState<ViewId>(VIEWS.some((v) => v.id === initialView) ? initialView : 'train');
   const autorun = readHash().params.get('run') === '1';
 
   useEffect(() => {
@@ -72,6 +74,7 @@ export function App() {
       </nav>
       {status.state === 'ready' && (
         <main>
+          {view === 'train' && <TrainView gpu={status.gpu} />}
           {view === 'derivatives' && <JetExplorer gpu={status.gpu} />}
           {view === 'benchmark' && <BenchView gpu={status.gpu} autorun={autorun} />}
           {view === 'check' && <SelfTest gpu={status.gpu} />}

@@ -30,7 +30,7 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
   it('loads with no console errors, shows the adapter and plots the derivatives', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
-    await page.goto(server.url);
+    await page.goto(`${server.url}#derivatives`);
     await page.waitForFunction(() => (window as unknown as PinnWindow).__pinn?.ready !== undefined);
     await page.evaluate(() => (window as unknown as PinnWindow).__pinn.ready);
     const adapter = await page.evaluate(() => (window as unknown as PinnWindow).__pinn.adapter);
@@ -182,6 +182,53 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     const traces = await page.evaluate(() => (document.querySelector('[data-testid=bench-time]') as unknown as { data?: unknown[] })?.data?.length ?? 0);
     expect(traces).toBe(5);
     await page.screenshot({ path: `${SHOTS}/app-benchmark.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('trains poisson-1d when Play is pressed: the loss and the error fall, the plots update', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}#train?pde=poisson-1d&width=16&depth=2&lr=0.005&steps=200&points=64&seed=1`);
+    await page.click('[data-testid=play]', { timeout: 60_000 });
+    await page.waitForFunction(
+      () => {
+        const t = (window as unknown as { __pinnTrain?: { history: { step: number }[]; running: boolean } }).__pinnTrain;
+        return t && !t.running && t.history.length > 0 && t.history[t.history.length - 1].step === 200;
+      },
+      undefined,
+      { timeout: 240_000 },
+    );
+    const h = await page.evaluate(() => (window as unknown as { __pinnTrain: { history: { step: number; loss: number; l2re: number }[] } }).__pinnTrain.history);
+    expect(h.map((r) => r.step)).toEqual([50, 100, 150, 200]);
+    expect(h[3].loss).toBeLessThan(h[0].loss);
+    expect(h[3].l2re).toBeLessThan(0.5);
+    expect(await page.textContent('[data-testid=train-status]')).toMatch(/step 200 of 200/);
+    const traces = await page.evaluate(() => (document.querySelector('[data-testid=train-solution]') as unknown as { data?: unknown[] })?.data?.length ?? 0);
+    expect(traces).toBe(2); // exact and network
+    await page.screenshot({ path: `${SHOTS}/app-train.png`, fullPage: true });
+    // the settings are in the address: a reload shows the same problem and network
+    await page.reload();
+    await page.waitForSelector('[data-testid=train-status]');
+    expect(await page.inputValue('select')).toBe('poisson-1d');
+    expect(page.url()).toContain('width=16');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows 2-D problems as heat maps of prediction, exact solution and error', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}#train?pde=heat-1d&width=16&depth=2&lr=0.005&steps=50&points=64&seed=0`);
+    await page.click('[data-testid=play]', { timeout: 60_000 });
+    await page.waitForFunction(
+      () => ((window as unknown as { __pinnTrain?: { history: unknown[]; running: boolean } }).__pinnTrain?.history.length ?? 0) >= 1,
+      undefined,
+      { timeout: 240_000 },
+    );
+    const types = await page.evaluate(() => ((document.querySelector('[data-testid=train-solution]') as unknown as { data?: { type: string }[] })?.data ?? []).map((d) => d.type));
+    expect(types).toEqual(['heatmap', 'heatmap', 'heatmap']);
+    await page.screenshot({ path: `${SHOTS}/app-train-2d.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -219,9 +219,19 @@ export class TaylorTrainer {
     return total;
   }
 
+  /** The fixed test points (a grid over the domain) and the exact solution there. */
+  get testSet(): { points: number[][]; exact: Float64Array } {
+    return { points: this.testPoints, exact: this.exact };
+  }
+
+  /** The network's prediction at the test points. */
+  predictTest(): Promise<Float32Array> {
+    return this.testJet.run(Float32Array.from(this.testPoints.flat()), new Float32Array(this.problem.dim));
+  }
+
   /** L2 relative error against the exact solution on the problem's test points. */
-  async l2RelativeError(): Promise<number> {
-    const u = await this.testJet.run(Float32Array.from(this.testPoints.flat()), new Float32Array(this.problem.dim));
+  async l2RelativeError(prediction?: Float32Array): Promise<number> {
+    const u = prediction ?? (await this.predictTest());
     let num = 0;
     let den = 0;
     this.exact.forEach((e, i) => {
