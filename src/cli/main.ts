@@ -35,8 +35,8 @@ Commands:
              [--reps 20] [--warmup 3] [--ad-max-order N] [--json]
       One training step (derivatives 0..n, sum of mean squares, gradient of all parameters)
       by stacked AD and by n-TangentProp: median ms, AD/nTP ratio, graph size, peak GPU bytes.
-  pinn train --pde ID [--steps S] [--seed K] [--width W] [--depth L] [--lr LR] [--points N] [--log-every K] [--json]
-      Train a PINN with Taylor jets on the GPU; prints progress (step, loss, error, steps/s, time left),
+  pinn train --pde ID [--method taylor|ad] [--steps S] [--seed K] [--width W] [--depth L] [--lr LR] [--points N] [--log-every K] [--json]
+      Train a PINN on the GPU (Taylor jets, or stacked AD computing the same loss); prints progress (step, loss, error, steps/s, time left),
       or with --json {"pde", "method", "steps", "seconds", "l2re", "loss": [...], "l2re_history": [...]}.
   pinn list       The problems with their equations.
   pinn check      Compare this GPU's jet kernels with the f64 reference.
@@ -160,7 +160,7 @@ async function train(argv: string[]): Promise<number> {
   const problem = problemById(id);
   if (!problem) throw new InputError(`unknown problem '${id}' (pinn list names them: ${PROBLEMS.map((p) => p.id).join(', ')})`);
   const method = choiceOption(args, 'method', 'taylor', ['taylor', 'ad', 'fd'] as const);
-  if (method !== 'taylor') throw new InputError(`training with --method ${method} is not implemented yet; use --method taylor`);
+  if (method === 'fd') throw new InputError('training with --method fd is not implemented yet; use --method taylor or ad');
   if (args.values.has('dim') && Number(args.values.get('dim')) !== problem.dim) {
     throw new InputError(`${problem.id} is ${problem.dim}-dimensional; --dim ${args.values.get('dim')} does not apply`);
   }
@@ -171,6 +171,7 @@ async function train(argv: string[]): Promise<number> {
   const steps = intOption(args, 'steps', base.steps, 1, 10_000_000);
   const config: TrainConfig = {
     ...base,
+    method,
     steps,
     lr,
     seed: intOption(args, 'seed', 0, 0, 2 ** 31 - 1),
@@ -184,7 +185,7 @@ async function train(argv: string[]): Promise<number> {
   const gpu = await nodeDevice();
   const trainer = new TaylorTrainer(gpu.device, problem, config);
   const tty = process.stderr.isTTY && !json;
-  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${steps} Adam steps`);
+  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${steps} Adam steps`);
   const result = await trainer.run((r) => {
     if (json) return;
     const rate = r.step / r.seconds;

@@ -150,7 +150,7 @@ describe('pinn train and pinn list', () => {
     [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d\)/],
     [['--pde', 'poisson-1d', '--lr', '5'], /--lr must be a number in \(0, 1\)/],
     [['--pde', 'poisson-1d', '--steps', '0'], /--steps must be an integer in \[1, 10000000\]/],
-    [['--pde', 'poisson-1d', '--method', 'ad'], /training with --method ad is not implemented yet/],
+    [['--pde', 'poisson-1d', '--method', 'fd'], /training with --method fd is not implemented yet/],
     [['--pde', 'poisson-1d', '--dim', '3'], /poisson-1d is 1-dimensional; --dim 3 does not apply/],
     [['--steps', '10'], /--pde is required/],
   ])('bad input %j: one line, exit code 2', (args, message) => {

@@ -268,3 +268,22 @@ export function grad(y: Tensor, xs: Tensor[], options: { createGraph?: boolean }
 function zerosLike(x: Tensor): Tensor {
   return fromArray(x.ctx, new Float32Array(x.size), x.shape);
 }
+
+// ---------------------------------------------------------------- layout moves (not differentiated)
+
+/**
+ * dst[dOff + i*dStride] (+)= scale * src[sOff + i*sStride], i < count: moves values between
+ * tensors and other GPU layouts (jet-shaped buffers, the flat gradient). Records nothing.
+ */
+export function stridedCopy(
+  ctx: AdContext,
+  src: GPUBuffer,
+  dst: GPUBuffer,
+  o: { count: number; sOff: number; sStride: number; dOff: number; dStride: number; scale?: number; accumulate?: boolean },
+): void {
+  const slot = ctx.params();
+  slot.u32.set([o.count, o.sOff, o.sStride, o.dOff, o.dStride]);
+  slot.f32[5] = o.scale ?? 1;
+  const acc = o.accumulate ? 1 : 0;
+  ctx.dispatch(ctx.pipeline(`strided:${acc}`, 'in1', 'ad_strided_copy', { ACC: acc }), 'in1', [src, dst], slot, Math.ceil(o.count / 64));
+}

@@ -14,9 +14,17 @@ import { fillTemplate } from '../shaders';
 import { factorial, TaylorJetForward } from '../taylor-jet';
 import { TaylorJetBackward } from '../taylor-jet-backward';
 import { Adam } from './adam';
+import { AdContext } from '../autodiff/context';
+import { adParams, nestedDerivativesAd } from '../autodiff/mlp-ad';
+import { add, fromArray, grad, mul, stridedCopy, sum, Tensor, view } from '../autodiff/tensor';
 import { learningRate, type LrSchedule } from './schedule';
 
+export type TrainMethod = 'taylor' | 'ad';
+export const TRAIN_METHODS: readonly TrainMethod[] = ['taylor', 'ad'];
+
 export interface TrainConfig {
+  /** taylor: fused jets and their adjoint (n-TangentProp); ad: nested reverse-mode gradients (stacked AD). */
+  method: TrainMethod;
   width: number;
   depth: number;
   activation: Activation;
@@ -51,6 +59,10 @@ interface TermRuntime {
   points: GPUBuffer;
   sampler: BoxSampler | null;
   jets: TaylorJetForward[];
+  /** Stacked AD: jet-shaped buffers [count][n+1] holding c_k = u^(k)/k! per direction, filled from the AD graph. */
+  adJets: GPUBuffer[];
+  directions: Float32Array[];
+  orders: number[];
   adjoints: GPUBuffer[];
   backwards: TaylorJetBackward[];
   parts: GPUBuffer;
@@ -62,6 +74,7 @@ interface TermRuntime {
 export function defaultTrainConfig(problem: PdeProblem): TrainConfig {
   const d = problem.defaults;
   return {
+    method: 'taylor',
     width: d.width,
     depth: d.depth,
     activation: 'tanh',
@@ -84,6 +97,7 @@ export class TaylorTrainer {
   private readonly testPoints: number[][];
   private readonly exact: Float64Array;
   private stepIndex = 0;
+  private readonly adContext: AdContext | null;
 
   constructor(
     readonly device: GPUDevice,
@@ -97,6 +111,7 @@ export class TaylorTrainer {
     this.grad = createStorageBuffer(device, bytes, 'parameter gradient');
     this.backup = createStorageBuffer(device, bytes, 'last good parameters');
     this.adam = new Adam(device, this.net.params, this.grad, mlp.params.length);
+    this.adContext = config.method === 'ad' ? new AdContext(device) : null;
     this.terms = problem.terms.map((term) => this.buildTerm(term));
     this.testPoints = problem.testPoints();
     this.exact = Float64Array.from(this.testPoints.map((x) => problem.exact(x)));
@@ -119,13 +134,18 @@ export class TaylorTrainer {
       return dirKeys.indexOf(key);
     });
     const orders = dirKeys.map((_, j) => Math.max(...term.derivatives.filter((_, i) => dirOf[i] === j).map((s) => s.order)));
-    const jets = dirKeys.map((key, j) => {
-      const jet = new TaylorJetForward(device, this.net, { order: orders[j], maxBatch: count, sharedDirection: true, savePreActivations: true, pointsBuffer: points });
-      jet.setDirections(Float32Array.from(key.split(',').map(Number)));
-      jet.setBatch(count);
-      return jet;
-    });
-    const adjoints = jets.map((jet, j) => createStorageBuffer(device, count * (jet.order + 1) * 4, `${term.name} jet ${j} adjoint`));
+    const directions = dirKeys.map((key) => Float32Array.from(key.split(',').map(Number)));
+    const ad = this.config.method === 'ad';
+    const jets = ad
+      ? []
+      : directions.map((dir, j) => {
+          const jet = new TaylorJetForward(device, this.net, { order: orders[j], maxBatch: count, sharedDirection: true, savePreActivations: true, pointsBuffer: points });
+          jet.setDirections(dir);
+          jet.setBatch(count);
+          return jet;
+        });
+    const adJets = ad ? orders.map((o, j) => createStorageBuffer(device, count * (o + 1) * 4, `${term.name} AD derivatives ${j}`)) : [];
+    const adjoints = orders.map((o, j) => createStorageBuffer(device, count * (o + 1) * 4, `${term.name} jet ${j} adjoint`));
     const backwards = jets.map((jet, j) => new TaylorJetBackward(jet, adjoints[j], this.grad, true));
     const parts = createStorageBuffer(device, count * 4, `${term.name} loss parts`);
     const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
@@ -133,11 +153,11 @@ export class TaylorTrainer {
     new Uint32Array(pbuf, 0, 1)[0] = count;
     new Float32Array(pbuf, 4, 1)[0] = term.weight;
     device.queue.writeBuffer(params, 0, pbuf);
-    const n1 = jets.map((j) => j.order + 1);
+    const n1 = orders.map((o) => o + 1);
     const code = fillTemplate('loss_term', {
       D: d,
       ND: term.derivatives.length,
-      JET_BINDINGS: jets
+      JET_BINDINGS: orders
         .map((_, j) => `@group(0) @binding(${3 + 2 * j}) var<storage, read> jet${j} : array<f32>;\n@group(0) @binding(${4 + 2 * j}) var<storage, read_write> adj${j} : array<f32>;`)
         .join('\n'),
       RESIDUAL: term.residualWgsl,
@@ -146,7 +166,7 @@ export class TaylorTrainer {
         .map((s, i) => `  d[${i}] = f32(${factorial(s.order)}) * jet${dirOf[i]}[p * ${n1[dirOf[i]]}u + ${s.order}u];`)
         .join('\n'),
       STORE: [
-        ...jets.map((_, j) => `  for (var k = 0u; k < ${n1[j]}u; k++) { adj${j}[p * ${n1[j]}u + k] = 0.0; }`),
+        ...orders.map((_, j) => `  for (var k = 0u; k < ${n1[j]}u; k++) { adj${j}[p * ${n1[j]}u + k] = 0.0; }`),
         ...term.derivatives.map((s, i) => `  adj${dirOf[i]}[p * ${n1[dirOf[i]]}u + ${s.order}u] += s * g[${i}] * f32(${factorial(s.order)});`),
       ].join('\n'),
     });
@@ -156,12 +176,12 @@ export class TaylorTrainer {
     void device.popErrorScope().then((e) => {
       if (e) throw new Error(`the WGSL of ${this.problem.id}'s ${term.name} term does not compile: ${e.message}`);
     });
-    const buffers = [points, parts, params, ...jets.flatMap((jet, j) => [jet.output, adjoints[j]])];
+    const buffers = [points, parts, params, ...orders.flatMap((_, j) => [ad ? adJets[j] : jets[j].output, adjoints[j]])];
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    return { term, count, points, sampler, jets, adjoints, backwards, parts, params, pipeline, bindGroup };
+    return { term, count, points, sampler, jets, adJets, directions, orders, adjoints, backwards, parts, params, pipeline, bindGroup };
   }
 
   get step(): number {
@@ -173,16 +193,85 @@ export class TaylorTrainer {
     for (const t of this.terms) {
       t.sampler?.encode(pass, t.count, this.config.seed, this.stepIndex);
       for (const jet of t.jets) jet.encode(pass);
-      pass.setPipeline(t.pipeline);
-      pass.setBindGroup(0, t.bindGroup);
-      pass.dispatchWorkgroups(Math.ceil(t.count / 64));
+      this.encodeTermLoss(pass, t);
       if (backward) for (const b of t.backwards) b.encode(pass);
     }
+  }
+
+  private encodeTermLoss(pass: GPUComputePassEncoder, t: TermRuntime): void {
+    pass.setPipeline(t.pipeline);
+    pass.setBindGroup(0, t.bindGroup);
+    pass.dispatchWorkgroups(Math.ceil(t.count / 64));
+  }
+
+  private submitPass(record: (pass: GPUComputePassEncoder) => void, before?: (enc: GPUCommandEncoder) => void): void {
+    const enc = this.device.createCommandEncoder();
+    before?.(enc);
+    const pass = enc.beginComputePass();
+    record(pass);
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+  }
+
+  /**
+   * Stacked AD for one term: the derivatives as nested gradients of the network
+   * (create_graph), copied into jet-shaped buffers so the same loss kernel runs; its
+   * adjoints seed one more reverse pass, whose parameter gradients add to `grad`.
+   */
+  private adTerm(t: TermRuntime, withGradient: boolean): void {
+    const ctx = this.adContext!;
+    const d = this.problem.dim;
+    const x = view(ctx, t.points, 0, [t.count, d], true);
+    const params = adParams(ctx, this.net, withGradient);
+    const derivs = t.directions.map((dir, j) => {
+      const unitAxis = d === 1 && dir[0] === 1;
+      const v = unitAxis ? null : fromArray(ctx, dir, [1, d]);
+      const ds = nestedDerivativesAd(this.net, params, x, v, t.orders[j]);
+      const n1 = t.orders[j] + 1;
+      ds.forEach((u, k) => stridedCopy(ctx, u.buffer, t.adJets[j], { count: t.count, sOff: u.offset, sStride: 1, dOff: k, dStride: n1, scale: 1 / factorial(k) }));
+      return ds;
+    });
+    ctx.flush();
+    this.submitPass((pass) => this.encodeTermLoss(pass, t));
+    if (!withGradient) return;
+    // d loss / d u^(k) = cbar_k / k!: a vector-Jacobian product with those seeds
+    const seeded: Tensor[] = [];
+    derivs.forEach((ds, j) => {
+      const n1 = t.orders[j] + 1;
+      ds.forEach((u, k) => {
+        const seed = new Tensor(ctx, ctx.allocate(t.count), [t.count, 1]);
+        stridedCopy(ctx, t.adjoints[j], seed.buffer, { count: t.count, sOff: k, sStride: n1, dOff: 0, dStride: 1, scale: 1 / factorial(k) });
+        seeded.push(sum(mul(u, seed)));
+      });
+    });
+    const total = seeded.reduce((a, b) => add(a, b));
+    const grads = grad(total, params.all);
+    this.net.mlp.layers.forEach((layer, l) => {
+      const gw = grads[2 * l];
+      const gb = grads[2 * l + 1];
+      stridedCopy(ctx, gw.buffer, this.grad, { count: gw.size, sOff: gw.offset, sStride: 1, dOff: layer.weightOffset, dStride: 1, accumulate: true });
+      stridedCopy(ctx, gb.buffer, this.grad, { count: gb.size, sOff: gb.offset, sStride: 1, dOff: layer.biasOffset, dStride: 1, accumulate: true });
+    });
+    ctx.flush();
   }
 
   /** Record one training step. */
   encodeStep(enc: GPUCommandEncoder): void {
     const lr = learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.config.steps);
+    if (this.config.method === 'ad') {
+      // AD records eagerly: sample, then each term's graph, then Adam, in queue order
+      this.submitPass(
+        (pass) => this.terms.forEach((t) => t.sampler?.encode(pass, t.count, this.config.seed, this.stepIndex)),
+        (e) => e.clearBuffer(this.grad),
+      );
+      this.terms.forEach((t) => this.adTerm(t, true));
+      this.adContext!.releaseAll();
+      const pass = enc.beginComputePass();
+      this.adam.encode(pass, lr);
+      pass.end();
+      this.stepIndex++;
+      return;
+    }
     enc.clearBuffer(this.grad);
     const pass = enc.beginComputePass();
     this.encodeLoss(pass, true);
@@ -196,11 +285,13 @@ export class TaylorTrainer {
    * Returns, per term, its points and the per-point loss parts weight * r^2 / n.
    */
   async evaluateTerms(): Promise<{ name: string; points: Float32Array; parts: Float32Array }[]> {
-    const enc = this.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    this.encodeLoss(pass, false);
-    pass.end();
-    this.device.queue.submit([enc.finish()]);
+    if (this.config.method === 'ad') {
+      this.submitPass((pass) => this.terms.forEach((t) => t.sampler?.encode(pass, t.count, this.config.seed, this.stepIndex)));
+      this.terms.forEach((t) => this.adTerm(t, false));
+      this.adContext!.releaseAll();
+    } else {
+      this.submitPass((pass) => this.encodeLoss(pass, false));
+    }
     const d = this.problem.dim;
     const out = [];
     for (const t of this.terms) {
@@ -287,9 +378,10 @@ export class TaylorTrainer {
     for (const t of this.terms) {
       t.jets.forEach((j) => j.destroy());
       t.backwards.forEach((b) => b.destroy());
-      [...t.adjoints, t.points, t.parts, t.params].forEach((b) => b.destroy());
+      [...t.adjoints, ...t.adJets, t.points, t.parts, t.params].forEach((b) => b.destroy());
     }
     this.testJet.destroy();
+    this.adContext?.destroy();
     this.adam.destroy();
     [this.grad, this.backup].forEach((b) => b.destroy());
     this.net.destroy();
