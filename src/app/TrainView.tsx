@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PinnDevice } from '../engine/gpu';
 import { PROBLEMS, problemById } from '../engine/problems';
-import { defaultTrainConfig, TaylorTrainer, type TrainRecord } from '../engine/train/taylor-trainer';
+import { defaultTrainConfig, TaylorTrainer, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/taylor-trainer';
 import { downloadText } from './download';
 import { ChoiceField, IntField, Notices } from './fields';
 import { Plot } from './Plot';
@@ -15,10 +15,13 @@ export const TRAIN_SETTINGS = {
   steps: { kind: 'int', default: 2000, min: 10, max: 200000, label: 'Steps', help: 'Adam steps in the run (the schedule depends on it).' },
   points: { kind: 'int', default: 256, min: 8, max: 65536, label: 'Points', help: 'Collocation points, resampled every step.' },
   seed: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, label: 'Seed', help: 'Seeds the initialization and the sampling: the same seed reproduces the run.' },
+  method: { kind: 'choice', default: 'taylor', choices: TRAIN_METHODS, label: 'Derivatives', help: 'taylor: one fused Taylor-jet pass per direction and its adjoint (n-TangentProp). ad: nested reverse-mode gradients (stacked back-propagation), the same loss.' },
 } as const;
 type TrainValues = SettingsValues<typeof TRAIN_SETTINGS>;
 
 const STEPS_PER_FRAME = 5;
+const COMPARE_STEPS = 500;
+const COMPARE_LAYOUT = { title: { text: 'Same seed, two derivative methods: error against wall time' }, xaxis: { title: { text: 'seconds' } }, yaxis: { type: 'log', title: { text: 'L2 relative error' } }, legend: { orientation: 'h', y: -0.28 } };
 const LOG_EVERY = 50;
 
 /** Train a PINN live: play/pause/step/reset, loss and error curves, prediction against the exact solution. */
@@ -47,6 +50,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     try {
       trainer = new TaylorTrainer(gpu.device, problem, {
         ...defaultTrainConfig(problem),
+        method: values.method as TrainMethod,
         width: values.width,
         depth: values.depth,
         lr: Number(values.lr),
@@ -65,7 +69,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
       trainer?.destroy();
       if (trainerRef.current === trainer) trainerRef.current = null;
     };
-  }, [gpu, problem, values.width, values.depth, values.lr, values.steps, values.points, values.seed]);
+  }, [gpu, problem, values.width, values.depth, values.lr, values.steps, values.points, values.seed, values.method]);
 
   const log = async (t: TaylorTrainer) => {
     const loss = await t.readLoss();
@@ -131,7 +135,46 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     return () => window.removeEventListener('keydown', onKey);
   });
 
-  (window as unknown as { __pinnTrain?: unknown }).__pinnTrain = { history, running, message };
+  const [comparison, setComparison] = useState<{ method: TrainMethod; history: TrainRecord[] }[] | null>(null);
+  const [comparing, setComparing] = useState<string | null>(null);
+  /** Both methods from the same seed and points, one after the other, for the same number of steps. */
+  const compare = async () => {
+    pause();
+    const steps = Math.min(values.steps, COMPARE_STEPS);
+    const runs: { method: TrainMethod; history: TrainRecord[] }[] = [];
+    for (const method of TRAIN_METHODS) {
+      setComparing(`${method}: warming up (shader compilation is not timed)…`);
+      const make = (n: number) =>
+        new TaylorTrainer(gpu.device, problem, {
+        ...defaultTrainConfig(problem),
+        method,
+        width: values.width,
+        depth: values.depth,
+        lr: Number(values.lr),
+        steps: n,
+        interiorPoints: values.points,
+        seed: values.seed,
+        logEvery: Math.max(1, Math.round(n / 10)),
+        schedule: { kind: 'exponential', rate: 0.5, every: Math.max(1, Math.round(values.steps / 4)) },
+      });
+      const warm = make(2);
+      await warm.run();
+      warm.destroy();
+      setComparing(`${method}: training ${steps} steps…`);
+      const t = make(steps);
+      try {
+        const r = await t.run();
+        runs.push({ method, history: r.history });
+        setComparison([...runs]);
+      } finally {
+        t.destroy();
+      }
+      await new Promise((r) => requestAnimationFrame(() => r(null)));
+    }
+    setComparing(null);
+  };
+
+  (window as unknown as { __pinnTrain?: unknown }).__pinnTrain = { history, running, message, comparison, comparing };
   const set = (patch: Partial<TrainValues>) => setValues((v) => ({ ...v, ...patch }));
   const last = history[history.length - 1];
   const curves = useMemo(() => lossCurves(history), [history]);
@@ -139,7 +182,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
 
   return (
     <section className="panel" data-testid="train">
-      <h2>Train a PINN with Taylor jets</h2>
+      <h2>Train a PINN</h2>
       <p className="explain">
         <b>{problem.title}</b>: {problem.equation}. {problem.description} Each step samples fresh collocation points, computes every derivative
         the residual needs with one Taylor-jet pass per direction, and updates the network with Adam, all on your GPU. Space bar: play/pause.
@@ -166,6 +209,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         <IntField spec={TRAIN_SETTINGS.steps} value={values.steps} onChange={(steps) => set({ steps })} />
         <IntField spec={TRAIN_SETTINGS.points} value={values.points} onChange={(points) => set({ points })} />
         <IntField spec={TRAIN_SETTINGS.seed} value={values.seed} onChange={(seed) => set({ seed })} />
+        <ChoiceField spec={TRAIN_SETTINGS.method} value={values.method} onChange={(method) => set({ method })} />
       </div>
       <div className="controls">
         {running ? (
@@ -177,6 +221,9 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         )}
         <button onClick={() => void stepOnce()} disabled={running} title="One Adam step">Step</button>
         <button onClick={reset} title="Back to the initial network (same seed)">Reset</button>
+        <button onClick={() => void compare()} disabled={running || comparing !== null} data-testid="compare" title={`Train with Taylor jets and with stacked AD from the same seed (${COMPARE_STEPS} steps at most each) and overlay their error against wall time`}>
+          Compare methods
+        </button>
         <button disabled={!history.length} onClick={() => downloadText(`${values.pde}-history.csv`, historyCsv(history), 'text/csv')}>History CSV</button>
         <button
           onClick={async () => {
@@ -193,6 +240,35 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
           ? `step ${last.step} of ${values.steps} · loss ${last.loss.toExponential(3)} · L2 relative error ${last.l2re.toExponential(3)} · ${(last.step / Math.max(last.seconds, 1e-9)).toFixed(1)} steps/s`
           : 'Press Play (or the space bar) to train.'}
       </p>
+      {comparing && <p className="meta">{comparing}</p>}
+      {comparison && (
+        <div className="plots" data-testid="comparison">
+          <table className="results">
+            <thead>
+              <tr>
+                <th>method</th>
+                <th>steps</th>
+                <th>ms per step</th>
+                <th>final L2 rel. error</th>
+              </tr>
+            </thead>
+            <tbody>
+              {comparison.map((c) => {
+                const end = c.history[c.history.length - 1];
+                return (
+                  <tr key={c.method}>
+                    <td>{c.method === 'taylor' ? 'Taylor jets (nTP)' : 'stacked AD'}</td>
+                    <td>{end?.step ?? 0}</td>
+                    <td>{end ? ((1000 * end.seconds) / end.step).toFixed(2) : '–'}</td>
+                    <td>{end ? end.l2re.toExponential(3) : '–'}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <Plot data={comparison.map((c) => ({ x: c.history.map((r) => r.seconds), y: c.history.map((r) => r.l2re), name: c.method === 'taylor' ? 'Taylor jets' : 'stacked AD', mode: 'lines+markers', type: 'scatter' }))} layout={COMPARE_LAYOUT} testId="compare-plot" />
+        </div>
+      )}
       <div className="plots">
         <Plot data={curves.byStep} layout={LOSS_LAYOUT} testId="train-loss" />
         <Plot data={curves.byTime} layout={TIME_LAYOUT} />
