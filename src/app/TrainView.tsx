@@ -15,11 +15,12 @@ export const TRAIN_SETTINGS = {
   steps: { kind: 'int', default: 2000, min: 10, max: 200000, label: 'Steps', help: 'Adam steps in the run (the schedule depends on it).' },
   points: { kind: 'int', default: 256, min: 8, max: 65536, label: 'Points', help: 'Collocation points, resampled every step.' },
   seed: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, label: 'Seed', help: 'Seeds the initialization and the sampling: the same seed reproduces the run.' },
-  method: { kind: 'choice', default: 'taylor', choices: TRAIN_METHODS, label: 'Derivatives', help: 'taylor: one fused Taylor-jet pass per direction and its adjoint (n-TangentProp). ad: nested reverse-mode gradients (stacked back-propagation), the same loss.' },
+  method: { kind: 'choice', default: 'taylor', choices: TRAIN_METHODS, label: 'Derivatives', help: 'taylor: one fused Taylor-jet pass per direction and its adjoint (n-TangentProp). ad: nested reverse-mode gradients (stacked back-propagation), the same loss. fd: central finite differences of plain evaluations (truncation error, neighbours needed).' },
 } as const;
 type TrainValues = SettingsValues<typeof TRAIN_SETTINGS>;
 
 const STEPS_PER_FRAME = 5;
+const METHOD_NAMES: Record<TrainMethod, string> = { taylor: 'Taylor jets (nTP)', ad: 'stacked AD', fd: 'finite differences' };
 const COMPARE_STEPS = 500;
 const COMPARE_LAYOUT = { title: { text: 'Same seed, two derivative methods: error against wall time' }, xaxis: { title: { text: 'seconds' } }, yaxis: { type: 'log', title: { text: 'L2 relative error' } }, legend: { orientation: 'h', y: -0.28 } };
 const LOG_EVERY = 50;
@@ -221,7 +222,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         )}
         <button onClick={() => void stepOnce()} disabled={running} title="One Adam step">Step</button>
         <button onClick={reset} title="Back to the initial network (same seed)">Reset</button>
-        <button onClick={() => void compare()} disabled={running || comparing !== null} data-testid="compare" title={`Train with Taylor jets and with stacked AD from the same seed (${COMPARE_STEPS} steps at most each) and overlay their error against wall time`}>
+        <button onClick={() => void compare()} disabled={running || comparing !== null} data-testid="compare" title={`Train with Taylor jets, stacked AD and finite differences from the same seed (${COMPARE_STEPS} steps at most each) and overlay their error against wall time`}>
           Compare methods
         </button>
         <button disabled={!history.length} onClick={() => downloadText(`${values.pde}-history.csv`, historyCsv(history), 'text/csv')}>History CSV</button>
@@ -257,7 +258,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
                 const end = c.history[c.history.length - 1];
                 return (
                   <tr key={c.method}>
-                    <td>{c.method === 'taylor' ? 'Taylor jets (nTP)' : 'stacked AD'}</td>
+                    <td>{METHOD_NAMES[c.method]}</td>
                     <td>{end?.step ?? 0}</td>
                     <td>{end ? ((1000 * end.seconds) / end.step).toFixed(2) : '–'}</td>
                     <td>{end ? end.l2re.toExponential(3) : '–'}</td>
@@ -266,7 +267,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
               })}
             </tbody>
           </table>
-          <Plot data={comparison.map((c) => ({ x: c.history.map((r) => r.seconds), y: c.history.map((r) => r.l2re), name: c.method === 'taylor' ? 'Taylor jets' : 'stacked AD', mode: 'lines+markers', type: 'scatter' }))} layout={COMPARE_LAYOUT} testId="compare-plot" />
+          <Plot data={comparison.map((c) => ({ x: c.history.map((r) => r.seconds), y: c.history.map((r) => r.l2re), name: METHOD_NAMES[c.method], mode: 'lines+markers', type: 'scatter' }))} layout={COMPARE_LAYOUT} testId="compare-plot" />
         </div>
       )}
       <div className="plots">

@@ -35,8 +35,8 @@ Commands:
              [--reps 20] [--warmup 3] [--ad-max-order N] [--json]
       One training step (derivatives 0..n, sum of mean squares, gradient of all parameters)
       by stacked AD and by n-TangentProp: median ms, AD/nTP ratio, graph size, peak GPU bytes.
-  pinn train --pde ID [--method taylor|ad] [--steps S] [--seed K] [--width W] [--depth L] [--lr LR] [--points N] [--log-every K] [--json]
-      Train a PINN on the GPU (Taylor jets, or stacked AD computing the same loss); prints progress (step, loss, error, steps/s, time left),
+  pinn train --pde ID [--method taylor|ad|fd] [--fd-step h] [--steps S] [--seed K] [--width W] [--depth L] [--lr LR] [--points N] [--log-every K] [--json]
+      Train a PINN on the GPU (Taylor jets, stacked AD computing the same loss, or finite differences); prints progress (step, loss, error, steps/s, time left),
       or with --json {"pde", "method", "steps", "seconds", "l2re", "loss": [...], "l2re_history": [...]}.
   pinn list       The problems with their equations.
   pinn check      Compare this GPU's jet kernels with the f64 reference.
@@ -153,14 +153,17 @@ function list(argv: string[]): number {
 
 async function train(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    values: ['pde', 'steps', 'seed', 'width', 'depth', 'lr', 'points', 'log-every', 'method', 'dim'],
+    values: ['pde', 'steps', 'seed', 'width', 'depth', 'lr', 'points', 'log-every', 'method', 'dim', 'fd-step'],
     flags: ['json'],
   });
   const id = requireValue(args, 'pde');
   const problem = problemById(id);
   if (!problem) throw new InputError(`unknown problem '${id}' (pinn list names them: ${PROBLEMS.map((p) => p.id).join(', ')})`);
   const method = choiceOption(args, 'method', 'taylor', ['taylor', 'ad', 'fd'] as const);
-  if (method === 'fd') throw new InputError('training with --method fd is not implemented yet; use --method taylor or ad');
+  const fdStepRaw = args.values.get('fd-step');
+  const fdStep = fdStepRaw === undefined ? undefined : Number(fdStepRaw);
+  if (fdStep !== undefined && !(fdStep > 0 && fdStep < 1)) throw new InputError(`--fd-step must be a number in (0, 1), got '${fdStepRaw}'`);
+  if (fdStep !== undefined && method !== 'fd') throw new InputError('--fd-step applies to --method fd only');
   if (args.values.has('dim') && Number(args.values.get('dim')) !== problem.dim) {
     throw new InputError(`${problem.id} is ${problem.dim}-dimensional; --dim ${args.values.get('dim')} does not apply`);
   }
@@ -172,6 +175,7 @@ async function train(argv: string[]): Promise<number> {
   const config: TrainConfig = {
     ...base,
     method,
+    fdStep,
     steps,
     lr,
     seed: intOption(args, 'seed', 0, 0, 2 ** 31 - 1),

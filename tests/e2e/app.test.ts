@@ -216,7 +216,7 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.close();
   });
 
-  it('compares Taylor jets and stacked AD from the same seed: same losses, both curves against wall time', async () => {
+  it('compares Taylor jets, stacked AD and finite differences from the same seed: same losses (FD up to truncation), curves against wall time', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1200 } });
     const errors = collectErrors(page);
     await page.goto(`${server.url}#train?pde=poisson-1d&width=8&depth=2&lr=0.005&steps=40&points=32&seed=2`);
@@ -224,7 +224,7 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.waitForFunction(
       () => {
         const t = (window as unknown as { __pinnTrain?: { comparison: unknown[] | null; comparing: string | null } }).__pinnTrain;
-        return t && t.comparing === null && (t.comparison?.length ?? 0) === 2;
+        return t && t.comparing === null && (t.comparison?.length ?? 0) === 3;
       },
       undefined,
       { timeout: 240_000 },
@@ -232,12 +232,13 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     const runs = await page.evaluate(
       () => (window as unknown as { __pinnTrain: { comparison: { method: string; history: { step: number; loss: number }[] }[] } }).__pinnTrain.comparison,
     );
-    expect(runs.map((r) => r.method)).toEqual(['taylor', 'ad']);
-    const [taylor, ad] = runs.map((r) => r.history);
+    expect(runs.map((r) => r.method)).toEqual(['taylor', 'ad', 'fd']);
+    const [taylor, ad, fd] = runs.map((r) => r.history);
     expect(taylor[taylor.length - 1].step).toBe(40);
     ad.forEach((r, i) => expect(Math.abs(r.loss - taylor[i].loss) / taylor[i].loss).toBeLessThan(1e-3));
+    fd.forEach((r, i) => expect(Math.abs(r.loss - taylor[i].loss) / taylor[i].loss).toBeLessThan(1e-2));
     const traces = await page.evaluate(() => (document.querySelector('[data-testid=compare-plot]') as unknown as { data?: unknown[] })?.data?.length ?? 0);
-    expect(traces).toBe(2);
+    expect(traces).toBe(3);
     await page.screenshot({ path: `${SHOTS}/app-compare.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();

@@ -147,10 +147,12 @@ describe('pinn train and pinn list', () => {
   });
 
   it.each([
-    [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d\)/],
+    [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d, heat-1d, wave-1d, helmholtz-2d, kdv-1d, beam-1d\)/],
     [['--pde', 'poisson-1d', '--lr', '5'], /--lr must be a number in \(0, 1\)/],
     [['--pde', 'poisson-1d', '--steps', '0'], /--steps must be an integer in \[1, 10000000\]/],
-    [['--pde', 'poisson-1d', '--method', 'fd'], /training with --method fd is not implemented yet/],
+    [['--pde', 'poisson-1d', '--method', 'fd', '--fd-step', '2'], /--fd-step must be a number in \(0, 1\)/],
+    [['--pde', 'poisson-1d', '--fd-step', '0.01'], /--fd-step applies to --method fd only/],
+    [['--pde', 'poisson-1d', '--method', 'stein'], /--method must be one of taylor, ad, fd/],
     [['--pde', 'poisson-1d', '--dim', '3'], /poisson-1d is 1-dimensional; --dim 3 does not apply/],
     [['--steps', '10'], /--pde is required/],
   ])('bad input %j: one line, exit code 2', (args, message) => {

@@ -64,6 +64,20 @@ describe('the loss-term kernels of every problem', () => {
   });
 });
 
+describe('training with finite differences', () => {
+  it('follows the Taylor loss curve up to the truncation error of the stencils', async () => {
+    const curves: Record<string, number[]> = {};
+    for (const method of ['taylor', 'fd'] as const) {
+      const trainer = new TaylorTrainer(gpu.device, poisson1d, { ...defaultTrainConfig(poisson1d), method, steps: 20, logEvery: 5, width: 12, depth: 2, interiorPoints: 48 });
+      curves[method] = (await trainer.run()).history.map((h) => h.loss);
+      trainer.destroy();
+    }
+    const rel = curves.fd.map((l, i) => Math.abs(l - curves.taylor[i]) / curves.taylor[i]);
+    rel.forEach((r) => expect(r).toBeLessThan(1e-2));
+    expect(Math.max(...rel)).toBeGreaterThan(0); // not the same computation
+  });
+});
+
 describe('training with stacked AD', () => {
   it.each(['poisson-1d', 'kdv-1d'])('%s: AD and Taylor follow the same loss curve from the same seed (same mathematics)', async (id) => {
     const problem = PROBLEMS.find((p) => p.id === id)!;

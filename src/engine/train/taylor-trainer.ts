@@ -14,17 +14,21 @@ import { fillTemplate } from '../shaders';
 import { factorial, TaylorJetForward } from '../taylor-jet';
 import { TaylorJetBackward } from '../taylor-jet-backward';
 import { Adam } from './adam';
+import { centralStencil, defaultStep, fornbergWeights } from '../methods/finite-difference';
 import { AdContext } from '../autodiff/context';
 import { adParams, nestedDerivativesAd } from '../autodiff/mlp-ad';
 import { add, fromArray, grad, mul, stridedCopy, sum, Tensor, view } from '../autodiff/tensor';
 import { learningRate, type LrSchedule } from './schedule';
 
-export type TrainMethod = 'taylor' | 'ad';
-export const TRAIN_METHODS: readonly TrainMethod[] = ['taylor', 'ad'];
+export type TrainMethod = 'taylor' | 'ad' | 'fd';
+export const TRAIN_METHODS: readonly TrainMethod[] = ['taylor', 'ad', 'fd'];
 
 export interface TrainConfig {
-  /** taylor: fused jets and their adjoint (n-TangentProp); ad: nested reverse-mode gradients (stacked AD). */
+  /** taylor: fused jets and their adjoint (n-TangentProp); ad: nested reverse-mode gradients (stacked AD);
+   * fd: central finite differences of plain evaluations at shifted points. */
   method: TrainMethod;
+  /** Finite-difference step (fd only); default: about eps^(1/(k+2)) for order k. */
+  fdStep?: number;
   width: number;
   depth: number;
   activation: Activation;
@@ -65,6 +69,10 @@ interface TermRuntime {
   orders: number[];
   adjoints: GPUBuffer[];
   backwards: TaylorJetBackward[];
+  /** Dispatches before the loss kernel (jets, or stencil evaluations) and after it (their backward). */
+  before: ((pass: GPUComputePassEncoder) => void)[];
+  after: ((pass: GPUComputePassEncoder) => void)[];
+  owned: GPUBuffer[];
   parts: GPUBuffer;
   params: GPUBuffer;
   pipeline: GPUComputePipeline;
@@ -136,7 +144,8 @@ export class TaylorTrainer {
     const orders = dirKeys.map((_, j) => Math.max(...term.derivatives.filter((_, i) => dirOf[i] === j).map((s) => s.order)));
     const directions = dirKeys.map((key) => Float32Array.from(key.split(',').map(Number)));
     const ad = this.config.method === 'ad';
-    const jets = ad
+    const fd = this.config.method === 'fd';
+    const jets = ad || fd
       ? []
       : directions.map((dir, j) => {
           const jet = new TaylorJetForward(device, this.net, { order: orders[j], maxBatch: count, sharedDirection: true, savePreActivations: true, pointsBuffer: points });
@@ -144,9 +153,22 @@ export class TaylorTrainer {
           jet.setBatch(count);
           return jet;
         });
-    const adJets = ad ? orders.map((o, j) => createStorageBuffer(device, count * (o + 1) * 4, `${term.name} AD derivatives ${j}`)) : [];
+    const adJets = ad || fd ? orders.map((o, j) => createStorageBuffer(device, count * (o + 1) * 4, `${term.name} derivatives ${j}`)) : [];
     const adjoints = orders.map((o, j) => createStorageBuffer(device, count * (o + 1) * 4, `${term.name} jet ${j} adjoint`));
     const backwards = jets.map((jet, j) => new TaylorJetBackward(jet, adjoints[j], this.grad, true));
+    const before: ((pass: GPUComputePassEncoder) => void)[] = jets.map((jet) => (pass) => jet.encode(pass));
+    const after: ((pass: GPUComputePassEncoder) => void)[] = backwards.map((b) => (pass) => b.encode(pass));
+    const owned: GPUBuffer[] = [];
+    if (fd) {
+      directions.forEach((dir, j) => {
+        const st = this.fdStencil(term.name, points, adJets[j], adjoints[j], dir, orders[j], count);
+        before.push(...st.before);
+        after.push(...st.after);
+        owned.push(...st.owned);
+        backwards.push(st.backward);
+        jets.push(st.jet);
+      });
+    }
     const parts = createStorageBuffer(device, count * 4, `${term.name} loss parts`);
     const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const pbuf = new ArrayBuffer(16);
@@ -176,12 +198,68 @@ export class TaylorTrainer {
     void device.popErrorScope().then((e) => {
       if (e) throw new Error(`the WGSL of ${this.problem.id}'s ${term.name} term does not compile: ${e.message}`);
     });
-    const buffers = [points, parts, params, ...orders.flatMap((_, j) => [ad ? adJets[j] : jets[j].output, adjoints[j]])];
+    const buffers = [points, parts, params, ...orders.flatMap((_, j) => [ad || fd ? adJets[j] : jets[j].output, adjoints[j]])];
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    return { term, count, points, sampler, jets, adJets, directions, orders, adjoints, backwards, parts, params, pipeline, bindGroup };
+    return { term, count, points, sampler, jets, adJets, directions, orders, adjoints, backwards, before, after, owned, parts, params, pipeline, bindGroup };
+  }
+
+  /**
+   * Finite differences along `dir` up to `order`: shift every point along the stencil,
+   * evaluate the network there (an order-0 jet), combine into jet-shaped coefficients;
+   * backward: the transposed combination seeds the evaluations' backward pass.
+   */
+  private fdStencil(name: string, points: GPUBuffer, coeffs: GPUBuffer, adjoint: GPUBuffer, dir: Float32Array, order: number, count: number) {
+    const device = this.device;
+    const d = this.problem.dim;
+    const offsets: number[] = [0];
+    const rows: Map<number, number>[] = [new Map([[0, 1]])];
+    for (let k = 1; k <= order; k++) {
+      const h = this.config.fdStep ?? defaultStep(k);
+      const stencil = centralStencil(k).map((o) => o * h);
+      const w = fornbergWeights(stencil, k);
+      const row = new Map<number, number>();
+      stencil.forEach((z, i) => {
+        if (!offsets.includes(z)) offsets.push(z);
+        row.set(offsets.indexOf(z), w[i] / factorial(k));
+      });
+      rows.push(row);
+    }
+    const m = offsets.length;
+    const n1 = order + 1;
+    const weights = rows.flatMap((row) => Array.from({ length: m }, (_, i) => row.get(i) ?? 0));
+    const f = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
+    const template = (mode: number) =>
+      fillTemplate('fd_stencil', { MODE: mode, D: d, M: m, N1: n1, OFFSETS: offsets.map(f).join(', '), DIRECTION: Array.from(dir).map(f).join(', '), WEIGHTS: weights.map(f).join(', ') });
+    const shifted = createStorageBuffer(device, count * m * d * 4, `${name} stencil points`);
+    const ubar = createStorageBuffer(device, count * m * 4, `${name} stencil adjoint`);
+    const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(params, 0, new Uint32Array([count, 0, 0, 0]));
+    const jet = new TaylorJetForward(device, this.net, { order: 0, maxBatch: count * m, sharedDirection: true, savePreActivations: true, pointsBuffer: shifted });
+    jet.setBatch(count * m);
+    const backward = new TaylorJetBackward(jet, ubar, this.grad, true);
+    const stage = (mode: number, src: GPUBuffer, dst: GPUBuffer) => {
+      const module = device.createShaderModule({ label: `fdStencil ${mode}`, code: template(mode) });
+      const pipeline = device.createComputePipeline({ label: `fdStencil ${mode}`, layout: 'auto', compute: { module, entryPoint: 'main' } });
+      const bindGroup = device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [src, dst, params].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+      return (pass: GPUComputePassEncoder) => {
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup);
+        pass.dispatchWorkgroups(Math.ceil(count / 64));
+      };
+    };
+    return {
+      jet,
+      backward,
+      before: [stage(0, points, shifted), (pass: GPUComputePassEncoder) => jet.encode(pass), stage(1, jet.output, coeffs)],
+      after: [stage(2, adjoint, ubar), (pass: GPUComputePassEncoder) => backward.encode(pass)],
+      owned: [shifted, ubar, params],
+    };
   }
 
   get step(): number {
@@ -192,9 +270,9 @@ export class TaylorTrainer {
   private encodeLoss(pass: GPUComputePassEncoder, backward: boolean): void {
     for (const t of this.terms) {
       t.sampler?.encode(pass, t.count, this.config.seed, this.stepIndex);
-      for (const jet of t.jets) jet.encode(pass);
+      for (const f of t.before) f(pass);
       this.encodeTermLoss(pass, t);
-      if (backward) for (const b of t.backwards) b.encode(pass);
+      if (backward) for (const f of t.after) f(pass);
     }
   }
 
@@ -378,7 +456,7 @@ export class TaylorTrainer {
     for (const t of this.terms) {
       t.jets.forEach((j) => j.destroy());
       t.backwards.forEach((b) => b.destroy());
-      [...t.adjoints, ...t.adJets, t.points, t.parts, t.params].forEach((b) => b.destroy());
+      [...t.adjoints, ...t.adJets, ...t.owned, t.points, t.parts, t.params].forEach((b) => b.destroy());
     }
     this.testJet.destroy();
     this.adContext?.destroy();
