@@ -1,4 +1,4 @@
-import { gridPoints, type PdeProblem } from './types';
+import { gridPoints, valueTerm, type PdeProblem } from './types';
 
 /** Euler-Bernoulli beam u'''' = pi^4 sin(pi x) on [0, 1], simply supported: u = u'' = 0 at both ends; u = sin(pi x). */
 export const beam1d: PdeProblem = {
@@ -31,15 +31,7 @@ export const beam1d: PdeProblem = {
       residual: (_x, d) => d[0] + 0.1 * d[1],
       weight: 10,
     },
-    {
-      name: 'supports (u)',
-      points: [[0], [1]],
-      derivatives: [{ name: 'u', direction: [1], order: 0 }],
-      residualWgsl: 'return d[0];',
-      residualGradWgsl: 'return array<f32, 1>(1.0);',
-      residual: (_x, d) => d[0],
-      weight: 10,
-    },
+    valueTerm('supports (u)', [[0], [1]], 10),
   ],
   exact: (x) => Math.sin(Math.PI * x[0]),
   testPoints: () => gridPoints([0], [1], 1001),

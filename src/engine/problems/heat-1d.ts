@@ -1,7 +1,6 @@
-import { gridPoints, type PdeProblem } from './types';
+import { gridPoints, linePoints, valueTerm, type PdeProblem } from './types';
 
 const K = 0.4;
-const line = (n: number, f: (s: number) => number[]) => Array.from({ length: n }, (_, i) => f(i / (n - 1)));
 
 /** u_t = 0.4 u_xx on x in [0, 1], t in [0, 1]; u(x, 0) = sin(pi x), u(0, t) = u(1, t) = 0. Inputs (x, t). */
 export const heat1d: PdeProblem = {
@@ -24,24 +23,8 @@ export const heat1d: PdeProblem = {
       residual: (_x, d) => d[0] - K * d[1],
       weight: 1,
     },
-    {
-      name: 'initial',
-      points: line(64, (s) => [s, 0]),
-      derivatives: [{ name: 'u', direction: [1, 0], order: 0 }],
-      residualWgsl: 'return d[0] - psin(PI * x[0]);',
-      residualGradWgsl: 'return array<f32, 1>(1.0);',
-      residual: (x, d) => d[0] - Math.sin(Math.PI * x[0]),
-      weight: 10,
-    },
-    {
-      name: 'boundary',
-      points: [...line(32, (s) => [0, s]), ...line(32, (s) => [1, s])],
-      derivatives: [{ name: 'u', direction: [1, 0], order: 0 }],
-      residualWgsl: 'return d[0];',
-      residualGradWgsl: 'return array<f32, 1>(1.0);',
-      residual: (_x, d) => d[0],
-      weight: 10,
-    },
+    valueTerm('initial', linePoints(64, (s) => [s, 0]), 10, { wgsl: 'psin(PI * x[0])', f64: (x) => Math.sin(Math.PI * x[0]) }),
+    valueTerm('boundary', [...linePoints(32, (s) => [0, s]), ...linePoints(32, (s) => [1, s])], 10),
   ],
   exact: (x) => Math.exp(-K * Math.PI ** 2 * x[1]) * Math.sin(Math.PI * x[0]),
   testPoints: () => gridPoints([0, 0], [1, 1], 51),

@@ -1,4 +1,4 @@
-import { gridPoints, type PdeProblem } from './types';
+import { gridPoints, valueTerm, type PdeProblem } from './types';
 
 const A1 = 1;
 const A2 = 4;
@@ -36,15 +36,7 @@ export const helmholtz2d: PdeProblem = {
       residual: (x, d) => d[0] + d[1] + K2 * d[2] - forcing(x),
       weight: 1,
     },
-    {
-      name: 'boundary',
-      points: edge(64),
-      derivatives: [{ name: 'u', direction: [1, 0], order: 0 }],
-      residualWgsl: 'return d[0];',
-      residualGradWgsl: 'return array<f32, 1>(1.0);',
-      residual: (_x, d) => d[0],
-      weight: 10,
-    },
+    valueTerm('boundary', edge(64), 10),
   ],
   exact: (x) => Math.sin(A1 * Math.PI * x[0]) * Math.sin(A2 * Math.PI * x[1]),
   testPoints: () => gridPoints([-1, -1], [1, 1], 61),

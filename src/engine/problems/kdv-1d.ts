@@ -1,9 +1,8 @@
-import { gridPoints, type PdeProblem } from './types';
+import { gridPoints, linePoints, type PdeProblem } from './types';
 
 const C = 2;
 const L = 5;
 const soliton = (x: number, t: number) => (C / 2) / Math.cosh((Math.sqrt(C) / 2) * (x - C * t)) ** 2;
-const line = (n: number, f: (s: number) => number[]) => Array.from({ length: n }, (_, i) => f(i / (n - 1)));
 
 /** u_t + 6 u u_x + u_xxx = 0, a soliton u = (c/2) sech^2(sqrt(c)/2 (x - c t)), c = 2, on [-5, 5] x [0, 1]. */
 export const kdv1d: PdeProblem = {
@@ -30,7 +29,7 @@ export const kdv1d: PdeProblem = {
     },
     {
       name: 'initial and boundary',
-      points: [...line(128, (s) => [-L + 2 * L * s, 0]), ...line(32, (s) => [-L, s]), ...line(32, (s) => [L, s])],
+      points: [...linePoints(128, (s) => [-L + 2 * L * s, 0]), ...linePoints(32, (s) => [-L, s]), ...linePoints(32, (s) => [L, s])],
       derivatives: [{ name: 'u', direction: [1, 0], order: 0 }],
       residualWgsl: `let a = 0.70710678 * (x[0] - 2.0 * x[1]);
   let e = exp(-2.0 * abs(a));

@@ -1,4 +1,4 @@
-import { gridPoints, type PdeProblem } from './types';
+import { gridPoints, valueTerm, type PdeProblem } from './types';
 
 /** -u'' = pi^2 sin(pi x) on [-1, 1], u(+-1) = 0; u = sin(pi x). */
 export const poisson1d: PdeProblem = {
@@ -18,15 +18,7 @@ export const poisson1d: PdeProblem = {
       residual: (x, d) => -d[0] - Math.PI ** 2 * Math.sin(Math.PI * x[0]),
       weight: 1,
     },
-    {
-      name: 'boundary',
-      points: [[-1], [1]],
-      derivatives: [{ name: 'u', direction: [1], order: 0 }],
-      residualWgsl: 'return d[0];',
-      residualGradWgsl: 'return array<f32, 1>(1.0);',
-      residual: (_x, d) => d[0],
-      weight: 10,
-    },
+    valueTerm('boundary', [[-1], [1]], 10),
   ],
   exact: (x) => Math.sin(Math.PI * x[0]),
   testPoints: () => gridPoints([-1], [1], 1001),

@@ -1,4 +1,4 @@
-import { gridPoints, type PdeProblem } from './types';
+import { gridPoints, valueTerm, type PdeProblem } from './types';
 
 const boundary: number[][] = [];
 for (let i = 0; i <= 32; i++) {
@@ -27,15 +27,7 @@ export const poisson2d: PdeProblem = {
       residual: (x, d) => -(d[0] + d[1]) - 2 * Math.PI ** 2 * Math.sin(Math.PI * x[0]) * Math.sin(Math.PI * x[1]),
       weight: 1,
     },
-    {
-      name: 'boundary',
-      points: boundary,
-      derivatives: [{ name: 'u', direction: [1, 0], order: 0 }],
-      residualWgsl: 'return d[0];',
-      residualGradWgsl: 'return array<f32, 1>(1.0);',
-      residual: (_x, d) => d[0],
-      weight: 10,
-    },
+    valueTerm('boundary', boundary, 10),
   ],
   exact: (x) => Math.sin(Math.PI * x[0]) * Math.sin(Math.PI * x[1]),
   testPoints: () => gridPoints([0, 0], [1, 1], 51),

@@ -58,3 +58,25 @@ export function gridPoints(lo: number[], hi: number[], n: number): number[][] {
   const axes = lo.map((l, j) => Array.from({ length: n }, (_, i) => l + ((hi[j] - l) * i) / (n - 1)));
   return axes.reduce<number[][]>((acc, axis) => acc.flatMap((p) => axis.map((v) => [...p, v])), [[]]);
 }
+
+/** n points along a segment: f maps s in [0, 1] to a point. */
+export function linePoints(n: number, f: (s: number) => number[]): number[][] {
+  return Array.from({ length: n }, (_, i) => f(i / (n - 1)));
+}
+
+/**
+ * A boundary or initial condition u = g on fixed points: residual u - g, with g given
+ * in WGSL (an f32 expression of `x`) and in f64. g = 0 by default.
+ */
+export function valueTerm(name: string, points: number[][], weight: number, g?: { wgsl: string; f64: (x: number[]) => number }): LossTerm {
+  const axis = points[0].map((_, j) => (j === 0 ? 1 : 0));
+  return {
+    name,
+    points,
+    derivatives: [{ name: 'u', direction: axis, order: 0 }],
+    residualWgsl: g ? `return d[0] - (${g.wgsl});` : 'return d[0];',
+    residualGradWgsl: 'return array<f32, 1>(1.0);',
+    residual: (x, d) => d[0] - (g ? g.f64(x) : 0),
+    weight,
+  };
+}

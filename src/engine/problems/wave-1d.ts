@@ -1,6 +1,5 @@
-import { gridPoints, type PdeProblem } from './types';
+import { gridPoints, linePoints, valueTerm, type PdeProblem } from './types';
 
-const line = (n: number, f: (s: number) => number[]) => Array.from({ length: n }, (_, i) => f(i / (n - 1)));
 
 /** u_tt = 4 u_xx on [0, 1]^2 (x, t), standing waves; u(0, t) = u(1, t) = 0, u(x, 0) and u_t(x, 0) = 0 given. */
 export const wave1d: PdeProblem = {
@@ -25,7 +24,7 @@ export const wave1d: PdeProblem = {
     },
     {
       name: 'initial',
-      points: line(128, (s) => [s, 0]),
+      points: linePoints(128, (s) => [s, 0]),
       derivatives: [
         { name: 'u', direction: [0, 1], order: 0 },
         { name: 'u_t', direction: [0, 1], order: 1 },
@@ -35,15 +34,7 @@ export const wave1d: PdeProblem = {
       residual: (x, d) => d[0] - Math.sin(Math.PI * x[0]) - 0.5 * Math.sin(4 * Math.PI * x[0]) + d[1],
       weight: 10,
     },
-    {
-      name: 'boundary',
-      points: [...line(64, (s) => [0, s]), ...line(64, (s) => [1, s])],
-      derivatives: [{ name: 'u', direction: [1, 0], order: 0 }],
-      residualWgsl: 'return d[0];',
-      residualGradWgsl: 'return array<f32, 1>(1.0);',
-      residual: (_x, d) => d[0],
-      weight: 10,
-    },
+    valueTerm('boundary', [...linePoints(64, (s) => [0, s]), ...linePoints(64, (s) => [1, s])], 10),
   ],
   exact: (x) => Math.sin(Math.PI * x[0]) * Math.cos(2 * Math.PI * x[1]) + 0.5 * Math.sin(4 * Math.PI * x[0]) * Math.cos(8 * Math.PI * x[1]),
   testPoints: () => gridPoints([0, 0], [1, 1], 51),
