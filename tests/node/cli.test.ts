@@ -147,7 +147,7 @@ describe('pinn train and pinn list', () => {
   });
 
   it.each([
-    [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d, heat-1d, wave-1d, helmholtz-2d, kdv-1d, beam-1d\)/],
+    [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d, heat-1d, wave-1d, helmholtz-2d, kdv-1d, beam-1d, burgers-1d\)/],
     [['--pde', 'poisson-1d', '--lr', '5'], /--lr must be a number in \(0, 1\)/],
     [['--pde', 'poisson-1d', '--steps', '0'], /--steps must be an integer in \[1, 10000000\]/],
     [['--pde', 'poisson-1d', '--method', 'fd', '--fd-step', '2'], /--fd-step must be a number in \(0, 1\)/],

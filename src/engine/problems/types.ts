@@ -51,6 +51,8 @@ export interface PdeProblem {
   /** Points where the L2 relative error is measured (fixed, so runs compare). */
   testPoints(): number[][];
   defaults: ProblemDefaults;
+  /** Where the exact solution is smooth enough for finite-difference checks (default: everywhere). */
+  smoothAt?(x: number[]): boolean;
 }
 
 /** A regular grid of n points per axis over a box. */
