@@ -35,7 +35,7 @@ Commands:
              [--reps 20] [--warmup 3] [--ad-max-order N] [--json]
       One training step (derivatives 0..n, sum of mean squares, gradient of all parameters)
       by stacked AD and by n-TangentProp: median ms, AD/nTP ratio, graph size, peak GPU bytes.
-  pinn train --pde ID [--method taylor|ad|fd] [--fd-step h] [--steps S] [--seed K] [--width W] [--depth L] [--lr LR] [--points N] [--log-every K] [--json]
+  pinn train --pde ID [--method taylor|ad|fd] [--fd-step h] [--steps S] [--lbfgs S2] [--seed K] [--width W] [--depth L] [--lr LR] [--points N] [--log-every K] [--json]
       Train a PINN on the GPU (Taylor jets, stacked AD computing the same loss, or finite differences); prints progress (step, loss, error, steps/s, time left),
       or with --json {"pde", "method", "steps", "seconds", "l2re", "loss": [...], "l2re_history": [...]}.
   pinn list       The problems with their equations.
@@ -153,7 +153,7 @@ function list(argv: string[]): number {
 
 async function train(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    values: ['pde', 'steps', 'seed', 'width', 'depth', 'lr', 'points', 'log-every', 'method', 'dim', 'fd-step'],
+    values: ['pde', 'steps', 'seed', 'width', 'depth', 'lr', 'points', 'log-every', 'method', 'dim', 'fd-step', 'lbfgs'],
     flags: ['json'],
   });
   const id = requireValue(args, 'pde');
@@ -185,6 +185,7 @@ async function train(argv: string[]): Promise<number> {
     logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000),
     schedule: { kind: 'exponential', rate: 0.5, every: Math.max(1, Math.round(steps / 4)) },
   };
+  const lbfgsIterations = intOption(args, 'lbfgs', 0, 0, 1_000_000);
   const json = args.flags.has('json');
   const gpu = await nodeDevice();
   const trainer = new TaylorTrainer(gpu.device, problem, config);
@@ -198,6 +199,20 @@ async function train(argv: string[]): Promise<number> {
     process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
   });
   if (tty) process.stderr.write('\n');
+  let lbfgsReport: { iterations: number; evaluations: number; loss: number; l2re: number; reason: string; seconds: number } | null = null;
+  if (lbfgsIterations > 0 && !result.stopReason.startsWith('diverged')) {
+    const t0 = performance.now();
+    const lb = await trainer.lbfgs(lbfgsIterations, (it, f) => {
+      if (!json && (it % 10 === 0 || it === lbfgsIterations)) {
+        const line = `L-BFGS iteration ${it}/${lbfgsIterations}  loss ${f.toExponential(3)}`;
+        process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+      }
+    });
+    if (tty) process.stderr.write('\n');
+    lbfgsReport = { iterations: lb.iterations, evaluations: lb.evaluations, loss: lb.f, l2re: await trainer.l2RelativeError(), reason: lb.reason, seconds: (performance.now() - t0) / 1000 };
+    result.l2re = lbfgsReport.l2re;
+    result.seconds += lbfgsReport.seconds;
+  }
   if (json) {
     process.stdout.write(
       JSON.stringify({
@@ -210,10 +225,12 @@ async function train(argv: string[]): Promise<number> {
         l2re_history: result.history.map((h) => h.l2re),
         history_steps: result.history.map((h) => h.step),
         stop_reason: result.stopReason,
+        lbfgs: lbfgsReport,
       }) + '\n',
     );
   } else {
-    console.log(`${result.stopReason}: ${result.steps} steps in ${result.seconds.toFixed(1)} s, L2 relative error ${result.l2re.toExponential(3)}`);
+    if (lbfgsReport) console.log(`L-BFGS: ${lbfgsReport.iterations} iterations (${lbfgsReport.evaluations} evaluations), ${lbfgsReport.reason}`);
+    console.log(`${result.stopReason}: ${result.steps} Adam steps${lbfgsReport ? ` + ${lbfgsReport.iterations} L-BFGS iterations` : ''} in ${result.seconds.toFixed(1)} s, L2 relative error ${result.l2re.toExponential(3)}`);
   }
   trainer.destroy();
   return result.stopReason.startsWith('diverged') ? 1 : 0;

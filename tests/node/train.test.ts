@@ -93,3 +93,18 @@ describe('training with stacked AD', () => {
     expect(curves.ad[3]).not.toBe(curves.ad[0]);
   });
 });
+
+describe('L-BFGS after Adam', () => {
+  it('lowers the loss further on fixed points and leaves the best parameters in the network', async () => {
+    const trainer = new TaylorTrainer(gpu.device, poisson1d, { ...defaultTrainConfig(poisson1d), steps: 100, logEvery: 100 });
+    await trainer.run();
+    const before = (await trainer.lbfgs(0)).f; // the loss at L-BFGS's fixed points, after Adam
+    const r = await trainer.lbfgs(25);
+    expect(r.iterations).toBeGreaterThan(5);
+    expect(r.reason.length).toBeGreaterThan(5);
+    expect(r.f).toBeLessThan(0.5 * before);
+    // the network now holds L-BFGS's parameters: evaluating at the same points gives its loss
+    expect((await trainer.lbfgs(0)).f).toBeCloseTo(r.f, 5);
+    trainer.destroy();
+  });
+});

@@ -14,6 +14,7 @@ import { fillTemplate } from '../shaders';
 import { factorial, TaylorJetForward } from '../taylor-jet';
 import { TaylorJetBackward } from '../taylor-jet-backward';
 import { Adam } from './adam';
+import { lbfgs, type LbfgsResult } from './lbfgs';
 import { centralStencil, defaultStep, fornbergWeights } from '../methods/finite-difference';
 import { AdContext } from '../autodiff/context';
 import { adParams, nestedDerivativesAd } from '../autodiff/mlp-ad';
@@ -267,9 +268,9 @@ export class TaylorTrainer {
   }
 
   /** Record sampling, jets and loss terms of the current step (no update). */
-  private encodeLoss(pass: GPUComputePassEncoder, backward: boolean): void {
+  private encodeLoss(pass: GPUComputePassEncoder, backward: boolean, stream = this.stepIndex): void {
     for (const t of this.terms) {
-      t.sampler?.encode(pass, t.count, this.config.seed, this.stepIndex);
+      t.sampler?.encode(pass, t.count, this.config.seed, stream);
       for (const f of t.before) f(pass);
       this.encodeTermLoss(pass, t);
       if (backward) for (const f of t.after) f(pass);
@@ -333,29 +334,60 @@ export class TaylorTrainer {
     ctx.flush();
   }
 
-  /** Record one training step. */
-  encodeStep(enc: GPUCommandEncoder): void {
-    const lr = learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.config.steps);
+  /** Submit the loss and its gradient (into `grad`) at the points of sampling stream `stream`. */
+  private computeGradient(stream: number): void {
     if (this.config.method === 'ad') {
-      // AD records eagerly: sample, then each term's graph, then Adam, in queue order
+      // AD records eagerly: sample, then each term's graph, in queue order
       this.submitPass(
-        (pass) => this.terms.forEach((t) => t.sampler?.encode(pass, t.count, this.config.seed, this.stepIndex)),
+        (pass) => this.terms.forEach((t) => t.sampler?.encode(pass, t.count, this.config.seed, stream)),
         (e) => e.clearBuffer(this.grad),
       );
       this.terms.forEach((t) => this.adTerm(t, true));
       this.adContext!.releaseAll();
+    } else {
+      this.submitPass((pass) => this.encodeLoss(pass, true, stream), (e) => e.clearBuffer(this.grad));
+    }
+  }
+
+  /** Record one training step. */
+  encodeStep(enc: GPUCommandEncoder): void {
+    const lr = learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.config.steps);
+    if (this.config.method === 'ad') {
+      this.computeGradient(this.stepIndex);
       const pass = enc.beginComputePass();
       this.adam.encode(pass, lr);
       pass.end();
       this.stepIndex++;
       return;
     }
+    // Taylor and FD: the whole step in one command buffer
     enc.clearBuffer(this.grad);
     const pass = enc.beginComputePass();
     this.encodeLoss(pass, true);
     this.adam.encode(pass, lr);
     pass.end();
     this.stepIndex++;
+  }
+
+  /**
+   * A second phase with L-BFGS on one fixed set of collocation points (what DeepXDE
+   * users do after Adam): loss and gradient on the GPU, the two-loop recursion in f64
+   * on the CPU. Leaves the best parameters in the network and says why it stopped.
+   */
+  async lbfgs(iterations: number, onIteration?: (it: number, loss: number) => boolean | void): Promise<LbfgsResult> {
+    const stream = 0x7fffffff; // a stream Adam never draws: fixed points for the whole phase
+    const count = this.net.mlp.params.length;
+    const fg = async (x: Float64Array) => {
+      this.net.upload(Float32Array.from(x));
+      this.computeGradient(stream);
+      const f = await this.readLoss();
+      const g = Float64Array.from(await readBuffer(this.device, this.grad, count * 4));
+      return { f, g };
+    };
+    const start = Float64Array.from(await readBuffer(this.device, this.net.params, count * 4));
+    const result = await lbfgs(fg, start, { maxIterations: iterations }, onIteration);
+    this.net.upload(Float32Array.from(result.x));
+    return result;
   }
 
   /**
