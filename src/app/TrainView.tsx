@@ -14,6 +14,7 @@ export const TRAIN_SETTINGS = {
   lr: { kind: 'text', default: '2e-3', pattern: /^(0?\.\d+|\d(\.\d+)?e-\d)$/, label: 'Learning rate', help: 'Adam learning rate, halved every quarter of the run (e.g. 2e-3 or 0.001).' },
   steps: { kind: 'int', default: 2000, min: 10, max: 200000, label: 'Steps', help: 'Adam steps in the run (the schedule depends on it).' },
   points: { kind: 'int', default: 256, min: 8, max: 65536, label: 'Points', help: 'Collocation points, resampled every step.' },
+  lbfgs: { kind: 'int', default: 0, min: 0, max: 10000, label: 'L-BFGS iterations', help: 'A second phase after Adam on fixed collocation points (0: none), as DeepXDE users do.' },
   seed: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, label: 'Seed', help: 'Seeds the initialization and the sampling: the same seed reproduces the run.' },
   method: { kind: 'choice', default: 'taylor', choices: TRAIN_METHODS, label: 'Derivatives', help: 'taylor: one fused Taylor-jet pass per direction and its adjoint (n-TangentProp). ad: nested reverse-mode gradients (stacked back-propagation), the same loss. fd: central finite differences of plain evaluations (truncation error, neighbours needed).' },
 } as const;
@@ -34,6 +35,8 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   const [running, setRunning] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const trainerRef = useRef<TaylorTrainer | null>(null);
+  const lbfgsDone = useRef(false);
+  const [phase, setPhase] = useState<string | null>(null);
   const runningRef = useRef(false);
   const clock = useRef({ start: 0, elapsed: 0 });
   const problem = problemById(values.pde)!;
@@ -46,6 +49,8 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     setRunning(false);
     setHistory([]);
     setMessage(null);
+    setPhase(null);
+    lbfgsDone.current = false;
     clock.current = { start: 0, elapsed: 0 };
     let trainer: TaylorTrainer | null = null;
     try {
@@ -104,9 +109,25 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     runningRef.current = true;
     setRunning(true);
     clock.current.start = performance.now();
+    if (t.step < values.steps) setPhase(null);
     while (runningRef.current && trainerRef.current === t && t.step < values.steps) {
       await advance(t, STEPS_PER_FRAME);
       await new Promise((r) => requestAnimationFrame(() => r(null)));
+    }
+    if (runningRef.current && trainerRef.current === t && t.step >= values.steps && values.lbfgs > 0 && !lbfgsDone.current) {
+      lbfgsDone.current = true;
+      setMessage(null);
+      const r = await t.lbfgs(values.lbfgs, (it, f) => {
+        if (it % 10 === 0) setPhase(`L-BFGS iteration ${it} of ${values.lbfgs}: loss ${f.toExponential(3)}`);
+        return runningRef.current;
+      });
+      const u = await t.predictTest();
+      const seconds = clock.current.elapsed + (performance.now() - clock.current.start) / 1000;
+      setPrediction(u);
+      setHistory((h) => [...h, { step: t.step + r.iterations, seconds, loss: r.f, l2re: 0 }]);
+      const l2re = await t.l2RelativeError(u);
+      setHistory((h) => h.map((x, i) => (i === h.length - 1 ? { ...x, l2re } : x)));
+      setPhase(`L-BFGS: ${r.iterations} iterations, ${r.reason}`);
     }
     clock.current.elapsed += (performance.now() - clock.current.start) / 1000;
     runningRef.current = false;
@@ -209,6 +230,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         </label>
         <IntField spec={TRAIN_SETTINGS.steps} value={values.steps} onChange={(steps) => set({ steps })} />
         <IntField spec={TRAIN_SETTINGS.points} value={values.points} onChange={(points) => set({ points })} />
+        <IntField spec={TRAIN_SETTINGS.lbfgs} value={values.lbfgs} onChange={(lbfgs) => set({ lbfgs })} />
         <IntField spec={TRAIN_SETTINGS.seed} value={values.seed} onChange={(seed) => set({ seed })} />
         <ChoiceField spec={TRAIN_SETTINGS.method} value={values.method} onChange={(method) => set({ method })} />
       </div>
@@ -216,7 +238,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {running ? (
           <button onClick={pause} data-testid="pause">Pause</button>
         ) : (
-          <button onClick={() => void play()} data-testid="play" disabled={!trainerRef.current || (last?.step ?? 0) >= values.steps}>
+          <button onClick={() => void play()} data-testid="play" disabled={!trainerRef.current || ((last?.step ?? 0) >= values.steps && (values.lbfgs === 0 || lbfgsDone.current))}>
             Play
           </button>
         )}
@@ -236,6 +258,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         </button>
       </div>
       {message && <div className="error" data-testid="train-message">{message}</div>}
+      {phase && <p className="meta" data-testid="train-phase">{phase}</p>}
       <p className="meta" data-testid="train-status">
         {last
           ? `step ${last.step} of ${values.steps} · loss ${last.loss.toExponential(3)} · L2 relative error ${last.l2re.toExponential(3)} · ${(last.step / Math.max(last.seconds, 1e-9)).toFixed(1)} steps/s`

@@ -189,21 +189,24 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
   it('trains poisson-1d when Play is pressed: the loss and the error fall, the plots update', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors = collectErrors(page);
-    await page.goto(`${server.url}#train?pde=poisson-1d&width=16&depth=2&lr=0.005&steps=200&points=64&seed=1`);
+    await page.goto(`${server.url}#train?pde=poisson-1d&width=16&depth=2&lr=0.005&steps=200&points=64&seed=1&lbfgs=20`);
     await page.click('[data-testid=play]', { timeout: 60_000 });
     await page.waitForFunction(
       () => {
         const t = (window as unknown as { __pinnTrain?: { history: { step: number }[]; running: boolean } }).__pinnTrain;
-        return t && !t.running && t.history.length > 0 && t.history[t.history.length - 1].step === 200;
+        return t && !t.running && t.history.length > 4;
       },
       undefined,
       { timeout: 240_000 },
     );
     const h = await page.evaluate(() => (window as unknown as { __pinnTrain: { history: { step: number; loss: number; l2re: number }[] } }).__pinnTrain.history);
-    expect(h.map((r) => r.step)).toEqual([50, 100, 150, 200]);
+    expect(h.slice(0, 4).map((r) => r.step)).toEqual([50, 100, 150, 200]);
     expect(h[3].loss).toBeLessThan(h[0].loss);
     expect(h[3].l2re).toBeLessThan(0.5);
-    expect(await page.textContent('[data-testid=train-status]')).toMatch(/step 200 of 200/);
+    // then the L-BFGS phase on fixed points: one more record, lower error, and a reason
+    expect(h[4].step).toBeGreaterThan(200);
+    expect(h[4].l2re).toBeLessThan(h[3].l2re);
+    expect(await page.textContent('[data-testid=train-phase]')).toMatch(/L-BFGS: \d+ iterations, /);
     const traces = await page.evaluate(() => (document.querySelector('[data-testid=train-solution]') as unknown as { data?: unknown[] })?.data?.length ?? 0);
     expect(traces).toBe(2); // exact and network
     await page.screenshot({ path: `${SHOTS}/app-train.png`, fullPage: true });
