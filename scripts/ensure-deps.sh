@@ -26,5 +26,10 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   echo "==> installing node modules (npm ci)"
   # npm 11 can write lock files without other platforms' optional packages and then refuse
   # its own lock in `npm ci`; `npm install` honours the same locked versions.
-  npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+  log=$(mktemp)
+  if ! npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1; then
+    echo "    npm ci refused the lock file; installing the same locked versions with npm install"
+    npm install --no-audit --no-fund --loglevel=error
+  fi
+  rm -f "$log"
 fi
