@@ -23,7 +23,7 @@ type TrainValues = SettingsValues<typeof TRAIN_SETTINGS>;
 const STEPS_PER_FRAME = 5;
 const METHOD_NAMES: Record<TrainMethod, string> = { taylor: 'Taylor jets (nTP)', ad: 'stacked AD', fd: 'finite differences' };
 const COMPARE_STEPS = 500;
-const COMPARE_LAYOUT = { title: { text: 'Same seed, two derivative methods: error against wall time' }, xaxis: { title: { text: 'seconds' } }, yaxis: { type: 'log', title: { text: 'L2 relative error' } }, legend: { orientation: 'h', y: -0.28 } };
+const COMPARE_LAYOUT = { title: { text: 'Same seed, each derivative method: error against wall time' }, xaxis: { title: { text: 'seconds' } }, yaxis: { type: 'log', title: { text: 'L2 relative error' } }, legend: { orientation: 'h', y: -0.28 } };
 const LOG_EVERY = 50;
 
 /** Train a PINN live: play/pause/step/reset, loss and error curves, prediction against the exact solution. */
@@ -179,12 +179,10 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         logEvery: Math.max(1, Math.round(n / 10)),
         schedule: { kind: 'exponential', rate: 0.5, every: Math.max(1, Math.round(values.steps / 4)) },
       });
-      const warm = make(2);
-      await warm.run();
-      warm.destroy();
-      setComparing(`${method}: training ${steps} steps…`);
       const t = make(steps);
       try {
+        await t.warmUp();
+        setComparing(`${method}: training ${steps} steps…`);
         const r = await t.run();
         runs.push({ method, history: r.history });
         setComparison([...runs]);

@@ -108,3 +108,17 @@ describe('L-BFGS after Adam', () => {
     trainer.destroy();
   });
 });
+
+describe('warm-up', () => {
+  it('leaves the run unchanged: the same loss curve as without it', async () => {
+    const config = { ...defaultTrainConfig(poisson1d), steps: 20, logEvery: 10, width: 8, depth: 2, interiorPoints: 32 };
+    const cold = new TaylorTrainer(gpu.device, poisson1d, config);
+    const a = (await cold.run()).history.map((h) => h.loss);
+    cold.destroy();
+    const warm = new TaylorTrainer(gpu.device, poisson1d, config);
+    await warm.warmUp();
+    const b = (await warm.run()).history.map((h) => h.loss);
+    warm.destroy();
+    expect(b).toEqual(a);
+  });
+});

@@ -370,6 +370,23 @@ export class TaylorTrainer {
   }
 
   /**
+   * Run one full step and the evaluations once, then put the parameters, the optimizer
+   * and the step counter back: pipelines compile and buffers settle before anything is
+   * timed, and the run itself is unchanged.
+   */
+  async warmUp(): Promise<void> {
+    const start = await readBuffer(this.device, this.net.params, this.net.mlp.params.byteLength);
+    const enc = this.device.createCommandEncoder();
+    this.encodeStep(enc);
+    this.device.queue.submit([enc.finish()]);
+    await this.readLoss();
+    await this.l2RelativeError();
+    this.net.upload(start);
+    this.adam.reset();
+    this.stepIndex = 0;
+  }
+
+  /**
    * A second phase with L-BFGS on one fixed set of collocation points (what DeepXDE
    * users do after Adam): loss and gradient on the GPU, the two-loop recursion in f64
    * on the CPU. Leaves the best parameters in the network and says why it stopped.
