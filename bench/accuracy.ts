@@ -7,7 +7,7 @@
 import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu';
 import { PROBLEMS, problemById } from '../src/engine/problems';
-import { defaultTrainConfig, TaylorTrainer } from '../src/engine/train/taylor-trainer';
+import { defaultTrainConfig, PinnTrainer } from '../src/engine/train/trainer';
 
 const args = process.argv.slice(2);
 const value = (name: string, def: string) => {
@@ -24,7 +24,7 @@ for (const id of ids) {
   if (!problem) throw new Error(`unknown problem ${id}`);
   const base = defaultTrainConfig(problem);
   const steps = stepsOverride ?? base.steps;
-  const trainer = new TaylorTrainer(gpu.device, problem, { ...base, steps, logEvery: Math.max(100, Math.round(steps / 10)), schedule: { kind: 'exponential', rate: 0.5, every: Math.round(steps / 4) } });
+  const trainer = new PinnTrainer(gpu.device, problem, { ...base, steps, logEvery: Math.max(100, Math.round(steps / 10)), schedule: { kind: 'exponential', rate: 0.5, every: Math.round(steps / 4) } });
   const t0 = performance.now();
   const adam = await trainer.run((r) => void process.stderr.write(`\r${id}: step ${r.step}/${steps} error ${r.l2re.toExponential(2)}   `));
   const lb = lbfgsIterations > 0 ? await trainer.lbfgs(lbfgsIterations) : null;

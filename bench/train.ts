@@ -7,7 +7,7 @@
 import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu';
 import { problemById } from '../src/engine/problems';
-import { defaultTrainConfig, TaylorTrainer, TRAIN_METHODS } from '../src/engine/train/taylor-trainer';
+import { defaultTrainConfig, PinnTrainer, TRAIN_METHODS } from '../src/engine/train/trainer';
 import { median } from '../src/engine/timing';
 
 const args = process.argv.slice(2);
@@ -24,7 +24,7 @@ for (const id of ids) {
   const problem = problemById(id);
   if (!problem) throw new Error(`unknown problem ${id}`);
   for (const method of TRAIN_METHODS) {
-    const trainer = new TaylorTrainer(device, problem, { ...defaultTrainConfig(problem), method, steps: steps + 5 });
+    const trainer = new PinnTrainer(device, problem, { ...defaultTrainConfig(problem), method, steps: steps + 5 });
     const step = async () => {
       const enc = device.createCommandEncoder();
       trainer.encodeStep(enc);

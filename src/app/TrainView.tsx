@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PinnDevice } from '../engine/gpu';
 import { PROBLEMS, problemById } from '../engine/problems';
-import { defaultTrainConfig, TaylorTrainer, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/taylor-trainer';
+import { defaultTrainConfig, PinnTrainer, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
 import { downloadText } from './download';
 import { ChoiceField, IntField, Notices } from './fields';
 import { Plot } from './Plot';
@@ -34,7 +34,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   const [prediction, setPrediction] = useState<Float32Array | null>(null);
   const [running, setRunning] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
-  const trainerRef = useRef<TaylorTrainer | null>(null);
+  const trainerRef = useRef<PinnTrainer | null>(null);
   const lbfgsDone = useRef(false);
   const [phase, setPhase] = useState<string | null>(null);
   const runningRef = useRef(false);
@@ -52,9 +52,9 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     setPhase(null);
     lbfgsDone.current = false;
     clock.current = { start: 0, elapsed: 0 };
-    let trainer: TaylorTrainer | null = null;
+    let trainer: PinnTrainer | null = null;
     try {
-      trainer = new TaylorTrainer(gpu.device, problem, {
+      trainer = new PinnTrainer(gpu.device, problem, {
         ...defaultTrainConfig(problem),
         method: values.method as TrainMethod,
         width: values.width,
@@ -77,7 +77,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     };
   }, [gpu, problem, values.width, values.depth, values.lr, values.steps, values.points, values.seed, values.method]);
 
-  const log = async (t: TaylorTrainer) => {
+  const log = async (t: PinnTrainer) => {
     const loss = await t.readLoss();
     const u = await t.predictTest();
     const record = { step: t.step, seconds: clock.current.elapsed + (performance.now() - clock.current.start) / 1000, loss, l2re: await t.l2RelativeError(u) };
@@ -86,7 +86,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     return record;
   };
 
-  const advance = async (t: TaylorTrainer, n: number) => {
+  const advance = async (t: PinnTrainer, n: number) => {
     for (let i = 0; i < n && t.step < values.steps; i++) {
       const enc = gpu.device.createCommandEncoder();
       t.encodeStep(enc);
@@ -167,7 +167,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     for (const method of TRAIN_METHODS) {
       setComparing(`${method}: warming up (shader compilation is not timed)…`);
       const make = (n: number) =>
-        new TaylorTrainer(gpu.device, problem, {
+        new PinnTrainer(gpu.device, problem, {
         ...defaultTrainConfig(problem),
         method,
         width: values.width,
@@ -320,7 +320,7 @@ function lossCurves(h: TrainRecord[]) {
 }
 
 /** 1-D: prediction and exact solution as lines; 2-D: heat maps of prediction, exact and |error| side by side. */
-function solutionPlot(t: TaylorTrainer, u: Float32Array) {
+function solutionPlot(t: PinnTrainer, u: Float32Array) {
   const { points, exact } = t.testSet;
   if (t.problem.dim === 1) {
     const xs = points.map((p) => p[0]);

@@ -17,7 +17,7 @@ import { nodeDevice } from '../node/webgpu-node';
 import { DEFAULT_BENCH, parseOrders, runAdVsNtp, validateBenchConfig, type BenchConfig } from '../engine/bench/ad-vs-ntp';
 import { formatBenchTable } from '../engine/bench/format';
 import { PROBLEMS, problemById } from '../engine/problems';
-import { defaultTrainConfig, TaylorTrainer, type TrainConfig } from '../engine/train/taylor-trainer';
+import { defaultTrainConfig, PinnTrainer, type TrainConfig } from '../engine/train/trainer';
 import { choiceOption, intOption, parseArgs, requireValue } from './args';
 import { parseDirection, parsePoints, readJsonFile } from './files';
 
@@ -188,7 +188,7 @@ async function train(argv: string[]): Promise<number> {
   const lbfgsIterations = intOption(args, 'lbfgs', 0, 0, 1_000_000);
   const json = args.flags.has('json');
   const gpu = await nodeDevice();
-  const trainer = new TaylorTrainer(gpu.device, problem, config);
+  const trainer = new PinnTrainer(gpu.device, problem, config);
   const tty = process.stderr.isTTY && !json;
   if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${steps} Adam steps`);
   const result = await trainer.run((r) => {

@@ -4,7 +4,7 @@ import { poisson1d } from '../../src/engine/problems/poisson-1d';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
 import { factorial } from '../../src/engine/taylor-jet';
 import type { PdeProblem } from '../../src/engine/problems/types';
-import { defaultTrainConfig, TaylorTrainer } from '../../src/engine/train/taylor-trainer';
+import { defaultTrainConfig, PinnTrainer } from '../../src/engine/train/trainer';
 import { useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();
@@ -12,7 +12,7 @@ const gpu = useNodeGpu();
 describe('training with Taylor jets', () => {
   it('a short run lowers the L2 error of poisson-1d below 0.1, and the same seed reproduces it', async () => {
     const config = { ...defaultTrainConfig(poisson1d), steps: 300, logEvery: 100 };
-    const a = new TaylorTrainer(gpu.device, poisson1d, config);
+    const a = new PinnTrainer(gpu.device, poisson1d, config);
     const initial = await a.l2RelativeError();
     const ra = await a.run();
     a.destroy();
@@ -21,7 +21,7 @@ describe('training with Taylor jets', () => {
     expect(ra.l2re).toBeLessThan(0.1);
     expect(ra.history.map((h) => h.loss)).toHaveLength(3);
     expect(ra.history[2].loss).toBeLessThan(ra.history[0].loss);
-    const b = new TaylorTrainer(gpu.device, poisson1d, config);
+    const b = new PinnTrainer(gpu.device, poisson1d, config);
     const rb = await b.run();
     b.destroy();
     expect(rb.history.map((h) => h.loss)).toEqual(ra.history.map((h) => h.loss));
@@ -32,7 +32,7 @@ describe('training with Taylor jets', () => {
       ...poisson1d,
       terms: poisson1d.terms.map((t) => (t.name === 'residual' ? { ...t, residualWgsl: 'return sqrt(-1.0 - d[0] * d[0]);' } : t)),
     };
-    const trainer = new TaylorTrainer(gpu.device, broken, { ...defaultTrainConfig(broken), steps: 50, logEvery: 10 });
+    const trainer = new PinnTrainer(gpu.device, broken, { ...defaultTrainConfig(broken), steps: 50, logEvery: 10 });
     const before = await trainer.l2RelativeError();
     const r = await trainer.run();
     expect(r.stopReason).toMatch(/diverged: the loss became NaN by step 10; restored the parameters of step 0/);
@@ -45,7 +45,7 @@ describe('training with Taylor jets', () => {
 describe('the loss-term kernels of every problem', () => {
   it.each(PROBLEMS.map((p) => [p.id, p] as const))('%s: GPU residuals of a random network match the f64 residual of its reference jets', async (_id, problem) => {
     const config = { ...defaultTrainConfig(problem), width: 8, depth: 2, interiorPoints: 40, seed: 3 };
-    const trainer = new TaylorTrainer(gpu.device, problem, config);
+    const trainer = new PinnTrainer(gpu.device, problem, config);
     const terms = await trainer.evaluateTerms();
     const mlp = await trainer.net.download();
     problem.terms.forEach((term, ti) => {
@@ -68,7 +68,7 @@ describe('training with finite differences', () => {
   it('follows the Taylor loss curve up to the truncation error of the stencils', async () => {
     const curves: Record<string, number[]> = {};
     for (const method of ['taylor', 'fd'] as const) {
-      const trainer = new TaylorTrainer(gpu.device, poisson1d, { ...defaultTrainConfig(poisson1d), method, steps: 20, logEvery: 5, width: 12, depth: 2, interiorPoints: 48 });
+      const trainer = new PinnTrainer(gpu.device, poisson1d, { ...defaultTrainConfig(poisson1d), method, steps: 20, logEvery: 5, width: 12, depth: 2, interiorPoints: 48 });
       curves[method] = (await trainer.run()).history.map((h) => h.loss);
       trainer.destroy();
     }
@@ -83,7 +83,7 @@ describe('training with stacked AD', () => {
     const problem = PROBLEMS.find((p) => p.id === id)!;
     const curves: Record<string, number[]> = {};
     for (const method of ['taylor', 'ad'] as const) {
-      const trainer = new TaylorTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method, steps: 20, logEvery: 5, width: 12, depth: 2, interiorPoints: 48 });
+      const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method, steps: 20, logEvery: 5, width: 12, depth: 2, interiorPoints: 48 });
       curves[method] = (await trainer.run()).history.map((h) => h.loss);
       trainer.destroy();
     }
@@ -96,7 +96,7 @@ describe('training with stacked AD', () => {
 
 describe('L-BFGS after Adam', () => {
   it('lowers the loss further on fixed points and leaves the best parameters in the network', async () => {
-    const trainer = new TaylorTrainer(gpu.device, poisson1d, { ...defaultTrainConfig(poisson1d), steps: 100, logEvery: 100 });
+    const trainer = new PinnTrainer(gpu.device, poisson1d, { ...defaultTrainConfig(poisson1d), steps: 100, logEvery: 100 });
     await trainer.run();
     const before = (await trainer.lbfgs(0)).f; // the loss at L-BFGS's fixed points, after Adam
     const r = await trainer.lbfgs(25);
@@ -112,10 +112,10 @@ describe('L-BFGS after Adam', () => {
 describe('warm-up', () => {
   it('leaves the run unchanged: the same loss curve as without it', async () => {
     const config = { ...defaultTrainConfig(poisson1d), steps: 20, logEvery: 10, width: 8, depth: 2, interiorPoints: 32 };
-    const cold = new TaylorTrainer(gpu.device, poisson1d, config);
+    const cold = new PinnTrainer(gpu.device, poisson1d, config);
     const a = (await cold.run()).history.map((h) => h.loss);
     cold.destroy();
-    const warm = new TaylorTrainer(gpu.device, poisson1d, config);
+    const warm = new PinnTrainer(gpu.device, poisson1d, config);
     await warm.warmUp();
     const b = (await warm.run()).history.map((h) => h.loss);
     warm.destroy();

@@ -1,7 +1,8 @@
 /**
- * Training a PINN on the GPU with Taylor jets (n-TangentProp): every step samples
- * collocation points, pushes the jets each loss term needs, evaluates the residuals,
- * runs the jets' adjoint into one gradient and applies Adam, all in one submit.
+ * Training a PINN on the GPU: every step samples collocation points, computes the
+ * derivatives each loss term needs (Taylor jets, stacked AD or finite differences),
+ * evaluates the residuals with the same generated kernels for every method, back-
+ * propagates into one gradient and applies Adam (Taylor and FD: one submit per step).
  * The loss is read back only every `logEvery` steps.
  */
 import { createStorageBuffer, readBuffer } from '../gpu';
@@ -96,7 +97,7 @@ export function defaultTrainConfig(problem: PdeProblem): TrainConfig {
   };
 }
 
-export class TaylorTrainer {
+export class PinnTrainer {
   readonly net: GpuMlp;
   readonly grad: GPUBuffer;
   readonly adam: Adam;
