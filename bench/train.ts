@@ -8,7 +8,6 @@ import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu';
 import { problemById } from '../src/engine/problems';
 import { defaultTrainConfig, PinnTrainer, TRAIN_METHODS } from '../src/engine/train/trainer';
-import { median } from '../src/engine/timing';
 
 const args = process.argv.slice(2);
 const value = (name: string, def: string) => {
@@ -25,20 +24,7 @@ for (const id of ids) {
   if (!problem) throw new Error(`unknown problem ${id}`);
   for (const method of TRAIN_METHODS) {
     const trainer = new PinnTrainer(device, problem, { ...defaultTrainConfig(problem), method, steps: steps + 5 });
-    const step = async () => {
-      const enc = device.createCommandEncoder();
-      trainer.encodeStep(enc);
-      device.queue.submit([enc.finish()]);
-      await device.queue.onSubmittedWorkDone();
-    };
-    for (let i = 0; i < 5; i++) await step(); // warm-up: pipelines, pools
-    const samples: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      const t0 = performance.now();
-      await step();
-      samples.push(performance.now() - t0);
-    }
-    const ms = median(samples);
+    const ms = await trainer.timeSteps(5, steps); // warm-up: pipelines, pools
     rows.push({ problem: id, method, msPerStep: ms, stepsPerSecond: 1000 / ms });
     trainer.destroy();
     process.stderr.write(`\r${id} ${method} done   `);

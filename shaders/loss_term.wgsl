@@ -1,13 +1,17 @@
 // lossTerm: one term of a PINN loss and its adjoint, per point p:
-//   d_i = k_i! * c[jet(i)][p][k_i]          (the named derivatives, from Taylor jets)
-//   r   = residual(x_p, d)                   (the problem's WGSL, see src/engine/problems)
+//   d_i = k_i! * c[jet(i)][p][k_i]          (the named derivatives, from Taylor jets or their stand-ins)
+//   q_u = value of trained unknown u         (raw s_u, bounded by tanh where declared)
+//   r   = residual(x_p, d, q)                (the problem's WGSL, see src/engine/problems)
 //   parts[p] = weight * r^2 / batch          (summed on the CPU when the loss is read)
 //   cbar[jet(i)][p][k_i] += 2 weight r (dr/dd_i) k_i! / batch   (seed of the jets' backward pass)
-// Buffers: points [batch][D]; parts [batch]; per jet j: jets [batch][N1_j] and their adjoints.
+//   qparts[p][u] = 2 weight r (dr/dq_u) (dq_u/ds_u) / batch     (summed by unknown_grad)
+// Buffers: points [batch][D]; parts [batch]; the jets and their adjoints (one buffer per
+// direction, or all directions packed in one, see src/engine/train/loss-term.ts); unknowns.
 // #include precise_math
 
 const D : u32 = {{D}}u;
 const ND : u32 = {{ND}}u;
+const NQ : u32 = {{NQ}}u;
 const PI : f32 = 3.14159265358979;
 
 struct Params { batch : u32, weight : f32, pad0 : u32, pad1 : u32 }
@@ -15,17 +19,23 @@ struct Params { batch : u32, weight : f32, pad0 : u32, pad1 : u32 }
 @group(0) @binding(0) var<storage, read> points : array<f32>;
 @group(0) @binding(1) var<storage, read_write> parts : array<f32>;
 @group(0) @binding(2) var<uniform> params : Params;
-{{JET_BINDINGS}}
+{{BINDINGS}}
 
 fn psin(x : f32) -> f32 { return sincosPrecise(x).x; }
 fn pcos(x : f32) -> f32 { return sincosPrecise(x).y; }
 
-fn residual(x : array<f32, D>, d : array<f32, ND>) -> f32 {
+{{HELPERS}}
+
+fn residual(x : array<f32, D>, d : array<f32, ND>, q : array<f32, NQ>) -> f32 {
   {{RESIDUAL}}
 }
 
-fn residualGrad(x : array<f32, D>, d : array<f32, ND>) -> array<f32, ND> {
+fn residualGrad(x : array<f32, D>, d : array<f32, ND>, q : array<f32, NQ>) -> array<f32, ND> {
   {{RESIDUAL_GRAD}}
+}
+
+fn residualUnknownGrad(x : array<f32, D>, d : array<f32, ND>, q : array<f32, NQ>) -> array<f32, NQ> {
+  {{RESIDUAL_Q_GRAD}}
 }
 
 @compute @workgroup_size(64)
@@ -34,11 +44,14 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
   if (p >= params.batch) { return; }
   var x : array<f32, D>;
   for (var j = 0u; j < D; j++) { x[j] = points[p * D + j]; }
+  var q : array<f32, NQ>;
+  var dq : array<f32, NQ>;
+{{Q_VALUES}}
   var d : array<f32, ND>;
 {{LOAD}}
-  let r = residual(x, d);
+  let r = residual(x, d, q);
   parts[p] = params.weight * r * r / f32(params.batch);
-  let g = residualGrad(x, d);
+  let g = residualGrad(x, d, q);
   let s = 2.0 * params.weight * r / f32(params.batch);
 {{STORE}}
 }

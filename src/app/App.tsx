@@ -29,7 +29,7 @@ export function App() {
     <div className="app">
       <header>
         <h1>PINN Playground</h1>
-        <p className="tagline">Physics-informed neural networks on your GPU: Taylor jets, stacked AD, Stein, STDE, finite differences.</p>
+        <p className="tagline">Physics-informed neural networks on your GPU: Taylor jets (n-TangentProp), stacked AD and finite differences, side by side (Stein and STDE are next).</p>
         <div className="adapter" data-testid="adapter">
           {status.state === 'pending' && 'Looking for a GPU…'}
           {status.state === 'ready' && adapter && (
@@ -81,7 +81,7 @@ export function App() {
         </main>
       )}
       <footer>
-        Methods: n-TangentProp (Chickering), Stein's estimator (He et al.), STDE (Shi et al.), AD vs finite differences (Chen et al.). All
+        Methods from: n-TangentProp (Chickering), AD vs finite differences (Chen et al.); next: Stein's estimator (He et al.), STDE (Shi et al.). All
         computation runs in this tab through WebGPU compute shaders.
       </footer>
     </div>

@@ -5,13 +5,18 @@ import Plotly from 'plotly.js-dist-min';
 export function Plot(props: { data: unknown[]; layout: Record<string, unknown>; testId?: string; height?: number }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (!ref.current) return;
-    void Plotly.react(
-      ref.current,
-      props.data,
-      { margin: { l: 60, r: 20, t: 36, b: 90 }, height: props.height ?? 360, font: { size: 13 }, ...props.layout },
-      { responsive: true, displaylogo: false, toImageButtonOptions: { format: 'png', scale: 2 } },
-    );
+    // each chart redraws in a task of its own: several charts updating together would
+    // otherwise hold the main thread for one long task while training runs
+    const timer = setTimeout(() => {
+      if (!ref.current) return;
+      void Plotly.react(
+        ref.current,
+        props.data,
+        { margin: { l: 60, r: 20, t: 36, b: 90 }, height: props.height ?? 360, font: { size: 13 }, ...props.layout },
+        { responsive: true, displaylogo: false, toImageButtonOptions: { format: 'png', scale: 2 } },
+      );
+    }, 0);
+    return () => clearTimeout(timer);
   }, [props.data, props.layout, props.height]);
   useEffect(() => {
     const el = ref.current;

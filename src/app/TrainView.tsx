@@ -1,27 +1,64 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PinnDevice } from '../engine/gpu';
-import { PROBLEMS, problemById } from '../engine/problems';
-import { defaultTrainConfig, PinnTrainer, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
+import { PROBLEMS, problemById, problemWith } from '../engine/problems';
+import { SAMPLING_KINDS, type SamplingKind } from '../engine/qmc';
+import { ALL_TRAIN_METHODS, defaultTrainConfig, PinnTrainer, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
 import { downloadText } from './download';
+import { namedSchedule, SCHEDULE_NAMES, type ScheduleName } from '../engine/train/schedule';
+import { texToMathML } from './tex';
+import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
 import { ChoiceField, IntField, Notices } from './fields';
 import { Plot } from './Plot';
-import { parseSettings, readHash, serializeSettings, writeHash, type SettingsValues } from './settings';
+import { hiddenControls, parseSettings, readHash, serializeSettings, writeHash, type SettingsValues } from './settings';
+import { forgetRun, useRunMemory } from './run-memory';
+import { simulateDeviceLoss } from './gpu-session';
 
 export const TRAIN_SETTINGS = {
   pde: { kind: 'choice', default: 'poisson-1d', choices: PROBLEMS.map((p) => p.id), label: 'Problem', help: 'The PDE to solve; its equation is shown below.' },
   width: { kind: 'int', default: 24, min: 4, max: 256, label: 'Width', help: 'Neurons per hidden layer.' },
   depth: { kind: 'int', default: 3, min: 1, max: 8, label: 'Depth', help: 'Hidden layers (tanh).' },
-  lr: { kind: 'text', default: '2e-3', pattern: /^(0?\.\d+|\d(\.\d+)?e-\d)$/, label: 'Learning rate', help: 'Adam learning rate, halved every quarter of the run (e.g. 2e-3 or 0.001).' },
+  lr: { kind: 'text', default: '2e-3', pattern: /^(0?\.\d+|\d(\.\d+)?e-\d)$/, label: 'Learning rate', help: 'Adam learning rate at the start (e.g. 2e-3 or 0.001); the schedule lowers it over the run.' },
   steps: { kind: 'int', default: 2000, min: 10, max: 200000, label: 'Steps', help: 'Adam steps in the run (the schedule depends on it).' },
   points: { kind: 'int', default: 256, min: 8, max: 65536, label: 'Points', help: 'Collocation points, resampled every step.' },
   lbfgs: { kind: 'int', default: 0, min: 0, max: 10000, label: 'L-BFGS iterations', help: 'A second phase after Adam on fixed collocation points (0: none), as DeepXDE users do.' },
   seed: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, label: 'Seed', help: 'Seeds the initialization and the sampling: the same seed reproduces the run.' },
-  method: { kind: 'choice', default: 'taylor', choices: TRAIN_METHODS, label: 'Derivatives', help: 'taylor: one fused Taylor-jet pass per direction and its adjoint (n-TangentProp). ad: nested reverse-mode gradients (stacked back-propagation), the same loss. fd: central finite differences of plain evaluations (truncation error, neighbours needed).' },
+  dim: { kind: 'int', default: 5, min: 1, max: 100, label: 'Dimension', help: 'The dimension d of a d-dimensional problem (poisson-nd): one second-order jet per axis.' },
+  k: { kind: 'int', default: 0, min: 0, max: 3, label: 'Profile k', help: 'Which smooth self-similar profile (burgers-selfsimilar): lambda_k = 1/(2k+2); the smoothness term uses derivatives of order 2k+4.' },
+  schedule: { kind: 'choice', default: 'exponential', choices: SCHEDULE_NAMES, label: 'Schedule', help: 'Learning rate over the run: exponential (halved every quarter), linear (down to a tenth at the end) or constant.' },
+  sampling: { kind: 'choice', default: 'uniform', choices: SAMPLING_KINDS, label: 'Sampling', help: 'How collocation points are drawn each step: uniform (seeded, on the GPU), sobol (scrambled quasi-random), lhs (Latin hypercube: one point per stratum of each axis).' },
+  hard: { kind: 'choice', default: 'off', choices: ['off', 'on'], label: 'Hard boundary', help: 'on: the model is u = φ·N with φ vanishing on the boundary, so the boundary condition holds exactly and its loss term goes (problems that declare one).' },
+  stde: { kind: 'choice', default: 'sparse', choices: ['sparse', 'dense'], label: 'STDE kind', help: 'sparse: B random coordinates per point, scaled by d/B; dense: B random ±1 directions.' },
+  randBatch: { kind: 'int', default: 16, min: 1, max: 1024, label: 'Random jets B', help: 'STDE: random second-order jets per point that estimate the Laplacian (sparse: at most d).' },
+  method: { kind: 'choice', default: 'taylor', choices: ALL_TRAIN_METHODS, label: 'Derivatives', help: 'taylor: one fused Taylor-jet pass per direction and its adjoint (n-TangentProp). ad: nested reverse-mode gradients (stacked back-propagation), the same loss. fd: central finite differences of plain evaluations (truncation error, neighbours needed).' },
 } as const;
 type TrainValues = SettingsValues<typeof TRAIN_SETTINGS>;
 
+/** Controls a classroom link hides (classroom=1); hide=a,b hides any. */
+const ADVANCED: readonly string[] = ['width', 'depth', 'lr', 'points', 'seed', 'sampling', 'lbfgs', 'schedule'];
+
+/** What each derivative method computes and costs, in a sentence or two. */
+const METHOD_EXPLAINED: Record<TrainMethod, string> = {
+  taylor:
+    'Taylor jets (n-TangentProp) push the whole series u, u′, …, u⁽ⁿ⁾ through the network in one pass per direction; the cost grows linearly with the order n. The gradient for Adam comes from one hand-written backward pass through the jets.',
+  ad: 'Stacked automatic differentiation (what PyTorch or JAX users write): the n-th derivative is the gradient of the (n−1)-th, so each order differentiates the whole graph of the previous ones; the work grows about threefold per order.',
+  fd: 'Finite differences evaluate the plain network at shifted points and combine the values with stencil weights: cheap and simple, but with a truncation error and a step size to choose.',
+  stde: 'STDE (stochastic Taylor derivative estimator) replaces a Laplacian’s d second-order jets by B random ones per point: B coordinates scaled by d/B (sparse) or B random ±1 directions (dense). Unbiased, and its cost does not grow with d; the price is noise in the loss.',
+};
+
+/** Ready-made demos (a teacher's starting points); each sets a few settings, the rest keep their defaults. */
+const PRESETS: { name: string; values: Record<string, string | number> }[] = [
+  { name: 'A first PINN: Poisson 1-D', values: { pde: 'poisson-1d', method: 'taylor', lbfgs: 200 } },
+  { name: 'Third order, nonlinear: KdV soliton', values: { pde: 'kdv-1d', method: 'taylor' } },
+  { name: 'Fourth order: a beam (AD nests four gradients)', values: { pde: 'beam-1d', method: 'ad' } },
+  { name: 'Exact boundary: Poisson 2-D with a hard transform', values: { pde: 'poisson-2d', hard: 'on' } },
+  { name: 'Ten dimensions: Poisson with Sobol points', values: { pde: 'poisson-nd', dim: 10, sampling: 'sobol' } },
+  { name: 'Learn an exponent: self-similar Burgers, k = 0', values: { pde: 'burgers-selfsimilar', k: 0, lbfgs: 500 } },
+  { name: 'Higher smoothness: self-similar Burgers, k = 1', values: { pde: 'burgers-selfsimilar', k: 1, lbfgs: 500 } },
+  { name: 'A hard case for plain PINNs: wave 1-D', values: { pde: 'wave-1d' } },
+];
+
 const STEPS_PER_FRAME = 5;
-const METHOD_NAMES: Record<TrainMethod, string> = { taylor: 'Taylor jets (nTP)', ad: 'stacked AD', fd: 'finite differences' };
+const METHOD_NAMES: Record<TrainMethod, string> = { taylor: 'Taylor jets (nTP)', ad: 'stacked AD', fd: 'finite differences', stde: 'STDE (random jets)' };
 const COMPARE_STEPS = 500;
 const COMPARE_LAYOUT = { title: { text: 'Same seed, each derivative method: error against wall time' }, xaxis: { title: { text: 'seconds' } }, yaxis: { type: 'log', title: { text: 'L2 relative error' } }, legend: { orientation: 'h', y: -0.28 } };
 const LOG_EVERY = 50;
@@ -29,9 +66,18 @@ const LOG_EVERY = 50;
 /** Train a PINN live: play/pause/step/reset, loss and error curves, prediction against the exact solution. */
 export function TrainView({ gpu }: { gpu: PinnDevice }) {
   const initial = useMemo(() => parseSettings(TRAIN_SETTINGS, readHash().params), []);
+  // classroom flags stay in the link as it changes
+  const flags = useMemo(() => {
+    const p = readHash().params;
+    return { classroom: p.get('classroom'), hide: p.get('hide'), hidden: hiddenControls(p, ADVANCED) };
+  }, []);
+  const shown = (key: string) => !flags.hidden.has(key);
   const [values, setValues] = useState<TrainValues>(initial.values);
   const [history, setHistory] = useState<TrainRecord[]>([]);
   const [prediction, setPrediction] = useState<Float32Array | null>(null);
+  const [residual, setResidual] = useState<{ x: number[]; y: number[] } | null>(null);
+  const [profile, setProfile] = useState<{ phase: string; ms: number }[] | null>(null);
+  const [slice, setSlice] = useState<{ s: number[]; u: Float32Array; exact: number[] } | null>(null);
   const [running, setRunning] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const trainerRef = useRef<PinnTrainer | null>(null);
@@ -39,9 +85,19 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   const [phase, setPhase] = useState<string | null>(null);
   const runningRef = useRef(false);
   const clock = useRef({ start: 0, elapsed: 0 });
-  const problem = problemById(values.pde)!;
+  const ranges = problemById(values.pde)?.paramRanges ?? {};
+  const problem = useMemo(
+    () => problemWith(values.pde, { dim: ranges.dim ? values.dim : undefined, k: ranges.k ? values.k : undefined })!,
+    [values.pde, ranges.dim ? values.dim : 0, ranges.k ? values.k : 0],
+  );
 
-  useEffect(() => writeHash('train', serializeSettings(TRAIN_SETTINGS, values)), [values]);
+  const settingsKey = serializeSettings(TRAIN_SETTINGS, values).toString();
+  useEffect(() => {
+    const p = serializeSettings(TRAIN_SETTINGS, values);
+    if (flags.classroom) p.set('classroom', flags.classroom);
+    if (flags.hide) p.set('hide', flags.hide);
+    writeHash('train', p);
+  }, [values, flags]);
 
   // a new trainer whenever a setting changes (the run restarts from the seed)
   useEffect(() => {
@@ -50,6 +106,8 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     setHistory([]);
     setMessage(null);
     setPhase(null);
+    setProfile(null);
+    setResidual(null);
     lbfgsDone.current = false;
     clock.current = { start: 0, elapsed: 0 };
     let trainer: PinnTrainer | null = null;
@@ -63,10 +121,23 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         steps: values.steps,
         interiorPoints: values.points,
         seed: values.seed,
-        schedule: { kind: 'exponential', rate: 0.5, every: Math.max(1, Math.round(values.steps / 4)) },
+        schedule: namedSchedule(values.schedule as ScheduleName, values.steps),
+        sampling: values.sampling as SamplingKind,
+        stde: { kind: values.stde as 'sparse' | 'dense', batch: values.randBatch },
+        hardBoundary: values.hard === 'on' && problem.hard !== undefined,
       });
       trainerRef.current = trainer;
+      // a new device after a loss, same settings: continue the run where it was logged last
+      const mem = useRunMemory.getState();
+      if (mem.key === settingsKey && mem.params && mem.device !== gpu.device) {
+        trainer.restore(mem.step, mem.params, mem.unknownRaw);
+        setHistory(mem.history);
+        clock.current = { start: 0, elapsed: mem.elapsed };
+        setMessage(`The GPU device was lost; a new one continues the run from step ${mem.step} (history kept, Adam's moments restart).`);
+      } else useRunMemory.setState({ key: settingsKey, history: [], step: 0, params: null, unknownRaw: null, elapsed: 0, device: gpu.device });
       void trainer.predictTest().then(setPrediction);
+      setSlice(null);
+      if (problem.dim > 2) void sliceOf(trainer).then(setSlice);
     } catch (e) {
       setMessage(e instanceof Error ? e.message : String(e));
     }
@@ -75,14 +146,22 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
       trainer?.destroy();
       if (trainerRef.current === trainer) trainerRef.current = null;
     };
-  }, [gpu, problem, values.width, values.depth, values.lr, values.steps, values.points, values.seed, values.method]);
+  }, [gpu, problem, values.width, values.depth, values.lr, values.steps, values.points, values.seed, values.method, values.sampling, values.hard, values.schedule, values.stde, values.randBatch]);
 
   const log = async (t: PinnTrainer) => {
     const loss = await t.readLoss();
     const u = await t.predictTest();
-    const record = { step: t.step, seconds: clock.current.elapsed + (performance.now() - clock.current.start) / 1000, loss, l2re: await t.l2RelativeError(u) };
+    const record: TrainRecord = { step: t.step, seconds: clock.current.elapsed + (performance.now() - clock.current.start) / 1000, loss, l2re: await t.l2RelativeError(u) };
+    if (t.problem.unknowns?.length) record.unknowns = await t.unknownValues();
     setPrediction(u);
+    if (t.problem.dim > 2) setSlice(await sliceOf(t));
+    if (t.problem.dim === 1) setResidual(await residualOf(t));
     setHistory((h) => [...h, record]);
+    if (Number.isFinite(record.loss)) {
+      const snap = await t.snapshot();
+      const mem = useRunMemory.getState();
+      if (mem.key === settingsKey) useRunMemory.setState({ ...snap, history: [...mem.history, record], elapsed: record.seconds, device: gpu.device });
+    }
     return record;
   };
 
@@ -110,9 +189,17 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     setRunning(true);
     clock.current.start = performance.now();
     if (t.step < values.steps) setPhase(null);
-    while (runningRef.current && trainerRef.current === t && t.step < values.steps) {
-      await advance(t, STEPS_PER_FRAME);
-      await new Promise((r) => requestAnimationFrame(() => r(null)));
+    try {
+      while (runningRef.current && trainerRef.current === t && t.step < values.steps) {
+        await advance(t, STEPS_PER_FRAME);
+        await new Promise((r) => requestAnimationFrame(() => r(null)));
+      }
+    } catch (e) {
+      // a device lost mid-burst: the run's state up to its last log is kept (run-memory)
+      runningRef.current = false;
+      setRunning(false);
+      setMessage(`Training stopped: ${e instanceof Error ? e.message : String(e)}`);
+      return;
     }
     if (runningRef.current && trainerRef.current === t && t.step >= values.steps && values.lbfgs > 0 && !lbfgsDone.current) {
       lbfgsDone.current = true;
@@ -144,7 +231,10 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     clock.current.elapsed += (performance.now() - clock.current.start) / 1000;
     await log(t);
   };
-  const reset = () => setValues((v) => ({ ...v }));
+  const reset = () => {
+    forgetRun();
+    setValues((v) => ({ ...v }));
+  };
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -177,7 +267,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         interiorPoints: values.points,
         seed: values.seed,
         logEvery: Math.max(1, Math.round(n / 10)),
-        schedule: { kind: 'exponential', rate: 0.5, every: Math.max(1, Math.round(values.steps / 4)) },
+        schedule: namedSchedule('exponential', values.steps),
       });
       const t = make(steps);
       try {
@@ -194,44 +284,79 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     setComparing(null);
   };
 
-  (window as unknown as { __pinnTrain?: unknown }).__pinnTrain = { history, running, message, comparison, comparing };
+  (window as unknown as { __pinnTrain?: unknown }).__pinnTrain = { history, running, message, comparison, comparing, loseDevice: simulateDeviceLoss };
   const set = (patch: Partial<TrainValues>) => setValues((v) => ({ ...v, ...patch }));
   const last = history[history.length - 1];
   const curves = useMemo(() => lossCurves(history), [history]);
-  const solution = useMemo(() => (trainerRef.current && prediction ? solutionPlot(trainerRef.current, prediction) : null), [prediction]);
+  const solution = useMemo(
+    () => (trainerRef.current && prediction ? (trainerRef.current.problem.dim > 2 ? (slice ? slicePlot(slice) : null) : solutionPlot(trainerRef.current, prediction)) : null),
+    [prediction, slice],
+  );
 
   return (
     <section className="panel" data-testid="train">
       <h2>Train a PINN</h2>
       <p className="explain">
-        <b>{problem.title}</b>: {problem.equation}. {problem.description} Each step samples fresh collocation points, computes every derivative
+        <b>{problem.title}</b>: {problem.tex ? <span className="equation" data-testid="equation" dangerouslySetInnerHTML={{ __html: texToMathML(problem.tex) }} /> : problem.equation}. {problem.description} Each step samples fresh collocation points, computes every derivative
         the residual needs with one Taylor-jet pass per direction, and updates the network with Adam, all on your GPU. Space bar: play/pause.
       </p>
       <Notices notices={initial.notices} />
       <div className="controls">
-        <ChoiceField spec={TRAIN_SETTINGS.pde} value={values.pde} onChange={(pde) => set({ pde, ...defaultsFor(pde) })} />
-        <IntField spec={TRAIN_SETTINGS.width} value={values.width} onChange={(width) => set({ width })} />
-        <IntField spec={TRAIN_SETTINGS.depth} value={values.depth} onChange={(depth) => set({ depth })} />
-        <label title={TRAIN_SETTINGS.lr.help}>
-          Learning rate
-          <input
-            type="text"
-            defaultValue={values.lr}
-            key={values.lr}
-            size={7}
-            onBlur={(e) => {
-              const v = e.currentTarget.value.trim();
-              if (TRAIN_SETTINGS.lr.pattern.test(v) && Number(v) > 0 && Number(v) < 1) set({ lr: v });
-              else e.currentTarget.value = values.lr;
+        <label title="Ready-made demos: each sets the problem and a few settings (the link then reproduces it).">
+          Preset
+          <select
+            value=""
+            data-testid="preset"
+            onChange={(e) => {
+              const p = PRESETS[Number(e.currentTarget.value)];
+              if (p) set({ ...defaultsFor(String(p.values.pde)), ...(p.values as Partial<TrainValues>) });
             }}
-          />
+          >
+            <option value="">choose a demo…</option>
+            {PRESETS.map((p, i) => (
+              <option key={p.name} value={i}>
+                {p.name}
+              </option>
+            ))}
+          </select>
         </label>
-        <IntField spec={TRAIN_SETTINGS.steps} value={values.steps} onChange={(steps) => set({ steps })} />
-        <IntField spec={TRAIN_SETTINGS.points} value={values.points} onChange={(points) => set({ points })} />
-        <IntField spec={TRAIN_SETTINGS.lbfgs} value={values.lbfgs} onChange={(lbfgs) => set({ lbfgs })} />
-        <IntField spec={TRAIN_SETTINGS.seed} value={values.seed} onChange={(seed) => set({ seed })} />
-        <ChoiceField spec={TRAIN_SETTINGS.method} value={values.method} onChange={(method) => set({ method })} />
       </div>
+      <div className="controls">
+        <ChoiceField spec={TRAIN_SETTINGS.pde} value={values.pde} onChange={(pde) => set({ pde, ...defaultsFor(pde) })} />
+        {shown('width') && <IntField spec={TRAIN_SETTINGS.width} value={values.width} onChange={(width) => set({ width })} />}
+        {shown('depth') && <IntField spec={TRAIN_SETTINGS.depth} value={values.depth} onChange={(depth) => set({ depth })} />}
+        {shown('lr') && (
+          <label title={TRAIN_SETTINGS.lr.help}>
+            Learning rate
+            <input
+              type="text"
+              defaultValue={values.lr}
+              key={values.lr}
+              size={7}
+              onBlur={(e) => {
+                const v = e.currentTarget.value.trim();
+                if (TRAIN_SETTINGS.lr.pattern.test(v) && Number(v) > 0 && Number(v) < 1) set({ lr: v });
+                else e.currentTarget.value = values.lr;
+              }}
+            />
+          </label>
+        )}
+        {shown('steps') && <IntField spec={TRAIN_SETTINGS.steps} value={values.steps} onChange={(steps) => set({ steps })} />}
+        {shown('points') && <IntField spec={TRAIN_SETTINGS.points} value={values.points} onChange={(points) => set({ points })} />}
+        {shown('lbfgs') && <IntField spec={TRAIN_SETTINGS.lbfgs} value={values.lbfgs} onChange={(lbfgs) => set({ lbfgs })} />}
+        {shown('seed') && <IntField spec={TRAIN_SETTINGS.seed} value={values.seed} onChange={(seed) => set({ seed })} />}
+        {shown('method') && <ChoiceField spec={TRAIN_SETTINGS.method} value={values.method} onChange={(method) => set({ method })} />}
+        {values.method === 'stde' && <ChoiceField spec={TRAIN_SETTINGS.stde} value={values.stde} onChange={(stde) => set({ stde })} />}
+        {values.method === 'stde' && <IntField spec={TRAIN_SETTINGS.randBatch} value={values.randBatch} onChange={(randBatch) => set({ randBatch })} />}
+        {ranges.dim && <IntField spec={{ ...TRAIN_SETTINGS.dim, min: ranges.dim[0], max: ranges.dim[1] }} value={values.dim} onChange={(dim) => set({ dim })} />}
+        {ranges.k && <IntField spec={TRAIN_SETTINGS.k} value={values.k} onChange={(k) => set({ k })} />}
+        {shown('schedule') && <ChoiceField spec={TRAIN_SETTINGS.schedule} value={values.schedule} onChange={(schedule) => set({ schedule })} />}
+        {shown('sampling') && <ChoiceField spec={TRAIN_SETTINGS.sampling} value={values.sampling} onChange={(sampling) => set({ sampling })} />}
+        {problem.hard && <ChoiceField spec={TRAIN_SETTINGS.hard} value={values.hard} onChange={(hard) => set({ hard })} />}
+      </div>
+      <p className="explain" data-testid="method-explained">
+        <b>{METHOD_NAMES[values.method as TrainMethod]}:</b> {METHOD_EXPLAINED[values.method as TrainMethod]}
+      </p>
       <div className="controls">
         {running ? (
           <button onClick={pause} data-testid="pause">Pause</button>
@@ -254,15 +379,69 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         >
           Model JSON
         </button>
+        <button
+          disabled={!history.length}
+          data-testid="download-experiment"
+          title="Every setting, the problem, the device and the history in one file (the link reproduces the run)"
+          onClick={() =>
+            downloadText(
+              `${values.pde}-experiment.json`,
+              JSON.stringify(
+                { settings: values, link: location.href, problem: { id: problem.id, title: problem.title, equation: problem.equation, ...problem.params }, device: gpu.adapter, history },
+                null,
+                1,
+              ),
+            )
+          }
+        >
+          Experiment JSON
+        </button>
+        <button
+          disabled={running}
+          data-testid="profile"
+          title="Time one step of this run by phase (each phase submitted and awaited alone; the run itself is left as it was)"
+          onClick={async () => {
+            const t = trainerRef.current;
+            if (!t || runningRef.current) return;
+            runningRef.current = true; // Play and Step wait while a step is being timed
+            setRunning(true);
+            try {
+              setProfile(await t.profileStep());
+            } finally {
+              runningRef.current = false;
+              setRunning(false);
+            }
+          }}
+        >
+          Time a step by phase
+        </button>
       </div>
       {message && <div className="error" data-testid="train-message">{message}</div>}
       {phase && <p className="meta" data-testid="train-phase">{phase}</p>}
       <p className="meta" data-testid="train-status">
         {last
-          ? `step ${last.step} of ${values.steps} · loss ${last.loss.toExponential(3)} · L2 relative error ${last.l2re.toExponential(3)} · ${(last.step / Math.max(last.seconds, 1e-9)).toFixed(1)} steps/s`
+          ? `step ${last.step} of ${values.steps} · loss ${last.loss.toExponential(3)} · L2 relative error ${last.l2re.toExponential(3)}${unknownsText(problem, last)} · ${(last.step / Math.max(last.seconds, 1e-9)).toFixed(1)} steps/s`
           : 'Press Play (or the space bar) to train.'}
       </p>
       {comparing && <p className="meta">{comparing}</p>}
+      {profile && (
+        <table className="results" data-testid="profile-table">
+          <thead>
+            <tr>
+              <th>phase ({METHOD_NAMES[values.method as TrainMethod]})</th>
+              <th>ms</th>
+            </tr>
+          </thead>
+          <tbody>
+            {profile.map((p) => (
+              <tr key={p.phase}>
+                <td>{p.phase}</td>
+                <td>{p.ms.toFixed(2)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {comparison && (
         <div className="plots" data-testid="comparison">
           <table className="results">
@@ -295,6 +474,14 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         <Plot data={curves.byStep} layout={LOSS_LAYOUT} testId="train-loss" />
         <Plot data={curves.byTime} layout={TIME_LAYOUT} />
         {solution && <Plot data={solution.data} layout={solution.layout} testId="train-solution" />}
+        {residual && (
+          <Plot
+            data={[{ x: residual.x, y: residual.y, name: 'weight · r²', mode: 'markers', marker: { size: 4 }, type: 'scatter' }]}
+            layout={RESIDUAL_LAYOUT}
+            testId="train-residual"
+          />
+        )}
+        {problem.unknowns?.length ? <Plot data={unknownCurves(problem, history)} layout={UNKNOWN_LAYOUT} testId="train-unknowns" /> : null}
       </div>
     </section>
   );
@@ -302,7 +489,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
 
 function defaultsFor(id: string): Partial<TrainValues> {
   const d = problemById(id)?.defaults;
-  return d ? { width: d.width, depth: d.depth, lr: String(d.lr), steps: d.steps, points: d.interiorPoints } : {};
+  return d ? { width: d.width, depth: d.depth, lr: String(d.lr), steps: d.steps, points: d.interiorPoints, hard: d.hardBoundary ? 'on' : 'off' } : {};
 }
 
 const LOSS_LAYOUT = { title: { text: 'Loss and error against step' }, xaxis: { title: { text: 'step' } }, yaxis: { type: 'log' }, legend: { orientation: 'h', y: -0.28 } };
@@ -347,6 +534,51 @@ function solutionPlot(t: PinnTrainer, u: Float32Array) {
   };
 }
 
+const RESIDUAL_LAYOUT = { title: { text: 'Where the residual is large (this step’s points)' }, xaxis: { title: { text: 'x' } }, yaxis: { type: 'log', title: { text: 'weight · r²' } } };
+
+/** The residual term's loss at each collocation point of the current step (1-D problems), by x. */
+async function residualOf(t: PinnTrainer) {
+  const terms = await t.evaluateTerms();
+  const term = terms.find((x) => x.name === 'residual') ?? terms[0];
+  const n = term.parts.length;
+  const pairs = Array.from(term.parts, (v, i) => [term.points[i], v * n] as const).sort((a, b) => a[0] - b[0]);
+  return { x: pairs.map((p) => p[0]), y: pairs.map((p) => p[1]) };
+}
+
+/** A 1-D slice of a d-dimensional problem: x_1 across the domain, every other coordinate at the centre. */
+async function sliceOf(t: PinnTrainer) {
+  const { lo, hi } = t.problem.domain;
+  const s = Array.from({ length: 201 }, (_, i) => lo[0] + ((hi[0] - lo[0]) * i) / 200);
+  const pts = s.map((v) => lo.map((l, j) => (j === 0 ? v : (l + hi[j]) / 2)));
+  return { s, u: await t.predictAt(pts), exact: pts.map((x) => t.problem.exact(x)) };
+}
+
+function slicePlot(sl: { s: number[]; u: Float32Array; exact: number[] }) {
+  return {
+    data: [
+      { x: sl.s, y: sl.exact, name: 'exact', mode: 'lines', line: { dash: 'dash', color: '#444' }, type: 'scatter' },
+      { x: sl.s, y: Array.from(sl.u), name: 'network', mode: 'lines', type: 'scatter' },
+    ],
+    layout: { title: { text: 'Slice through the centre of the domain (x₁ varies)' }, xaxis: { title: { text: 'x₁' } }, legend: { orientation: 'h', y: -0.28 } },
+  };
+}
+
 function historyCsv(h: TrainRecord[]): string {
-  return ['step,seconds,loss,l2re', ...h.map((r) => [r.step, r.seconds, r.loss, r.l2re].join(','))].join('\n') + '\n';
+  const names = h[0]?.unknowns ? h[0].unknowns.map((_, i) => `,unknown${i}`).join('') : '';
+  return [`step,seconds,loss,l2re${names}`, ...h.map((r) => [r.step, r.seconds, r.loss, r.l2re, ...(r.unknowns ?? [])].join(','))].join('\n') + '\n';
+}
+
+/** The learned unknowns (e.g. λ) with their error where the exact value is known. */
+function unknownsText(problem: PdeProblem, r: TrainRecord): string {
+  return r.unknowns ? describeUnknowns(problem, r.unknowns, 7).map((s) => ` · ${s}`).join('') : '';
+}
+
+const UNKNOWN_LAYOUT = { title: { text: 'Learned unknowns against step (dashed: exact)' }, xaxis: { title: { text: 'step' } }, legend: { orientation: 'h', y: -0.28 } };
+
+function unknownCurves(problem: PdeProblem, h: TrainRecord[]) {
+  const steps = h.map((r) => r.step);
+  return (problem.unknowns ?? []).flatMap((u, i) => [
+    { x: steps, y: h.map((r) => r.unknowns?.[i] ?? null), name: u.name, mode: 'lines+markers', type: 'scatter' },
+    ...(u.exact !== undefined && steps.length ? [{ x: [steps[0], steps[steps.length - 1]], y: [u.exact, u.exact], name: `${u.name} exact`, mode: 'lines', line: { dash: 'dash', color: '#444' }, type: 'scatter' }] : []),
+  ]);
 }

@@ -13,6 +13,15 @@ export const useGpu = create<{ status: GpuStatus; adapter: AdapterSummary | null
 }));
 
 let pending: Promise<PinnDevice> | null = null;
+let simulatedLoss = false;
+
+/** Lose the device on purpose (tests and the troubleshooting hook): the same path as a real loss. */
+export function simulateDeviceLoss(): void {
+  const s = useGpu.getState().status;
+  if (s.state !== 'ready') return;
+  simulatedLoss = true;
+  s.gpu.device.destroy();
+}
 
 /** Request the device once; a lost device is reported and a later call asks for a new one. */
 export function acquireGpu(): Promise<PinnDevice> {
@@ -22,7 +31,8 @@ export function acquireGpu(): Promise<PinnDevice> {
       useGpu.setState({ status: { state: 'ready', gpu }, adapter: gpu.adapter });
       void gpu.device.lost.then((info) => {
         pending = null;
-        if (info.reason === 'destroyed') return;
+        if (info.reason === 'destroyed' && !simulatedLoss) return;
+        simulatedLoss = false;
         useGpu.setState({
           status: { state: 'error', kind: 'lost', message: `The GPU device was lost (${info.message || info.reason}). Press "Reconnect" to get a new one.` },
         });

@@ -9,8 +9,18 @@ export type SettingSpec =
   | { kind: 'choice'; default: string; choices: readonly string[]; label: string; help: string }
   | { kind: 'text'; default: string; pattern: RegExp; label: string; help: string };
 
-/** Flags a link may carry besides settings (run=1 starts a benchmark on load). */
-const URL_FLAGS = ['view', 'run'];
+/**
+ * Flags a link may carry besides settings: run=1 starts a benchmark on load; classroom=1
+ * hides the advanced controls and hide=a,b hides the named ones (for a projector demo).
+ */
+const URL_FLAGS = ['view', 'run', 'classroom', 'hide'];
+
+/** The classroom flags of a link: which controls to hide. */
+export function hiddenControls(params: URLSearchParams, advanced: readonly string[]): Set<string> {
+  const hidden = new Set((params.get('hide') ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  if (params.get('classroom') === '1') advanced.forEach((k) => hidden.add(k));
+  return hidden;
+}
 
 export type SettingsTable = Record<string, SettingSpec>;
 export type SettingsValues<T extends SettingsTable> = { [K in keyof T]: T[K] extends { kind: 'int' } ? number : string };

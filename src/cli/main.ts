@@ -16,8 +16,11 @@ import { MAX_JET_ORDER } from '../engine/taylor-jet';
 import { nodeDevice } from '../node/webgpu-node';
 import { DEFAULT_BENCH, parseOrders, runAdVsNtp, validateBenchConfig, type BenchConfig } from '../engine/bench/ad-vs-ntp';
 import { formatBenchTable } from '../engine/bench/format';
-import { PROBLEMS, problemById } from '../engine/problems';
-import { defaultTrainConfig, PinnTrainer, type TrainConfig } from '../engine/train/trainer';
+import { PROBLEMS, problemById, problemWith } from '../engine/problems';
+import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
+import { SAMPLING_KINDS } from '../engine/qmc';
+import { namedSchedule, type LrSchedule, type ScheduleName } from '../engine/train/schedule';
+import { ALL_TRAIN_METHODS, defaultTrainConfig, PinnTrainer, type TrainConfig } from '../engine/train/trainer';
 import { choiceOption, intOption, parseArgs, requireValue } from './args';
 import { parseDirection, parsePoints, readJsonFile } from './files';
 
@@ -35,9 +38,14 @@ Commands:
              [--reps 20] [--warmup 3] [--ad-max-order N] [--json]
       One training step (derivatives 0..n, sum of mean squares, gradient of all parameters)
       by stacked AD and by n-TangentProp: median ms, AD/nTP ratio, graph size, peak GPU bytes.
-  pinn train --pde ID [--method taylor|ad|fd] [--fd-step h] [--steps S] [--lbfgs S2] [--seed K] [--width W] [--depth L] [--lr LR] [--points N] [--log-every K] [--json]
+  pinn train --pde ID [--dim D] [--k K] [--method taylor|ad|fd|stde] [--fd-step h] [--steps S] [--lbfgs S2] [--seed K] [--width W] [--depth L]
+             [--lr LR] [--points N] [--sampling uniform|sobol|lhs] [--weight term=w,...] [--hard]
+             [--schedule constant|linear[:f]|exponential[:r]] [--log-every K] [--json]
       Train a PINN on the GPU (Taylor jets, stacked AD computing the same loss, or finite differences); prints progress (step, loss, error, steps/s, time left),
-      or with --json {"pde", "method", "steps", "seconds", "l2re", "loss": [...], "l2re_history": [...]}.
+      or with --json {"pde", "method", "steps", "seconds", "l2re", "loss": [...], "l2re_history": [...]} (and each trained unknown, e.g. "lambda", "lambda_error").
+      --dim: the dimension of a d-dimensional problem (poisson-nd); --k: the profile of burgers-selfsimilar;
+      --hard: the problem's hard boundary transform u = φ N instead of its boundary loss term.
+      --method stde [--stde sparse|dense] [--rand-batch B]: a Laplacian estimated from B random jets per point (default sparse, 16).
   pinn list       The problems with their equations.
   pinn check      Compare this GPU's jet kernels with the f64 reference.
   pinn device     Show the WebGPU adapter in use and its limits.
@@ -147,26 +155,40 @@ async function bench(argv: string[]): Promise<number> {
 
 function list(argv: string[]): number {
   parseArgs(argv, { values: [], flags: [] });
-  for (const p of PROBLEMS) console.log(`${p.id.padEnd(14)} ${p.equation}`);
+  for (const p of PROBLEMS) {
+    const ranges = Object.entries(p.paramRanges ?? {}).map(([k, r]) => ` [--${k} ${r[0]}..${r[1]}]`).join('');
+    console.log(`${(p.id + ranges).padEnd(31)} ${p.equation}`);
+  }
   return 0;
 }
 
 async function train(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    values: ['pde', 'steps', 'seed', 'width', 'depth', 'lr', 'points', 'log-every', 'method', 'dim', 'fd-step', 'lbfgs'],
-    flags: ['json'],
+    values: ['pde', 'steps', 'seed', 'width', 'depth', 'lr', 'points', 'log-every', 'method', 'dim', 'k', 'fd-step', 'lbfgs', 'sampling', 'weight', 'schedule', 'stde', 'rand-batch'],
+    flags: ['json', 'hard'],
   });
   const id = requireValue(args, 'pde');
-  const problem = problemById(id);
-  if (!problem) throw new InputError(`unknown problem '${id}' (pinn list names them: ${PROBLEMS.map((p) => p.id).join(', ')})`);
-  const method = choiceOption(args, 'method', 'taylor', ['taylor', 'ad', 'fd'] as const);
+  if (!problemById(id)) throw new InputError(`unknown problem '${id}' (pinn list names them: ${PROBLEMS.map((p) => p.id).join(', ')})`);
+  const numberParam = (name: 'dim' | 'k') => {
+    const raw = args.values.get(name);
+    if (raw === undefined) return undefined;
+    if (!/^\d+$/.test(raw)) throw new InputError(`--${name} must be a non-negative integer, got '${raw}'`);
+    return Number(raw);
+  };
+  let problem: PdeProblem;
+  try {
+    problem = problemWith(id, { dim: numberParam('dim'), k: numberParam('k') })!;
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  const method = choiceOption(args, 'method', 'taylor', ALL_TRAIN_METHODS);
+  if ((args.values.has('stde') || args.values.has('rand-batch')) && method !== 'stde') throw new InputError('--stde and --rand-batch apply to --method stde only');
+  const stde = { kind: choiceOption(args, 'stde', 'sparse', ['sparse', 'dense'] as const), batch: intOption(args, 'rand-batch', 16, 1, 1 << 16) };
   const fdStepRaw = args.values.get('fd-step');
   const fdStep = fdStepRaw === undefined ? undefined : Number(fdStepRaw);
   if (fdStep !== undefined && !(fdStep > 0 && fdStep < 1)) throw new InputError(`--fd-step must be a number in (0, 1), got '${fdStepRaw}'`);
   if (fdStep !== undefined && method !== 'fd') throw new InputError('--fd-step applies to --method fd only');
-  if (args.values.has('dim') && Number(args.values.get('dim')) !== problem.dim) {
-    throw new InputError(`${problem.id} is ${problem.dim}-dimensional; --dim ${args.values.get('dim')} does not apply`);
-  }
+  const weights = parseWeights(args.values.get('weight'), problem);
   const base = defaultTrainConfig(problem);
   const lrRaw = args.values.get('lr');
   const lr = lrRaw === undefined ? base.lr : Number(lrRaw);
@@ -183,8 +205,13 @@ async function train(argv: string[]): Promise<number> {
     depth: intOption(args, 'depth', base.depth, 1, 32),
     interiorPoints: intOption(args, 'points', base.interiorPoints, 1, 1 << 22),
     logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000),
-    schedule: { kind: 'exponential', rate: 0.5, every: Math.max(1, Math.round(steps / 4)) },
+    schedule: scheduleOption(args.values.get('schedule'), steps),
+    sampling: choiceOption(args, 'sampling', 'uniform', SAMPLING_KINDS),
+    weights,
+    hardBoundary: args.flags.has('hard') || (base.hardBoundary ?? false),
+    stde,
   };
+  if (config.hardBoundary && !problem.hard) throw new InputError(`${problem.id} declares no hard boundary transform (--hard works for ${PROBLEMS.filter((p) => p.hard).map((p) => p.id).join(', ')})`);
   const lbfgsIterations = intOption(args, 'lbfgs', 0, 0, 1_000_000);
   const json = args.flags.has('json');
   const gpu = await nodeDevice();
@@ -195,7 +222,8 @@ async function train(argv: string[]): Promise<number> {
     if (json) return;
     const rate = r.step / r.seconds;
     const left = (steps - r.step) / rate;
-    const line = `step ${r.step}/${steps}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}  ${rate.toFixed(1)} steps/s  ${left.toFixed(0)} s left`;
+    const unk = (problem.unknowns ?? []).map((u, i) => `  ${u.name} ${r.unknowns![i].toPrecision(7)}`).join('');
+    const line = `step ${r.step}/${steps}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}${unk}  ${rate.toFixed(1)} steps/s  ${left.toFixed(0)} s left`;
     process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
   });
   if (tty) process.stderr.write('\n');
@@ -213,10 +241,18 @@ async function train(argv: string[]): Promise<number> {
     result.l2re = lbfgsReport.l2re;
     result.seconds += lbfgsReport.seconds;
   }
+  const unknownValues = await trainer.unknownValues();
+  const unknownFields: Record<string, number> = {};
+  (problem.unknowns ?? []).forEach((u, i) => {
+    unknownFields[u.name] = unknownValues[i];
+    if (u.exact !== undefined) unknownFields[`${u.name}_error`] = Math.abs(unknownValues[i] - u.exact);
+  });
   if (json) {
     process.stdout.write(
       JSON.stringify({
         pde: problem.id,
+        ...problem.params,
+        ...unknownFields,
         method,
         steps: result.steps,
         seconds: result.seconds,
@@ -230,10 +266,38 @@ async function train(argv: string[]): Promise<number> {
     );
   } else {
     if (lbfgsReport) console.log(`L-BFGS: ${lbfgsReport.iterations} iterations (${lbfgsReport.evaluations} evaluations), ${lbfgsReport.reason}`);
+    if (problem.unknowns?.length) console.log(`learned: ${describeUnknowns(problem, unknownValues, 8).join(', ')}`);
     console.log(`${result.stopReason}: ${result.steps} Adam steps${lbfgsReport ? ` + ${lbfgsReport.iterations} L-BFGS iterations` : ''} in ${result.seconds.toFixed(1)} s, L2 relative error ${result.l2re.toExponential(3)}`);
   }
   trainer.destroy();
   return result.stopReason.startsWith('diverged') ? 1 : 0;
+}
+
+/**
+ * --schedule: constant | linear[:final fraction, default 0.1] | exponential[:rate per
+ * quarter of the run, default 0.5] (the default: exponential, halved every quarter).
+ */
+function scheduleOption(raw: string | undefined, steps: number): LrSchedule {
+  if (raw === undefined) return namedSchedule('exponential', steps);
+  const m = /^(constant|linear|exponential)(?::([0-9.eE+-]+))?$/.exec(raw);
+  if (!m || (m[1] === 'constant' && m[2] !== undefined)) throw new InputError(`--schedule must be constant, linear[:final fraction] or exponential[:rate per quarter], got '${raw}'`);
+  return namedSchedule(m[1] as ScheduleName, steps, m[2] === undefined ? undefined : Number(m[2]));
+}
+
+/** --weight name=w,name=w: loss-term weights by term name. */
+function parseWeights(raw: string | undefined, problem: PdeProblem): Record<string, number> | undefined {
+  if (raw === undefined) return undefined;
+  const names = problem.terms.map((t) => t.name);
+  const out: Record<string, number> = {};
+  for (const item of raw.split(',')) {
+    const m = /^([^=]+)=(.+)$/.exec(item.trim());
+    if (!m) throw new InputError(`--weight takes name=value pairs separated by commas (terms of ${problem.id}: ${names.join(', ')}), got '${item}'`);
+    if (!names.includes(m[1])) throw new InputError(`${problem.id} has no loss term '${m[1]}' (its terms: ${names.join(', ')})`);
+    const w = Number(m[2]);
+    if (!Number.isFinite(w) || w < 0) throw new InputError(`the weight of ${m[1]} must be a number >= 0, got '${m[2]}'`);
+    out[m[1]] = w;
+  }
+  return out;
 }
 
 async function device(argv: string[]): Promise<number> {

@@ -146,14 +146,46 @@ describe('pinn train and pinn list', () => {
     expect(out.seconds).toBeGreaterThan(0);
   });
 
+  it('train --json reports a trained unknown (burgers-selfsimilar: lambda and its error) and the problem parameters', () => {
+    const r = pinn('train', '--pde', 'burgers-selfsimilar', '--k', '1', '--steps', '6', '--log-every', '3', '--width', '8', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ pde: 'burgers-selfsimilar', k: 1, method: 'taylor', steps: 6 });
+    // bounded in (1/5, 1/3) by the tanh reparametrization; exact 1/4
+    expect(out.lambda).toBeGreaterThan(0.2);
+    expect(out.lambda).toBeLessThan(1 / 3);
+    expect(out.lambda_error).toBeCloseTo(Math.abs(out.lambda - 0.25), 10);
+  });
+
+  it('train runs poisson-nd in the dimension asked, with Sobol points', () => {
+    const r = pinn('train', '--pde', 'poisson-nd', '--dim', '3', '--sampling', 'sobol', '--steps', '4', '--log-every', '2', '--width', '8', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ pde: 'poisson-nd', dim: 3, steps: 4 });
+  });
+
   it.each([
-    [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d, heat-1d, wave-1d, helmholtz-2d, kdv-1d, beam-1d, burgers-1d\)/],
+    [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d, poisson-nd, heat-1d, wave-1d, helmholtz-2d, kdv-1d, beam-1d, burgers-1d, burgers-selfsimilar\)/],
     [['--pde', 'poisson-1d', '--lr', '5'], /--lr must be a number in \(0, 1\)/],
     [['--pde', 'poisson-1d', '--steps', '0'], /--steps must be an integer in \[1, 10000000\]/],
     [['--pde', 'poisson-1d', '--method', 'fd', '--fd-step', '2'], /--fd-step must be a number in \(0, 1\)/],
     [['--pde', 'poisson-1d', '--fd-step', '0.01'], /--fd-step applies to --method fd only/],
-    [['--pde', 'poisson-1d', '--method', 'stein'], /--method must be one of taylor, ad, fd/],
-    [['--pde', 'poisson-1d', '--dim', '3'], /poisson-1d is 1-dimensional; --dim 3 does not apply/],
+    [['--pde', 'poisson-1d', '--method', 'stein'], /--method must be one of taylor, ad, fd, stde/],
+    [['--pde', 'poisson-1d', '--method', 'stde'], /STDE estimates Laplacians; poisson-1d has none/],
+    [['--pde', 'poisson-nd', '--dim', '4', '--method', 'stde', '--rand-batch', '5'], /STDE's random batch must be an integer from 1 to the dimension \(4\), got 5/],
+    [['--pde', 'poisson-nd', '--stde', 'dense'], /--stde and --rand-batch apply to --method stde only/],
+    [['--pde', 'poisson-nd', '--dim', '100', '--points', '4096'], /residual term as one jet batch \(100 jets per point; at most \d+ points fit, or use --method stde\) needs 409600/],
+    [['--pde', 'poisson-1d', '--dim', '3'], /poisson-1d is 1-dimensional; it takes no other --dim/],
+    [['--pde', 'poisson-nd', '--dim', '0'], /poisson-nd: --dim must be an integer from 1 to 100 \(got 0\)/],
+    [['--pde', 'poisson-nd', '--dim', 'x'], /--dim must be a non-negative integer, got 'x'/],
+    [['--pde', 'burgers-selfsimilar', '--k', '4'], /burgers-selfsimilar: --k must be an integer from 0 to 3 \(got 4\)/],
+    [['--pde', 'poisson-1d', '--k', '1'], /poisson-1d takes no --k/],
+    [['--pde', 'poisson-1d', '--weight', 'walls=2'], /poisson-1d has no loss term 'walls' \(its terms: residual, boundary\)/],
+    [['--pde', 'poisson-1d', '--weight', 'boundary=-1'], /the weight of boundary must be a number >= 0/],
+    [['--pde', 'kdv-1d', '--hard'], /kdv-1d declares no hard boundary transform \(--hard works for poisson-1d, poisson-2d, heat-1d, helmholtz-2d, burgers-1d\)/],
+    [['--pde', 'poisson-1d', '--sampling', 'halton'], /--sampling must be one of uniform, sobol, lhs/],
+    [['--pde', 'poisson-1d', '--schedule', 'cosine'], /--schedule must be constant, linear\[:final fraction\] or exponential\[:rate per quarter\], got 'cosine'/],
+    [['--pde', 'poisson-1d', '--schedule', 'linear:2'], /linear decay's final fraction must be in \[0, 1\], got 2/],
+    [['--pde', 'burgers-selfsimilar', '--method', 'fd'], /odd model .* finite differences are not wired for it/],
     [['--steps', '10'], /--pde is required/],
   ])('bad input %j: one line, exit code 2', (args, message) => {
     const r = pinn('train', ...args);

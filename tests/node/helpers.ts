@@ -1,4 +1,5 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { expandDerivative, type LossTerm, type PdeProblem } from '../../src/engine/problems/types';
 import type { PinnDevice } from '../../src/engine/gpu';
 import { Mlp } from '../../src/engine/mlp';
 import { nodeDevice, releaseNodeGpu } from '../../src/node/webgpu-node';
@@ -46,4 +47,69 @@ export function useNodeGpu(): { readonly device: GPUDevice } {
       return holder.gpu.device;
     },
   };
+}
+
+/** Taylor coefficients of φ(x + t v) in f64, by expanding the product of its linear factors. */
+function phiSeries(problem: PdeProblem, x: number[], v: number[], n: number): number[] {
+  const { lo, hi } = problem.domain;
+  let poly = [1];
+  for (const { axis: a, side } of problem.hard!.factors) {
+    const w = hi[a] - lo[a];
+    const lin: [number, number][] = [];
+    if (side === 'both' || side === 'lo') lin.push([(x[a] - lo[a]) / w, v[a] / w]);
+    if (side === 'both' || side === 'hi') lin.push([(hi[a] - x[a]) / w, -v[a] / w]);
+    if (side === 'both') lin.push([4, 0]);
+    for (const [al, be] of lin) {
+      const next = new Array(poly.length + 1).fill(0);
+      poly.forEach((p, i) => {
+        next[i] += p * al;
+        next[i + 1] += p * be;
+      });
+      poly = next;
+    }
+  }
+  return Array.from({ length: n + 1 }, (_, k) => poly[k] ?? 0);
+}
+
+/** Taylor coefficients of g(x + t v) in f64 by central differences of g's f64 form (g is smooth, orders <= 2 here). */
+function gSeries(problem: PdeProblem, x: number[], v: number[], n: number): number[] {
+  const g = problem.hard?.g?.f64;
+  if (!g) return new Array(n + 1).fill(0);
+  const at = (t: number) => g(x.map((xi, i) => xi + t * v[i]));
+  const h = 1e-3;
+  const out = [at(0), (at(h) - at(-h)) / (2 * h), (at(h) - 2 * at(0) + at(-h)) / (2 * h * h)];
+  if (n > 2) throw new Error('gSeries: orders above 2 not needed here');
+  return out.slice(0, n + 1);
+}
+
+/**
+ * The f64 loss parts weight · r² / n of one term for a network at the given points, from
+ * the reference jets: through the odd model or a Laplacian where the problem has them,
+ * and optionally through the hard transform.
+ */
+export function referenceParts(problem: PdeProblem, term: LossTerm, mlp: Mlp, points: Float32Array, q: number[], hard: boolean, weight = term.weight): number[] {
+  const n = points.length / problem.dim;
+  const out: number[] = [];
+  for (let p = 0; p < n; p++) {
+    const x = Array.from(points.subarray(p * problem.dim, (p + 1) * problem.dim));
+    const d = term.derivatives.map((s) => {
+      if (s.laplacian) return expandDerivative(s, problem.dim).reduce((acc, v) => acc + factorial(2) * referenceJets(mlp, x, v, 2)[2], 0);
+      const c = referenceJets(mlp, x, s.direction, s.order);
+      // an odd model N(x) − N(−x): subtract the jet at −x along −v
+      if (problem.oddModel) return factorial(s.order) * (c[s.order] - referenceJets(mlp, x.map((v) => -v), s.direction.map((v) => -v), s.order)[s.order]);
+      if (!hard) return factorial(s.order) * c[s.order];
+      const ph = phiSeries(problem, x, s.direction, s.order);
+      let u = gSeries(problem, x, s.direction, s.order)[s.order];
+      for (let m = 0; m <= s.order; m++) u += ph[m] * c[s.order - m];
+      return factorial(s.order) * u;
+    });
+    out.push((weight * term.residual(x, d, q) ** 2) / n);
+  }
+  return out;
+}
+
+/** GPU loss parts against f64 ones, relative to the largest. */
+export function expectParts(got: Float32Array, ref: number[], tol = 1e-3, label = '') {
+  const scale = Math.max(...ref.map(Math.abs));
+  ref.forEach((r, p) => expect(Math.abs(got[p] - r) / scale, `${label} point ${p}`).toBeLessThan(tol));
 }

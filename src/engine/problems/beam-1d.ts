@@ -5,6 +5,7 @@ export const beam1d: PdeProblem = {
   id: 'beam-1d',
   title: 'Euler–Bernoulli beam 1-D',
   equation: 'u⁗ = π⁴ sin(πx) on [0, 1], u = u″ = 0 at x = 0 and 1',
+  tex: String.raw`u'''' = \pi^4 \sin(\pi x) \text{ on } [0, 1], \quad u = u'' = 0 \text{ at } x = 0, 1`,
   description: 'Fourth order: stacked AD needs four nested gradients here, one jet does it in one pass.',
   dim: 1,
   domain: { lo: [0], hi: [1] },

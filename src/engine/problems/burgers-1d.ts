@@ -1,4 +1,4 @@
-import { gridPoints, linePoints, valueTerm, type PdeProblem } from './types';
+import { gridPoints, linePoints, sineBoundaryValues, valueTerm, type PdeProblem } from './types';
 
 const NU = 0.01 / Math.PI;
 
@@ -51,6 +51,7 @@ export const burgers1d: PdeProblem = {
   id: 'burgers-1d',
   title: 'Burgers 1-D',
   equation: 'u_t + u u_x = (0.01/π) u_xx on [−1, 1] × [0, 1], u(x, 0) = −sin(πx), u(±1, t) = 0',
+  tex: String.raw`u_t + u\, u_x = \frac{0.01}{\pi} u_{xx} \text{ on } [-1, 1] \times [0, 1], \quad u(x, 0) = -\sin(\pi x), \quad u(\pm 1, t) = 0`,
   description: 'A steep front forms at x = 0; the reference comes from the Cole–Hopf transform by quadrature.',
   dim: 2,
   domain: { lo: [-1, 0], hi: [1, 1] },
@@ -73,6 +74,8 @@ export const burgers1d: PdeProblem = {
     valueTerm('boundary', [...linePoints(64, (s) => [-1, s]), ...linePoints(64, (s) => [1, s])], 10),
   ],
   exact: reference,
+  // u = −sin(πx) + t·φ(x)·N: the initial and boundary values hold exactly
+  hard: { factors: [{ axis: 0, side: 'both' }, { axis: 1, side: 'lo' }], replaces: ['initial', 'boundary'], g: sineBoundaryValues(-1, 0) },
   testPoints: () => {
     if (!cachedTest) {
       const points = gridPoints([-1, 0], [1, 1], 101);
@@ -80,7 +83,8 @@ export const burgers1d: PdeProblem = {
     }
     return cachedTest.points;
   },
-  defaults: { width: 32, depth: 4, steps: 10000, lr: 1e-3, interiorPoints: 2048 },
+  // hard initial and boundary values by default: the loss is the residual alone
+  defaults: { width: 32, depth: 4, steps: 10000, lr: 1e-3, interiorPoints: 1024, hardBoundary: true },
   // the front at x = 0 is about 0.003 wide after t = 1/pi: too steep for difference checks there
   smoothAt: (x) => x[1] < 0.25 || Math.abs(x[0]) > 0.3,
 };

@@ -1,16 +1,40 @@
 import { beam1d } from './beam-1d';
 import { burgers1d } from './burgers-1d';
+import { burgersSelfSimilar0 } from './burgers-selfsimilar';
 import { heat1d } from './heat-1d';
 import { helmholtz2d } from './helmholtz-2d';
 import { kdv1d } from './kdv-1d';
 import { poisson1d } from './poisson-1d';
 import { poisson2d } from './poisson-2d';
+import { poissonNd } from './poisson-nd';
 import { wave1d } from './wave-1d';
-import type { PdeProblem } from './types';
+import type { PdeProblem, ProblemParams } from './types';
 
-/** Every problem the playground ships; adding one means adding its file and a line here. */
-export const PROBLEMS: readonly PdeProblem[] = [poisson1d, poisson2d, heat1d, wave1d, helmholtz2d, kdv1d, beam1d, burgers1d];
+/** Every problem the playground ships (parametric ones in their default variant); adding one means adding its file and a line here. */
+export const PROBLEMS: readonly PdeProblem[] = [poisson1d, poisson2d, poissonNd(), heat1d, wave1d, helmholtz2d, kdv1d, beam1d, burgers1d, burgersSelfSimilar0];
 
 export function problemById(id: string): PdeProblem | undefined {
   return PROBLEMS.find((p) => p.id === id);
+}
+
+/**
+ * A problem with its parameters (dimension, profile index) checked against the ranges it
+ * declares; a parameter it does not take must be absent or equal to its fixed value.
+ * Throws a RangeError naming the accepted values.
+ */
+export function problemWith(id: string, params: ProblemParams): PdeProblem | undefined {
+  const base = problemById(id);
+  if (!base) return undefined;
+  const ranges = base.paramRanges ?? {};
+  for (const key of ['dim', 'k'] as const) {
+    const v = params[key];
+    if (v === undefined) continue;
+    const range = ranges[key];
+    if (!range) {
+      if (key === 'dim' && v === base.dim) continue;
+      throw new RangeError(key === 'dim' ? `${id} is ${base.dim}-dimensional; it takes no other --dim` : `${id} takes no --${key}`);
+    }
+    if (!Number.isInteger(v) || v < range[0] || v > range[1]) throw new RangeError(`${id}: --${key} must be an integer from ${range[0]} to ${range[1]} (got ${v})`);
+  }
+  return base.variant && (params.dim !== undefined || params.k !== undefined) ? base.variant({ ...base.params, ...params }) : base;
 }

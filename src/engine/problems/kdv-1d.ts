@@ -9,6 +9,7 @@ export const kdv1d: PdeProblem = {
   id: 'kdv-1d',
   title: 'KdV 1-D (soliton)',
   equation: 'u_t + 6 u u_x + u_xxx = 0 on [−5, 5] × [0, 1], u = sech²((x − 2t)/√2)',
+  tex: String.raw`u_t + 6 u\, u_x + u_{xxx} = 0 \text{ on } [-5, 5] \times [0, 1], \quad u = \text{sech}^2 \frac{x - 2t}{\sqrt{2}}`,
   description: 'Third order and nonlinear: one jet of order 3 in x gives u, u_x and u_xxx together.',
   dim: 2,
   domain: { lo: [-L, 0], hi: [L, 1] },

@@ -5,6 +5,7 @@ export const poisson1d: PdeProblem = {
   id: 'poisson-1d',
   title: 'Poisson 1-D',
   equation: "−u″ = π² sin(πx) on [−1, 1], u(±1) = 0",
+  tex: String.raw`-u'' = \pi^2 \sin(\pi x) \text{ on } [-1, 1], \quad u(\pm 1) = 0`,
   description: 'The simplest second-order problem: one jet of order 2 per point.',
   dim: 1,
   domain: { lo: [-1], hi: [1] },
@@ -21,6 +22,7 @@ export const poisson1d: PdeProblem = {
     valueTerm('boundary', [[-1], [1]], 10),
   ],
   exact: (x) => Math.sin(Math.PI * x[0]),
+  hard: { factors: [{ axis: 0, side: 'both' }], replaces: ['boundary'] },
   testPoints: () => gridPoints([-1], [1], 1001),
   defaults: { width: 24, depth: 3, steps: 2000, lr: 2e-3, interiorPoints: 256 },
 };

@@ -11,6 +11,7 @@ export const poisson2d: PdeProblem = {
   id: 'poisson-2d',
   title: 'Poisson 2-D',
   equation: '−Δu = 2π² sin(πx) sin(πy) on [0, 1]², u = 0 on the boundary',
+  tex: String.raw`-\Delta u = 2 \pi^2 \sin(\pi x) \sin(\pi y) \text{ on } [0, 1]^2, \quad u = 0 \text{ on the boundary}`,
   description: 'Two second-order jets per point, one along each axis.',
   dim: 2,
   domain: { lo: [0, 0], hi: [1, 1] },
@@ -30,6 +31,7 @@ export const poisson2d: PdeProblem = {
     valueTerm('boundary', boundary, 10),
   ],
   exact: (x) => Math.sin(Math.PI * x[0]) * Math.sin(Math.PI * x[1]),
+  hard: { factors: [{ axis: 0, side: 'both' }, { axis: 1, side: 'both' }], replaces: ['boundary'] },
   testPoints: () => gridPoints([0, 0], [1, 1], 51),
   defaults: { width: 32, depth: 3, steps: 3000, lr: 2e-3, interiorPoints: 512 },
 };

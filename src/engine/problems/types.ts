@@ -11,6 +11,17 @@ export interface DerivativeSpec {
   name: string;
   direction: number[];
   order: number;
+  /**
+   * The Laplacian Σ_i ∂²u/∂x_i² instead (order 2, direction ignored): exact from one jet
+   * per axis (taylor, ad, fd), or estimated from a few random jets (stde).
+   */
+  laplacian?: boolean;
+}
+
+/** The directional second/k-th derivatives a spec sums: itself, or every axis for a Laplacian. */
+export function expandDerivative(spec: DerivativeSpec, dim: number): number[][] {
+  if (!spec.laplacian) return [spec.direction];
+  return Array.from({ length: dim }, (_, i) => Array.from({ length: dim }, (_, m) => (m === i ? 1 : 0)));
 }
 
 export interface LossTerm {
@@ -25,9 +36,35 @@ export interface LossTerm {
   residualWgsl: string;
   /** WGSL statements returning `array<f32, ND>`: the partial derivatives of the residual with respect to d. */
   residualGradWgsl: string;
-  /** The same residual in f64 (tests check the exact solution with it). */
-  residual(x: number[], d: number[]): number;
+  /**
+   * Only for problems with trainable unknowns (see PdeProblem.unknowns): WGSL statements
+   * returning `array<f32, NQ>`, the partial derivatives of the residual with respect to
+   * the unknowns' values `q[i]` (which residualWgsl may use too).
+   */
+  residualUnknownGradWgsl?: string;
+  /** The same residual in f64 (tests check the exact solution with it); q: the unknowns' values. */
+  residual(x: number[], d: number[], q?: number[]): number;
   weight: number;
+}
+
+/**
+ * A scalar trained with the network (an inverse problem's coefficient, the exponent of a
+ * self-similar profile). The optimizer sees a raw parameter s; the residuals see the value
+ * q = s, or with bounds q = lo + (hi - lo)(1 + tanh s)/2.
+ */
+export interface Unknown {
+  name: string;
+  /** Initial raw parameter s. */
+  init: number;
+  bounds?: [number, number];
+  /** The true value, when known (reported as the error of the learned one). */
+  exact?: number;
+}
+
+/** Parameters that select a variant of a problem (its dimension, a profile index). */
+export interface ProblemParams {
+  dim?: number;
+  k?: number;
 }
 
 export interface ProblemDefaults {
@@ -36,6 +73,8 @@ export interface ProblemDefaults {
   steps: number;
   lr: number;
   interiorPoints: number;
+  /** Train with the problem's hard boundary transform by default. */
+  hardBoundary?: boolean;
 }
 
 export interface PdeProblem {
@@ -43,6 +82,8 @@ export interface PdeProblem {
   title: string;
   /** The equation in plain text with Unicode, for lists and tooltips. */
   equation: string;
+  /** The same in TeX (a small subset: see src/app/tex.ts), typeset in the app. */
+  tex?: string;
   description: string;
   dim: number;
   domain: { lo: number[]; hi: number[] };
@@ -53,6 +94,79 @@ export interface PdeProblem {
   defaults: ProblemDefaults;
   /** Where the exact solution is smooth enough for finite-difference checks (default: everywhere). */
   smoothAt?(x: number[]): boolean;
+  /**
+   * A hard boundary transform: u = g + φ N, with φ a product of factors that vanish on
+   * faces ('both': 4(x−lo)(hi−x)/(hi−lo)², 'lo': (x−lo)/(hi−lo), 'hi': (hi−x)/(hi−lo)) and
+   * g the boundary/initial values (0 if absent), so the `replaces` terms hold exactly.
+   */
+  hard?: HardTransform;
+  /**
+   * The solution is odd (1-D, about 0): the model is u(x) = N(x) − N(−x), odd by
+   * construction (what the self-similar Burgers experiments use).
+   */
+  oddModel?: boolean;
+  /** Scalars trained with the network; residuals see their values as `q`. */
+  unknowns?: Unknown[];
+  /**
+   * Exact derivatives of the solution along `direction`, orders 0..order, in f64 (for
+   * checks where finite differences are too inaccurate, e.g. high orders).
+   */
+  exactDerivatives?(x: number[], direction: number[], order: number): number[];
+  /** Parametric problems: the accepted ranges, and the factory for another variant. */
+  paramRanges?: { dim?: [number, number]; k?: [number, number] };
+  params?: ProblemParams;
+  variant?(params: ProblemParams): PdeProblem;
+}
+
+export interface HardTransform {
+  factors: { axis: number; side: 'lo' | 'hi' | 'both' }[];
+  replaces: string[];
+  g?: {
+    f64: (x: number[]) => number;
+    /** Body of `fn hardG(x : array<f32, D>, v : array<f32, D>, k : u32) -> f32`: the k-th Taylor coefficient of g(x + s v) in s. */
+    jetWgsl: string;
+  };
+}
+
+/** The hard-transform factor φ(x) of a problem (1 without one). */
+export function hardFactor(problem: PdeProblem, x: number[]): number {
+  if (!problem.hard) return 1;
+  const { lo, hi } = problem.domain;
+  return problem.hard.factors.reduce((acc, { axis: a, side }) => {
+    const w = hi[a] - lo[a];
+    const f = side === 'both' ? (4 * (x[a] - lo[a]) * (hi[a] - x[a])) / w ** 2 : side === 'lo' ? (x[a] - lo[a]) / w : (hi[a] - x[a]) / w;
+    return acc * f;
+  }, 1);
+}
+
+/** The model under a hard transform, from the network's value: g + φ N. */
+export function hardModel(problem: PdeProblem, x: number[], n: number): number {
+  return (problem.hard?.g?.f64(x) ?? 0) + hardFactor(problem, x) * n;
+}
+
+/** g = A sin(π x_axis) for a hard transform, with its Taylor coefficients along v in WGSL. */
+export function sineBoundaryValues(amplitude: number, axis: number): NonNullable<HardTransform['g']> {
+  return {
+    f64: (x) => amplitude * Math.sin(Math.PI * x[axis]),
+    jetWgsl: `var c = ${Number.isInteger(amplitude) ? `${amplitude}.0` : String(amplitude)};
+  for (var i = 1u; i <= k; i++) { c *= PI * v[${axis}] / f32(i); }
+  return c * psin(PI * x[${axis}] + f32(k) * 0.5 * PI);`,
+  };
+}
+
+/** Each learned unknown as text, e.g. "lambda 0.4990619 (error 9.38e-4)" where the exact value is known. */
+export function describeUnknowns(problem: PdeProblem, values: readonly number[], digits: number): string[] {
+  return (problem.unknowns ?? []).map((u, i) => `${u.name} ${values[i].toPrecision(digits)}${u.exact !== undefined ? ` (error ${Math.abs(values[i] - u.exact).toExponential(2)})` : ''}`);
+}
+
+/** Value of an unknown from its raw parameter. */
+export function unknownValue(u: Unknown, s: number): number {
+  return u.bounds ? u.bounds[0] + ((u.bounds[1] - u.bounds[0]) * (1 + Math.tanh(s))) / 2 : s;
+}
+
+/** Raw parameter of an unknown with value q (inverse of unknownValue). */
+export function unknownRaw(u: Unknown, q: number): number {
+  return u.bounds ? Math.atanh((2 * (q - u.bounds[0])) / (u.bounds[1] - u.bounds[0]) - 1) : q;
 }
 
 /** A regular grid of n points per axis over a box. */

@@ -6,6 +6,7 @@ export const wave1d: PdeProblem = {
   id: 'wave-1d',
   title: 'Wave 1-D',
   equation: 'u_tt = 4 u_xx on [0, 1]², u = sin(πx) cos(2πt) + ½ sin(4πx) cos(8πt)',
+  tex: String.raw`u_{tt} = 4 u_{xx} \text{ on } [0, 1]^2, \quad u = \sin(\pi x) \cos(2 \pi t) + \frac{1}{2} \sin(4 \pi x) \cos(8 \pi t)`,
   description: 'Two standing waves, one fast: hard for a plain PINN (PINNacle reports failure without tricks).',
   dim: 2,
   domain: { lo: [0, 0], hi: [1, 1] },

@@ -44,6 +44,24 @@ export class Adam {
     return this.t;
   }
 
+  /** Copy the moments and the step counter aside; the returned function puts them back. */
+  save(enc: GPUCommandEncoder): () => void {
+    const m = this.device.createBuffer({ size: this.m.size, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    const v = this.device.createBuffer({ size: this.v.size, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    enc.copyBufferToBuffer(this.m, 0, m, 0, m.size);
+    enc.copyBufferToBuffer(this.v, 0, v, 0, v.size);
+    const t = this.t;
+    return () => {
+      const back = this.device.createCommandEncoder();
+      back.copyBufferToBuffer(m, 0, this.m, 0, m.size);
+      back.copyBufferToBuffer(v, 0, this.v, 0, v.size);
+      this.device.queue.submit([back.finish()]);
+      this.t = t;
+      m.destroy();
+      v.destroy();
+    };
+  }
+
   /** Record one update with learning rate `lr` (bias corrections in f64 here). */
   encode(pass: GPUComputePassEncoder, lr: number): void {
     this.t++;

@@ -37,7 +37,7 @@ export async function lbfgs(
   fg: LossAndGradient,
   x0: Float64Array,
   options: Partial<LbfgsOptions> = {},
-  onIteration?: (it: number, f: number) => boolean | void,
+  onIteration?: (it: number, f: number, x: Float64Array) => boolean | void,
 ): Promise<LbfgsResult> {
   const o = { ...LBFGS_DEFAULTS, ...options };
   let x = Float64Array.from(x0);
@@ -111,7 +111,7 @@ export async function lbfgs(
     f = fNew;
     g = gNew;
     fHistory.push(f);
-    if (onIteration?.(it, f) === false) return { x, f, iterations: it, evaluations, reason: 'stopped' };
+    if (onIteration?.(it, f, x) === false) return { x, f, iterations: it, evaluations, reason: 'stopped' };
     if (fHistory.length > o.patience) {
       const before = fHistory[fHistory.length - 1 - o.patience];
       if ((before - f) / Math.max(Math.abs(before), 1e-30) < o.tolerance) return { x, f, iterations: it, evaluations, reason: `stagnated: relative decrease below ${o.tolerance} over ${o.patience} iterations` };

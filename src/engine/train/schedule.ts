@@ -26,3 +26,22 @@ export function validateSchedule(s: LrSchedule): void {
     throw new InputError(`exponential decay needs a rate in (0, 1] and a period of at least 1 step`);
   }
 }
+
+export type ScheduleName = 'exponential' | 'linear' | 'constant';
+export const SCHEDULE_NAMES: readonly ScheduleName[] = ['exponential', 'linear', 'constant'];
+
+/**
+ * A schedule by name for a run of `steps` (the playground's, the command line's and the
+ * benchmarks' one definition): exponential, `value` (default 0.5) per quarter of the run;
+ * linear down to the fraction `value` (default 0.1); constant.
+ */
+export function namedSchedule(name: ScheduleName, steps: number, value?: number): LrSchedule {
+  const s: LrSchedule =
+    name === 'constant'
+      ? { kind: 'constant' }
+      : name === 'linear'
+        ? { kind: 'linear', finalFraction: value ?? 0.1 }
+        : { kind: 'exponential', rate: value ?? 0.5, every: Math.max(1, Math.round(steps / 4)) };
+  validateSchedule(s);
+  return s;
+}

@@ -7,7 +7,7 @@
  */
 import { createStorageBuffer, readBuffer } from '../gpu';
 import { GpuMlp } from '../gpu-mlp';
-import { InputError } from '../errors';
+import { DeviceLimitError, InputError } from '../errors';
 import { Mlp, type Activation } from '../mlp';
 import type { LossTerm, PdeProblem } from '../problems/types';
 import { BoxSampler } from '../random';
@@ -20,10 +20,19 @@ import { centralStencil, defaultStep, fornbergWeights } from '../methods/finite-
 import { AdContext } from '../autodiff/context';
 import { adParams, nestedDerivativesAd } from '../autodiff/mlp-ad';
 import { add, fromArray, grad, mul, stridedCopy, sum, Tensor, view } from '../autodiff/tensor';
-import { learningRate, type LrSchedule } from './schedule';
+import { learningRate, namedSchedule, type LrSchedule } from './schedule';
+import { median } from '../timing';
+import { lossTermCode, PACK_ABOVE_DIRECTIONS, termDirections, type JetLayout, type StdeOptions } from './loss-term';
+import { Rng } from '../rng';
+import { samplePoints, type SamplingKind } from '../qmc';
+import { hardModel, unknownValue } from '../problems/types';
 
-export type TrainMethod = 'taylor' | 'ad' | 'fd';
+export type TrainMethod = 'taylor' | 'ad' | 'fd' | 'stde';
+/** The methods that compute derivatives exactly (up to FD's truncation): the ones a comparison runs. */
 export const TRAIN_METHODS: readonly TrainMethod[] = ['taylor', 'ad', 'fd'];
+/** Every method, STDE included (it estimates Laplacians from random jets; other derivatives as taylor). */
+export const ALL_TRAIN_METHODS: readonly TrainMethod[] = ['taylor', 'ad', 'fd', 'stde'];
+export const STDE_DEFAULTS: StdeOptions = { kind: 'sparse', batch: 16 };
 
 export interface TrainConfig {
   /** taylor: fused jets and their adjoint (n-TangentProp); ad: nested reverse-mode gradients (stacked AD);
@@ -31,6 +40,8 @@ export interface TrainConfig {
   method: TrainMethod;
   /** Finite-difference step (fd only); default: about eps^(1/(k+2)) for order k. */
   fdStep?: number;
+  /** STDE: sparse (B random coordinates per point, scaled by d/B) or dense (B Rademacher directions). */
+  stde?: StdeOptions;
   width: number;
   depth: number;
   activation: Activation;
@@ -41,6 +52,12 @@ export interface TrainConfig {
   interiorPoints: number;
   /** Read the loss (and measure the error) every this many steps. */
   logEvery: number;
+  /** How interior points are drawn each step (default: uniform by Philox on the GPU). */
+  sampling?: SamplingKind;
+  /** Weights of loss terms by name (default: each problem's). */
+  weights?: Record<string, number>;
+  /** Use the problem's hard boundary transform u = φ N (its replaced boundary terms go). */
+  hardBoundary?: boolean;
 }
 
 export interface TrainRecord {
@@ -48,6 +65,8 @@ export interface TrainRecord {
   seconds: number;
   loss: number;
   l2re: number;
+  /** Values of the problem's trained unknowns (e.g. lambda), when it has any. */
+  unknowns?: number[];
 }
 
 export interface TrainResult {
@@ -64,11 +83,15 @@ interface TermRuntime {
   count: number;
   points: GPUBuffer;
   sampler: BoxSampler | null;
+  /** Quasi-random or stratified points: computed on the CPU and uploaded each step. */
+  hostSampling: 'sobol' | 'lhs' | null;
+  layout: JetLayout;
   jets: TaylorJetForward[];
-  /** Stacked AD: jet-shaped buffers [count][n+1] holding c_k = u^(k)/k! per direction, filled from the AD graph. */
+  /** Stacked AD and FD: jet-shaped buffers [count][n+1] holding c_k = u^(k)/k! per direction (packed: one). */
   adJets: GPUBuffer[];
   directions: Float32Array[];
   orders: number[];
+  /** The loss kernel's inputs (jets or their stand-ins) and adjoints, one per direction or one packed. */
   adjoints: GPUBuffer[];
   backwards: TaylorJetBackward[];
   /** Dispatches before the loss kernel (jets, or stencil evaluations) and after it (their backward). */
@@ -79,6 +102,10 @@ interface TermRuntime {
   params: GPUBuffer;
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
+  /** Trained unknowns: per-point gradient parts and their reduction into the unknowns' gradient. */
+  unknownReduce: ((pass: GPUComputePassEncoder) => void) | null;
+  /** STDE: the packed jet whose random blocks get new directions every step. */
+  stde: { jet: TaylorJetForward; dirs: Float32Array; blocks: number[] } | null;
 }
 
 export function defaultTrainConfig(problem: PdeProblem): TrainConfig {
@@ -90,10 +117,11 @@ export function defaultTrainConfig(problem: PdeProblem): TrainConfig {
     activation: 'tanh',
     steps: d.steps,
     lr: d.lr,
-    schedule: { kind: 'exponential', rate: 0.5, every: Math.max(1, Math.round(d.steps / 4)) },
+    schedule: namedSchedule('exponential', d.steps),
     seed: 0,
     interiorPoints: d.interiorPoints,
     logEvery: 100,
+    hardBoundary: d.hardBoundary ?? false,
   };
 }
 
@@ -108,6 +136,11 @@ export class PinnTrainer {
   private readonly exact: Float64Array;
   private stepIndex = 0;
   private readonly adContext: AdContext | null;
+  /** Raw parameters of the problem's unknowns, their gradient, optimizer and last good copy. */
+  readonly unknownParams: GPUBuffer | null = null;
+  readonly unknownGrad: GPUBuffer | null = null;
+  private readonly unknownAdam: Adam | null = null;
+  private readonly unknownBackup: GPUBuffer | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -122,7 +155,17 @@ export class PinnTrainer {
     this.backup = createStorageBuffer(device, bytes, 'last good parameters');
     this.adam = new Adam(device, this.net.params, this.grad, mlp.params.length);
     this.adContext = config.method === 'ad' ? new AdContext(device) : null;
-    this.terms = problem.terms.map((term) => this.buildTerm(term));
+    const unknowns = problem.unknowns ?? [];
+    if (unknowns.length > 0) {
+      this.unknownParams = createStorageBuffer(device, unknowns.length * 4, 'unknowns');
+      this.unknownGrad = createStorageBuffer(device, unknowns.length * 4, 'unknowns gradient');
+      this.unknownBackup = createStorageBuffer(device, unknowns.length * 4, 'last good unknowns');
+      device.queue.writeBuffer(this.unknownParams, 0, Float32Array.from(unknowns.map((u) => u.init)));
+      this.unknownAdam = new Adam(device, this.unknownParams, this.unknownGrad, unknowns.length);
+    }
+    if (config.hardBoundary && !problem.hard) throw new InputError(`${problem.id} declares no hard boundary transform`);
+    const replaced = config.hardBoundary ? problem.hard!.replaces : [];
+    this.terms = problem.terms.filter((term) => !replaced.includes(term.name)).map((term) => this.buildTerm(term));
     this.testPoints = problem.testPoints();
     this.exact = Float64Array.from(this.testPoints.map((x) => problem.exact(x)));
     this.testJet = new TaylorJetForward(device, this.net, { order: 0, maxBatch: this.testPoints.length, sharedDirection: true });
@@ -134,78 +177,197 @@ export class PinnTrainer {
     const count = term.points === 'interior' ? this.config.interiorPoints : term.points.length;
     const points = createStorageBuffer(device, count * d * 4, `${term.name} points`);
     let sampler: BoxSampler | null = null;
-    if (term.points === 'interior') sampler = new BoxSampler(device, this.problem.domain.lo, this.problem.domain.hi, count, points);
-    else device.queue.writeBuffer(points, 0, Float32Array.from(term.points.flat()));
-    // one jet per distinct direction, up to the highest order asked along it
-    const dirKeys: string[] = [];
-    const dirOf = term.derivatives.map((s) => {
-      const key = s.direction.join(',');
-      if (!dirKeys.includes(key)) dirKeys.push(key);
-      return dirKeys.indexOf(key);
-    });
-    const orders = dirKeys.map((_, j) => Math.max(...term.derivatives.filter((_, i) => dirOf[i] === j).map((s) => s.order)));
-    const directions = dirKeys.map((key) => Float32Array.from(key.split(',').map(Number)));
+    const sampling = this.config.sampling ?? 'uniform';
+    const hostSampling = term.points === 'interior' && sampling !== 'uniform' ? sampling : null;
+    if (term.points === 'interior') {
+      if (!hostSampling) sampler = new BoxSampler(device, this.problem.domain.lo, this.problem.domain.hi, count, points);
+    } else device.queue.writeBuffer(points, 0, Float32Array.from(term.points.flat()));
+    // one jet per distinct direction, up to the highest order asked along it; many
+    // directions (a Laplacian in d dimensions) share one jet batch and one buffer
+    const stde = this.config.method === 'stde' ? this.stdeOptions() : undefined;
+    const { directions, orders: ownOrders, random } = termDirections(term, d, stde);
+    const J = directions.length;
+    const mirrored = this.problem.oddModel === true;
+    const packed = mirrored || J > PACK_ABOVE_DIRECTIONS || random.some(Boolean);
+    this.checkJetRows(term, (mirrored ? 2 * J : packed ? J : 1) * count, Math.max(...ownOrders) + 1);
+    let stdeRuntime: TermRuntime['stde'] = null;
+    // blocks: one per direction, and for an odd model one more per direction at −x along −v
+    const blocks = mirrored ? 2 * J : J;
+    const orders = packed ? ownOrders.map(() => Math.max(...ownOrders)) : ownOrders;
     const ad = this.config.method === 'ad';
     const fd = this.config.method === 'fd';
-    const jets = ad || fd
-      ? []
-      : directions.map((dir, j) => {
+    if (mirrored && fd) throw new InputError(`${this.problem.id}'s odd model N(x) − N(−x) is built for Taylor jets and stacked AD; finite differences are not wired for it`);
+    if (mirrored && this.config.hardBoundary) throw new InputError('an odd model and a hard boundary transform do not combine');
+    const width = orders[0] + 1;
+    // AD and FD fill blocks bound at offsets: 256-byte aligned
+    const chunk = packed ? (ad || fd ? Math.ceil((count * width) / 64) * 64 : count * width) : 0;
+    const layout: JetLayout = { orders, packed, chunk, mirrored };
+    const owned: GPUBuffer[] = [];
+    const before: ((pass: GPUComputePassEncoder) => void)[] = [];
+    const after: ((pass: GPUComputePassEncoder) => void)[] = [];
+    const jets: TaylorJetForward[] = [];
+    const backwards: TaylorJetBackward[] = [];
+    let adJets: GPUBuffer[] = [];
+    let adjoints: GPUBuffer[];
+    if (!ad && !fd) {
+      if (packed) {
+        // rows j * count + p: point p with direction e_j
+        const tiled = createStorageBuffer(device, blocks * count * d * 4, `${term.name} points per direction`);
+        owned.push(tiled);
+        before.push(this.simplePass('tile_rows', { N: count * d, COPIES: blocks, NEGATE_FROM: J }, [points, tiled], Math.ceil((blocks * count * d) / 64)));
+        const jet = new TaylorJetForward(device, this.net, { order: orders[0], maxBatch: blocks * count, sharedDirection: false, savePreActivations: true, pointsBuffer: tiled });
+        const dirs = new Float32Array(blocks * count * d);
+        for (let b = 0; b < blocks; b++) {
+          const dir = b < J ? directions[b] : directions[b - J].map((v) => -v);
+          for (let p = 0; p < count; p++) dirs.set(dir, (b * count + p) * d);
+        }
+        jet.setDirections(dirs);
+        jet.setBatch(blocks * count);
+        jets.push(jet);
+        if (random.some(Boolean)) stdeRuntime = { jet, dirs, blocks: random.flatMap((r, b) => (r ? [b] : [])) };
+      } else {
+        directions.forEach((dir, j) => {
           const jet = new TaylorJetForward(device, this.net, { order: orders[j], maxBatch: count, sharedDirection: true, savePreActivations: true, pointsBuffer: points });
           jet.setDirections(dir);
           jet.setBatch(count);
-          return jet;
+          jets.push(jet);
         });
-    const adJets = ad || fd ? orders.map((o, j) => createStorageBuffer(device, count * (o + 1) * 4, `${term.name} derivatives ${j}`)) : [];
-    const adjoints = orders.map((o, j) => createStorageBuffer(device, count * (o + 1) * 4, `${term.name} jet ${j} adjoint`));
-    const backwards = jets.map((jet, j) => new TaylorJetBackward(jet, adjoints[j], this.grad, true));
-    const before: ((pass: GPUComputePassEncoder) => void)[] = jets.map((jet) => (pass) => jet.encode(pass));
-    const after: ((pass: GPUComputePassEncoder) => void)[] = backwards.map((b) => (pass) => b.encode(pass));
-    const owned: GPUBuffer[] = [];
-    if (fd) {
-      directions.forEach((dir, j) => {
-        const st = this.fdStencil(term.name, points, adJets[j], adjoints[j], dir, orders[j], count);
-        before.push(...st.before);
-        after.push(...st.after);
-        owned.push(...st.owned);
-        backwards.push(st.backward);
-        jets.push(st.jet);
+      }
+      adjoints = jets.map((jet, j) => createStorageBuffer(device, jet.output.size, `${term.name} jet ${j} adjoint`));
+      jets.forEach((jet, j) => {
+        const b = new TaylorJetBackward(jet, adjoints[j], this.grad, true);
+        backwards.push(b);
+        before.push((pass) => jet.encode(pass));
+        after.push((pass) => b.encode(pass));
       });
+    } else {
+      const sizes = packed ? [blocks * chunk] : orders.map((o) => count * (o + 1));
+      adJets = sizes.map((n, j) => createStorageBuffer(device, n * 4, `${term.name} derivatives ${j}`));
+      adjoints = sizes.map((n, j) => createStorageBuffer(device, n * 4, `${term.name} derivatives ${j} adjoint`));
+      if (fd) {
+        directions.forEach((dir, j) => {
+          const block = (b: GPUBuffer): GPUBufferBinding => (packed ? { buffer: b, offset: j * chunk * 4, size: count * width * 4 } : { buffer: b });
+          const st = this.fdStencil(term.name, points, block(adJets[packed ? 0 : j]), block(adjoints[packed ? 0 : j]), dir, orders[j], count);
+          before.push(...st.before);
+          after.push(...st.after);
+          owned.push(...st.owned);
+          backwards.push(st.backward);
+          jets.push(st.jet);
+        });
+      }
     }
     const parts = createStorageBuffer(device, count * 4, `${term.name} loss parts`);
     const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const pbuf = new ArrayBuffer(16);
     new Uint32Array(pbuf, 0, 1)[0] = count;
-    new Float32Array(pbuf, 4, 1)[0] = term.weight;
+    new Float32Array(pbuf, 4, 1)[0] = this.termWeight(term);
     device.queue.writeBuffer(params, 0, pbuf);
-    const n1 = orders.map((o) => o + 1);
-    const code = fillTemplate('loss_term', {
-      D: d,
-      ND: term.derivatives.length,
-      JET_BINDINGS: orders
-        .map((_, j) => `@group(0) @binding(${3 + 2 * j}) var<storage, read> jet${j} : array<f32>;\n@group(0) @binding(${4 + 2 * j}) var<storage, read_write> adj${j} : array<f32>;`)
-        .join('\n'),
-      RESIDUAL: term.residualWgsl,
-      RESIDUAL_GRAD: term.residualGradWgsl,
-      LOAD: term.derivatives
-        .map((s, i) => `  d[${i}] = f32(${factorial(s.order)}) * jet${dirOf[i]}[p * ${n1[dirOf[i]]}u + ${s.order}u];`)
-        .join('\n'),
-      STORE: [
-        ...orders.map((_, j) => `  for (var k = 0u; k < ${n1[j]}u; k++) { adj${j}[p * ${n1[j]}u + k] = 0.0; }`),
-        ...term.derivatives.map((s, i) => `  adj${dirOf[i]}[p * ${n1[dirOf[i]]}u + ${s.order}u] += s * g[${i}] * f32(${factorial(s.order)});`),
-      ].join('\n'),
-    });
+    const unknowns = this.problem.unknowns ?? [];
+    const code = lossTermCode(d, term, unknowns, layout, this.config.hardBoundary ? this.problem : undefined, stde);
     device.pushErrorScope('validation');
     const module = device.createShaderModule({ label: `loss term ${term.name}`, code });
     const pipeline = device.createComputePipeline({ label: `loss term ${term.name}`, layout: 'auto', compute: { module, entryPoint: 'main' } });
     void device.popErrorScope().then((e) => {
       if (e) throw new Error(`the WGSL of ${this.problem.id}'s ${term.name} term does not compile: ${e.message}`);
     });
-    const buffers = [points, parts, params, ...orders.flatMap((_, j) => [ad || fd ? adJets[j] : jets[j].output, adjoints[j]])];
+    const inputs = ad || fd ? adJets : jets.map((j) => j.output);
+    const buffers = [points, parts, params, ...inputs.flatMap((b, j) => [b, adjoints[j]])];
+    let unknownReduce: TermRuntime['unknownReduce'] = null;
+    if (unknowns.length > 0) {
+      const qparts = createStorageBuffer(device, count * unknowns.length * 4, `${term.name} unknowns' gradient parts`);
+      owned.push(qparts);
+      buffers.push(this.unknownParams!, qparts);
+      unknownReduce = this.simplePass('unknown_grad', { NQ: unknowns.length, BATCH: count }, [qparts, this.unknownGrad!], unknowns.length);
+    }
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    return { term, count, points, sampler, jets, adJets, directions, orders, adjoints, backwards, before, after, owned, parts, params, pipeline, bindGroup };
+    return { term, count, points, sampler, hostSampling, layout, jets, adJets, directions, orders, adjoints, backwards, before, after, owned, parts, params, pipeline, bindGroup, unknownReduce, stde: stdeRuntime };
+  }
+
+  /** The STDE settings, checked against the problem. */
+  private stdeOptions(): StdeOptions {
+    const o = this.config.stde ?? STDE_DEFAULTS;
+    const d = this.problem.dim;
+    if (!this.problem.terms.some((t) => t.derivatives.some((s) => s.laplacian))) {
+      throw new InputError(`STDE estimates Laplacians; ${this.problem.id} has none (poisson-nd has)`);
+    }
+    if (!Number.isInteger(o.batch) || o.batch < 1 || (o.kind === 'sparse' && o.batch > d)) {
+      throw new InputError(`STDE's random batch must be an integer from 1 to ${o.kind === 'sparse' ? `the dimension (${d})` : 'any size'}, got ${o.batch}`);
+    }
+    return o;
+  }
+
+  /**
+   * New random directions for STDE's blocks at sampling stream `stream` (seeded, so a run
+   * reproduces): sparse, B distinct coordinates per point (partial Fisher–Yates); dense,
+   * B Rademacher vectors per point.
+   */
+  private drawStdeDirections(t: TermRuntime, stream: number): void {
+    const st = t.stde!;
+    const o = this.config.stde ?? STDE_DEFAULTS;
+    const d = this.problem.dim;
+    const rng = new Rng((Math.imul(this.config.seed + 1, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b) ^ this.terms.indexOf(t)) >>> 0);
+    const idx = Array.from({ length: d }, (_, i) => i);
+    for (let p = 0; p < t.count; p++) {
+      if (o.kind === 'sparse') {
+        for (let b = 0; b < st.blocks.length; b++) {
+          const r = b + Math.floor(rng.uniform() * (d - b));
+          [idx[b], idx[r]] = [idx[r], idx[b]];
+        }
+      }
+      st.blocks.forEach((blk, b) => {
+        const row = st.dirs.subarray((blk * t.count + p) * d, (blk * t.count + p + 1) * d);
+        if (o.kind === 'sparse') {
+          row.fill(0);
+          row[idx[b]] = 1;
+        } else for (let m = 0; m < d; m++) row[m] = rng.uniform() < 0.5 ? -1 : 1;
+      });
+    }
+    st.jet.setDirections(st.dirs);
+  }
+
+  /**
+   * One jet batch is one dispatch per layer (and an element-wise backward): it must stay
+   * within the device's workgroups per dimension. Too many rows (directions × points)
+   * is refused with the limit and what fits.
+   */
+  private checkJetRows(term: LossTerm, rows: number, n1: number): void {
+    const maxWg = this.device.limits.maxComputeWorkgroupsPerDimension;
+    const limit = Math.min(maxWg * 4, Math.floor((maxWg * 64) / n1));
+    if (rows <= limit) return;
+    const perPoint = rows / (term.points === 'interior' ? this.config.interiorPoints : term.points.length);
+    throw new DeviceLimitError(
+      'maxComputeWorkgroupsPerDimension (in jet rows)',
+      rows,
+      limit,
+      `${this.problem.id}'s ${term.name} term as one jet batch (${perPoint} jets per point; at most ${Math.floor(limit / perPoint)} points fit${this.problem.terms.some((t) => t.derivatives.some((s) => s.laplacian)) ? ', or use --method stde' : ''})`,
+    );
+  }
+
+  /** The weight of a term: the configured one, else the problem's. */
+  private termWeight(term: LossTerm): number {
+    const w = this.config.weights?.[term.name] ?? term.weight;
+    if (!Number.isFinite(w) || w < 0) throw new InputError(`the weight of ${this.problem.id}'s ${term.name} term must be a finite number >= 0 (got ${w})`);
+    return w;
+  }
+
+  /** A one-kernel pass of a template shader over the given buffers (bindings in order). */
+  private simplePass(shader: string, params: Record<string, number | string>, buffers: (GPUBuffer | GPUBufferBinding)[], workgroups: number) {
+    const module = this.device.createShaderModule({ label: shader, code: fillTemplate(shader, params) });
+    const pipeline = this.device.createComputePipeline({ label: shader, layout: 'auto', compute: { module, entryPoint: 'main' } });
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: buffers.map((b, binding) => ({ binding, resource: 'buffer' in b ? b : { buffer: b } })),
+    });
+    // past the per-dimension limit, rows of workgroups (the shaders index gid.x + gid.y · nwg.x · 64)
+    const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
+    return (pass: GPUComputePassEncoder) => {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(Math.min(workgroups, maxX), Math.ceil(workgroups / maxX));
+    };
   }
 
   /**
@@ -213,7 +375,7 @@ export class PinnTrainer {
    * evaluate the network there (an order-0 jet), combine into jet-shaped coefficients;
    * backward: the transposed combination seeds the evaluations' backward pass.
    */
-  private fdStencil(name: string, points: GPUBuffer, coeffs: GPUBuffer, adjoint: GPUBuffer, dir: Float32Array, order: number, count: number) {
+  private fdStencil(name: string, points: GPUBuffer, coeffs: GPUBufferBinding, adjoint: GPUBufferBinding, dir: Float32Array, order: number, count: number) {
     const device = this.device;
     const d = this.problem.dim;
     const offsets: number[] = [0];
@@ -233,8 +395,7 @@ export class PinnTrainer {
     const n1 = order + 1;
     const weights = rows.flatMap((row) => Array.from({ length: m }, (_, i) => row.get(i) ?? 0));
     const f = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
-    const template = (mode: number) =>
-      fillTemplate('fd_stencil', { MODE: mode, D: d, M: m, N1: n1, OFFSETS: offsets.map(f).join(', '), DIRECTION: Array.from(dir).map(f).join(', '), WEIGHTS: weights.map(f).join(', ') });
+    const stencilParams = (mode: number) => ({ MODE: mode, D: d, M: m, N1: n1, OFFSETS: offsets.map(f).join(', '), DIRECTION: Array.from(dir).map(f).join(', '), WEIGHTS: weights.map(f).join(', ') });
     const shifted = createStorageBuffer(device, count * m * d * 4, `${name} stencil points`);
     const ubar = createStorageBuffer(device, count * m * 4, `${name} stencil adjoint`);
     const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
@@ -242,19 +403,8 @@ export class PinnTrainer {
     const jet = new TaylorJetForward(device, this.net, { order: 0, maxBatch: count * m, sharedDirection: true, savePreActivations: true, pointsBuffer: shifted });
     jet.setBatch(count * m);
     const backward = new TaylorJetBackward(jet, ubar, this.grad, true);
-    const stage = (mode: number, src: GPUBuffer, dst: GPUBuffer) => {
-      const module = device.createShaderModule({ label: `fdStencil ${mode}`, code: template(mode) });
-      const pipeline = device.createComputePipeline({ label: `fdStencil ${mode}`, layout: 'auto', compute: { module, entryPoint: 'main' } });
-      const bindGroup = device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: [src, dst, params].map((buffer, binding) => ({ binding, resource: { buffer } })),
-      });
-      return (pass: GPUComputePassEncoder) => {
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        pass.dispatchWorkgroups(Math.ceil(count / 64));
-      };
-    };
+    const stage = (mode: number, src: GPUBuffer | GPUBufferBinding, dst: GPUBuffer | GPUBufferBinding) =>
+      this.simplePass('fd_stencil', stencilParams(mode), [src, dst, params], Math.ceil(count / 64));
     return {
       jet,
       backward,
@@ -271,17 +421,43 @@ export class PinnTrainer {
   /** Record sampling, jets and loss terms of the current step (no update). */
   private encodeLoss(pass: GPUComputePassEncoder, backward: boolean, stream = this.stepIndex): void {
     for (const t of this.terms) {
-      t.sampler?.encode(pass, t.count, this.config.seed, stream);
+      this.encodeSampling(pass, t, stream);
       for (const f of t.before) f(pass);
-      this.encodeTermLoss(pass, t);
+      this.encodeTermLoss(pass, t, backward);
       if (backward) for (const f of t.after) f(pass);
     }
   }
 
-  private encodeTermLoss(pass: GPUComputePassEncoder, t: TermRuntime): void {
+  /** Draw the interior points of sampling stream `stream` (GPU Philox, or uploaded quasi-random points). */
+  private encodeSampling(pass: GPUComputePassEncoder, t: TermRuntime, stream: number): void {
+    t.sampler?.encode(pass, t.count, this.config.seed, stream);
+    if (t.stde) this.drawStdeDirections(t, stream);
+    if (t.hostSampling) {
+      const { lo, hi } = this.problem.domain;
+      const pts = samplePoints(t.hostSampling, t.count, this.problem.dim, lo, hi, this.config.seed, stream);
+      this.device.queue.writeBuffer(t.points, 0, pts.buffer as ArrayBuffer, pts.byteOffset, pts.byteLength);
+    }
+  }
+
+  private encodeTermLoss(pass: GPUComputePassEncoder, t: TermRuntime, backward: boolean): void {
     pass.setPipeline(t.pipeline);
     pass.setBindGroup(0, t.bindGroup);
     pass.dispatchWorkgroups(Math.ceil(t.count / 64));
+    if (backward) t.unknownReduce?.(pass);
+  }
+
+  /** Clear the gradients (network and unknowns) at the start of a step. */
+  private clearGradients(enc: GPUCommandEncoder): void {
+    enc.clearBuffer(this.grad);
+    if (this.unknownGrad) enc.clearBuffer(this.unknownGrad);
+  }
+
+  /** Current values of the problem's unknowns (empty when it has none). */
+  async unknownValues(): Promise<number[]> {
+    const unknowns = this.problem.unknowns ?? [];
+    if (!this.unknownParams) return [];
+    const raw = await readBuffer(this.device, this.unknownParams, unknowns.length * 4);
+    return unknowns.map((u, i) => unknownValue(u, raw[i]));
   }
 
   private submitPass(record: (pass: GPUComputePassEncoder) => void, before?: (enc: GPUCommandEncoder) => void): void {
@@ -303,24 +479,33 @@ export class PinnTrainer {
     const d = this.problem.dim;
     const x = view(ctx, t.points, 0, [t.count, d], true);
     const params = adParams(ctx, this.net, withGradient);
-    const derivs = t.directions.map((dir, j) => {
+    // an odd model also differentiates N at −x along −v (blocks J..2J−1)
+    const J = t.directions.length;
+    let xMirror: Tensor | null = null;
+    if (t.layout.mirrored) {
+      xMirror = new Tensor(ctx, ctx.allocate(t.count * d), [t.count, d], 0, true);
+      stridedCopy(ctx, t.points, xMirror.buffer, { count: t.count * d, sOff: 0, sStride: 1, dOff: xMirror.offset, dStride: 1, scale: -1 });
+    }
+    const blocks = t.layout.mirrored ? [...t.directions.keys(), ...t.directions.keys()] : [...t.directions.keys()];
+    const derivs = blocks.map((jd, j) => {
+      const dir = j < J ? t.directions[jd] : t.directions[jd].map((c) => -c);
       const unitAxis = d === 1 && dir[0] === 1;
       const v = unitAxis ? null : fromArray(ctx, dir, [1, d]);
-      const ds = nestedDerivativesAd(this.net, params, x, v, t.orders[j]);
-      const n1 = t.orders[j] + 1;
-      ds.forEach((u, k) => stridedCopy(ctx, u.buffer, t.adJets[j], { count: t.count, sOff: u.offset, sStride: 1, dOff: k, dStride: n1, scale: 1 / factorial(k) }));
+      const ds = nestedDerivativesAd(this.net, params, j < J ? x : xMirror!, v, t.orders[jd]);
+      const { buffer, base, n1 } = this.adBlock(t, j);
+      ds.forEach((u, k) => stridedCopy(ctx, u.buffer, t.adJets[buffer], { count: t.count, sOff: u.offset, sStride: 1, dOff: base + k, dStride: n1, scale: 1 / factorial(k) }));
       return ds;
     });
     ctx.flush();
-    this.submitPass((pass) => this.encodeTermLoss(pass, t));
+    this.submitPass((pass) => this.encodeTermLoss(pass, t, withGradient));
     if (!withGradient) return;
     // d loss / d u^(k) = cbar_k / k!: a vector-Jacobian product with those seeds
     const seeded: Tensor[] = [];
     derivs.forEach((ds, j) => {
-      const n1 = t.orders[j] + 1;
+      const { buffer, base, n1 } = this.adBlock(t, j);
       ds.forEach((u, k) => {
         const seed = new Tensor(ctx, ctx.allocate(t.count), [t.count, 1]);
-        stridedCopy(ctx, t.adjoints[j], seed.buffer, { count: t.count, sOff: k, sStride: n1, dOff: 0, dStride: 1, scale: 1 / factorial(k) });
+        stridedCopy(ctx, t.adjoints[buffer], seed.buffer, { count: t.count, sOff: base + k, sStride: n1, dOff: 0, dStride: 1, scale: 1 / factorial(k) });
         seeded.push(sum(mul(u, seed)));
       });
     });
@@ -335,37 +520,162 @@ export class PinnTrainer {
     ctx.flush();
   }
 
+  /** Where direction j's coefficients live among a term's jet-shaped buffers. */
+  private adBlock(t: TermRuntime, j: number): { buffer: number; base: number; n1: number } {
+    // packed orders are all equal, so block j >= J (mirrored) reads orders[0] too
+    return t.layout.packed ? { buffer: 0, base: j * t.layout.chunk, n1: t.orders[0] + 1 } : { buffer: j, base: 0, n1: t.orders[j] + 1 };
+  }
+
   /** Submit the loss and its gradient (into `grad`) at the points of sampling stream `stream`. */
   private computeGradient(stream: number): void {
     if (this.config.method === 'ad') {
       // AD records eagerly: sample, then each term's graph, in queue order
       this.submitPass(
-        (pass) => this.terms.forEach((t) => t.sampler?.encode(pass, t.count, this.config.seed, stream)),
-        (e) => e.clearBuffer(this.grad),
+        (pass) => this.terms.forEach((t) => this.encodeSampling(pass, t, stream)),
+        (e) => this.clearGradients(e),
       );
       this.terms.forEach((t) => this.adTerm(t, true));
       this.adContext!.releaseAll();
     } else {
-      this.submitPass((pass) => this.encodeLoss(pass, true, stream), (e) => e.clearBuffer(this.grad));
+      this.submitPass((pass) => this.encodeLoss(pass, true, stream), (e) => this.clearGradients(e));
     }
   }
 
-  /** Record one training step. */
+  /**
+   * The loss and its gradients at the current step's points, without an update: the
+   * network's (flat, the model's layout) and the unknowns' raw parameters'.
+   */
+  async gradient(): Promise<{ loss: number; grad: Float32Array; unknownGrad: Float32Array }> {
+    this.computeGradient(this.stepIndex);
+    const loss = await this.readLoss();
+    const grad = await readBuffer(this.device, this.grad, this.net.mlp.params.byteLength);
+    const nq = this.problem.unknowns?.length ?? 0;
+    const unknownGrad = nq > 0 ? await readBuffer(this.device, this.unknownGrad!, nq * 4) : new Float32Array(0);
+    return { loss, grad, unknownGrad };
+  }
+
+  /** Set the unknowns' raw parameters (e.g. to restore or to probe). */
+  setUnknownRaw(values: ArrayLike<number>): void {
+    if (!this.unknownParams) throw new InputError(`${this.problem.id} trains no unknowns`);
+    this.device.queue.writeBuffer(this.unknownParams, 0, Float32Array.from(values));
+  }
+
+  /**
+   * Continue a run from saved state (after a lost GPU device): the network's and the
+   * unknowns' parameters and the step counter. Adam's moments start again from zero.
+   */
+  restore(step: number, params: Float32Array, unknownRaw?: Float32Array | null): void {
+    if (params.length !== this.net.mlp.params.length) throw new InputError(`saved parameters have ${params.length} numbers; this network has ${this.net.mlp.params.length}`);
+    this.restoreState({ step, params, unknownRaw: unknownRaw ?? null });
+    this.adam.reset();
+    this.unknownAdam?.reset();
+  }
+
+  /** The state restore() takes: parameters and unknowns' raw values (read from the GPU). */
+  async snapshot(): Promise<{ step: number; params: Float32Array; unknownRaw: Float32Array | null }> {
+    const params = await readBuffer(this.device, this.net.params, this.net.mlp.params.byteLength);
+    const nq = this.problem.unknowns?.length ?? 0;
+    const unknownRaw = this.unknownParams ? await readBuffer(this.device, this.unknownParams, nq * 4) : null;
+    return { step: this.stepIndex, params, unknownRaw };
+  }
+
+  /**
+   * Time one training step by phase (wall clock, each phase submitted and awaited on its
+   * own, median of `reps`): sampling, derivatives (jets or stencils), residuals and loss,
+   * backward, optimizer. Stacked AD records and runs its graph eagerly, so it reports its
+   * forward-and-nested-derivatives and backward together. The run is left as it was.
+   */
+  async profileStep(reps = 5): Promise<{ phase: string; ms: number }[]> {
+    const params = await this.snapshot();
+    const save = this.device.createCommandEncoder();
+    const restoreAdam = this.adam.save(save);
+    const restoreUnknownAdam = this.unknownAdam?.save(save);
+    this.device.queue.submit([save.finish()]);
+    const samples = new Map<string, number[]>();
+    const timed = async (phase: string, work: () => void) => {
+      const t0 = performance.now();
+      work();
+      await this.device.queue.onSubmittedWorkDone();
+      samples.set(phase, [...(samples.get(phase) ?? []), performance.now() - t0]);
+    };
+    const lr = this.config.lr;
+    for (let r = 0; r < reps; r++) {
+      if (this.config.method === 'ad') {
+        await timed('sampling', () => this.submitPass((pass) => this.terms.forEach((t) => this.encodeSampling(pass, t, this.stepIndex)), (e) => this.clearGradients(e)));
+        await timed('derivatives, residuals and backward (AD graph)', () => {
+          this.terms.forEach((t) => this.adTerm(t, true));
+          this.adContext!.releaseAll();
+        });
+      } else {
+        await timed('sampling', () => this.submitPass((pass) => this.terms.forEach((t) => this.encodeSampling(pass, t, this.stepIndex)), (e) => this.clearGradients(e)));
+        await timed('derivatives (forward)', () => this.submitPass((pass) => this.terms.forEach((t) => t.before.forEach((f) => f(pass)))));
+        await timed('residuals and loss', () => this.submitPass((pass) => this.terms.forEach((t) => this.encodeTermLoss(pass, t, true))));
+        await timed('backward', () => this.submitPass((pass) => this.terms.forEach((t) => t.after.forEach((f) => f(pass)))));
+      }
+      await timed('optimizer (Adam)', () =>
+        this.submitPass((pass) => {
+          this.adam.encode(pass, lr);
+          this.unknownAdam?.encode(pass, lr);
+        }),
+      );
+    }
+    restoreAdam();
+    restoreUnknownAdam?.();
+    this.restoreState(params);
+    await this.evaluateTerms(); // the loss buffers describe the restored parameters again
+    return [...samples].map(([phase, ms]) => ({ phase, ms: median(ms) }));
+  }
+
+  /** Put back parameters and step without touching Adam (see profileStep). */
+  private restoreState(s: { step: number; params: Float32Array; unknownRaw: Float32Array | null }): void {
+    this.net.upload(s.params);
+    if (s.unknownRaw && this.unknownParams) this.device.queue.writeBuffer(this.unknownParams, 0, Float32Array.from(s.unknownRaw));
+    this.stepIndex = s.step;
+  }
+
+  /**
+   * Benchmarks: run `warmup` steps, then `reps` more, each submitted and awaited alone;
+   * the median wall-clock milliseconds of the timed ones. (The steps train the network.)
+   */
+  async timeSteps(warmup: number, reps: number): Promise<number> {
+    const step = async () => {
+      const enc = this.device.createCommandEncoder();
+      this.encodeStep(enc);
+      this.device.queue.submit([enc.finish()]);
+      await this.device.queue.onSubmittedWorkDone();
+    };
+    for (let i = 0; i < warmup; i++) await step();
+    const samples: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      await step();
+      samples.push(performance.now() - t0);
+    }
+    return median(samples);
+  }
+
+  /**
+   * Record one training step. Submit it before encoding the next: the step's small
+   * uploads (Adam's hyper-parameters, Sobol/LHS points, STDE directions) go through
+   * queue.writeBuffer when it is encoded.
+   */
   encodeStep(enc: GPUCommandEncoder): void {
     const lr = learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.config.steps);
     if (this.config.method === 'ad') {
       this.computeGradient(this.stepIndex);
       const pass = enc.beginComputePass();
       this.adam.encode(pass, lr);
+      this.unknownAdam?.encode(pass, lr);
       pass.end();
       this.stepIndex++;
       return;
     }
     // Taylor and FD: the whole step in one command buffer
-    enc.clearBuffer(this.grad);
+    this.clearGradients(enc);
     const pass = enc.beginComputePass();
     this.encodeLoss(pass, true);
     this.adam.encode(pass, lr);
+    this.unknownAdam?.encode(pass, lr);
     pass.end();
     this.stepIndex++;
   }
@@ -376,15 +686,13 @@ export class PinnTrainer {
    * timed, and the run itself is unchanged.
    */
   async warmUp(): Promise<void> {
-    const start = await readBuffer(this.device, this.net.params, this.net.mlp.params.byteLength);
+    const start = await this.snapshot();
     const enc = this.device.createCommandEncoder();
     this.encodeStep(enc);
     this.device.queue.submit([enc.finish()]);
     await this.readLoss();
     await this.l2RelativeError();
-    this.net.upload(start);
-    this.adam.reset();
-    this.stepIndex = 0;
+    this.restore(0, start.params, start.unknownRaw);
   }
 
   /**
@@ -392,19 +700,30 @@ export class PinnTrainer {
    * users do after Adam): loss and gradient on the GPU, the two-loop recursion in f64
    * on the CPU. Leaves the best parameters in the network and says why it stopped.
    */
-  async lbfgs(iterations: number, onIteration?: (it: number, loss: number) => boolean | void): Promise<LbfgsResult> {
+  async lbfgs(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void): Promise<LbfgsResult> {
     const stream = 0x7fffffff; // a stream Adam never draws: fixed points for the whole phase
     const count = this.net.mlp.params.length;
+    const nq = this.problem.unknowns?.length ?? 0;
+    // the unknowns' raw parameters ride at the end of the vector
+    const upload = (x: Float64Array) => {
+      this.net.upload(Float32Array.from(x.subarray(0, count)));
+      if (nq > 0) this.device.queue.writeBuffer(this.unknownParams!, 0, Float32Array.from(x.subarray(count)));
+    };
     const fg = async (x: Float64Array) => {
-      this.net.upload(Float32Array.from(x));
+      upload(x);
       this.computeGradient(stream);
       const f = await this.readLoss();
-      const g = Float64Array.from(await readBuffer(this.device, this.grad, count * 4));
+      const g = new Float64Array(count + nq);
+      g.set(await readBuffer(this.device, this.grad, count * 4));
+      if (nq > 0) g.set(await readBuffer(this.device, this.unknownGrad!, nq * 4), count);
       return { f, g };
     };
-    const start = Float64Array.from(await readBuffer(this.device, this.net.params, count * 4));
-    const result = await lbfgs(fg, start, { maxIterations: iterations }, onIteration);
-    this.net.upload(Float32Array.from(result.x));
+    const start = new Float64Array(count + nq);
+    start.set(await readBuffer(this.device, this.net.params, count * 4));
+    if (nq > 0) start.set(await readBuffer(this.device, this.unknownParams!, nq * 4), count);
+    const unknowns = this.problem.unknowns ?? [];
+    const result = await lbfgs(fg, start, { maxIterations: iterations }, onIteration && ((it, f, x) => onIteration(it, f, unknowns.map((u, i) => unknownValue(u, x[count + i])))));
+    upload(result.x);
     return result;
   }
 
@@ -414,7 +733,7 @@ export class PinnTrainer {
    */
   async evaluateTerms(): Promise<{ name: string; points: Float32Array; parts: Float32Array }[]> {
     if (this.config.method === 'ad') {
-      this.submitPass((pass) => this.terms.forEach((t) => t.sampler?.encode(pass, t.count, this.config.seed, this.stepIndex)));
+      this.submitPass((pass) => this.terms.forEach((t) => this.encodeSampling(pass, t, this.stepIndex)));
       this.terms.forEach((t) => this.adTerm(t, false));
       this.adContext!.releaseAll();
     } else {
@@ -443,9 +762,34 @@ export class PinnTrainer {
     return { points: this.testPoints, exact: this.exact };
   }
 
-  /** The network's prediction at the test points. */
-  predictTest(): Promise<Float32Array> {
-    return this.testJet.run(Float32Array.from(this.testPoints.flat()), new Float32Array(this.problem.dim));
+  /** The model's prediction at the test points (the network, times φ under a hard transform). */
+  async predictTest(): Promise<Float32Array> {
+    const n = await this.evaluateModel(this.testPoints);
+    if (this.config.hardBoundary) this.testPoints.forEach((x, i) => (n[i] = hardModel(this.problem, x, n[i])));
+    return n;
+  }
+
+  /** The model's network part at up to test-set-many points: N(x), or N(x) − N(−x) for an odd model. */
+  private async evaluateModel(points: number[][]): Promise<Float32Array> {
+    const dir = new Float32Array(this.problem.dim);
+    const u = await this.testJet.run(Float32Array.from(points.flat()), dir);
+    if (this.problem.oddModel) {
+      const m = await this.testJet.run(Float32Array.from(points.flat().map((v) => -v)), dir);
+      u.forEach((_, i) => (u[i] -= m[i]));
+    }
+    return u;
+  }
+
+  /** The model at any points (in chunks of the test set's size), e.g. a 1-D slice of a d-dimensional problem. */
+  async predictAt(points: number[][]): Promise<Float32Array> {
+    const out = new Float32Array(points.length);
+    const chunk = this.testPoints.length;
+    for (let i = 0; i < points.length; i += chunk) {
+      const part = points.slice(i, i + chunk);
+      const u = await this.evaluateModel(part);
+      part.forEach((x, j) => (out[i + j] = this.config.hardBoundary ? hardModel(this.problem, x, u[j]) : u[j]));
+    }
+    return out;
   }
 
   /** L2 relative error against the exact solution on the problem's test points. */
@@ -472,6 +816,7 @@ export class PinnTrainer {
     const saveGood = () => {
       const enc = this.device.createCommandEncoder();
       enc.copyBufferToBuffer(this.net.params, 0, this.backup, 0, this.backup.size);
+      if (this.unknownBackup) enc.copyBufferToBuffer(this.unknownParams!, 0, this.unknownBackup, 0, this.unknownBackup.size);
       this.device.queue.submit([enc.finish()]);
     };
     saveGood();
@@ -487,11 +832,13 @@ export class PinnTrainer {
         stopReason = `diverged: the loss became ${loss} by step ${this.stepIndex}; restored the parameters of step ${this.stepIndex - burst}`;
         const enc = this.device.createCommandEncoder();
         enc.copyBufferToBuffer(this.backup, 0, this.net.params, 0, this.backup.size);
+        if (this.unknownBackup) enc.copyBufferToBuffer(this.unknownBackup, 0, this.unknownParams!, 0, this.unknownBackup.size);
         this.device.queue.submit([enc.finish()]);
         break;
       }
       saveGood();
-      const record = { step: this.stepIndex, seconds: (performance.now() - t0) / 1000, loss, l2re: await this.l2RelativeError() };
+      const record: TrainRecord = { step: this.stepIndex, seconds: (performance.now() - t0) / 1000, loss, l2re: await this.l2RelativeError() };
+      if (this.unknownParams) record.unknowns = await this.unknownValues();
       history.push(record);
       if (onLog?.(record) === false) {
         stopReason = 'stopped';
@@ -511,7 +858,8 @@ export class PinnTrainer {
     this.testJet.destroy();
     this.adContext?.destroy();
     this.adam.destroy();
-    [this.grad, this.backup].forEach((b) => b.destroy());
+    this.unknownAdam?.destroy();
+    [this.grad, this.backup, this.unknownParams, this.unknownGrad, this.unknownBackup].forEach((b) => b?.destroy());
     this.net.destroy();
   }
 }

@@ -1,0 +1,116 @@
+/**
+ * npm run bench:burgers — the self-similar Burgers profiles (n-TangentProp's flagship):
+ * λ learned with the network, selected by the smoothness term of order 2k+3.
+ *   1. For each k: Taylor jets, Adam then L-BFGS; the learned λ and its error, the time.
+ *   2. For --race k's (default 0,1): the same run with stacked AD from the same seed; the
+ *      wall time each method needs to reach the same λ error (the larger of the two final ones).
+ *   3. For every k: median time per Adam step, Taylor and AD (AD from a few steps).
+ * Options: --ks 0,1,2,3  --race 0,1  --steps S  --lbfgs N  --train-ks 0,1 (which k's to train, default --ks)
+ *          --timing-only (part 3 alone)  --json
+ */
+import { nodeDevice } from '../src/node/webgpu-node';
+import { adapterLabel } from '../src/engine/gpu';
+import { burgersSelfSimilar } from '../src/engine/problems/burgers-selfsimilar';
+import { defaultTrainConfig, PinnTrainer, type TrainMethod } from '../src/engine/train/trainer';
+import { namedSchedule } from '../src/engine/train/schedule';
+
+const args = process.argv.slice(2);
+const value = (name: string, def: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
+};
+const list = (s: string) => (s ? s.split(',').map(Number) : []);
+const ks = list(value('--ks', '0,1,2,3'));
+const race = list(value('--race', '0,1'));
+const stepsArg = args.includes('--steps') ? Number(value('--steps', '0')) : null;
+const lbfgsIterations = Number(value('--lbfgs', '1000'));
+const gpu = await nodeDevice();
+const device = gpu.device;
+
+interface Trace {
+  seconds: number;
+  lambdaError: number;
+}
+interface Run {
+  k: number;
+  method: TrainMethod;
+  steps: number;
+  lbfgs: number;
+  lambda: number;
+  lambdaError: number;
+  l2re: number;
+  seconds: number;
+  trace: Trace[];
+  reason: string;
+}
+
+async function train(k: number, method: TrainMethod): Promise<Run> {
+  const problem = burgersSelfSimilar(k);
+  const base = defaultTrainConfig(problem);
+  const steps = stepsArg ?? base.steps;
+  const exact = problem.unknowns![0].exact!;
+  const trainer = new PinnTrainer(device, problem, { ...base, method, steps, logEvery: 50, schedule: namedSchedule('exponential', steps) });
+  await trainer.warmUp();
+  const trace: Trace[] = [];
+  const t0 = performance.now();
+  await trainer.run((r) => {
+    trace.push({ seconds: r.seconds, lambdaError: Math.abs(r.unknowns![0] - exact) });
+    process.stderr.write(`\rk=${k} ${method}: step ${r.step}/${steps} λ ${r.unknowns![0].toPrecision(8)}   `);
+  });
+  const lb = await trainer.lbfgs(lbfgsIterations, (_it, _f, q) => void trace.push({ seconds: (performance.now() - t0) / 1000, lambdaError: Math.abs(q[0] - exact) }));
+  const [lambda] = await trainer.unknownValues();
+  const seconds = (performance.now() - t0) / 1000;
+  trace.push({ seconds, lambdaError: Math.abs(lambda - exact) });
+  const l2re = await trainer.l2RelativeError();
+  trainer.destroy();
+  process.stderr.write('\n');
+  return { k, method, steps, lbfgs: lb.iterations, lambda, lambdaError: Math.abs(lambda - exact), l2re, seconds, trace, reason: lb.reason };
+}
+
+/** Median seconds per Adam step after a warm-up. */
+async function perStep(k: number, method: TrainMethod, n: number): Promise<number> {
+  const problem = burgersSelfSimilar(k);
+  const trainer = new PinnTrainer(device, problem, { ...defaultTrainConfig(problem), method });
+  const ms = await trainer.timeSteps(2, n);
+  trainer.destroy();
+  return ms / 1000;
+}
+
+const timingOnly = args.includes('--timing-only');
+const trainKs = timingOnly ? [] : list(value('--train-ks', ks.join(',')));
+const runs: Run[] = [];
+for (const k of trainKs) runs.push(await train(k, 'taylor'));
+const races: { k: number; target: number; taylorSeconds: number; adSeconds: number; ratio: number; ad: Run }[] = [];
+for (const k of timingOnly ? [] : race) {
+  const ntp = runs.find((r) => r.k === k) ?? (await train(k, 'taylor'));
+  const ad = await train(k, 'ad');
+  const target = Math.max(ntp.lambdaError, ad.lambdaError);
+  const reach = (r: Run) => r.trace.find((t) => t.lambdaError <= target)!.seconds;
+  races.push({ k, target, taylorSeconds: reach(ntp), adSeconds: reach(ad), ratio: reach(ad) / reach(ntp), ad });
+}
+const timings: { k: number; taylorMs: number; adMs: number; ratio: number }[] = [];
+for (const k of ks) {
+  const t = await perStep(k, 'taylor', 20);
+  const a = await perStep(k, 'ad', k >= 2 ? 5 : 10);
+  timings.push({ k, taylorMs: 1000 * t, adMs: 1000 * a, ratio: a / t });
+  process.stderr.write(`\rtiming k=${k} done   `);
+}
+process.stderr.write('\n');
+
+if (args.includes('--json')) {
+  console.log(JSON.stringify({ device: adapterLabel(gpu.adapter), runs: runs.map(({ trace: _t, ...r }) => r), races: races.map(({ ad, ...r }) => ({ ...r, adLambdaError: ad.lambdaError })), timings }, null, 1));
+} else {
+  console.log(`device: ${adapterLabel(gpu.adapter)}; 3x24 tanh, Adam (lr 1e-3 halved each quarter) then L-BFGS (${lbfgsIterations} iterations at most)`);
+  if (runs.length) console.log('\n| k | exact λ | learned λ | λ error | L2 rel. error of U | Adam steps | L-BFGS iterations | seconds |');
+  if (runs.length) console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of runs) console.log(`| ${r.k} | 1/${2 * r.k + 2} | ${r.lambda.toPrecision(9)} | ${r.lambdaError.toExponential(2)} | ${r.l2re.toExponential(2)} | ${r.steps} | ${r.lbfgs} | ${r.seconds.toFixed(0)} |`);
+  if (races.length) {
+    console.log('\n| k | λ error reached by both | nTP seconds | AD seconds | AD / nTP | AD final λ error |');
+    console.log('|---|---|---|---|---|---|');
+    for (const r of races) console.log(`| ${r.k} | ${r.target.toExponential(2)} | ${r.taylorSeconds.toFixed(1)} | ${r.adSeconds.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.ad.lambdaError.toExponential(2)} |`);
+  }
+  console.log('\n| k | smoothness order | nTP ms/step | AD ms/step | AD / nTP |');
+  console.log('|---|---|---|---|---|');
+  for (const t of timings) console.log(`| ${t.k} | ${2 * t.k + 3} | ${t.taylorMs.toFixed(2)} | ${t.adMs.toFixed(2)} | ${t.ratio.toFixed(2)} |`);
+}
+process.exit(0);

@@ -1,0 +1,27 @@
+/**
+ * What a training run must not lose when the GPU device is lost: its history and its
+ * last logged parameters, kept outside React and the device (a zustand store). A new
+ * device with the same settings continues from here.
+ */
+import { create } from 'zustand';
+import type { TrainRecord } from '../engine/train/trainer';
+
+export interface RunMemory {
+  /** The settings the run belongs to (serialized). */
+  key: string;
+  history: TrainRecord[];
+  step: number;
+  params: Float32Array | null;
+  unknownRaw: Float32Array | null;
+  elapsed: number;
+  /** The device the state was saved from (a different one means a recovery). */
+  device: GPUDevice | null;
+}
+
+const empty: RunMemory = { key: '', history: [], step: 0, params: null, unknownRaw: null, elapsed: 0, device: null };
+
+export const useRunMemory = create<RunMemory>(() => empty);
+
+export function forgetRun(): void {
+  useRunMemory.setState(empty);
+}

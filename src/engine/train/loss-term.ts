@@ -1,0 +1,175 @@
+/**
+ * Code generation for one loss term's kernel (shaders/loss_term.wgsl): where each named
+ * derivative is read from, how the unknowns' values follow from their raw parameters,
+ * and where the adjoints go. Every derivative method fills the same jet-shaped buffers,
+ * so this one kernel serves them all.
+ */
+import type { LossTerm, PdeProblem, Unknown } from '../problems/types';
+import { fillTemplate } from '../shaders';
+import { factorial } from '../taylor-jet';
+
+/** Where the jets of a term live. */
+export interface JetLayout {
+  /** Highest order per distinct direction. */
+  orders: number[];
+  /**
+   * Packed: all directions in one buffer, direction j's block at j * chunk elements,
+   * rows of n1 = max order + 1 coefficients. Otherwise one buffer per direction.
+   */
+  packed: boolean;
+  chunk: number;
+  /** Odd model u = N(x) − N(−x): direction j's mirrored jet (at −x along −v) is block j + J. */
+  mirrored?: boolean;
+}
+
+/** STDE: a Laplacian estimated from `batch` random jets per point (see trainer). */
+export interface StdeOptions {
+  kind: 'sparse' | 'dense';
+  batch: number;
+}
+
+/**
+ * Directions of a term, each once; for each derivative the directions it sums with their
+ * scales (a Laplacian: every axis, or STDE's random slots scaled by d/B or 1/B); which
+ * directions are random (redrawn every step); dirOf: each derivative's first direction.
+ */
+export function termDirections(
+  term: LossTerm,
+  dim = term.derivatives[0]?.direction.length ?? 1,
+  stde?: StdeOptions,
+): { directions: Float32Array[]; dirOf: number[]; orders: number[]; sources: { j: number; scale: number }[][]; random: boolean[] } {
+  const keys: string[] = [];
+  const vectors: number[][] = [];
+  const random: boolean[] = [];
+  const slot = (key: string, v: number[], isRandom: boolean) => {
+    if (!keys.includes(key)) {
+      keys.push(key);
+      vectors.push(v);
+      random.push(isRandom);
+    }
+    return keys.indexOf(key);
+  };
+  const sources = term.derivatives.map((s) => {
+    if (s.laplacian && stde) {
+      const scale = stde.kind === 'sparse' ? dim / stde.batch : 1 / stde.batch;
+      return Array.from({ length: stde.batch }, (_, b) => ({ j: slot(`stde:${b}`, new Array(dim).fill(0), true), scale }));
+    }
+    const dirs = s.laplacian ? Array.from({ length: dim }, (_, i) => Array.from({ length: dim }, (_, m) => (m === i ? 1 : 0))) : [s.direction];
+    return dirs.map((v) => ({ j: slot(v.join(','), v, false), scale: 1 }));
+  });
+  const orders = keys.map((_, j) => Math.max(...term.derivatives.filter((_, i) => sources[i].some((src) => src.j === j)).map((s) => s.order)));
+  return { directions: vectors.map((v) => Float32Array.from(v)), dirOf: sources.map((src) => src[0].j), orders, sources, random };
+}
+
+/** Above this many directions a term packs its jets into one buffer (storage-buffer bindings are few). */
+export const PACK_ABOVE_DIRECTIONS = 2;
+
+const lit = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
+
+/**
+ * Hard boundary transform u = g + φ N: the Taylor coefficients of φ(x + t v) (a product
+ * of linear factors in t) times the network's, as a truncated product. WGSL statements
+ * that fill `ph{j}` for direction j.
+ */
+function hardFactorCode(problem: Pick<PdeProblem, 'hard' | 'domain'>, dir: Float32Array, j: number, n1: number): string {
+  const { lo, hi } = problem.domain;
+  const lines = [`  var ph${j} : array<f32, ${n1}>;`, `  ph${j}[0] = 1.0;`];
+  for (const { axis: a, side } of problem.hard!.factors) {
+    const w = hi[a] - lo[a];
+    // each factor: (alpha + beta t) with t along v
+    const linear: [string, string][] =
+      side === 'both'
+        ? [
+            [`${lit(4 / w ** 2)} * (x[${a}] - ${lit(lo[a])})`, lit((4 / w ** 2) * dir[a])],
+            [`(${lit(hi[a])} - x[${a}])`, lit(-dir[a])],
+          ]
+        : side === 'lo'
+          ? [[`(x[${a}] - ${lit(lo[a])}) / ${lit(w)}`, lit(dir[a] / w)]]
+          : [[`(${lit(hi[a])} - x[${a}]) / ${lit(w)}`, lit(-dir[a] / w)]];
+    for (const [alpha, beta] of linear) {
+      lines.push(`  { let al = ${alpha}; let be = ${beta};`);
+      lines.push(`    for (var k = ${n1 - 1}; k > 0; k--) { ph${j}[k] = ph${j}[k] * al + ph${j}[k - 1] * be; }`);
+      lines.push(`    ph${j}[0] = ph${j}[0] * al; }`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function lossTermCode(
+  dim: number,
+  term: LossTerm,
+  unknowns: readonly Unknown[],
+  layout: JetLayout,
+  hard?: Pick<PdeProblem, 'hard' | 'domain'>,
+  stde?: StdeOptions,
+): string {
+  const { dirOf, directions, sources } = termDirections(term, dim, stde);
+  if (term.derivatives.some((s) => s.laplacian) && (layout.mirrored || hard?.hard)) throw new Error('a Laplacian term does not combine with an odd model or a hard transform yet');
+  const { orders, packed, chunk } = layout;
+  const J = orders.length;
+  if (layout.mirrored && (!packed || hard?.hard)) throw new Error('a mirrored (odd) model needs the packed layout and no hard transform');
+  const nq = unknowns.length;
+  if (nq > 0 && !term.residualUnknownGradWgsl) throw new Error(`loss term ${term.name} needs residualUnknownGradWgsl (its problem trains unknowns)`);
+  const width = packed ? Math.max(...orders) + 1 : 0;
+  const jetName = (j: number) => (packed ? 'jet0' : `jet${j}`);
+  const adjName = (j: number) => (packed ? 'adj0' : `adj${j}`);
+  const row = (j: number) => (packed ? `${j * chunk}u + p * ${width}u` : `p * ${orders[j] + 1}u`);
+  const nBuffers = packed ? 1 : orders.length;
+  const bindings = Array.from(
+    { length: nBuffers },
+    (_, j) => `@group(0) @binding(${3 + 2 * j}) var<storage, read> jet${j} : array<f32>;\n@group(0) @binding(${4 + 2 * j}) var<storage, read_write> adj${j} : array<f32>;`,
+  );
+  if (nq > 0) {
+    const b = 3 + 2 * nBuffers;
+    bindings.push(`@group(0) @binding(${b}) var<storage, read> unknowns : array<f32>;`, `@group(0) @binding(${b + 1}) var<storage, read_write> qparts : array<f32>;`);
+  }
+  const qValues =
+    nq === 0
+      ? '  q[0] = 0.0;'
+      : unknowns
+          .map((u, i) => {
+            if (!u.bounds) return `  q[${i}] = unknowns[${i}];\n  dq[${i}] = 1.0;`;
+            const [lo, hi] = u.bounds;
+            return `  { let th = tanh(unknowns[${i}]);\n    q[${i}] = ${lit(lo)} + ${lit((hi - lo) / 2)} * (1.0 + th);\n    dq[${i}] = ${lit((hi - lo) / 2)} * (1.0 - th * th); }`;
+          })
+          .join('\n');
+  // each derivative: a scaled sum over its directions (one term unless it is a Laplacian);
+  // an odd model u = N(x) − N(−x) subtracts each direction's mirrored block j + J (the jet
+  // along −v at −x, since d/dt N(−(x + t v)) is that jet)
+  const terms = layout.mirrored ? sources.map((src) => src.flatMap(({ j, scale }) => [{ j, scale }, { j: j + J, scale: -scale }])) : sources;
+  const load = term.derivatives.map(
+    (s, i) => `  d[${i}] = ${terms[i].map(({ j, scale }) => `${lit(scale * factorial(s.order))} * ${jetName(j)}[${row(j)} + ${s.order}u]`).join(' + ')};`,
+  );
+  const blocks = layout.mirrored ? 2 * J : J;
+  const clear = Array.from({ length: blocks }, (_, j) => `  for (var k = 0u; k < ${packed ? width : orders[j] + 1}u; k++) { ${adjName(j)}[${row(j)} + k] = 0.0; }`);
+  const store = term.derivatives.flatMap((s, i) =>
+    terms[i].map(({ j, scale }) => `  ${adjName(j)}[${row(j)} + ${s.order}u] += s * g[${i}] * ${lit(scale * factorial(s.order))};`),
+  );
+  if (hard?.hard) {
+    // u_k = sum_m ph_m c_(k-m); its adjoint: cbar_(k-m) += ubar_k ph_m
+    load.length = 0;
+    store.length = 0;
+    orders.forEach((o, j) => load.push(hardFactorCode(hard, directions[j], j, o + 1)));
+    term.derivatives.forEach((s, i) => {
+      const j = dirOf[i];
+      const sum = Array.from({ length: s.order + 1 }, (_, m) => `ph${j}[${m}] * ${jetName(j)}[${row(j)} + ${s.order - m}u]`).join(' + ');
+      const g = hard.hard!.g ? ` + hardG(x, array<f32, D>(${Array.from(directions[j]).map(lit).join(', ')}), ${s.order}u)` : '';
+      load.push(`  d[${i}] = ${lit(factorial(s.order))} * (${sum}${g});`);
+      for (let m = 0; m <= s.order; m++) store.push(`  ${adjName(j)}[${row(j)} + ${s.order - m}u] += s * g[${i}] * ${lit(factorial(s.order))} * ph${j}[${m}];`);
+    });
+  }
+  if (nq > 0) store.push('  let gq = residualUnknownGrad(x, d, q);', ...unknowns.map((_, i) => `  qparts[p * NQ + ${i}u] = s * gq[${i}] * dq[${i}];`));
+  return fillTemplate('loss_term', {
+    D: dim,
+    ND: term.derivatives.length,
+    NQ: Math.max(1, nq),
+    BINDINGS: bindings.join('\n'),
+    RESIDUAL: term.residualWgsl,
+    RESIDUAL_GRAD: term.residualGradWgsl,
+    RESIDUAL_Q_GRAD: nq > 0 ? term.residualUnknownGradWgsl! : 'return array<f32, 1>(0.0);',
+    Q_VALUES: qValues,
+    LOAD: load.join('\n'),
+    HELPERS: hard?.hard?.g ? `fn hardG(x : array<f32, D>, v : array<f32, D>, k : u32) -> f32 {\n  ${hard.hard.g.jetWgsl}\n}` : '',
+    STORE: [...clear, ...store].join('\n'),
+  });
+}
