@@ -1,0 +1,422 @@
+/**
+ * STDE in high dimension (science.md §4): PINNs for Δu + f(u) = g on the unit ball in
+ * d = 10³ .. 10⁵⁺ dimensions. Every step samples P points in the ball and B of the d
+ * coordinates per point (on the GPU), pushes a 2-jet of the network along each sampled
+ * axis e_i, and estimates Δu by (d/B) Σ ∂²u/∂x_i². Along e_i the first layer's tangent is
+ * column i of W₁, so the jets cost the same whatever d is; only the first layer's value
+ * W₁x (and its weight gradient) is O(d) per point. Kernels: shaders/hd_*.wgsl.
+ */
+import { DeviceLimitError, InputError } from '../errors';
+import { createStorageBuffer, readBuffer } from '../gpu';
+import { GpuMlp } from '../gpu-mlp';
+import { Mlp } from '../mlp';
+import type { BallProblem } from '../problems/ball-bodies';
+import { Rng } from '../rng';
+import { fillTemplate } from '../shaders';
+import { Adam } from '../train/adam';
+import { learningRate, namedSchedule, type LrSchedule } from '../train/schedule';
+import type { TrainRecord, TrainResult } from '../train/trainer';
+import { median } from '../timing';
+
+export interface HighDimConfig {
+  width: number;
+  depth: number;
+  steps: number;
+  lr: number;
+  schedule: LrSchedule;
+  seed: number;
+  /** Collocation points per step. */
+  points: number;
+  /** Coordinates per point (sparse STDE's B); B = d gives the exact Laplacian. */
+  randBatch: number;
+  logEvery: number;
+  /** Points of the fixed test set (default: as many as fit 2·10⁷ coordinates, 50 to 1000). */
+  testPoints?: number;
+}
+
+export function defaultHighDimConfig(problem: BallProblem): HighDimConfig {
+  const d = problem.defaults;
+  return {
+    width: d.width,
+    depth: d.depth,
+    steps: d.steps,
+    lr: d.lr,
+    schedule: namedSchedule('linear', d.steps, 0.1),
+    seed: 0,
+    points: d.points,
+    randBatch: Math.min(d.randBatch, problem.dim),
+    logEvery: 100,
+  };
+}
+
+type Pass = (pass: GPUComputePassEncoder) => void;
+
+/** Buffers and forward passes for `count` points with `rows` jets per point. */
+interface Batch {
+  count: number;
+  rows: number;
+  x: GPUBuffer;
+  xx: GPUBuffer;
+  idx: GPUBuffer;
+  /** Per hidden layer: pre-activation and output jets [row][3][width]. */
+  pre: GPUBuffer[];
+  hidden: GPUBuffer[];
+  out: GPUBuffer;
+  forward: Pass[];
+}
+
+/** Uniform points in the volume of the unit ball (f64, seeded): the fixed test set. */
+export function ballTestPoints(d: number, count: number, seed: number): Float64Array[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, () => {
+    const z = Float64Array.from({ length: d }, () => rng.normal());
+    const norm = Math.sqrt(z.reduce((a, v) => a + v * v, 0));
+    const r = rng.uniform() ** (1 / d);
+    return z.map((v) => (v * r) / norm);
+  });
+}
+
+export class HighDimTrainer {
+  readonly net: GpuMlp;
+  readonly grad: GPUBuffer;
+  readonly adam: Adam;
+  private readonly backup: GPUBuffer;
+  private readonly train: Batch;
+  private readonly test: Batch;
+  private readonly testPoints: Float64Array[];
+  private readonly exact: Float64Array;
+  private readonly g: GPUBuffer;
+  private readonly parts: GPUBuffer;
+  private readonly residuals: GPUBuffer;
+  private readonly lossParams: GPUBuffer;
+  private readonly owned: GPUBuffer[] = [];
+  private readonly samplePass: Pass;
+  private readonly coordinatePass: Pass;
+  private readonly sampleParams: GPUBuffer;
+  private readonly sourcePass: Pass;
+  private readonly lossPass: Pass;
+  private readonly backwardPasses: Pass[];
+  private stepIndex = 0;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly problem: BallProblem,
+    readonly config: HighDimConfig,
+  ) {
+    const d = problem.dim;
+    const { width, depth, points: P, randBatch: B } = config;
+    for (const [name, v, lo, hi] of [
+      ['width', width, 1, 1024],
+      ['depth', depth, 1, 16],
+      ['points', P, 1, 1 << 16],
+    ] as const) {
+      if (!Number.isInteger(v) || v < lo || v > hi) throw new InputError(`${name} must be an integer from ${lo} to ${hi} (got ${v})`);
+    }
+    if (!Number.isInteger(B) || B < 1 || B > d) throw new InputError(`STDE's random batch must be an integer from 1 to the dimension (${d}), got ${B}`);
+    const testCount = config.testPoints ?? Math.max(50, Math.min(1000, Math.floor(2e7 / d)));
+    this.checkLimits(d, width, Math.max(P, testCount), P * B);
+    const mlp = Mlp.init({ inputDim: d, width, depth, outputDim: 1, activation: 'tanh' }, config.seed);
+    this.net = new GpuMlp(device, mlp);
+    const bytes = mlp.params.byteLength;
+    this.grad = createStorageBuffer(device, bytes, 'parameter gradient');
+    this.backup = createStorageBuffer(device, bytes, 'last good parameters');
+    this.adam = new Adam(device, this.net.params, this.grad, mlp.params.length);
+
+    this.train = this.batch(P, B, 'train');
+    this.test = this.batch(testCount, 1, 'test');
+    this.testPoints = ballTestPoints(d, testCount, 4242);
+    this.exact = Float64Array.from(this.testPoints.map((x) => problem.exact(x)));
+    const flat = new Float32Array(testCount * d);
+    this.testPoints.forEach((x, p) => flat.set(x, p * d));
+    device.queue.writeBuffer(this.test.x, 0, flat);
+    device.queue.writeBuffer(this.test.xx, 0, Float32Array.from(this.testPoints.map((x) => x.reduce((a, v) => a + v * v, 0))));
+
+    // sampling: points and coordinates, or (tests) only the coordinates of fixed points
+    this.sampleParams = this.uniform(new Uint32Array([P, 0, config.seed >>> 0, 0]));
+    const t = this.train;
+    this.samplePass = this.kernel('hd_sample', { D: d, B, POINTS: 1 }, [t.x, t.xx, t.idx, this.sampleParams], P);
+    this.coordinatePass = this.kernel('hd_sample', { D: d, B, POINTS: 0 }, [t.x, t.xx, t.idx, this.sampleParams], P);
+    const coef = this.own(createStorageBuffer(device, d * 4, 'two/three-body coefficients'));
+    device.queue.writeBuffer(coef, 0, Float32Array.from(problem.coefficients));
+    this.g = this.own(createStorageBuffer(device, P * 4, 'source g'));
+    const count = this.uniform(new Uint32Array([P, 0, 0, 0]));
+    this.sourcePass = this.kernel('hd_source', { D: d, BODY: problem.body === 'two' ? 2 : 3, F: problem.nonlinearity.wgsl }, [t.x, t.xx, coef, this.g, count], P);
+
+    // the loss and the seed of the backward pass
+    const R = P * B;
+    this.parts = this.own(createStorageBuffer(device, P * 4, 'loss parts'));
+    this.residuals = this.own(createStorageBuffer(device, P * 4, 'residuals'));
+    const netAdj = this.own(createStorageBuffer(device, R * 3 * 4, 'network jets adjoint'));
+    const lp = new ArrayBuffer(16);
+    new Uint32Array(lp, 0, 1)[0] = P;
+    new Float32Array(lp, 4, 1)[0] = 1;
+    this.lossParams = this.uniform(new Uint32Array(lp));
+    const nl = problem.nonlinearity;
+    this.lossPass = this.kernel(
+      'hd_loss',
+      { D: d, B, SCALE: (d / B).toPrecision(9), F: nl.wgsl, DF: nl.gradWgsl },
+      [t.x, t.xx, t.idx, this.g, t.out, netAdj, this.parts, this.residuals, this.lossParams],
+      P,
+    );
+
+    // backward: output layer, hidden layers, first layer (see shaders/hd_backward.wgsl)
+    const layers = mlp.layers;
+    const rowsU = this.uniform(new Uint32Array([R, 0, 0, 0]));
+    const pointsU = this.uniform(new Uint32Array([P, 0, 0, 0]));
+    const dummy = this.own(createStorageBuffer(device, 16, 'unused'));
+    const ybar = t.hidden.map((_, l) => this.own(createStorageBuffer(device, R * 3 * width * 4, `layer ${l} output adjoint`)));
+    const abar = t.hidden.map((_, l) => this.own(createStorageBuffer(device, R * 3 * width * 4, `layer ${l} pre-activation adjoint`)));
+    const apt = this.own(createStorageBuffer(device, P * width * 4, 'first layer value adjoint per point'));
+    const bw = (mode: number, l: number, bufs: GPUBuffer[], threads: number, u = rowsU) => {
+      const L = layers[l];
+      return this.kernel('hd_backward', { MODE: mode, IN: L.inDim, OUT: L.outDim, B, W_OFF: L.weightOffset, B_OFF: L.biasOffset }, [this.net.params, ...bufs, u], threads);
+    };
+    const out = layers[depth];
+    this.backwardPasses = [
+      bw(2, depth, [netAdj, t.hidden[depth - 1], dummy, this.grad], out.outDim * (out.inDim + 1)),
+      bw(1, depth, [netAdj, dummy, dummy, ybar[depth - 1]], R * out.inDim),
+    ];
+    for (let l = depth - 1; l >= 1; l--) {
+      const L = layers[l];
+      this.backwardPasses.push(
+        bw(0, l, [t.pre[l], ybar[l], dummy, abar[l]], R * L.outDim),
+        bw(2, l, [abar[l], t.hidden[l - 1], dummy, this.grad], L.outDim * (L.inDim + 1)),
+        bw(1, l, [abar[l], dummy, dummy, ybar[l - 1]], R * L.inDim),
+      );
+    }
+    this.backwardPasses.push(
+      bw(0, 0, [t.pre[0], ybar[0], dummy, abar[0]], R * width),
+      bw(3, 0, [abar[0], dummy, dummy, apt], P * width, pointsU),
+      bw(4, 0, [apt, t.x, dummy, this.grad], width * d, pointsU),
+      bw(5, 0, [apt, abar[0], t.idx, this.grad], width, pointsU),
+    );
+  }
+
+  /** The largest buffers (W₁, the points, the jets) against the device's binding limit. */
+  private checkLimits(d: number, width: number, points: number, rows: number): void {
+    const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+    const perD = 4 * Math.max(width + 1, points);
+    const need = Math.max(perD * d, rows * 3 * width * 4);
+    if (need <= limit) return;
+    const fits = Math.floor(limit / perD);
+    throw new DeviceLimitError(
+      'maxStorageBufferBindingSize',
+      need,
+      limit,
+      `${this.problem.id} at d = ${d} (the first layer's ${width} x ${d} weights, ${points} points of ${d} coordinates; at most d = ${fits} fits with these settings)`,
+    );
+  }
+
+  private own(b: GPUBuffer): GPUBuffer {
+    this.owned.push(b);
+    return b;
+  }
+
+  private uniform(data: Uint32Array): GPUBuffer {
+    const b = this.device.createBuffer({ size: Math.max(16, data.byteLength), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(b, 0, data);
+    return this.own(b);
+  }
+
+  /** A one-kernel pass over `threads` threads (64 per workgroup, rows of workgroups past the per-dimension limit). */
+  private kernel(shader: string, params: Record<string, number | string>, buffers: GPUBuffer[], threads: number): Pass {
+    const module = this.device.createShaderModule({ label: shader, code: fillTemplate(shader, params) });
+    const pipeline = this.device.createComputePipeline({ label: shader, layout: 'auto', compute: { module, entryPoint: 'main' } });
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const wg = Math.ceil(threads / 64);
+    const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
+    return (pass) => {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(Math.min(wg, maxX), Math.ceil(wg / maxX));
+    };
+  }
+
+  private batch(count: number, rows: number, name: string): Batch {
+    const d = this.problem.dim;
+    const { width, depth } = this.config;
+    const R = count * rows;
+    const x = this.own(createStorageBuffer(this.device, count * d * 4, `${name} points`));
+    const xx = this.own(createStorageBuffer(this.device, count * 4, `${name} |x|²`));
+    const idx = this.own(createStorageBuffer(this.device, R * 4, `${name} coordinates`));
+    const pre = Array.from({ length: depth }, (_, l) => this.own(createStorageBuffer(this.device, R * 3 * width * 4, `${name} layer ${l} pre-activations`)));
+    const hidden = Array.from({ length: depth }, (_, l) => this.own(createStorageBuffer(this.device, R * 3 * width * 4, `${name} layer ${l} jets`)));
+    const out = this.own(createStorageBuffer(this.device, R * 3 * 4, `${name} network jets`));
+    const layers = this.net.mlp.layers;
+    const countU = this.uniform(new Uint32Array([count, 0, 0, 0]));
+    const rowsU = this.uniform(new Uint32Array([R, 0, 0, 0]));
+    const forward: Pass[] = [
+      this.kernel('hd_first', { D: d, B: rows, OUT: width, W_OFF: layers[0].weightOffset, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], count * width),
+    ];
+    for (let l = 1; l <= depth; l++) {
+      const L = layers[l];
+      const last = l === depth;
+      forward.push(
+        this.kernel(
+          'hd_layer',
+          { IN: L.inDim, OUT: L.outDim, ACT: last ? 0 : 1, W_OFF: L.weightOffset, B_OFF: L.biasOffset },
+          [this.net.params, hidden[l - 1], last ? this.own(createStorageBuffer(this.device, 16, 'unused')) : pre[l], last ? out : hidden[l], rowsU],
+          R * L.outDim,
+        ),
+      );
+    }
+    return { count, rows, x, xx, idx, pre, hidden, out, forward };
+  }
+
+  get step(): number {
+    return this.stepIndex;
+  }
+
+  private setStream(stream: number): void {
+    this.device.queue.writeBuffer(this.sampleParams, 4, new Uint32Array([stream >>> 0]));
+  }
+
+  /** Record sampling (stream = the step), source, forward, loss and backward. */
+  private encodeGradient(pass: GPUComputePassEncoder, drawPoints = true): void {
+    (drawPoints ? this.samplePass : this.coordinatePass)(pass);
+    this.sourcePass(pass);
+    this.train.forward.forEach((f) => f(pass));
+    this.lossPass(pass);
+    this.backwardPasses.forEach((f) => f(pass));
+  }
+
+  /** Record one training step (submit it before encoding the next: it uploads its stream and lr). */
+  encodeStep(enc: GPUCommandEncoder): void {
+    const lr = learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.config.steps);
+    this.setStream(this.stepIndex);
+    const pass = enc.beginComputePass();
+    this.encodeGradient(pass);
+    this.adam.encode(pass, lr);
+    pass.end();
+    this.stepIndex++;
+  }
+
+  /** The loss of the last evaluated step (parts summed in f64). */
+  async readLoss(): Promise<number> {
+    const parts = await readBuffer(this.device, this.parts, this.train.count * 4);
+    return parts.reduce((a, v) => a + v, 0);
+  }
+
+  /** L2 relative error of u = (1 − |x|²) N(x) on the fixed test set (u* in f64). */
+  async l2RelativeError(): Promise<number> {
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    this.test.forward.forEach((f) => f(pass));
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+    const n = await readBuffer(this.device, this.test.out, this.test.count * 3 * 4);
+    let num = 0;
+    let den = 0;
+    this.testPoints.forEach((x, p) => {
+      const u = (1 - x.reduce((a, v) => a + v * v, 0)) * n[p * 3];
+      num += (u - this.exact[p]) ** 2;
+      den += this.exact[p] ** 2;
+    });
+    return Math.sqrt(num / den);
+  }
+
+  /**
+   * Tests and benchmarks: the loss, residuals and gradient at sampling stream `stream`
+   * (with `fixedPoints`, only the coordinates are drawn), and what was sampled. No update.
+   */
+  async probe(stream: number, fixedPoints?: Float32Array): Promise<{ loss: number; residuals: Float32Array; grad: Float32Array; x: Float32Array; idx: Uint32Array }> {
+    const { count, rows } = this.train;
+    const d = this.problem.dim;
+    if (fixedPoints) {
+      this.device.queue.writeBuffer(this.train.x, 0, fixedPoints);
+      const xx = new Float32Array(count);
+      for (let p = 0; p < count; p++) for (let j = 0; j < d; j++) xx[p] += fixedPoints[p * d + j] ** 2;
+      this.device.queue.writeBuffer(this.train.xx, 0, xx);
+    }
+    this.setStream(stream);
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    this.encodeGradient(pass, !fixedPoints);
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+    const [loss, residuals, grad, x, idxF] = await Promise.all([
+      this.readLoss(),
+      readBuffer(this.device, this.residuals, count * 4),
+      readBuffer(this.device, this.grad, this.net.mlp.params.byteLength),
+      readBuffer(this.device, this.train.x, count * d * 4),
+      readBuffer(this.device, this.train.idx, count * rows * 4),
+    ]);
+    return { loss, residuals, grad, x, idx: new Uint32Array(idxF.buffer, idxF.byteOffset, idxF.length) };
+  }
+
+  /** Median wall-clock milliseconds of a training step (after `warmup` steps; the steps train). */
+  async timeSteps(warmup: number, reps: number): Promise<number> {
+    const step = async () => {
+      const enc = this.device.createCommandEncoder();
+      this.encodeStep(enc);
+      this.device.queue.submit([enc.finish()]);
+      await this.device.queue.onSubmittedWorkDone();
+    };
+    for (let i = 0; i < warmup; i++) await step();
+    const samples: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      await step();
+      samples.push(performance.now() - t0);
+    }
+    return median(samples);
+  }
+
+  /** Bytes of GPU memory this trainer holds (parameters, Adam, gradient, batches). */
+  memoryBytes(): number {
+    const params = this.net.mlp.params.byteLength;
+    return params * 5 + this.owned.reduce((a, b) => a + b.size, 0);
+  }
+
+  /** Train to `config.steps`, logging every `logEvery`; a non-finite loss stops and restores the last good parameters. */
+  async run(onLog?: (r: TrainRecord) => boolean | void, deadlineSeconds = Infinity): Promise<TrainResult> {
+    const t0 = performance.now();
+    const history: TrainRecord[] = [];
+    let stopReason = 'done';
+    const { steps, logEvery } = this.config;
+    const saveGood = () => {
+      const enc = this.device.createCommandEncoder();
+      enc.copyBufferToBuffer(this.net.params, 0, this.backup, 0, this.backup.size);
+      this.device.queue.submit([enc.finish()]);
+    };
+    saveGood();
+    while (this.stepIndex < steps) {
+      const burst = Math.min(logEvery, steps - this.stepIndex);
+      for (let i = 0; i < burst; i++) {
+        const enc = this.device.createCommandEncoder();
+        this.encodeStep(enc);
+        this.device.queue.submit([enc.finish()]);
+      }
+      const loss = await this.readLoss();
+      if (!Number.isFinite(loss)) {
+        stopReason = `diverged: the loss became ${loss} by step ${this.stepIndex}; restored the parameters of step ${this.stepIndex - burst}`;
+        const enc = this.device.createCommandEncoder();
+        enc.copyBufferToBuffer(this.backup, 0, this.net.params, 0, this.backup.size);
+        this.device.queue.submit([enc.finish()]);
+        break;
+      }
+      saveGood();
+      const record: TrainRecord = { step: this.stepIndex, seconds: (performance.now() - t0) / 1000, loss, l2re: await this.l2RelativeError() };
+      history.push(record);
+      if (onLog?.(record) === false) {
+        stopReason = 'stopped';
+        break;
+      }
+      if (record.seconds > deadlineSeconds) {
+        stopReason = `time budget of ${deadlineSeconds} s reached`;
+        break;
+      }
+    }
+    const l2re = await this.l2RelativeError();
+    return { steps: this.stepIndex, seconds: (performance.now() - t0) / 1000, l2re, history, stopReason };
+  }
+
+  destroy(): void {
+    this.adam.destroy();
+    [this.grad, this.backup, ...this.owned].forEach((b) => b.destroy());
+    this.net.destroy();
+  }
+}

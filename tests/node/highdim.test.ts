@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest';
+import { ballProblem, bodyParts, type BallProblem } from '../../src/engine/problems/ball-bodies';
+import { defaultHighDimConfig, HighDimTrainer, type HighDimConfig } from '../../src/engine/highdim/trainer';
+import { Mlp } from '../../src/engine/mlp';
+import { useNodeGpu } from './helpers';
+
+const gpu = useNodeGpu();
+
+// ---- an independent f64 reference: the tanh MLP's 2-jet along e_i, the STDE loss ----
+
+/** (N, ∂N/∂x_i, ½ ∂²N/∂x_i²) at x in f64, by pushing a 2-jet through every layer. */
+function jet2(mlp: Mlp, x: ArrayLike<number>, i: number): [number, number, number] {
+  const p = mlp.params;
+  let h: number[][] = [Array.from(x), Array.from(x, (_, j) => (j === i ? 1 : 0)), Array.from(x, () => 0)];
+  mlp.layers.forEach((L, l) => {
+    const last = l === mlp.layers.length - 1;
+    const a = [0, 1, 2].map((k) =>
+      Array.from({ length: L.outDim }, (_, m) => {
+        let s = k === 0 ? p[L.biasOffset + m] : 0;
+        for (let j = 0; j < L.inDim; j++) s += p[L.weightOffset + m * L.inDim + j] * h[k][j];
+        return s;
+      }),
+    );
+    if (last) {
+      h = a;
+      return;
+    }
+    const y0 = a[0].map(Math.tanh);
+    const s = y0.map((y) => 1 - y * y);
+    h = [y0, a[1].map((v, m) => s[m] * v), a[2].map((v, m) => s[m] * v - y0[m] * s[m] * a[1][m] ** 2)];
+  });
+  return [h[0][0], h[1][0], h[2][0]];
+}
+
+/** u = (1 − |x|²) N: ∂²u/∂x_i² from N's jet (the product rule written out independently). */
+function uSecond(mlp: Mlp, x: ArrayLike<number>, i: number): number {
+  const [n0, n1, n2] = jet2(mlp, x, i);
+  const phi = 1 - Array.from(x).reduce((a, v) => a + v * v, 0);
+  // φ'' N + 2 φ' N' + φ N'' with φ' = −2x_i, φ'' = −2
+  return -2 * n0 + 2 * (-2 * x[i]) * n1 + phi * 2 * n2;
+}
+
+function residualF64(problem: BallProblem, mlp: Mlp, x: ArrayLike<number>, coords: number[]): number {
+  const d = problem.dim;
+  const lap = (d / coords.length) * coords.reduce((a, i) => a + uSecond(mlp, x, i), 0);
+  const u = (1 - Array.from(x).reduce((a, v) => a + v * v, 0)) * jet2(mlp, x, 0)[0];
+  return lap + problem.nonlinearity.f64(u) - problem.source(x);
+}
+
+function lossF64(problem: BallProblem, mlp: Mlp, xs: Float32Array, idx: Uint32Array, P: number, B: number): number {
+  const d = problem.dim;
+  let l = 0;
+  for (let p = 0; p < P; p++) {
+    const r = residualF64(problem, mlp, xs.subarray(p * d, (p + 1) * d), Array.from(idx.subarray(p * B, (p + 1) * B)));
+    l += (r * r) / P;
+  }
+  return l;
+}
+
+const small = (problem: BallProblem, over: Partial<HighDimConfig> = {}): HighDimConfig => ({
+  ...defaultHighDimConfig(problem),
+  width: 8,
+  depth: 2,
+  points: 6,
+  randBatch: 3,
+  testPoints: 50,
+  ...over,
+});
+
+describe('ball problems (two- and three-body, STDE paper)', () => {
+  for (const body of ['two', 'three'] as const) {
+    it(`${body}-body: the analytic Δu* matches f64 finite differences of u*, and g = Δu* + f(u*)`, () => {
+      const p = ballProblem('sine-gordon', body, 7);
+      const x = [0.21, -0.33, 0.18, 0.4, -0.12, 0.05, 0.3];
+      const h = 1e-3;
+      let fd = 0;
+      for (let i = 0; i < 7; i++) {
+        const xp = x.slice();
+        const xm = x.slice();
+        xp[i] += h;
+        xm[i] -= h;
+        fd += (p.exact(xp) - 2 * p.exact(x) + p.exact(xm)) / (h * h);
+      }
+      expect(Math.abs(p.exactLaplacian(x) - fd)).toBeLessThan(1e-5 * (1 + Math.abs(fd)));
+      expect(p.source(x)).toBeCloseTo(p.exactLaplacian(x) + Math.sin(p.exact(x)), 12);
+      // the parts are local: zero coefficients give zero
+      expect(bodyParts(body, new Float64Array(7), x).s).toBe(0);
+      // u* vanishes on the sphere
+      const n = Math.hypot(...x);
+      expect(Math.abs(p.exact(x.map((v) => v / n)))).toBeLessThan(1e-12);
+    });
+  }
+  it('refuses a dimension too small for the body', () => {
+    expect(() => ballProblem('poisson', 'three', 2)).toThrow(/from 3 to/);
+  });
+});
+
+describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
+  it('samples points uniformly in the ball and B distinct coordinates per point', async () => {
+    const problem = ballProblem('poisson', 'two', 40);
+    const t = new HighDimTrainer(gpu.device, problem, small(problem, { points: 400, randBatch: 12 }));
+    const { x, idx } = await t.probe(3);
+    const d = 40;
+    const radii: number[] = [];
+    for (let p = 0; p < 400; p++) {
+      const r = Math.sqrt(Array.from(x.subarray(p * d, (p + 1) * d)).reduce((a, v) => a + v * v, 0));
+      expect(r).toBeLessThanOrEqual(1 + 1e-5);
+      radii.push(r);
+      const picks = Array.from(idx.subarray(p * 12, (p + 1) * 12));
+      expect(new Set(picks).size).toBe(12);
+      picks.forEach((i) => expect(i).toBeLessThan(d));
+    }
+    // r^d is uniform on [0, 1] for volume-uniform points: mean 1/2, sd 1/sqrt(12 n)
+    const mean = radii.reduce((a, r) => a + r ** d, 0) / radii.length;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(4 / Math.sqrt(12 * 400));
+    // every coordinate is picked about equally often (400 · 12 / 40 = 120 each)
+    const counts = new Array(d).fill(0);
+    idx.forEach((i) => counts[i]++);
+    expect(Math.min(...counts)).toBeGreaterThan(120 - 5 * Math.sqrt(120));
+    expect(Math.max(...counts)).toBeLessThan(120 + 5 * Math.sqrt(120));
+    // the same stream gives the same sample
+    const again = await t.probe(3);
+    expect(Array.from(again.idx)).toEqual(Array.from(idx));
+    t.destroy();
+  });
+
+  for (const [operator, body] of [
+    ['sine-gordon', 'two'],
+    ['allen-cahn', 'three'],
+  ] as const) {
+    it(`${operator} ${body}-body: the GPU loss matches the f64 STDE loss at the sampled points and coordinates`, async () => {
+      const problem = ballProblem(operator, body, 9);
+      const cfg = small(problem);
+      const t = new HighDimTrainer(gpu.device, problem, cfg);
+      const { loss, x, idx } = await t.probe(1);
+      const mlp = await t.net.download();
+      const ref = lossF64(problem, mlp, x, idx, cfg.points, cfg.randBatch);
+      expect(Math.abs(loss - ref)).toBeLessThan(2e-4 * ref + 1e-6);
+      t.destroy();
+    });
+  }
+
+  it('the parameter gradient matches central differences of the f64 loss (first-layer columns, dense part, hidden and output layers)', async () => {
+    const problem = ballProblem('sine-gordon', 'two', 9);
+    const cfg = small(problem);
+    const t = new HighDimTrainer(gpu.device, problem, cfg);
+    const { grad, x, idx } = await t.probe(2);
+    const mlp = await t.net.download();
+    const f = (params: Float32Array) => lossF64(problem, new Mlp(mlp.sizes, mlp.activation, params), x, idx, cfg.points, cfg.randBatch);
+    const [L0, L1, L2] = mlp.layers;
+    const picked = idx[0];
+    const unpicked = [...Array(9).keys()].find((i) => !Array.from(idx).includes(i));
+    const probes = [
+      L0.weightOffset + 0 * 9 + picked,
+      L0.weightOffset + 3 * 9 + picked,
+      ...(unpicked === undefined ? [] : [L0.weightOffset + 5 * 9 + unpicked]),
+      L0.biasOffset + 2,
+      L1.weightOffset + 7,
+      L1.biasOffset + 4,
+      L2.weightOffset + 3,
+      L2.biasOffset,
+    ];
+    const scale = Math.sqrt(Array.from(grad).reduce((a, g) => a + g * g, 0));
+    for (const k of probes) {
+      const h = 1e-3;
+      const plus = Float32Array.from(mlp.params);
+      const minus = Float32Array.from(mlp.params);
+      plus[k] += h;
+      minus[k] -= h;
+      // the losses in f64 (f32-stored parameters, exactly the perturbed ones)
+      const fd = (f(plus) - f(minus)) / (plus[k] - minus[k]);
+      expect(Math.abs(grad[k] - fd)).toBeLessThan(3e-3 * scale + 1e-4 * Math.abs(fd));
+    }
+    t.destroy();
+  });
+
+  it('B = d gives the exact Laplacian; B < d is unbiased over sampling streams (within 3 standard errors)', async () => {
+    const d = 12;
+    const problem = ballProblem('poisson', 'two', d);
+    const P = 4;
+    const pts = new Float32Array(P * d).map((_, k) => 0.25 * Math.sin(1.7 * k + 0.3));
+    // exact: every coordinate once
+    const full = new HighDimTrainer(gpu.device, problem, small(problem, { points: P, randBatch: d }));
+    const mlp = await full.net.download();
+    const exactRes = Array.from({ length: P }, (_, p) => residualF64(problem, mlp, pts.subarray(p * d, (p + 1) * d), [...Array(d).keys()]));
+    const r = await full.probe(0, pts);
+    r.residuals.forEach((v, p) => expect(Math.abs(v - exactRes[p])).toBeLessThan(1e-4 * (1 + Math.abs(exactRes[p]))));
+    full.destroy();
+    // B = 3: the same network (same seed), 300 coordinate draws
+    const sparse = new HighDimTrainer(gpu.device, problem, small(problem, { points: P, randBatch: 3 }));
+    const S = 300;
+    const sums = new Array(P).fill(0);
+    const sq = new Array(P).fill(0);
+    let spread = 0;
+    for (let s = 0; s < S; s++) {
+      const e = await sparse.probe(100 + s, pts);
+      e.residuals.forEach((v, p) => {
+        sums[p] += v;
+        sq[p] += v * v;
+      });
+    }
+    for (let p = 0; p < P; p++) {
+      const mean = sums[p] / S;
+      const sd = Math.sqrt(sq[p] / S - mean * mean);
+      spread = Math.max(spread, sd);
+      expect(Math.abs(mean - exactRes[p])).toBeLessThan(3 * (sd / Math.sqrt(S)) + 1e-4);
+    }
+    expect(spread).toBeGreaterThan(1e-3); // it is an estimate: the draws differ
+    sparse.destroy();
+  });
+
+  it('trains sine-gordon two-body at d = 200: the loss and the error fall; the same seed reproduces the run', async () => {
+    const problem = ballProblem('sine-gordon', 'two', 200);
+    const cfg = small(problem, { width: 32, depth: 2, points: 32, randBatch: 8, steps: 150, lr: 3e-3, logEvery: 50, testPoints: 100 });
+    const run = async () => {
+      const t = new HighDimTrainer(gpu.device, problem, cfg);
+      const e0 = await t.l2RelativeError();
+      const res = await t.run();
+      t.destroy();
+      return { e0, res };
+    };
+    const a = await run();
+    expect(a.res.stopReason).toBe('done');
+    expect(a.res.l2re).toBeLessThan(0.7 * a.e0);
+    expect(a.res.history.at(-1)!.loss).toBeLessThan(a.res.history[0].loss);
+    const b = await run();
+    expect(b.res.history.map((h) => h.loss)).toEqual(a.res.history.map((h) => h.loss));
+  });
+
+  it('refuses a dimension over the device limit, naming the limit and the largest d that fits', () => {
+    const problem = ballProblem('poisson', 'two', 100_000);
+    // 65536 points of 10⁵ coordinates: 26 GB, over any device's binding limit
+    expect(() => new HighDimTrainer(gpu.device, problem, { ...defaultHighDimConfig(problem), points: 65536 })).toThrow(/at most d = \d+ fits.*maxStorageBufferBindingSize/);
+  });
+});
