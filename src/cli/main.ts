@@ -16,7 +16,8 @@ import { MAX_JET_ORDER } from '../engine/taylor-jet';
 import { nodeDevice } from '../node/webgpu-node';
 import { DEFAULT_BENCH, parseOrders, runAdVsNtp, validateBenchConfig, type BenchConfig } from '../engine/bench/ad-vs-ntp';
 import { formatBenchTable } from '../engine/bench/format';
-import { PROBLEMS, problemById, problemWith } from '../engine/problems';
+import { BALL_PROBLEMS, PROBLEMS, problemById, problemWith } from '../engine/problems';
+import { trainBall } from './train-ball';
 import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
 import { SAMPLING_KINDS } from '../engine/qmc';
 import { namedSchedule, type LrSchedule, type ScheduleName } from '../engine/train/schedule';
@@ -159,6 +160,8 @@ function list(argv: string[]): number {
     const ranges = Object.entries(p.paramRanges ?? {}).map(([k, r]) => ` [--${k} ${r[0]}..${r[1]}]`).join('');
     console.log(`${(p.id + ranges).padEnd(31)} ${p.equation}`);
   }
+  console.log('\nHigh-dimensional (sparse STDE only, --method stde):');
+  for (const p of BALL_PROBLEMS) console.log(`${`${p.id} [--dim ${p.paramRanges.dim[0]}..${p.paramRanges.dim[1]}]`.padEnd(31)} ${p.equation.replace(/ in \d+ dimensions/, '')}`);
   return 0;
 }
 
@@ -168,7 +171,8 @@ async function train(argv: string[]): Promise<number> {
     flags: ['json', 'hard'],
   });
   const id = requireValue(args, 'pde');
-  if (!problemById(id)) throw new InputError(`unknown problem '${id}' (pinn list names them: ${PROBLEMS.map((p) => p.id).join(', ')})`);
+  if (BALL_PROBLEMS.some((p) => p.id === id)) return trainBall(args, id, scheduleOption);
+  if (!problemById(id)) throw new InputError(`unknown problem '${id}' (pinn list names them: ${[...PROBLEMS, ...BALL_PROBLEMS].map((p) => p.id).join(', ')})`);
   const numberParam = (name: 'dim' | 'k') => {
     const raw = args.values.get(name);
     if (raw === undefined) return undefined;

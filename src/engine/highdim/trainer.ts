@@ -212,7 +212,7 @@ export class HighDimTrainer {
     return b;
   }
 
-  private uniform(data: Uint32Array): GPUBuffer {
+  private uniform(data: Uint32Array<ArrayBuffer>): GPUBuffer {
     const b = this.device.createBuffer({ size: Math.max(16, data.byteLength), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.device.queue.writeBuffer(b, 0, data);
     return this.own(b);
@@ -322,7 +322,7 @@ export class HighDimTrainer {
    * Tests and benchmarks: the loss, residuals and gradient at sampling stream `stream`
    * (with `fixedPoints`, only the coordinates are drawn), and what was sampled. No update.
    */
-  async probe(stream: number, fixedPoints?: Float32Array): Promise<{ loss: number; residuals: Float32Array; grad: Float32Array; x: Float32Array; idx: Uint32Array }> {
+  async probe(stream: number, fixedPoints?: Float32Array<ArrayBuffer>): Promise<{ loss: number; residuals: Float32Array; grad: Float32Array; x: Float32Array; idx: Uint32Array }> {
     const { count, rows } = this.train;
     const d = this.problem.dim;
     if (fixedPoints) {
