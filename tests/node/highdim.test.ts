@@ -140,8 +140,9 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     });
   }
 
-  it('the parameter gradient matches central differences of the f64 loss (first-layer columns, dense part, hidden and output layers)', async () => {
-    const problem = ballProblem('sine-gordon', 'two', 9);
+  // d = 9: scalar first-layer kernels; d = 12: the vec4-blocked ones
+  for (const d of [9, 12]) it(`d = ${d}: the parameter gradient matches central differences of the f64 loss (first-layer columns, dense part, hidden and output layers)`, async () => {
+    const problem = ballProblem('sine-gordon', 'two', d);
     const cfg = small(problem);
     const t = new HighDimTrainer(gpu.device, problem, cfg);
     const { grad, x, idx } = await t.probe(2);
@@ -149,11 +150,11 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     const f = (params: Float32Array) => lossF64(problem, new Mlp(mlp.sizes, mlp.activation, params), x, idx, cfg.points, cfg.randBatch);
     const [L0, L1, L2] = mlp.layers;
     const picked = idx[0];
-    const unpicked = [...Array(9).keys()].find((i) => !Array.from(idx).includes(i));
+    const unpicked = [...Array(d).keys()].find((i) => !Array.from(idx).includes(i));
     const probes = [
-      L0.weightOffset + 0 * 9 + picked,
-      L0.weightOffset + 3 * 9 + picked,
-      ...(unpicked === undefined ? [] : [L0.weightOffset + 5 * 9 + unpicked]),
+      L0.weightOffset + 0 * d + picked,
+      L0.weightOffset + 3 * d + picked,
+      ...(unpicked === undefined ? [] : [L0.weightOffset + 5 * d + unpicked]),
       L0.biasOffset + 2,
       L1.weightOffset + 7,
       L1.biasOffset + 4,

@@ -169,6 +169,12 @@ export class HighDimTrainer {
     const apt = this.own(createStorageBuffer(device, P * width * 4, 'first layer value adjoint per point'));
     const bw = (mode: number, l: number, bufs: GPUBuffer[], threads: number, u = rowsU) => {
       const L = layers[l];
+      // the matrix modes in blocks of 4 x 4 where the shapes allow (hd_backward_vec4.wgsl)
+      if ((mode === 1 || mode === 2 || mode === 4) && L.inDim % 4 === 0 && L.outDim % 4 === 0) {
+        const [a, b, , out] = bufs;
+        const vecThreads = mode === 1 ? threads / 4 : (L.outDim / 4) * (L.inDim / 4 + 1);
+        return this.kernel('hd_backward_vec4', { MODE: mode, IN: L.inDim, OUT: L.outDim, KS: mode === 4 ? 1 : 3, W_OFF: L.weightOffset, B_OFF: L.biasOffset }, [this.net.params, a, b, out, u], vecThreads);
+      }
       return this.kernel('hd_backward', { MODE: mode, IN: L.inDim, OUT: L.outDim, B, W_OFF: L.weightOffset, B_OFF: L.biasOffset }, [this.net.params, ...bufs, u], threads);
     };
     const out = layers[depth];
@@ -248,18 +254,22 @@ export class HighDimTrainer {
     const layers = this.net.mlp.layers;
     const countU = this.uniform(new Uint32Array([count, 0, 0, 0]));
     const rowsU = this.uniform(new Uint32Array([R, 0, 0, 0]));
-    const forward: Pass[] = [
-      this.kernel('hd_first', { D: d, B: rows, OUT: width, W_OFF: layers[0].weightOffset, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], count * width),
-    ];
+    // vec4-blocked kernels where the shapes are multiples of 4 (the scalar ones otherwise)
+    const first =
+      d % 4 === 0 && width % 4 === 0
+        ? this.kernel('hd_first_vec4', { D: d, B: rows, OUT: width, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], (count * width) / 4)
+        : this.kernel('hd_first', { D: d, B: rows, OUT: width, W_OFF: layers[0].weightOffset, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], count * width);
+    const forward: Pass[] = [first];
     for (let l = 1; l <= depth; l++) {
       const L = layers[l];
       const last = l === depth;
+      const vec = L.inDim % 4 === 0 && L.outDim % 4 === 0;
       forward.push(
         this.kernel(
-          'hd_layer',
+          vec ? 'hd_layer_vec4' : 'hd_layer',
           { IN: L.inDim, OUT: L.outDim, ACT: last ? 0 : 1, W_OFF: L.weightOffset, B_OFF: L.biasOffset },
           [this.net.params, hidden[l - 1], last ? this.own(createStorageBuffer(this.device, 16, 'unused')) : pre[l], last ? out : hidden[l], rowsU],
-          R * L.outDim,
+          vec ? (R * L.outDim) / 4 : R * L.outDim,
         ),
       );
     }
