@@ -13,7 +13,7 @@
  */
 import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu';
-import { ballProblemWith } from '../src/engine/problems';
+import { highDimProblemWith } from '../src/engine/problems';
 import { defaultHighDimConfig, HighDimTrainer, type HighDimConfig } from '../src/engine/highdim/trainer';
 import { namedSchedule } from '../src/engine/train/schedule';
 
@@ -37,7 +37,7 @@ const out: Record<string, unknown> = { device: adapterLabel(gpu.adapter), train:
 console.log(`device: ${adapterLabel(gpu.adapter)}${gpu.adapter.isSoftware ? ' (software: CPU timings, compare ratios)' : ''}`);
 
 function problem(id: string, d: number) {
-  const p = ballProblemWith(id, d);
+  const p = highDimProblemWith(id, d);
   if (!p) throw new Error(`unknown ball problem ${id}`);
   return p;
 }

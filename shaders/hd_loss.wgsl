@@ -1,61 +1,107 @@
-// hdLoss: the residual of Δu + f(u) = g at each point (one thread), with u = φ N,
-// φ = 1 - |x|^2, from the network's 2-jets along the point's B sampled axes e_i:
-//   along e_i, φ(x + t e_i) = φ - 2 x_i t - t^2, so u's coefficients are
-//   u0 = φ n0,  u1 = φ n1 - 2 x_i n0,  u2 = φ n2 - 2 x_i n1 - n0,  ∂²u/∂x_i² = 2 u2
-//   Δu ≈ (D / B) Σ_b 2 u2(b)      (sparse STDE: unbiased; exact when B = D)
-//   r = Δu + f(u0) - g,  parts[p] = weight r^2 / count
-// and the adjoint of each row's network jet (seed of the backward pass).
+// hdLoss: the residual at each point (one thread) from the network's 2-jets along the point's
+// B sampled space axes (rows p*R1 + b) and, for time-dependent problems, along time (row
+// p*R1 + B). The model is u = G + F N; along an axis, with the normalized jets F = (F0, F1,
+// F2), G and N = (n0, n1, n2):
+//   u0 = G0 + F0 n0,  u1 = G1 + F0 n1 + F1 n0,  u2 = G2 + F0 n2 + F1 n1 + F2 n0
+// so ∂u = u1 and ∂²u = 2 u2 along it. Sparse STDE estimates the sum over space axes:
+//   r = temporal(u, u_t, u_tt) + (D / B) Σ_b spatial(x_i, u1, 2 u2) − g,  parts[p] = weight r² / count
+// and writes the adjoint of each row's network jet (the seed of the backward pass):
+//   n̄0 = F0 ū0 + F1 ū1 + F2 ū2,  n̄1 = F0 ū1 + F1 ū2,  n̄2 = F0 ū2.
+// The problem's functions (factorJet, offsetJet, spatial, temporal and their gradients) are
+// its WGSL, see src/engine/problems/highdim-types.ts.
 // #include hd_common
 
 const D : u32 = {{D}}u;
+const DIN : u32 = {{DIN}}u;
 const B : u32 = {{B}}u;
-const SCALE : f32 = {{SCALE}}; // D / B
+const R1 : u32 = {{R1}}u;        // rows per point: B, plus one along time
+const TIME : u32 = {{TIME}}u;
+const SCALE : f32 = {{SCALE}};   // D / B
 
 struct Params { count : u32, weight : f32, pad0 : u32, pad1 : u32 }
 
-@group(0) @binding(0) var<storage, read> x : array<f32>;
-@group(0) @binding(1) var<storage, read> xx : array<f32>;
+@group(0) @binding(0) var<storage, read> z : array<f32>;
+@group(0) @binding(1) var<storage, read> zz : array<f32>;
 @group(0) @binding(2) var<storage, read> idx : array<u32>;
 @group(0) @binding(3) var<storage, read> g : array<f32>;
-@group(0) @binding(4) var<storage, read> net : array<f32>;     // [row][3]
-@group(0) @binding(5) var<storage, read_write> netAdj : array<f32>;
-@group(0) @binding(6) var<storage, read_write> parts : array<f32>;
-@group(0) @binding(7) var<storage, read_write> resid : array<f32>;
-@group(0) @binding(8) var<uniform> params : Params;
+@group(0) @binding(4) var<storage, read> aux : array<f32>;
+@group(0) @binding(5) var<storage, read> net : array<f32>;     // [row][3]
+@group(0) @binding(6) var<storage, read_write> netAdj : array<f32>;
+@group(0) @binding(7) var<storage, read_write> parts : array<f32>;
+@group(0) @binding(8) var<storage, read_write> resid : array<f32>;
+@group(0) @binding(9) var<uniform> params : Params;
 
-fn nonlinearity(u : f32) -> f32 {
-  return {{F}};
+{{HELPERS}}
+
+fn factorJet(p : u32, a : u32, aux : f32) -> vec3f {
+  {{FACTOR}}
 }
 
-fn nonlinearityGrad(u : f32) -> f32 {
-  return {{DF}};
+fn offsetJet(p : u32, a : u32, aux : f32) -> vec3f {
+  {{OFFSET}}
+}
+
+fn spatial(xi : f32, ui : f32, uii : f32) -> f32 {
+  {{SPATIAL}}
+}
+
+fn spatialGrad(xi : f32, ui : f32, uii : f32) -> vec2f {
+  {{SPATIAL_GRAD}}
+}
+
+fn temporal(p : u32, u : f32, ut : f32, utt : f32) -> f32 {
+  {{TEMPORAL}}
+}
+
+fn temporalGrad(p : u32, u : f32, ut : f32, utt : f32) -> vec3f {
+  {{TEMPORAL_GRAD}}
+}
+
+// u's jet along axis a from row r's network jet
+fn modelJet(p : u32, r : u32, a : u32) -> vec3f {
+  let f = factorJet(p, a, aux[p]);
+  let o = offsetJet(p, a, aux[p]);
+  let n = vec3f(net[r * 3u], net[r * 3u + 1u], net[r * 3u + 2u]);
+  return vec3f(o.x + f.x * n.x, o.y + f.x * n.y + f.y * n.x, o.z + f.x * n.z + f.y * n.y + f.z * n.x);
+}
+
+fn storeAdjoint(p : u32, r : u32, a : u32, ub : vec3f) {
+  let f = factorJet(p, a, aux[p]);
+  netAdj[r * 3u] = f.x * ub.x + f.y * ub.y + f.z * ub.z;
+  netAdj[r * 3u + 1u] = f.x * ub.y + f.y * ub.z;
+  netAdj[r * 3u + 2u] = f.x * ub.z;
 }
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg : vec3u) {
   let p = flatIndex(gid, nwg);
   if (p >= params.count) { return; }
-  let phi = 1.0 - xx[p];
-  var lap = 0.0;
+  // every binding stays in the layout, whichever of them a problem's functions read
+  _ = zz[0];
+  _ = aux[0];
+  var sp = 0.0;
   for (var b = 0u; b < B; b++) {
-    let r = p * B + b;
-    let xi = x[p * D + idx[r]];
-    lap += 2.0 * (phi * net[r * 3u + 2u] - 2.0 * xi * net[r * 3u + 1u] - net[r * 3u]);
+    let r = p * R1 + b;
+    let a = idx[r];
+    let u = modelJet(p, r, a);
+    sp += spatial(z[p * DIN + a], u.y, 2.0 * u.z);
   }
-  lap *= SCALE;
-  let u = phi * net[p * B * 3u];
-  let res = lap + nonlinearity(u) - g[p];
+  let u = modelJet(p, p * R1, idx[p * R1]).x;
+  var ut = vec3f(0.0);
+  if (TIME == 1u) { ut = modelJet(p, p * R1 + B, D); }
+  let res = temporal(p, u, ut.y, 2.0 * ut.z) + SCALE * sp - g[p];
   resid[p] = res;
   parts[p] = params.weight * res * res / f32(params.count);
   let s = 2.0 * params.weight * res / f32(params.count);
+  let tg = temporalGrad(p, u, ut.y, 2.0 * ut.z);
   for (var b = 0u; b < B; b++) {
-    let r = p * B + b;
-    let xi = x[p * D + idx[r]];
-    let u2 = s * SCALE * 2.0;                // d loss / d u2 of this row
-    var u0 = 0.0;
-    if (b == 0u) { u0 = s * nonlinearityGrad(u); }
-    netAdj[r * 3u] = phi * u0 - u2;
-    netAdj[r * 3u + 1u] = -2.0 * xi * u2;
-    netAdj[r * 3u + 2u] = phi * u2;
+    let r = p * R1 + b;
+    let a = idx[r];
+    let uj = modelJet(p, r, a);
+    let sg = spatialGrad(z[p * DIN + a], uj.y, 2.0 * uj.z);
+    var ub = vec3f(0.0, s * SCALE * sg.x, s * SCALE * sg.y * 2.0);
+    if (b == 0u) { ub.x = s * tg.x; }
+    storeAdjoint(p, r, a, ub);
   }
+  if (TIME == 1u) { storeAdjoint(p, p * R1 + B, D, vec3f(0.0, s * tg.y, s * tg.z * 2.0)); }
 }

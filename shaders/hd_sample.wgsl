@@ -1,12 +1,18 @@
 // hdSample: for each point p (one thread), a point uniform in the volume of the unit ball
 // in D dimensions (a Gaussian direction z/|z| times radius U^(1/D)), |x|^2, and B distinct
 // coordinates drawn uniformly without replacement (Floyd's algorithm: exact, O(B^2)).
+// Time-dependent problems (TIME = 1): t uniform in [0, HORIZON] is coordinate D of the
+// point (rows of DIN = D + 1), and the point's last jet row is along time (index D).
 // Philox streams: counter (p, word block, stream, purpose), key = seed.
 // #include philox
 // #include hd_common
 
 const D : u32 = {{D}}u;
 const B : u32 = {{B}}u;
+const DIN : u32 = {{DIN}}u;
+const R1 : u32 = {{R1}}u;      // jet rows per point: B (+ 1 along time)
+const TIME : u32 = {{TIME}}u;
+const HORIZON : f32 = {{HORIZON}};
 const POINTS : u32 = {{POINTS}}u; // 0: keep the points (tests), draw only the coordinates
 const TWO_PI : f32 = 6.283185307179586;
 
@@ -38,7 +44,7 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
       for (var q = 0u; q < 2u; q++) {
         let j = j0 + 2u * h + q;
         if (j < D) {
-          x[p * D + j] = z[q];
+          x[p * DIN + j] = z[q];
           norm2 += z[q] * z[q];
         }
       }
@@ -50,11 +56,12 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
     let scale = radius / sqrt(norm2);
     var sum2 = 0.0;
     for (var j = 0u; j < D; j++) {
-      let v = x[p * D + j] * scale;
-      x[p * D + j] = v;
+      let v = x[p * DIN + j] * scale;
+      x[p * DIN + j] = v;
       sum2 += v * v;
     }
     xx[p] = sum2;
+    if (TIME == 1u) { x[p * DIN + D] = HORIZON * uniform01(w.y); }
   }
   // Floyd: for j = D - B .. D - 1, t uniform in [0, j]; take t unless taken, else j
   var picked : array<u32, B>;
@@ -67,6 +74,7 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
       if (picked[c] == t) { t = j; }
     }
     picked[b] = t;
-    idx[p * B + b] = t;
+    idx[p * R1 + b] = t;
   }
+  if (TIME == 1u) { idx[p * R1 + B] = D; }
 }

@@ -16,12 +16,12 @@ import { MAX_JET_ORDER } from '../engine/taylor-jet';
 import { nodeDevice } from '../node/webgpu-node';
 import { DEFAULT_BENCH, parseOrders, runAdVsNtp, validateBenchConfig, type BenchConfig } from '../engine/bench/ad-vs-ntp';
 import { formatBenchTable } from '../engine/bench/format';
-import { BALL_PROBLEMS, PROBLEMS, problemById, problemWith } from '../engine/problems';
+import { HIGHDIM_PROBLEMS, PROBLEMS, problemById, problemWith } from '../engine/problems';
 import { trainBall } from './train-ball';
 import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
 import { SAMPLING_KINDS } from '../engine/qmc';
 import { namedSchedule, type LrSchedule, type ScheduleName } from '../engine/train/schedule';
-import { ALL_TRAIN_METHODS, defaultTrainConfig, PinnTrainer, type TrainConfig } from '../engine/train/trainer';
+import { ALL_TRAIN_METHODS, defaultTrainConfig, PinnTrainer, STEIN_DEFAULTS, type TrainConfig } from '../engine/train/trainer';
 import { choiceOption, intOption, parseArgs, requireValue } from './args';
 import { parseDirection, parsePoints, readJsonFile } from './files';
 
@@ -39,7 +39,7 @@ Commands:
              [--reps 20] [--warmup 3] [--ad-max-order N] [--json]
       One training step (derivatives 0..n, sum of mean squares, gradient of all parameters)
       by stacked AD and by n-TangentProp: median ms, AD/nTP ratio, graph size, peak GPU bytes.
-  pinn train --pde ID [--dim D] [--k K] [--method taylor|ad|fd|stde] [--fd-step h] [--steps S] [--lbfgs S2] [--seed K] [--width W] [--depth L]
+  pinn train --pde ID [--dim D] [--k K] [--method taylor|ad|fd|stde|stein] [--fd-step h] [--steps S] [--lbfgs S2] [--seed K] [--width W] [--depth L]
              [--lr LR] [--points N] [--sampling uniform|sobol|lhs] [--weight term=w,...] [--hard]
              [--schedule constant|linear[:f]|exponential[:r]] [--log-every K] [--json]
       Train a PINN on the GPU (Taylor jets, stacked AD computing the same loss, or finite differences); prints progress (step, loss, error, steps/s, time left),
@@ -47,6 +47,9 @@ Commands:
       --dim: the dimension of a d-dimensional problem (poisson-nd); --k: the profile of burgers-selfsimilar;
       --hard: the problem's hard boundary transform u = φ N instead of its boundary loss term.
       --method stde [--stde sparse|dense] [--rand-batch B]: a Laplacian estimated from B random jets per point (default sparse, 16).
+      --method stein [--sigma S] [--samples N] [--no-variance-reduction]: Stein's estimator; trains the smoothed model E g(x + e),
+        e ~ N(0, S² I), with derivatives (orders 0..2) from N shifted evaluations per point (default S = ${STEIN_DEFAULTS.sigma}, N = ${STEIN_DEFAULTS.samples}:
+        N/2 antithetic pairs and g(x); --no-variance-reduction: N plain shifts). The error is measured with the plain network g.
   pinn list       The problems with their equations.
   pinn check      Compare this GPU's jet kernels with the f64 reference.
   pinn device     Show the WebGPU adapter in use and its limits.
@@ -161,18 +164,18 @@ function list(argv: string[]): number {
     console.log(`${(p.id + ranges).padEnd(31)} ${p.equation}`);
   }
   console.log('\nHigh-dimensional (sparse STDE only, --method stde):');
-  for (const p of BALL_PROBLEMS) console.log(`${`${p.id} [--dim ${p.paramRanges.dim[0]}..${p.paramRanges.dim[1]}]`.padEnd(31)} ${p.equation.replace(/ in \d+ dimensions/, '')}`);
+  for (const p of HIGHDIM_PROBLEMS) console.log(`${`${p.id} [--dim ${p.paramRanges.dim[0]}..${p.paramRanges.dim[1]}]`.padEnd(31)} ${p.equation.replace(/ in \d+ dimensions/, '')}`);
   return 0;
 }
 
 async function train(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    values: ['pde', 'steps', 'seed', 'width', 'depth', 'lr', 'points', 'log-every', 'method', 'dim', 'k', 'fd-step', 'lbfgs', 'sampling', 'weight', 'schedule', 'stde', 'rand-batch'],
-    flags: ['json', 'hard'],
+    values: ['pde', 'steps', 'seed', 'width', 'depth', 'lr', 'points', 'log-every', 'method', 'dim', 'k', 'fd-step', 'lbfgs', 'sampling', 'weight', 'schedule', 'stde', 'rand-batch', 'sigma', 'samples'],
+    flags: ['json', 'hard', 'no-variance-reduction'],
   });
   const id = requireValue(args, 'pde');
-  if (BALL_PROBLEMS.some((p) => p.id === id)) return trainBall(args, id, scheduleOption);
-  if (!problemById(id)) throw new InputError(`unknown problem '${id}' (pinn list names them: ${[...PROBLEMS, ...BALL_PROBLEMS].map((p) => p.id).join(', ')})`);
+  if (HIGHDIM_PROBLEMS.some((p) => p.id === id)) return trainBall(args, id, scheduleOption);
+  if (!problemById(id)) throw new InputError(`unknown problem '${id}' (pinn list names them: ${[...PROBLEMS, ...HIGHDIM_PROBLEMS].map((p) => p.id).join(', ')})`);
   const numberParam = (name: 'dim' | 'k') => {
     const raw = args.values.get(name);
     if (raw === undefined) return undefined;
@@ -188,6 +191,13 @@ async function train(argv: string[]): Promise<number> {
   const method = choiceOption(args, 'method', 'taylor', ALL_TRAIN_METHODS);
   if ((args.values.has('stde') || args.values.has('rand-batch')) && method !== 'stde') throw new InputError('--stde and --rand-batch apply to --method stde only');
   const stde = { kind: choiceOption(args, 'stde', 'sparse', ['sparse', 'dense'] as const), batch: intOption(args, 'rand-batch', 16, 1, 1 << 16) };
+  if ((args.values.has('sigma') || args.values.has('samples') || args.flags.has('no-variance-reduction')) && method !== 'stein') {
+    throw new InputError('--sigma, --samples and --no-variance-reduction apply to --method stein only');
+  }
+  const sigmaRaw = args.values.get('sigma');
+  const sigma = sigmaRaw === undefined ? STEIN_DEFAULTS.sigma : Number(sigmaRaw);
+  if (!(sigma > 0 && sigma <= 1)) throw new InputError(`--sigma must be a number in (0, 1], got '${sigmaRaw}'`);
+  const stein = { sigma, samples: intOption(args, 'samples', STEIN_DEFAULTS.samples, 1, 1 << 16), varianceReduction: !args.flags.has('no-variance-reduction') };
   const fdStepRaw = args.values.get('fd-step');
   const fdStep = fdStepRaw === undefined ? undefined : Number(fdStepRaw);
   if (fdStep !== undefined && !(fdStep > 0 && fdStep < 1)) throw new InputError(`--fd-step must be a number in (0, 1), got '${fdStepRaw}'`);
@@ -214,6 +224,7 @@ async function train(argv: string[]): Promise<number> {
     weights,
     hardBoundary: args.flags.has('hard') || (base.hardBoundary ?? false),
     stde,
+    stein: method === 'stein' ? stein : undefined,
   };
   if (config.hardBoundary && !problem.hard) throw new InputError(`${problem.id} declares no hard boundary transform (--hard works for ${PROBLEMS.filter((p) => p.hard).map((p) => p.id).join(', ')})`);
   const lbfgsIterations = intOption(args, 'lbfgs', 0, 0, 1_000_000);
@@ -221,7 +232,7 @@ async function train(argv: string[]): Promise<number> {
   const gpu = await nodeDevice();
   const trainer = new PinnTrainer(gpu.device, problem, config);
   const tty = process.stderr.isTTY && !json;
-  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${steps} Adam steps`);
+  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}${method === 'stein' ? ` (sigma ${stein.sigma}, ${stein.samples} samples${stein.varianceReduction ? ' in antithetic pairs' : ', plain'})` : ''}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${steps} Adam steps`);
   const result = await trainer.run((r) => {
     if (json) return;
     const rate = r.step / r.seconds;

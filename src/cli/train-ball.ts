@@ -6,8 +6,8 @@
 import { InputError } from '../engine/errors';
 import { adapterLabel } from '../engine/gpu';
 import { defaultHighDimConfig, HighDimTrainer, type HighDimConfig } from '../engine/highdim/trainer';
-import { ballProblemWith } from '../engine/problems';
-import type { BallProblem } from '../engine/problems/ball-bodies';
+import { highDimProblemWith } from '../engine/problems';
+import type { HighDimProblem } from '../engine/problems/highdim-types';
 import type { LrSchedule } from '../engine/train/schedule';
 import { nodeDevice } from '../node/webgpu-node';
 import { choiceOption, intOption, type ParsedArgs } from './args';
@@ -23,9 +23,9 @@ export async function trainBall(args: ParsedArgs, id: string, scheduleOption: (r
   if (choiceOption(args, 'stde', 'sparse', ['sparse', 'dense'] as const) === 'dense') throw new InputError(`${id} uses sparse STDE (random coordinates, whose first-layer tangent is a column of W₁); dense STDE is available for poisson-nd`);
   const dimRaw = args.values.get('dim');
   if (dimRaw !== undefined && !/^\d+$/.test(dimRaw)) throw new InputError(`--dim must be a positive integer, got '${dimRaw}'`);
-  let problem: BallProblem;
+  let problem: HighDimProblem;
   try {
-    problem = ballProblemWith(id, dimRaw === undefined ? undefined : Number(dimRaw))!;
+    problem = highDimProblemWith(id, dimRaw === undefined ? undefined : Number(dimRaw))!;
   } catch (e) {
     throw new InputError((e as Error).message);
   }

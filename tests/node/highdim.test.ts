@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ballProblem, bodyParts, type BallProblem } from '../../src/engine/problems/ball-bodies';
+import { ballProblem, bodyParts } from '../../src/engine/problems/ball-bodies';
+import type { HighDimProblem } from '../../src/engine/problems/highdim-types';
+import { hjbLin } from '../../src/engine/problems/hjb-lin';
+import { bsb } from '../../src/engine/problems/bsb';
+import { waveSinh } from '../../src/engine/problems/wave-sinh';
 import { defaultHighDimConfig, HighDimTrainer, type HighDimConfig } from '../../src/engine/highdim/trainer';
 import { Mlp } from '../../src/engine/mlp';
 import { useNodeGpu } from './helpers';
@@ -40,24 +44,39 @@ function uSecond(mlp: Mlp, x: ArrayLike<number>, i: number): number {
   return -2 * n0 + 2 * (-2 * x[i]) * n1 + phi * 2 * n2;
 }
 
-function residualF64(problem: BallProblem, mlp: Mlp, x: ArrayLike<number>, coords: number[]): number {
-  const d = problem.dim;
-  const lap = (d / coords.length) * coords.reduce((a, i) => a + uSecond(mlp, x, i), 0);
-  const u = (1 - Array.from(x).reduce((a, v) => a + v * v, 0)) * jet2(mlp, x, 0)[0];
-  return lap + problem.nonlinearity.f64(u) - problem.source(x);
+/** The model u = G + F N's normalized jet along axis a (f64). */
+function modelJet(problem: HighDimProblem, mlp: Mlp, z: ArrayLike<number>, a: number): [number, number, number] {
+  const [n0, n1, n2] = jet2(mlp, z, a);
+  const [f0, f1, f2] = problem.factorJet(z, a);
+  const [g0, g1, g2] = problem.offsetJet(z, a);
+  return [g0 + f0 * n0, g1 + f0 * n1 + f1 * n0, g2 + f0 * n2 + f1 * n1 + f2 * n0];
 }
 
-function lossF64(problem: BallProblem, mlp: Mlp, xs: Float32Array, idx: Uint32Array, P: number, B: number): number {
+/** The STDE residual at z with the sampled space axes `coords` (f64). */
+function residualF64(problem: HighDimProblem, mlp: Mlp, z: ArrayLike<number>, coords: number[]): number {
   const d = problem.dim;
+  const sp = coords.reduce((acc, i) => {
+    const u = modelJet(problem, mlp, z, i);
+    return acc + problem.spatial(z[i], u[1], 2 * u[2]);
+  }, 0);
+  const u = modelJet(problem, mlp, z, coords[0])[0];
+  const ut = problem.horizon !== undefined ? modelJet(problem, mlp, z, d) : [0, 0, 0];
+  return problem.temporal(z, u, ut[1], 2 * ut[2]) + (d / coords.length) * sp - problem.source(z);
+}
+
+function lossF64(problem: HighDimProblem, mlp: Mlp, zs: Float32Array, idx: Uint32Array, P: number, B: number): number {
+  const time = problem.horizon !== undefined ? 1 : 0;
+  const din = problem.dim + time;
+  const r1 = B + time;
   let l = 0;
   for (let p = 0; p < P; p++) {
-    const r = residualF64(problem, mlp, xs.subarray(p * d, (p + 1) * d), Array.from(idx.subarray(p * B, (p + 1) * B)));
+    const r = residualF64(problem, mlp, zs.subarray(p * din, (p + 1) * din), Array.from(idx.subarray(p * r1, p * r1 + B)));
     l += (r * r) / P;
   }
   return l;
 }
 
-const small = (problem: BallProblem, over: Partial<HighDimConfig> = {}): HighDimConfig => ({
+const small = (problem: HighDimProblem, over: Partial<HighDimConfig> = {}): HighDimConfig => ({
   ...defaultHighDimConfig(problem),
   width: 8,
   depth: 2,
@@ -90,9 +109,60 @@ describe('ball problems (two- and three-body, STDE paper)', () => {
       expect(Math.abs(p.exact(x.map((v) => v / n)))).toBeLessThan(1e-12);
     });
   }
+  it('the model jets of u = (1 − |x|²) N follow the product rule (independent of the problem file)', () => {
+    const p = ballProblem('poisson', 'two', 5);
+    const mlp = Mlp.init({ inputDim: 5, width: 6, depth: 2, outputDim: 1, activation: 'tanh' }, 3);
+    const x = [0.1, -0.2, 0.3, 0.05, -0.4];
+    for (let i = 0; i < 5; i++) expect(2 * modelJet(p, mlp, x, i)[2]).toBeCloseTo(uSecond(mlp, x, i), 12);
+  });
   it('refuses a dimension too small for the body', () => {
     expect(() => ballProblem('poisson', 'three', 2)).toThrow(/from 3 to/);
   });
+});
+
+/** f64 derivatives of f along axis a at z by central differences (step h). */
+function fdAlong(f: (z: number[]) => number, z: number[], a: number, h = 1e-4): [number, number] {
+  const zp = z.slice();
+  const zm = z.slice();
+  zp[a] += h;
+  zm[a] -= h;
+  return [(f(zp) - f(zm)) / (2 * h), (f(zp) - 2 * f(z) + f(zm)) / (h * h)];
+}
+
+describe('time-dependent problems on the ball (hjb-lin, bsb, wave-sinh)', () => {
+  const d = 6;
+  const z = [0.2, -0.3, 0.15, 0.35, -0.1, 0.25, 0.4]; // x in the ball, t = 0.4
+  for (const problem of [hjbLin(d), bsb(d), waveSinh(d)]) {
+    it(`${problem.id}: the exact solution solves the equation (f64 finite differences)`, () => {
+      let sp = 0;
+      for (let i = 0; i < d; i++) {
+        const [ui, uii] = fdAlong(problem.exact, z, i);
+        sp += problem.spatial(z[i], ui, uii);
+      }
+      const [ut, utt] = fdAlong(problem.exact, z, d);
+      const r = problem.temporal(z, problem.exact(z), ut, utt) + sp - problem.source(z);
+      expect(Math.abs(r)).toBeLessThan(1e-5);
+    });
+    it(`${problem.id}: the jets of F and G match finite differences, and u = G + F N meets the ${problem.id === 'wave-sinh' ? 'initial' : 'terminal'} values for any N`, () => {
+      for (let a = 0; a <= d; a++) {
+        for (const jet of [problem.factorJet, problem.offsetJet]) {
+          const [v0, v1, v2] = jet(z, a);
+          const [f1, f2] = fdAlong((y) => jet(y, a)[0], z, a);
+          expect(v0).toBeCloseTo(jet(z, a)[0], 12);
+          expect(Math.abs(v1 - f1)).toBeLessThan(1e-6);
+          expect(Math.abs(2 * v2 - f2)).toBeLessThan(1e-5);
+        }
+      }
+      const tb = problem.id === 'wave-sinh' ? 0 : problem.horizon!;
+      const zb = [...z.slice(0, d), tb];
+      expect(problem.factorJet(zb, d)[0]).toBe(0);
+      expect(problem.offsetJet(zb, d)[0]).toBeCloseTo(problem.exact(zb), 12);
+      if (problem.id === 'wave-sinh') {
+        expect(problem.factorJet(zb, d)[1]).toBe(0); // u_t = 0 at t = 0 as well
+        expect(fdAlong(problem.exact, zb, d)[0]).toBeCloseTo(0, 6);
+      }
+    });
+  }
 });
 
 describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
@@ -124,12 +194,8 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     t.destroy();
   });
 
-  for (const [operator, body] of [
-    ['sine-gordon', 'two'],
-    ['allen-cahn', 'three'],
-  ] as const) {
-    it(`${operator} ${body}-body: the GPU loss matches the f64 STDE loss at the sampled points and coordinates`, async () => {
-      const problem = ballProblem(operator, body, 9);
+  for (const problem of [ballProblem('sine-gordon', 'two', 9), ballProblem('allen-cahn', 'three', 9), hjbLin(9), bsb(9), waveSinh(9)]) {
+    it(`${problem.id}: the GPU loss matches the f64 STDE loss at the sampled points and coordinates`, async () => {
       const cfg = small(problem);
       const t = new HighDimTrainer(gpu.device, problem, cfg);
       const { loss, x, idx } = await t.probe(1);
@@ -141,8 +207,13 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
   }
 
   // d = 9: scalar first-layer kernels; d = 12: the vec4-blocked ones
-  for (const d of [9, 12]) it(`d = ${d}: the parameter gradient matches central differences of the f64 loss (first-layer columns, dense part, hidden and output layers)`, async () => {
-    const problem = ballProblem('sine-gordon', 'two', d);
+  for (const [d, make] of [
+    [9, (n: number) => ballProblem('sine-gordon', 'two', n)],
+    [12, (n: number) => ballProblem('sine-gordon', 'two', n)],
+    [11, waveSinh],
+    [6, hjbLin],
+  ] as const) it(`${make(d).id}, d = ${d}: the parameter gradient matches central differences of the f64 loss (first-layer columns, dense part, hidden and output layers)`, async () => {
+    const problem = make(d);
     const cfg = small(problem);
     const t = new HighDimTrainer(gpu.device, problem, cfg);
     const { grad, x, idx } = await t.probe(2);
@@ -152,9 +223,9 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     const picked = idx[0];
     const unpicked = [...Array(d).keys()].find((i) => !Array.from(idx).includes(i));
     const probes = [
-      L0.weightOffset + 0 * d + picked,
-      L0.weightOffset + 3 * d + picked,
-      ...(unpicked === undefined ? [] : [L0.weightOffset + 5 * d + unpicked]),
+      L0.weightOffset + 0 * L0.inDim + picked,
+      L0.weightOffset + 3 * L0.inDim + picked,
+      ...(unpicked === undefined ? [] : [L0.weightOffset + 5 * L0.inDim + unpicked, L0.weightOffset + 2 * L0.inDim + L0.inDim - 1]),
       L0.biasOffset + 2,
       L1.weightOffset + 7,
       L1.biasOffset + 4,

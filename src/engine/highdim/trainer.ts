@@ -10,8 +10,9 @@ import { DeviceLimitError, InputError } from '../errors';
 import { createStorageBuffer, readBuffer } from '../gpu';
 import { GpuMlp } from '../gpu-mlp';
 import { Mlp } from '../mlp';
-import type { BallProblem } from '../problems/ball-bodies';
+import type { HighDimProblem } from '../problems/highdim-types';
 import { Rng } from '../rng';
+import { norm2 } from '../problems/highdim-types';
 import { fillTemplate } from '../shaders';
 import { Adam } from '../train/adam';
 import { learningRate, namedSchedule, type LrSchedule } from '../train/schedule';
@@ -34,7 +35,7 @@ export interface HighDimConfig {
   testPoints?: number;
 }
 
-export function defaultHighDimConfig(problem: BallProblem): HighDimConfig {
+export function defaultHighDimConfig(problem: HighDimProblem): HighDimConfig {
   const d = problem.defaults;
   return {
     width: d.width,
@@ -65,14 +66,15 @@ interface Batch {
   forward: Pass[];
 }
 
-/** Uniform points in the volume of the unit ball (f64, seeded): the fixed test set. */
-export function ballTestPoints(d: number, count: number, seed: number): Float64Array[] {
+/** Uniform points in the volume of the unit ball (f64, seeded), with t uniform in [0, horizon] as a last coordinate when given: the fixed test set. */
+export function ballTestPoints(d: number, count: number, seed: number, horizon?: number): Float64Array[] {
   const rng = new Rng(seed);
   return Array.from({ length: count }, () => {
     const z = Float64Array.from({ length: d }, () => rng.normal());
     const norm = Math.sqrt(z.reduce((a, v) => a + v * v, 0));
     const r = rng.uniform() ** (1 / d);
-    return z.map((v) => (v * r) / norm);
+    const x = z.map((v) => (v * r) / norm);
+    return horizon === undefined ? x : Float64Array.from([...x, horizon * rng.uniform()]);
   });
 }
 
@@ -97,14 +99,20 @@ export class HighDimTrainer {
   private readonly lossPass: Pass;
   private readonly backwardPasses: Pass[];
   private stepIndex = 0;
+  /** Validation errors of the kernels built in the constructor (reported by run and probe). */
+  private readonly built: Promise<GPUError | null>;
 
   constructor(
     readonly device: GPUDevice,
-    readonly problem: BallProblem,
+    readonly problem: HighDimProblem,
     readonly config: HighDimConfig,
   ) {
     const d = problem.dim;
+    const time = problem.horizon !== undefined;
+    const din = d + (time ? 1 : 0);
     const { width, depth, points: P, randBatch: B } = config;
+    // jet rows per point: the B sampled space axes, and time
+    const R1 = B + (time ? 1 : 0);
     for (const [name, v, lo, hi] of [
       ['width', width, 1, 1024],
       ['depth', depth, 1, 16],
@@ -114,36 +122,40 @@ export class HighDimTrainer {
     }
     if (!Number.isInteger(B) || B < 1 || B > d) throw new InputError(`STDE's random batch must be an integer from 1 to the dimension (${d}), got ${B}`);
     const testCount = config.testPoints ?? Math.max(50, Math.min(1000, Math.floor(2e7 / d)));
-    this.checkLimits(d, width, Math.max(P, testCount), P * B);
-    const mlp = Mlp.init({ inputDim: d, width, depth, outputDim: 1, activation: 'tanh' }, config.seed);
+    this.checkLimits(din, width, Math.max(P, testCount), P * R1);
+    device.pushErrorScope('validation');
+    const mlp = Mlp.init({ inputDim: din, width, depth, outputDim: 1, activation: 'tanh' }, config.seed);
     this.net = new GpuMlp(device, mlp);
     const bytes = mlp.params.byteLength;
     this.grad = createStorageBuffer(device, bytes, 'parameter gradient');
     this.backup = createStorageBuffer(device, bytes, 'last good parameters');
     this.adam = new Adam(device, this.net.params, this.grad, mlp.params.length);
 
-    this.train = this.batch(P, B, 'train');
+    this.train = this.batch(P, R1, 'train');
     this.test = this.batch(testCount, 1, 'test');
-    this.testPoints = ballTestPoints(d, testCount, 4242);
+    this.testPoints = ballTestPoints(d, testCount, 4242, problem.horizon);
     this.exact = Float64Array.from(this.testPoints.map((x) => problem.exact(x)));
-    const flat = new Float32Array(testCount * d);
-    this.testPoints.forEach((x, p) => flat.set(x, p * d));
+    const flat = new Float32Array(testCount * din);
+    this.testPoints.forEach((x, p) => flat.set(x, p * din));
     device.queue.writeBuffer(this.test.x, 0, flat);
-    device.queue.writeBuffer(this.test.xx, 0, Float32Array.from(this.testPoints.map((x) => x.reduce((a, v) => a + v * v, 0))));
+    device.queue.writeBuffer(this.test.xx, 0, Float32Array.from(this.testPoints.map((x) => norm2(x, d))));
 
     // sampling: points and coordinates, or (tests) only the coordinates of fixed points
     this.sampleParams = this.uniform(new Uint32Array([P, 0, config.seed >>> 0, 0]));
     const t = this.train;
-    this.samplePass = this.kernel('hd_sample', { D: d, B, POINTS: 1 }, [t.x, t.xx, t.idx, this.sampleParams], P);
-    this.coordinatePass = this.kernel('hd_sample', { D: d, B, POINTS: 0 }, [t.x, t.xx, t.idx, this.sampleParams], P);
-    const coef = this.own(createStorageBuffer(device, d * 4, 'two/three-body coefficients'));
+    const sampling = { D: d, B, DIN: din, R1, TIME: time ? 1 : 0, HORIZON: (problem.horizon ?? 0).toPrecision(9) };
+    this.samplePass = this.kernel('hd_sample', { ...sampling, POINTS: 1 }, [t.x, t.xx, t.idx, this.sampleParams], P);
+    this.coordinatePass = this.kernel('hd_sample', { ...sampling, POINTS: 0 }, [t.x, t.xx, t.idx, this.sampleParams], P);
+    const coef = this.own(createStorageBuffer(device, Math.max(1, problem.coefficients.length) * 4, `${problem.id} coefficients`));
     device.queue.writeBuffer(coef, 0, Float32Array.from(problem.coefficients));
     this.g = this.own(createStorageBuffer(device, P * 4, 'source g'));
+    const aux = this.own(createStorageBuffer(device, P * 4, 'auxiliary value per point'));
     const count = this.uniform(new Uint32Array([P, 0, 0, 0]));
-    this.sourcePass = this.kernel('hd_source', { D: d, BODY: problem.body === 'two' ? 2 : 3, F: problem.nonlinearity.wgsl }, [t.x, t.xx, coef, this.g, count], P);
+    const w = problem.wgsl;
+    this.sourcePass = this.kernel('hd_source', { D: d, DIN: din, HELPERS: w.helpers, SOURCE: w.source }, [t.x, t.xx, coef, this.g, aux, count], P);
 
     // the loss and the seed of the backward pass
-    const R = P * B;
+    const R = P * R1;
     this.parts = this.own(createStorageBuffer(device, P * 4, 'loss parts'));
     this.residuals = this.own(createStorageBuffer(device, P * 4, 'residuals'));
     const netAdj = this.own(createStorageBuffer(device, R * 3 * 4, 'network jets adjoint'));
@@ -151,11 +163,24 @@ export class HighDimTrainer {
     new Uint32Array(lp, 0, 1)[0] = P;
     new Float32Array(lp, 4, 1)[0] = 1;
     this.lossParams = this.uniform(new Uint32Array(lp));
-    const nl = problem.nonlinearity;
     this.lossPass = this.kernel(
       'hd_loss',
-      { D: d, B, SCALE: (d / B).toPrecision(9), F: nl.wgsl, DF: nl.gradWgsl },
-      [t.x, t.xx, t.idx, this.g, t.out, netAdj, this.parts, this.residuals, this.lossParams],
+      {
+        D: d,
+        DIN: din,
+        B,
+        R1,
+        TIME: time ? 1 : 0,
+        SCALE: (d / B).toPrecision(9),
+        HELPERS: w.helpers,
+        FACTOR: w.factor,
+        OFFSET: w.offset,
+        SPATIAL: w.spatial,
+        SPATIAL_GRAD: w.spatialGrad,
+        TEMPORAL: w.temporal,
+        TEMPORAL_GRAD: w.temporalGrad,
+      },
+      [t.x, t.xx, t.idx, this.g, aux, t.out, netAdj, this.parts, this.residuals, this.lossParams],
       P,
     );
 
@@ -175,7 +200,7 @@ export class HighDimTrainer {
         const vecThreads = mode === 1 ? threads / 4 : (L.outDim / 4) * (L.inDim / 4 + 1);
         return this.kernel('hd_backward_vec4', { MODE: mode, IN: L.inDim, OUT: L.outDim, KS: mode === 4 ? 1 : 3, W_OFF: L.weightOffset, B_OFF: L.biasOffset }, [this.net.params, a, b, out, u], vecThreads);
       }
-      return this.kernel('hd_backward', { MODE: mode, IN: L.inDim, OUT: L.outDim, B, W_OFF: L.weightOffset, B_OFF: L.biasOffset }, [this.net.params, ...bufs, u], threads);
+      return this.kernel('hd_backward', { MODE: mode, IN: L.inDim, OUT: L.outDim, B: R1, W_OFF: L.weightOffset, B_OFF: L.biasOffset }, [this.net.params, ...bufs, u], threads);
     };
     const out = layers[depth];
     this.backwardPasses = [
@@ -193,9 +218,16 @@ export class HighDimTrainer {
     this.backwardPasses.push(
       bw(0, 0, [t.pre[0], ybar[0], dummy, abar[0]], R * width),
       bw(3, 0, [abar[0], dummy, dummy, apt], P * width, pointsU),
-      bw(4, 0, [apt, t.x, dummy, this.grad], width * d, pointsU),
+      bw(4, 0, [apt, t.x, dummy, this.grad], width * din, pointsU),
       bw(5, 0, [apt, abar[0], t.idx, this.grad], width, pointsU),
     );
+    this.built = device.popErrorScope();
+  }
+
+  /** Throws if a kernel of this problem did not compile or bind (its WGSL comes from the problem file). */
+  private async checkBuilt(): Promise<void> {
+    const e = await this.built;
+    if (e) throw new Error(`the kernels of ${this.problem.id} did not build: ${e.message}`);
   }
 
   /** The largest buffers (W₁, the points, the jets) against the device's binding limit. */
@@ -242,7 +274,7 @@ export class HighDimTrainer {
   }
 
   private batch(count: number, rows: number, name: string): Batch {
-    const d = this.problem.dim;
+    const d = this.net.mlp.inputDim;
     const { width, depth } = this.config;
     const R = count * rows;
     const x = this.own(createStorageBuffer(this.device, count * d * 4, `${name} points`));
@@ -310,7 +342,7 @@ export class HighDimTrainer {
     return parts.reduce((a, v) => a + v, 0);
   }
 
-  /** L2 relative error of u = (1 − |x|²) N(x) on the fixed test set (u* in f64). */
+  /** L2 relative error of u = G + F N on the fixed test set (u* in f64). */
   async l2RelativeError(): Promise<number> {
     const enc = this.device.createCommandEncoder();
     const pass = enc.beginComputePass();
@@ -321,7 +353,7 @@ export class HighDimTrainer {
     let num = 0;
     let den = 0;
     this.testPoints.forEach((x, p) => {
-      const u = (1 - x.reduce((a, v) => a + v * v, 0)) * n[p * 3];
+      const u = this.problem.offsetJet(x, 0)[0] + this.problem.factorJet(x, 0)[0] * n[p * 3];
       num += (u - this.exact[p]) ** 2;
       den += this.exact[p] ** 2;
     });
@@ -333,12 +365,14 @@ export class HighDimTrainer {
    * (with `fixedPoints`, only the coordinates are drawn), and what was sampled. No update.
    */
   async probe(stream: number, fixedPoints?: Float32Array<ArrayBuffer>): Promise<{ loss: number; residuals: Float32Array; grad: Float32Array; x: Float32Array; idx: Uint32Array }> {
+    await this.checkBuilt();
     const { count, rows } = this.train;
     const d = this.problem.dim;
+    const din = this.net.mlp.inputDim;
     if (fixedPoints) {
       this.device.queue.writeBuffer(this.train.x, 0, fixedPoints);
       const xx = new Float32Array(count);
-      for (let p = 0; p < count; p++) for (let j = 0; j < d; j++) xx[p] += fixedPoints[p * d + j] ** 2;
+      for (let p = 0; p < count; p++) for (let j = 0; j < d; j++) xx[p] += fixedPoints[p * din + j] ** 2;
       this.device.queue.writeBuffer(this.train.xx, 0, xx);
     }
     this.setStream(stream);
@@ -351,7 +385,7 @@ export class HighDimTrainer {
       this.readLoss(),
       readBuffer(this.device, this.residuals, count * 4),
       readBuffer(this.device, this.grad, this.net.mlp.params.byteLength),
-      readBuffer(this.device, this.train.x, count * d * 4),
+      readBuffer(this.device, this.train.x, count * din * 4),
       readBuffer(this.device, this.train.idx, count * rows * 4),
     ]);
     return { loss, residuals, grad, x, idx: new Uint32Array(idxF.buffer, idxF.byteOffset, idxF.length) };
@@ -383,6 +417,7 @@ export class HighDimTrainer {
 
   /** Train to `config.steps`, logging every `logEvery`; a non-finite loss stops and restores the last good parameters. */
   async run(onLog?: (r: TrainRecord) => boolean | void, deadlineSeconds = Infinity): Promise<TrainResult> {
+    await this.checkBuilt();
     const t0 = performance.now();
     const history: TrainRecord[] = [];
     let stopReason = 'done';

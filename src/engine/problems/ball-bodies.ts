@@ -13,6 +13,7 @@
  * is wrong; this one is checked against finite differences in tests/node/highdim.test.ts.)
  */
 import { Rng } from '../rng';
+import { checkDim, MAX_HIGHDIM_DIM, norm2, type HighDimDefaults, type HighDimProblem } from './highdim-types';
 
 export type Body = 'two' | 'three';
 
@@ -36,45 +37,15 @@ export const NONLINEARITIES = {
 
 export type OperatorId = keyof typeof NONLINEARITIES;
 
-export interface BallDefaults {
-  width: number;
-  depth: number;
-  steps: number;
-  lr: number;
-  /** Collocation points per step. */
-  points: number;
-  /** STDE coordinates per point. */
-  randBatch: number;
-}
-
-/** A problem for the high-dimensional trainer (src/engine/highdim): unit ball, hard boundary. */
-export interface BallProblem {
-  kind: 'ball';
-  id: string;
-  title: string;
-  equation: string;
-  tex: string;
-  description: string;
-  dim: number;
+/** A ball problem: a high-dimensional problem with its body and operator. */
+export interface BallProblem extends HighDimProblem {
   body: Body;
   operator: OperatorId;
   nonlinearity: Nonlinearity;
-  /** c_i ~ N(0, 1), drawn once from COEFFICIENT_SEED (the same problem in every run). */
-  coefficients: Float64Array;
-  exact(x: ArrayLike<number>): number;
-  /** Δu* (f64, analytic). */
   exactLaplacian(x: ArrayLike<number>): number;
-  /** g = Δu* + f(u*). */
-  source(x: ArrayLike<number>): number;
-  defaults: BallDefaults;
-  paramRanges: { dim: [number, number] };
-  params: { dim: number };
-  variant(params: { dim?: number }): BallProblem;
 }
 
 export const COEFFICIENT_SEED = 20240;
-/** Largest d a ball problem accepts (the device may allow less: the trainer says so). */
-export const MAX_BALL_DIM = 1_000_000;
 
 /** s = Σ c_i t_i(x), x·∇s and Δs for the chosen body: the parts of u* = (1 − |x|²) s. */
 export function bodyParts(body: Body, c: ArrayLike<number>, x: ArrayLike<number>): { s: number; xgrad: number; lap: number } {
@@ -110,18 +81,12 @@ export function bodyParts(body: Body, c: ArrayLike<number>, x: ArrayLike<number>
   return { s, xgrad, lap };
 }
 
-function norm2(x: ArrayLike<number>): number {
-  let r = 0;
-  for (let i = 0; i < x.length; i++) r += x[i] * x[i];
-  return r;
-}
-
-const DEFAULTS: BallDefaults = { width: 128, depth: 3, steps: 2000, lr: 1e-3, points: 100, randBatch: 16 };
+const DEFAULTS: HighDimDefaults = { width: 128, depth: 3, steps: 2000, lr: 1e-3, points: 100, randBatch: 16 };
 
 export function ballProblem(operator: OperatorId, body: Body, dim: number): BallProblem {
   const minDim = body === 'two' ? 2 : 3;
   const id = `${operator}-${body}body`;
-  if (!Number.isInteger(dim) || dim < minDim || dim > MAX_BALL_DIM) throw new RangeError(`${id}: the dimension must be an integer from ${minDim} to ${MAX_BALL_DIM} (got ${dim})`);
+  checkDim(id, dim, minDim);
   const rng = new Rng(COEFFICIENT_SEED);
   const c = Float64Array.from({ length: dim }, () => rng.normal());
   const nl = NONLINEARITIES[operator];
@@ -133,7 +98,7 @@ export function ballProblem(operator: OperatorId, body: Body, dim: number): Ball
   const term = body === 'two' ? String.raw`\sin(x_i + \cos x_{i+1} + x_{i+1} \cos x_i)` : String.raw`e^{x_i x_{i+1} x_{i+2}}`;
   const termText = body === 'two' ? 'sin(xᵢ + cos xᵢ₊₁ + xᵢ₊₁ cos xᵢ)' : 'exp(xᵢ xᵢ₊₁ xᵢ₊₂)';
   return {
-    kind: 'ball',
+    kind: 'highdim',
     id,
     title: `${nl.name}, ${body}-body, ${dim}-D`,
     equation: `${nl.text} = g on the unit ball in ${dim} dimensions, u = 0 on the sphere; u* = (1 − |x|²) Σ cᵢ ${termText}`,
@@ -147,9 +112,63 @@ export function ballProblem(operator: OperatorId, body: Body, dim: number): Ball
     exact,
     exactLaplacian,
     source: (x) => exactLaplacian(x) + nl.f64(exact(x)),
+    // u = (1 − |x|²) N: along e_i, 1 − |x + s e_i|² = φ − 2 x_i s − s²
+    factorJet: (x, a) => [1 - norm2(x), -2 * x[a], -1],
+    offsetJet: () => [0, 0, 0],
+    spatial: (_xi, _ui, uii) => uii,
+    temporal: (_z, u) => nl.f64(u),
+    wgsl: {
+      helpers: `fn nonlinearity(u : f32) -> f32 { return ${nl.wgsl}; }\nfn nonlinearityGrad(u : f32) -> f32 { return ${nl.gradWgsl}; }`,
+      source: body === 'two' ? TWO_BODY_SOURCE : THREE_BODY_SOURCE,
+      factor: 'return vec3f(1.0 - zz[p], -2.0 * z[p * DIN + a], -1.0);',
+      offset: 'return vec3f(0.0);',
+      spatial: 'return uii;',
+      spatialGrad: 'return vec2f(0.0, 1.0);',
+      temporal: 'return nonlinearity(u);',
+      temporalGrad: 'return vec3f(nonlinearityGrad(u), 0.0, 0.0);',
+    },
     defaults: DEFAULTS,
-    paramRanges: { dim: [minDim, MAX_BALL_DIM] },
+    paramRanges: { dim: [minDim, MAX_HIGHDIM_DIM] },
     params: { dim },
     variant: (p) => ballProblem(operator, body, p.dim ?? dim),
   };
 }
+
+/** g = Δu* + f(u*) for the two-body u* (the f64 formulas of bodyParts, in f32 with precise sin/cos). */
+const TWO_BODY_SOURCE = `var s = 0.0;
+  var xg = 0.0;
+  var lap = 0.0;
+  let o = p * DIN;
+  for (var i = 0u; i + 1u < D; i++) {
+    let xi = z[o + i];
+    let xj = z[o + i + 1u];
+    let a = xi + pcos(xj) + xj * pcos(xi);
+    let ai = 1.0 - xj * psin(xi);
+    let aj = pcos(xi) - psin(xj);
+    let ca = pcos(a);
+    let sa = psin(a);
+    let c = coef[i];
+    s += c * sa;
+    xg += c * ca * (xi * ai + xj * aj);
+    lap += c * (ca * (-xj * pcos(xi) - pcos(xj)) - sa * (ai * ai + aj * aj));
+  }
+  let phi = 1.0 - zz[p];
+  return vec2f(-2.0 * f32(D) * s - 4.0 * xg + phi * lap + nonlinearity(phi * s), 0.0);`;
+
+/** The same for the three-body u*. */
+const THREE_BODY_SOURCE = `var s = 0.0;
+  var xg = 0.0;
+  var lap = 0.0;
+  let o = p * DIN;
+  for (var i = 0u; i + 2u < D; i++) {
+    let xi = z[o + i];
+    let xj = z[o + i + 1u];
+    let xk = z[o + i + 2u];
+    let b = xi * xj * xk;
+    let e = coef[i] * exp(b);
+    s += e;
+    xg += e * 3.0 * b;
+    lap += e * ((xj * xk) * (xj * xk) + (xi * xk) * (xi * xk) + (xi * xj) * (xi * xj));
+  }
+  let phi = 1.0 - zz[p];
+  return vec2f(-2.0 * f32(D) * s - 4.0 * xg + phi * lap + nonlinearity(phi * s), 0.0);`;
