@@ -4,6 +4,8 @@ import type { HighDimProblem } from '../../src/engine/problems/highdim-types';
 import { hjbLin } from '../../src/engine/problems/hjb-lin';
 import { bsb } from '../../src/engine/problems/bsb';
 import { waveSinh } from '../../src/engine/problems/wave-sinh';
+import { hjbLqg, hjbLqgReference } from '../../src/engine/problems/hjb-lqg';
+import { Rng } from '../../src/engine/rng';
 import { defaultHighDimConfig, HighDimTrainer, type HighDimConfig } from '../../src/engine/highdim/trainer';
 import { Mlp } from '../../src/engine/mlp';
 import { useNodeGpu } from './helpers';
@@ -132,7 +134,7 @@ function fdAlong(f: (z: number[]) => number, z: number[], a: number, h = 1e-4): 
 describe('time-dependent problems on the ball (hjb-lin, bsb, wave-sinh)', () => {
   const d = 6;
   const z = [0.2, -0.3, 0.15, 0.35, -0.1, 0.25, 0.4]; // x in the ball, t = 0.4
-  for (const problem of [hjbLin(d), bsb(d), waveSinh(d)]) {
+  for (const problem of [hjbLin(d), bsb(d), waveSinh(d), hjbLqg(d)]) {
     it(`${problem.id}: the exact solution solves the equation (f64 finite differences)`, () => {
       let sp = 0;
       for (let i = 0; i < d; i++) {
@@ -141,7 +143,8 @@ describe('time-dependent problems on the ball (hjb-lin, bsb, wave-sinh)', () => 
       }
       const [ut, utt] = fdAlong(problem.exact, z, d);
       const r = problem.temporal(z, problem.exact(z), ut, utt) + sp - problem.source(z);
-      expect(Math.abs(r)).toBeLessThan(1e-5);
+      // hjb-lqg's reference is a quadrature: its finite differences carry its error / h²
+      expect(Math.abs(r)).toBeLessThan(problem.id === 'hjb-lqg' ? 1e-4 : 1e-5);
     });
     it(`${problem.id}: the jets of F and G match finite differences, and u = G + F N meets the ${problem.id === 'wave-sinh' ? 'initial' : 'terminal'} values for any N`, () => {
       for (let a = 0; a <= d; a++) {
@@ -161,6 +164,33 @@ describe('time-dependent problems on the ball (hjb-lin, bsb, wave-sinh)', () => 
         expect(problem.factorJet(zb, d)[1]).toBe(0); // u_t = 0 at t = 0 as well
         expect(fdAlong(problem.exact, zb, d)[0]).toBeCloseTo(0, 6);
       }
+    });
+  }
+});
+
+describe('hjb-lqg reference (Cole–Hopf expectation as a 2-D integral)', () => {
+  for (const d of [1, 5, 60]) {
+    it(`d = ${d}: matches plain Monte Carlo over d-dimensional Gaussians (within 4 standard errors)`, () => {
+      const rng = new Rng(7 + d);
+      const x = Array.from({ length: d }, (_, i) => 0.6 * Math.sin(i + 1) / Math.sqrt(d));
+      const t = 0.3;
+      const s = Math.sqrt(2 * (1 - t));
+      const n = 40000;
+      let sum = 0;
+      let sq = 0;
+      for (let m = 0; m < n; m++) {
+        let r2 = 0;
+        for (let i = 0; i < d; i++) r2 += (x[i] + s * rng.normal()) ** 2;
+        const v = 2 / (1 + r2);
+        sum += v;
+        sq += v * v;
+      }
+      const mean = sum / n;
+      const se = Math.sqrt((sq / n - mean * mean) / n);
+      const ref = Math.exp(-hjbLqgReference(x, t, d));
+      expect(Math.abs(ref - mean)).toBeLessThan(4 * se);
+      // at the terminal time it is g itself
+      expect(hjbLqgReference(x, 1, d)).toBeCloseTo(Math.log((1 + x.reduce((a, v) => a + v * v, 0)) / 2), 14);
     });
   }
 });
@@ -194,7 +224,7 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     t.destroy();
   });
 
-  for (const problem of [ballProblem('sine-gordon', 'two', 9), ballProblem('allen-cahn', 'three', 9), hjbLin(9), bsb(9), waveSinh(9)]) {
+  for (const problem of [ballProblem('sine-gordon', 'two', 9), ballProblem('allen-cahn', 'three', 9), hjbLin(9), bsb(9), waveSinh(9), hjbLqg(9)]) {
     it(`${problem.id}: the GPU loss matches the f64 STDE loss at the sampled points and coordinates`, async () => {
       const cfg = small(problem);
       const t = new HighDimTrainer(gpu.device, problem, cfg);
