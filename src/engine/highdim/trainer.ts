@@ -409,6 +409,34 @@ export class HighDimTrainer {
     return median(samples);
   }
 
+  /**
+   * Median wall-clock milliseconds of the forward work alone (sampling, source, the jets
+   * and the residuals with their Laplacian estimate; no backward, no update): the cost of
+   * one Laplacian per point, as bench:highdim compares it.
+   */
+  async timeForward(warmup: number, reps: number): Promise<number> {
+    await this.checkBuilt();
+    const once = async () => {
+      const enc = this.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      this.samplePass(pass);
+      this.sourcePass(pass);
+      this.train.forward.forEach((f) => f(pass));
+      this.lossPass(pass);
+      pass.end();
+      this.device.queue.submit([enc.finish()]);
+      await this.device.queue.onSubmittedWorkDone();
+    };
+    for (let i = 0; i < warmup; i++) await once();
+    const samples: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      await once();
+      samples.push(performance.now() - t0);
+    }
+    return median(samples);
+  }
+
   /** Bytes of GPU memory this trainer holds (parameters, Adam, gradient, batches). */
   memoryBytes(): number {
     const params = this.net.mlp.params.byteLength;
