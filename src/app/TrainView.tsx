@@ -43,6 +43,7 @@ const METHOD_EXPLAINED: Record<TrainMethod, string> = {
   ad: 'Stacked automatic differentiation (what PyTorch or JAX users write): the n-th derivative is the gradient of the (n−1)-th, so each order differentiates the whole graph of the previous ones; the work grows about threefold per order.',
   fd: 'Finite differences evaluate the plain network at shifted points and combine the values with stencil weights: cheap and simple, but with a truncation error and a step size to choose.',
   stde: 'STDE (stochastic Taylor derivative estimator) replaces a Laplacian’s d second-order jets by B random ones per point: B coordinates scaled by d/B (sparse) or B random ±1 directions (dense). Unbiased, and its cost does not grow with d; the price is noise in the loss.',
+  stein: 'Stein’s estimator trains the Gaussian-smoothed network E g(x + e): its derivatives (orders 0 to 2, a Laplacian in one go) are weighted averages of plain evaluations at random shifts x ± e, so only first-order back-propagation is needed; the price is Monte Carlo noise and an O(σ²) smoothing bias.',
 };
 
 /** Ready-made demos (a teacher's starting points); each sets a few settings, the rest keep their defaults. */
@@ -58,7 +59,7 @@ const PRESETS: { name: string; values: Record<string, string | number> }[] = [
 ];
 
 const STEPS_PER_FRAME = 5;
-const METHOD_NAMES: Record<TrainMethod, string> = { taylor: 'Taylor jets (nTP)', ad: 'stacked AD', fd: 'finite differences', stde: 'STDE (random jets)' };
+const METHOD_NAMES: Record<TrainMethod, string> = { taylor: 'Taylor jets (nTP)', ad: 'stacked AD', fd: 'finite differences', stde: 'STDE (random jets)', stein: 'Stein (Gaussian shifts)' };
 const COMPARE_STEPS = 500;
 const COMPARE_LAYOUT = { title: { text: 'Same seed, each derivative method: error against wall time' }, xaxis: { title: { text: 'seconds' } }, yaxis: { type: 'log', title: { text: 'L2 relative error' } }, legend: { orientation: 'h', y: -0.28 } };
 const LOG_EVERY = 50;

@@ -7,11 +7,13 @@ import { kdv1d } from './kdv-1d';
 import { poisson1d } from './poisson-1d';
 import { poisson2d } from './poisson-2d';
 import { poissonNd } from './poisson-nd';
+import { poissonSin } from './poisson-sin';
+import { heatBall } from './heat-ball';
 import { wave1d } from './wave-1d';
 import type { PdeProblem, ProblemParams } from './types';
 
 /** Every problem the playground ships (parametric ones in their default variant); adding one means adding its file and a line here. */
-export const PROBLEMS: readonly PdeProblem[] = [poisson1d, poisson2d, poissonNd(), heat1d, wave1d, helmholtz2d, kdv1d, beam1d, burgers1d, burgersSelfSimilar0];
+export const PROBLEMS: readonly PdeProblem[] = [poisson1d, poisson2d, poissonNd(), heat1d, wave1d, helmholtz2d, kdv1d, beam1d, burgers1d, burgersSelfSimilar0, poissonSin(), heatBall()];
 
 export function problemById(id: string): PdeProblem | undefined {
   return PROBLEMS.find((p) => p.id === id);

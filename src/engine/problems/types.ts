@@ -13,15 +13,28 @@ export interface DerivativeSpec {
   order: number;
   /**
    * The Laplacian Σ_i ∂²u/∂x_i² instead (order 2, direction ignored): exact from one jet
-   * per axis (taylor, ad, fd), or estimated from a few random jets (stde).
+   * per axis (taylor, ad, fd), estimated from a few random jets (stde) or from Gaussian
+   * shifts (stein).
    */
   laplacian?: boolean;
+  /**
+   * A Laplacian over the first `axes` coordinates only (default: all), e.g. the space part
+   * of (x, t) with time as the last coordinate.
+   */
+  axes?: number;
 }
 
-/** The directional second/k-th derivatives a spec sums: itself, or every axis for a Laplacian. */
+/** The coordinates a Laplacian spec sums over (the first `axes`, default all). */
+export function laplacianAxes(spec: DerivativeSpec, dim: number): number {
+  const a = spec.axes ?? dim;
+  if (!Number.isInteger(a) || a < 1 || a > dim) throw new RangeError(`the Laplacian ${spec.name} sums over ${a} axes; it must be 1..${dim}`);
+  return a;
+}
+
+/** The directional second/k-th derivatives a spec sums: itself, or each of its axes for a Laplacian. */
 export function expandDerivative(spec: DerivativeSpec, dim: number): number[][] {
   if (!spec.laplacian) return [spec.direction];
-  return Array.from({ length: dim }, (_, i) => Array.from({ length: dim }, (_, m) => (m === i ? 1 : 0)));
+  return Array.from({ length: laplacianAxes(spec, dim) }, (_, i) => Array.from({ length: dim }, (_, m) => (m === i ? 1 : 0)));
 }
 
 export interface LossTerm {
@@ -86,7 +99,13 @@ export interface PdeProblem {
   tex?: string;
   description: string;
   dim: number;
-  domain: { lo: number[]; hi: number[] };
+  /**
+   * The bounding box of the domain. kind 'ball-time' (default 'box'): interior points are
+   * uniform in the ball inscribed in the box of the first dim − 1 coordinates (centre
+   * (lo + hi)/2, radius (hi − lo)/2 of axis 0; those axes must span equal widths) times
+   * the last coordinate (time) uniform in [lo, hi]; drawn on the GPU (shaders/sample_ball_time.wgsl).
+   */
+  domain: { lo: number[]; hi: number[]; kind?: 'box' | 'ball-time' };
   terms: LossTerm[];
   exact(x: number[]): number;
   /** Points where the L2 relative error is measured (fixed, so runs compare). */

@@ -4,7 +4,7 @@
  * and where the adjoints go. Every derivative method fills the same jet-shaped buffers,
  * so this one kernel serves them all.
  */
-import type { LossTerm, PdeProblem, Unknown } from '../problems/types';
+import { expandDerivative, laplacianAxes, type LossTerm, type PdeProblem, type Unknown } from '../problems/types';
 import { fillTemplate } from '../shaders';
 import { factorial } from '../taylor-jet';
 
@@ -30,35 +30,44 @@ export interface StdeOptions {
 
 /**
  * Directions of a term, each once; for each derivative the directions it sums with their
- * scales (a Laplacian: every axis, or STDE's random slots scaled by d/B or 1/B); which
- * directions are random (redrawn every step); dirOf: each derivative's first direction.
+ * scales (a Laplacian: each of its axes, STDE's random slots scaled by a/B or 1/B for a
+ * Laplacian over a axes, or with `stein` one slot of order 2 that the Stein estimator
+ * fills with the Laplacian over its axes); which directions are random (redrawn every
+ * step); slotAxes: per direction, the number of leading axes a random or Stein Laplacian
+ * slot covers (0 for a fixed direction); dirOf: each derivative's first direction.
  */
 export function termDirections(
   term: LossTerm,
   dim = term.derivatives[0]?.direction.length ?? 1,
   stde?: StdeOptions,
-): { directions: Float32Array[]; dirOf: number[]; orders: number[]; sources: { j: number; scale: number }[][]; random: boolean[] } {
+  stein = false,
+): { directions: Float32Array[]; dirOf: number[]; orders: number[]; sources: { j: number; scale: number }[][]; random: boolean[]; slotAxes: number[] } {
   const keys: string[] = [];
   const vectors: number[][] = [];
   const random: boolean[] = [];
-  const slot = (key: string, v: number[], isRandom: boolean) => {
+  const slotAxes: number[] = [];
+  const slot = (key: string, v: number[], isRandom: boolean, axes = 0) => {
     if (!keys.includes(key)) {
       keys.push(key);
       vectors.push(v);
       random.push(isRandom);
+      slotAxes.push(axes);
     }
     return keys.indexOf(key);
   };
   const sources = term.derivatives.map((s) => {
+    const axes = s.laplacian ? laplacianAxes(s, dim) : 0;
+    if (s.laplacian && stein) return [{ j: slot(`stein:${axes}`, new Array(dim).fill(0), false, axes), scale: 1 }];
     if (s.laplacian && stde) {
-      const scale = stde.kind === 'sparse' ? dim / stde.batch : 1 / stde.batch;
-      return Array.from({ length: stde.batch }, (_, b) => ({ j: slot(`stde:${b}`, new Array(dim).fill(0), true), scale }));
+      const scale = stde.kind === 'sparse' ? axes / stde.batch : 1 / stde.batch;
+      // keyed by axes too: Laplacians over different axes draw their own slots
+      const key = (b: number) => (axes === dim ? `stde:${b}` : `stde:${axes}:${b}`);
+      return Array.from({ length: stde.batch }, (_, b) => ({ j: slot(key(b), new Array(dim).fill(0), true, axes), scale }));
     }
-    const dirs = s.laplacian ? Array.from({ length: dim }, (_, i) => Array.from({ length: dim }, (_, m) => (m === i ? 1 : 0))) : [s.direction];
-    return dirs.map((v) => ({ j: slot(v.join(','), v, false), scale: 1 }));
+    return expandDerivative(s, dim).map((v) => ({ j: slot(v.join(','), v, false), scale: 1 }));
   });
   const orders = keys.map((_, j) => Math.max(...term.derivatives.filter((_, i) => sources[i].some((src) => src.j === j)).map((s) => s.order)));
-  return { directions: vectors.map((v) => Float32Array.from(v)), dirOf: sources.map((src) => src[0].j), orders, sources, random };
+  return { directions: vectors.map((v) => Float32Array.from(v)), dirOf: sources.map((src) => src[0].j), orders, sources, random, slotAxes };
 }
 
 /** Above this many directions a term packs its jets into one buffer (storage-buffer bindings are few). */
@@ -102,8 +111,9 @@ export function lossTermCode(
   layout: JetLayout,
   hard?: Pick<PdeProblem, 'hard' | 'domain'>,
   stde?: StdeOptions,
+  stein = false,
 ): string {
-  const { dirOf, directions, sources } = termDirections(term, dim, stde);
+  const { dirOf, directions, sources } = termDirections(term, dim, stde, stein);
   if (term.derivatives.some((s) => s.laplacian) && (layout.mirrored || hard?.hard)) throw new Error('a Laplacian term does not combine with an odd model or a hard transform yet');
   const { orders, packed, chunk } = layout;
   const J = orders.length;

@@ -1,6 +1,7 @@
 /**
  * Training a PINN on the GPU: every step samples collocation points, computes the
- * derivatives each loss term needs (Taylor jets, stacked AD or finite differences),
+ * derivatives each loss term needs (Taylor jets, stacked AD, finite differences, STDE's
+ * random jets or Stein's estimator from Gaussian shifts),
  * evaluates the residuals with the same generated kernels for every method, back-
  * propagates into one gradient and applies Adam (Taylor and FD: one submit per step).
  * The loss is read back only every `logEvery` steps.
@@ -25,14 +26,52 @@ import { median } from '../timing';
 import { lossTermCode, PACK_ABOVE_DIRECTIONS, termDirections, type JetLayout, type StdeOptions } from './loss-term';
 import { Rng } from '../rng';
 import { samplePoints, type SamplingKind } from '../qmc';
-import { hardModel, unknownValue } from '../problems/types';
+import { hardModel, laplacianAxes, unknownValue } from '../problems/types';
 
-export type TrainMethod = 'taylor' | 'ad' | 'fd' | 'stde';
+export type TrainMethod = 'taylor' | 'ad' | 'fd' | 'stde' | 'stein';
 /** The methods that compute derivatives exactly (up to FD's truncation): the ones a comparison runs. */
 export const TRAIN_METHODS: readonly TrainMethod[] = ['taylor', 'ad', 'fd'];
-/** Every method, STDE included (it estimates Laplacians from random jets; other derivatives as taylor). */
-export const ALL_TRAIN_METHODS: readonly TrainMethod[] = ['taylor', 'ad', 'fd', 'stde'];
+/**
+ * Every method: STDE (Laplacians from random jets; other derivatives as taylor) and Stein
+ * (every derivative, orders 0..2, of the Gaussian-smoothed network from plain evaluations).
+ */
+export const ALL_TRAIN_METHODS: readonly TrainMethod[] = ['taylor', 'ad', 'fd', 'stde', 'stein'];
 export const STDE_DEFAULTS: StdeOptions = { kind: 'sparse', batch: 16 };
+
+/**
+ * Stein's estimator (He et al.): the model is f(x) = E g(x + e), e ~ N(0, sigma² I), g the
+ * network; its derivatives up to order 2 come from `samples` evaluations g(x ± e) per point,
+ * redrawn every step. varianceReduction: samples/2 antithetic pairs and the control variate
+ * g(x) (one more evaluation); otherwise plain Monte Carlo over `samples` shifts.
+ */
+export interface SteinOptions {
+  sigma: number;
+  samples: number;
+  varianceReduction: boolean;
+}
+
+/**
+ * sigma 0.01, the paper's: measured in f32 (tests/node/stein.test.ts, "sigma in f32"; d = 10,
+ * a 3 x 64 network), rounding in a 32-pair Laplacian estimate is 1.6e-3 against its Monte
+ * Carlo noise of 0.24; it grows like 1/sigma² (1.3e-5 at sigma = 0.1) but stays negligible, so
+ * f32 does not force a wider sigma, and the smoothing bias (O(sigma²): sigma² d / 2 = 5e-4
+ * relative for sin(Σx) in d = 10) stays small. 64 shifts (32 pairs and g(x)) per point.
+ */
+export const STEIN_DEFAULTS: SteinOptions = { sigma: 0.01, samples: 64, varianceReduction: true };
+
+/**
+ * Draws of e per point (pairs, or single shifts), network evaluations per point, and whether
+ * g(x) is one of them (the control variate of second derivatives), for a term whose highest
+ * derivative order is `order`. A term of values only (boundary, initial) draws 2 shifts (one
+ * pair): the smoothed value's estimate has variance O(sigma² |∇g|²) (plain) or O(sigma⁴) (pairs),
+ * far below its residual, so more would only cost.
+ */
+export function steinShape(o: SteinOptions, order: number): { draws: number; evaluations: number; center: boolean } {
+  const samples = order === 0 ? Math.min(2, o.samples) : o.samples;
+  if (!o.varianceReduction) return { draws: samples, evaluations: samples, center: false };
+  const center = order >= 2;
+  return { draws: samples / 2, evaluations: samples + (center ? 1 : 0), center };
+}
 
 export interface TrainConfig {
   /** taylor: fused jets and their adjoint (n-TangentProp); ad: nested reverse-mode gradients (stacked AD);
@@ -42,6 +81,8 @@ export interface TrainConfig {
   fdStep?: number;
   /** STDE: sparse (B random coordinates per point, scaled by d/B) or dense (B Rademacher directions). */
   stde?: StdeOptions;
+  /** Stein: smoothing width, shifts per point, antithetic pairs with control variate (default STEIN_DEFAULTS). */
+  stein?: SteinOptions;
   width: number;
   depth: number;
   activation: Activation;
@@ -104,8 +145,12 @@ interface TermRuntime {
   bindGroup: GPUBindGroup;
   /** Trained unknowns: per-point gradient parts and their reduction into the unknowns' gradient. */
   unknownReduce: ((pass: GPUComputePassEncoder) => void) | null;
-  /** STDE: the packed jet whose random blocks get new directions every step. */
-  stde: { jet: TaylorJetForward; dirs: Float32Array; blocks: number[] } | null;
+  /** STDE: the packed jet whose random blocks get new directions every step (blockAxes: each block's Laplacian axes). */
+  stde: { jet: TaylorJetForward; dirs: Float32Array; blocks: number[]; blockAxes: number[] } | null;
+  /** Interior points in a ball × time (domain kind 'ball-time'), drawn on the GPU. */
+  ballSampler: { params: GPUBuffer; encode: (pass: GPUComputePassEncoder) => void } | null;
+  /** Stein: the uniform (count, stream, seed) its Gaussian shifts are drawn from, written every step. */
+  steinParams: GPUBuffer | null;
 }
 
 export function defaultTrainConfig(problem: PdeProblem): TrainConfig {
@@ -165,42 +210,48 @@ export class PinnTrainer {
     }
     if (config.hardBoundary && !problem.hard) throw new InputError(`${problem.id} declares no hard boundary transform`);
     const replaced = config.hardBoundary ? problem.hard!.replaces : [];
-    this.terms = problem.terms.filter((term) => !replaced.includes(term.name)).map((term) => this.buildTerm(term));
+    this.terms = problem.terms.filter((term) => !replaced.includes(term.name)).map((term) => this.buildTerm(term, problem.terms.indexOf(term)));
     this.testPoints = problem.testPoints();
     this.exact = Float64Array.from(this.testPoints.map((x) => problem.exact(x)));
     this.testJet = new TaylorJetForward(device, this.net, { order: 0, maxBatch: this.testPoints.length, sharedDirection: true });
   }
 
-  private buildTerm(term: LossTerm): TermRuntime {
+  private buildTerm(term: LossTerm, termIndex: number): TermRuntime {
     const device = this.device;
     const d = this.problem.dim;
     const count = term.points === 'interior' ? this.config.interiorPoints : term.points.length;
     const points = createStorageBuffer(device, count * d * 4, `${term.name} points`);
     let sampler: BoxSampler | null = null;
+    let ballSampler: TermRuntime['ballSampler'] = null;
     const sampling = this.config.sampling ?? 'uniform';
     const hostSampling = term.points === 'interior' && sampling !== 'uniform' ? sampling : null;
     if (term.points === 'interior') {
-      if (!hostSampling) sampler = new BoxSampler(device, this.problem.domain.lo, this.problem.domain.hi, count, points);
+      if (this.problem.domain.kind === 'ball-time') {
+        if (hostSampling) throw new InputError(`${this.problem.id} draws its interior points in a ball; ${sampling} sampling is for box domains (use uniform)`);
+        ballSampler = this.ballTimeSampler(points, count);
+      } else if (!hostSampling) sampler = new BoxSampler(device, this.problem.domain.lo, this.problem.domain.hi, count, points);
     } else device.queue.writeBuffer(points, 0, Float32Array.from(term.points.flat()));
     // one jet per distinct direction, up to the highest order asked along it; many
     // directions (a Laplacian in d dimensions) share one jet batch and one buffer
     const stde = this.config.method === 'stde' ? this.stdeOptions() : undefined;
-    const { directions, orders: ownOrders, random } = termDirections(term, d, stde);
+    const stein = this.config.method === 'stein' ? this.steinOptions(term) : undefined;
+    const { directions, orders: ownOrders, random, slotAxes } = termDirections(term, d, stde, stein !== undefined);
     const J = directions.length;
     const mirrored = this.problem.oddModel === true;
     const packed = mirrored || J > PACK_ABOVE_DIRECTIONS || random.some(Boolean);
-    this.checkJetRows(term, (mirrored ? 2 * J : packed ? J : 1) * count, Math.max(...ownOrders) + 1);
+    if (stein) this.checkJetRows(term, count * steinShape(stein, Math.max(...ownOrders)).evaluations, 1);
+    else this.checkJetRows(term, (mirrored ? 2 * J : packed ? J : 1) * count, Math.max(...ownOrders) + 1);
     let stdeRuntime: TermRuntime['stde'] = null;
     // blocks: one per direction, and for an odd model one more per direction at −x along −v
     const blocks = mirrored ? 2 * J : J;
     const orders = packed ? ownOrders.map(() => Math.max(...ownOrders)) : ownOrders;
     const ad = this.config.method === 'ad';
     const fd = this.config.method === 'fd';
-    if (mirrored && fd) throw new InputError(`${this.problem.id}'s odd model N(x) − N(−x) is built for Taylor jets and stacked AD; finite differences are not wired for it`);
+    if (mirrored && (fd || stein)) throw new InputError(`${this.problem.id}'s odd model N(x) − N(−x) is built for Taylor jets and stacked AD; ${fd ? 'finite differences are' : "Stein's estimator is"} not wired for it`);
     if (mirrored && this.config.hardBoundary) throw new InputError('an odd model and a hard boundary transform do not combine');
     const width = orders[0] + 1;
-    // AD and FD fill blocks bound at offsets: 256-byte aligned
-    const chunk = packed ? (ad || fd ? Math.ceil((count * width) / 64) * 64 : count * width) : 0;
+    // AD, FD and Stein fill blocks bound at offsets: 256-byte aligned
+    const chunk = packed ? (ad || fd || stein ? Math.ceil((count * width) / 64) * 64 : count * width) : 0;
     const layout: JetLayout = { orders, packed, chunk, mirrored };
     const owned: GPUBuffer[] = [];
     const before: ((pass: GPUComputePassEncoder) => void)[] = [];
@@ -209,7 +260,8 @@ export class PinnTrainer {
     const backwards: TaylorJetBackward[] = [];
     let adJets: GPUBuffer[] = [];
     let adjoints: GPUBuffer[];
-    if (!ad && !fd) {
+    let steinParams: GPUBuffer | null = null;
+    if (!ad && !fd && !stein) {
       if (packed) {
         // rows j * count + p: point p with direction e_j
         const tiled = createStorageBuffer(device, blocks * count * d * 4, `${term.name} points per direction`);
@@ -224,7 +276,10 @@ export class PinnTrainer {
         jet.setDirections(dirs);
         jet.setBatch(blocks * count);
         jets.push(jet);
-        if (random.some(Boolean)) stdeRuntime = { jet, dirs, blocks: random.flatMap((r, b) => (r ? [b] : [])) };
+        if (random.some(Boolean)) {
+          const blocks = random.flatMap((r, b) => (r ? [b] : []));
+          stdeRuntime = { jet, dirs, blocks, blockAxes: blocks.map((b) => slotAxes[b]) };
+        }
       } else {
         directions.forEach((dir, j) => {
           const jet = new TaylorJetForward(device, this.net, { order: orders[j], maxBatch: count, sharedDirection: true, savePreActivations: true, pointsBuffer: points });
@@ -255,6 +310,20 @@ export class PinnTrainer {
           jets.push(st.jet);
         });
       }
+      if (stein) {
+        const block = (b: GPUBuffer, j: number): GPUBufferBinding => (packed ? { buffer: b, offset: j * chunk * 4, size: count * width * 4 } : { buffer: b });
+        const st = this.steinEstimator(term.name, termIndex, stein, points, count, directions, slotAxes, {
+          widths: orders.map((o) => o + 1),
+          coeffs: directions.map((_, j) => block(adJets[packed ? 0 : j], j)),
+          adjoints: directions.map((_, j) => block(adjoints[packed ? 0 : j], j)),
+        });
+        before.push(...st.before);
+        after.push(...st.after);
+        owned.push(...st.owned);
+        backwards.push(st.backward);
+        jets.push(st.jet);
+        steinParams = st.params;
+      }
     }
     const parts = createStorageBuffer(device, count * 4, `${term.name} loss parts`);
     const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
@@ -263,14 +332,14 @@ export class PinnTrainer {
     new Float32Array(pbuf, 4, 1)[0] = this.termWeight(term);
     device.queue.writeBuffer(params, 0, pbuf);
     const unknowns = this.problem.unknowns ?? [];
-    const code = lossTermCode(d, term, unknowns, layout, this.config.hardBoundary ? this.problem : undefined, stde);
+    const code = lossTermCode(d, term, unknowns, layout, this.config.hardBoundary ? this.problem : undefined, stde, stein !== undefined);
     device.pushErrorScope('validation');
     const module = device.createShaderModule({ label: `loss term ${term.name}`, code });
     const pipeline = device.createComputePipeline({ label: `loss term ${term.name}`, layout: 'auto', compute: { module, entryPoint: 'main' } });
     void device.popErrorScope().then((e) => {
       if (e) throw new Error(`the WGSL of ${this.problem.id}'s ${term.name} term does not compile: ${e.message}`);
     });
-    const inputs = ad || fd ? adJets : jets.map((j) => j.output);
+    const inputs = ad || fd || stein ? adJets : jets.map((j) => j.output);
     const buffers = [points, parts, params, ...inputs.flatMap((b, j) => [b, adjoints[j]])];
     let unknownReduce: TermRuntime['unknownReduce'] = null;
     if (unknowns.length > 0) {
@@ -283,20 +352,129 @@ export class PinnTrainer {
       layout: pipeline.getBindGroupLayout(0),
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    return { term, count, points, sampler, hostSampling, layout, jets, adJets, directions, orders, adjoints, backwards, before, after, owned, parts, params, pipeline, bindGroup, unknownReduce, stde: stdeRuntime };
+    if (ballSampler) owned.push(ballSampler.params);
+    return { term, count, points, sampler, hostSampling, layout, jets, adJets, directions, orders, adjoints, backwards, before, after, owned, parts, params, pipeline, bindGroup, unknownReduce, stde: stdeRuntime, ballSampler, steinParams };
   }
 
   /** The STDE settings, checked against the problem. */
   private stdeOptions(): StdeOptions {
     const o = this.config.stde ?? STDE_DEFAULTS;
     const d = this.problem.dim;
-    if (!this.problem.terms.some((t) => t.derivatives.some((s) => s.laplacian))) {
+    const laplacians = this.problem.terms.flatMap((t) => t.derivatives.filter((s) => s.laplacian));
+    if (laplacians.length === 0) {
       throw new InputError(`STDE estimates Laplacians; ${this.problem.id} has none (poisson-nd has)`);
     }
-    if (!Number.isInteger(o.batch) || o.batch < 1 || (o.kind === 'sparse' && o.batch > d)) {
-      throw new InputError(`STDE's random batch must be an integer from 1 to ${o.kind === 'sparse' ? `the dimension (${d})` : 'any size'}, got ${o.batch}`);
+    // sparse draws B distinct coordinates among the axes a Laplacian sums
+    const axes = Math.min(...laplacians.map((s) => laplacianAxes(s, d)));
+    if (!Number.isInteger(o.batch) || o.batch < 1 || (o.kind === 'sparse' && o.batch > axes)) {
+      const most = axes === d ? `the dimension (${d})` : `the number of axes its Laplacian sums (${axes})`;
+      throw new InputError(`STDE's random batch must be an integer from 1 to ${o.kind === 'sparse' ? most : 'any size'}, got ${o.batch}`);
     }
     return o;
+  }
+
+  /** The Stein settings (defaults filled in), checked against the problem's term. */
+  private steinOptions(term: LossTerm): SteinOptions {
+    const o = { ...STEIN_DEFAULTS, ...this.config.stein };
+    if (!(Number.isFinite(o.sigma) && o.sigma > 0 && o.sigma <= 1)) throw new InputError(`Stein's smoothing width sigma must be a number in (0, 1], got ${o.sigma}`);
+    if (!Number.isInteger(o.samples) || o.samples < 1 || o.samples > 1 << 16 || (o.varianceReduction && o.samples % 2 !== 0)) {
+      throw new InputError(
+        `Stein's samples per point must be ${o.varianceReduction ? 'an even integer from 2 (antithetic pairs)' : 'an integer from 1'} to ${1 << 16}, got ${o.samples}`,
+      );
+    }
+    const high = term.derivatives.find((s) => s.order > 2);
+    if (high) throw new InputError(`${this.problem.id}'s ${term.name} term needs ${high.name} of order ${high.order}; Stein's estimator gives derivatives of order 0, 1 and 2 only`);
+    return o;
+  }
+
+  /**
+   * Stein's estimator for one term: draw Gaussian shifts per point (Philox on the GPU), evaluate
+   * the network at the shifted points (an order-0 jet), combine into each slot's jet-shaped
+   * coefficients (a direction or a Laplacian over its axes); backward: the transposed combination
+   * seeds the evaluations' backward pass (first-order back-propagation only). See
+   * shaders/stein_estimator.wgsl for the formulas.
+   */
+  private steinEstimator(
+    name: string,
+    termIndex: number,
+    o: SteinOptions,
+    points: GPUBuffer,
+    count: number,
+    directions: Float32Array[],
+    slotAxes: number[],
+    slots: { widths: number[]; coeffs: GPUBufferBinding[]; adjoints: GPUBufferBinding[] },
+  ) {
+    const device = this.device;
+    const d = this.problem.dim;
+    const { draws: S, evaluations: E, center } = steinShape(o, Math.max(...slots.widths) - 1);
+    const K = directions.length;
+    const s = o.sigma;
+    // c_k = (k-th derivative)/k!: 1/S (or 1/2S per pair) times 1/s^k from Stein's identity in z = e/s, times 1/k!
+    const w = o.varianceReduction ? [1 / (2 * S), 1 / (2 * s * S), 1 / (4 * s * s * S)] : [1 / S, 1 / (s * S), 1 / (2 * s * s * S)];
+    const f = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
+    const template = (mode: number, slot: number, n1: number, accumulate: boolean) => ({
+      MODE: mode,
+      D: d,
+      S,
+      E,
+      VR: o.varianceReduction ? 1 : 0,
+      C0: center ? 1 : 0,
+      K,
+      TERM: termIndex + 1,
+      SIGMA: f(s),
+      SLOT: slot,
+      N1: n1,
+      ACCUMULATE: accumulate ? 1 : 0,
+      W0: f(w[0]),
+      W1: f(w[1]),
+      W2: f(w[2]),
+      SLOT_DIRS: directions.flatMap((v) => Array.from(v, f)).join(', '),
+      SLOT_AXES: slotAxes.map((a) => `${a}u`).join(', '),
+    });
+    const shifted = createStorageBuffer(device, count * E * d * 4, `${name} Stein points`);
+    const proj = createStorageBuffer(device, count * S * K * 2 * 4, `${name} Stein projections`);
+    const ubar = createStorageBuffer(device, count * E * 4, `${name} Stein adjoint`);
+    const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(params, 0, new Uint32Array([count, 0, 0, 0]));
+    const jet = new TaylorJetForward(device, this.net, { order: 0, maxBatch: count * E, sharedDirection: true, savePreActivations: true, pointsBuffer: shifted });
+    jet.setBatch(count * E);
+    const backward = new TaylorJetBackward(jet, ubar, this.grad, true);
+    const perPoint = Math.ceil(count / 64);
+    return {
+      jet,
+      backward,
+      params,
+      before: [
+        this.simplePass('stein_estimator', template(0, 0, 1, false), [points, shifted, proj, params], Math.ceil((count * S) / 64)),
+        (pass: GPUComputePassEncoder) => jet.encode(pass),
+        ...directions.map((_, k) => this.simplePass('stein_estimator', template(1, k, slots.widths[k], false), [jet.output, slots.coeffs[k], proj, params], perPoint)),
+      ],
+      after: [
+        ...directions.map((_, k) => this.simplePass('stein_estimator', template(2, k, slots.widths[k], k > 0), [slots.adjoints[k], ubar, proj, params], perPoint)),
+        (pass: GPUComputePassEncoder) => backward.encode(pass),
+      ],
+      owned: [shifted, proj, ubar, params],
+    };
+  }
+
+  /** Interior points of a 'ball-time' domain: a GPU kernel (Philox) per step, like BoxSampler. */
+  private ballTimeSampler(points: GPUBuffer, count: number): NonNullable<TermRuntime['ballSampler']> {
+    const { lo, hi } = this.problem.domain;
+    const d = this.problem.dim;
+    const n = d - 1;
+    if (n < 1 || lo.slice(0, n).some((l, j) => Math.abs(hi[j] - l - (hi[0] - lo[0])) > 1e-12)) {
+      throw new InputError(`${this.problem.id}: a 'ball-time' domain needs at least one space axis, all of equal width (a cube around the ball)`);
+    }
+    const f = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
+    const center = lo.map((l, j) => (j < n ? (l + hi[j]) / 2 : 0));
+    const params = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const encode = this.simplePass(
+      'sample_ball_time',
+      { D: d, RADIUS: f((hi[0] - lo[0]) / 2), T_LO: f(lo[n]), T_HI: f(hi[n]), CENTER: center.map(f).join(', ') },
+      [points, params],
+      Math.ceil(count / 64),
+    );
+    return { params, encode };
   }
 
   /**
@@ -309,21 +487,23 @@ export class PinnTrainer {
     const o = this.config.stde ?? STDE_DEFAULTS;
     const d = this.problem.dim;
     const rng = new Rng((Math.imul(this.config.seed + 1, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b) ^ this.terms.indexOf(t)) >>> 0);
-    const idx = Array.from({ length: d }, (_, i) => i);
+    // a Laplacian over its first a axes draws among those only (blocks grouped by a)
+    const groups = [...new Set(st.blockAxes)].map((a) => ({ a, idx: Array.from({ length: a }, (_, i) => i), blocks: st.blocks.filter((_, b) => st.blockAxes[b] === a) }));
     for (let p = 0; p < t.count; p++) {
-      if (o.kind === 'sparse') {
-        for (let b = 0; b < st.blocks.length; b++) {
-          const r = b + Math.floor(rng.uniform() * (d - b));
-          [idx[b], idx[r]] = [idx[r], idx[b]];
-        }
-      }
-      st.blocks.forEach((blk, b) => {
-        const row = st.dirs.subarray((blk * t.count + p) * d, (blk * t.count + p + 1) * d);
+      for (const { a, idx, blocks } of groups) {
         if (o.kind === 'sparse') {
+          for (let b = 0; b < blocks.length; b++) {
+            const r = b + Math.floor(rng.uniform() * (a - b));
+            [idx[b], idx[r]] = [idx[r], idx[b]];
+          }
+        }
+        blocks.forEach((blk, b) => {
+          const row = st.dirs.subarray((blk * t.count + p) * d, (blk * t.count + p + 1) * d);
           row.fill(0);
-          row[idx[b]] = 1;
-        } else for (let m = 0; m < d; m++) row[m] = rng.uniform() < 0.5 ? -1 : 1;
-      });
+          if (o.kind === 'sparse') row[idx[b]] = 1;
+          else for (let m = 0; m < a; m++) row[m] = rng.uniform() < 0.5 ? -1 : 1;
+        });
+      }
     }
     st.jet.setDirections(st.dirs);
   }
@@ -431,6 +611,13 @@ export class PinnTrainer {
   /** Draw the interior points of sampling stream `stream` (GPU Philox, or uploaded quasi-random points). */
   private encodeSampling(pass: GPUComputePassEncoder, t: TermRuntime, stream: number): void {
     t.sampler?.encode(pass, t.count, this.config.seed, stream);
+    const seedWords = [t.count, stream >>> 0, this.config.seed >>> 0, Math.floor(this.config.seed / 2 ** 32) >>> 0];
+    if (t.ballSampler) {
+      this.device.queue.writeBuffer(t.ballSampler.params, 0, new Uint32Array(seedWords));
+      t.ballSampler.encode(pass);
+    }
+    // Stein's shifts: drawn by the first of its `before` dispatches from this (seed, stream)
+    if (t.steinParams) this.device.queue.writeBuffer(t.steinParams, 0, new Uint32Array(seedWords));
     if (t.stde) this.drawStdeDirections(t, stream);
     if (t.hostSampling) {
       const { lo, hi } = this.problem.domain;
@@ -762,7 +949,11 @@ export class PinnTrainer {
     return { points: this.testPoints, exact: this.exact };
   }
 
-  /** The model's prediction at the test points (the network, times φ under a hard transform). */
+  /**
+   * The model's prediction at the test points (the network, times φ under a hard transform).
+   * Stein trains the smoothed model E g(x + e); the error is still measured with the plain
+   * network g(x), which differs from it by O(sigma²).
+   */
   async predictTest(): Promise<Float32Array> {
     const n = await this.evaluateModel(this.testPoints);
     if (this.config.hardBoundary) this.testPoints.forEach((x, i) => (n[i] = hardModel(this.problem, x, n[i])));

@@ -1,0 +1,152 @@
+// steinEstimator: derivatives of the Gaussian-smoothed network f(x) = E g(x + e), e ~ N(0, s² I),
+// from plain evaluations of g (Stein's identity; He et al.), in three modes over the same draws.
+// Per point p, sample m < S: z = e/s standard normal, drawn by Philox from
+//   counter = (p, m, stream, TERM << 16 | b), key = seed, words w0..w3 of block b -> z[4b .. 4b+3]:
+//   Box-Muller, z[4b], z[4b+1] = sqrt(−2 ln(1 − u(w0))) (cos, sin)(2π u(w1)), likewise from (w2, w3)
+// (sample_box.wgsl uses counter word 3 = 0, so the streams never meet; TERM >= 1).
+// Evaluation rows per point (E of them):  VR = 1: [x (if C0 = 1), x + e_0 .. x + e_{S-1}, x - e_0 .. x - e_{S-1}]
+//                                          VR = 0: [x + e_0 .. x + e_{S-1}]
+// (the control variate g(x), row C0 = 1, only enters second derivatives: terms of lower order skip it)
+// Slot k is a direction v_k (SLOT_AXES[k] = 0) or a Laplacian over the first SLOT_AXES[k] axes:
+//   proj[p][m][k] = (a1, a2):  a1 = z·v,  a2 = (z·v)² − |v|²      (direction)
+//                              a1 = 0,    a2 = |z_{<A}|² − A         (Laplacian over A axes)
+//   MODE 0 (shift):   shifted rows and proj, one thread per (p, m)
+//   MODE 1 (combine): c[p][0] = W0 Σ_m (g+ + g−)        [plain: W0 Σ g+]
+//                     c[p][1] = W1 Σ_m (g+ − g−) a1     [plain: W1 Σ g+ a1]
+//                     c[p][2] = W2 Σ_m (g+ + g− − 2 g0) a2   [plain: W2 Σ g+ a2]
+//     (W folds in 1/S, 1/s^k and 1/k!: c has the layout of Taylor-jet outputs [count][N1] with
+//      c_k = (k-th derivative of f)/k!, so the same loss kernels run)
+//   MODE 2 (adjoint): ubar = the transpose of MODE 1 applied to cbar (ACCUMULATE: add to ubar,
+//      for the second and later slots of a term); it seeds the backward pass of the evaluations.
+// #include philox
+// #include precise_math
+
+const MODE : u32 = {{MODE}}u;
+const D : u32 = {{D}}u;
+const S : u32 = {{S}}u;
+const E : u32 = {{E}}u;
+const VR : u32 = {{VR}}u;
+const C0 : u32 = {{C0}}u;
+const K : u32 = {{K}}u;
+const TERM : u32 = {{TERM}}u;
+const SIGMA : f32 = {{SIGMA}};
+const SLOT : u32 = {{SLOT}}u;
+const N1 : u32 = {{N1}}u;
+const ACCUMULATE : u32 = {{ACCUMULATE}}u;
+const W0 : f32 = {{W0}};
+const W1 : f32 = {{W1}};
+const W2 : f32 = {{W2}};
+var<private> SLOT_DIRS : array<f32, K * D> = array<f32, K * D>({{SLOT_DIRS}});
+var<private> SLOT_AXES : array<u32, K> = array<u32, K>({{SLOT_AXES}});
+
+struct Params { count : u32, stream : u32, seedLo : u32, seedHi : u32 }
+
+@group(0) @binding(0) var<storage, read> src : array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst : array<f32>;
+@group(0) @binding(2) var<storage, read_write> proj : array<f32>;
+@group(0) @binding(3) var<uniform> params : Params;
+
+fn shift(i : u32) {
+  let p = i / S;
+  let m = i % S;
+  if (C0 == 1u && m == 0u) {
+    for (var j = 0u; j < D; j++) { dst[p * E * D + j] = src[p * D + j]; }
+  }
+  let plus = p * E + C0 + m;
+  let minus = p * E + C0 + S + m;
+  var dots : array<f32, K>;
+  var sq : array<f32, K>;
+  for (var b = 0u; b * 4u < D; b++) {
+    let r = philox4x32(vec4u(p, m, params.stream, (TERM << 16u) | b), vec2u(params.seedLo, params.seedHi));
+    // Box-Muller, two normals per pair of words; 1 - u in (0, 1] keeps the log finite
+    let r0 = sqrt(-2.0 * log(1.0 - uniform01(r.x)));
+    let r1 = sqrt(-2.0 * log(1.0 - uniform01(r.z)));
+    // sincosPrecise: the built-in sin/cos may be off by 2^-11, and the CPU twin must agree
+    let sc0 = sincosPrecise(6.283185307179586 * uniform01(r.y));
+    let sc1 = sincosPrecise(6.283185307179586 * uniform01(r.w));
+    var z4 = array<f32, 4>(r0 * sc0.y, r0 * sc0.x, r1 * sc1.y, r1 * sc1.x);
+    for (var q = 0u; q < 4u && b * 4u + q < D; q++) {
+      let j = b * 4u + q;
+      let z = z4[q];
+      let x = src[p * D + j];
+      dst[plus * D + j] = x + SIGMA * z;
+      if (VR == 1u) { dst[minus * D + j] = x - SIGMA * z; }
+      for (var k = 0u; k < K; k++) {
+        dots[k] += z * SLOT_DIRS[k * D + j];
+        if (j < SLOT_AXES[k]) { sq[k] += z * z; }
+      }
+    }
+  }
+  for (var k = 0u; k < K; k++) {
+    let o = ((p * S + m) * K + k) * 2u;
+    if (SLOT_AXES[k] == 0u) {
+      var vv = 0.0;
+      for (var j = 0u; j < D; j++) { vv += SLOT_DIRS[k * D + j] * SLOT_DIRS[k * D + j]; }
+      proj[o] = dots[k];
+      proj[o + 1u] = dots[k] * dots[k] - vv;
+    } else {
+      proj[o] = 0.0;
+      proj[o + 1u] = sq[k] - f32(SLOT_AXES[k]);
+    }
+  }
+}
+
+fn combine(p : u32) {
+  var c = array<f32, 3>(0.0, 0.0, 0.0);
+  for (var m = 0u; m < S; m++) {
+    let o = ((p * S + m) * K + SLOT) * 2u;
+    let a1 = proj[o];
+    let a2 = proj[o + 1u];
+    if (VR == 1u) {
+      let gp = src[p * E + C0 + m];
+      let gm = src[p * E + C0 + S + m];
+      c[0] += gp + gm;
+      c[1] += (gp - gm) * a1;
+      if (C0 == 1u) { c[2] += ((gp + gm) - 2.0 * src[p * E]) * a2; }
+    } else {
+      let g = src[p * E + m];
+      c[0] += g;
+      c[1] += g * a1;
+      c[2] += g * a2;
+    }
+  }
+  var w = array<f32, 3>(W0, W1, W2);
+  for (var k = 0u; k < N1; k++) { dst[p * N1 + k] = w[k] * c[k]; }
+}
+
+fn adjoint(p : u32) {
+  var cb = array<f32, 3>(0.0, 0.0, 0.0);
+  var w = array<f32, 3>(W0, W1, W2);
+  for (var k = 0u; k < N1; k++) { cb[k] = w[k] * src[p * N1 + k]; }
+  var center = 0.0;
+  for (var m = 0u; m < S; m++) {
+    let o = ((p * S + m) * K + SLOT) * 2u;
+    let a1 = proj[o];
+    let a2 = proj[o + 1u];
+    if (VR == 1u) {
+      let rp = p * E + C0 + m;
+      let rm = p * E + C0 + S + m;
+      let up = cb[0] + cb[1] * a1 + cb[2] * a2;
+      let um = cb[0] - cb[1] * a1 + cb[2] * a2;
+      center -= 2.0 * cb[2] * a2;
+      if (ACCUMULATE == 1u) { dst[rp] += up; dst[rm] += um; } else { dst[rp] = up; dst[rm] = um; }
+    } else {
+      let r = p * E + m;
+      let u = cb[0] + cb[1] * a1 + cb[2] * a2;
+      if (ACCUMULATE == 1u) { dst[r] += u; } else { dst[r] = u; }
+    }
+  }
+  if (C0 == 1u) {
+    if (ACCUMULATE == 1u) { dst[p * E] += center; } else { dst[p * E] = center; }
+  }
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg : vec3u) {
+  let i = gid.x + gid.y * nwg.x * 64u;
+  if (MODE == 0u) {
+    if (i < params.count * S) { shift(i); }
+  } else if (i < params.count) {
+    if (MODE == 1u) { combine(i); } else { adjoint(i); }
+  }
+}
