@@ -11,6 +11,17 @@ import { poissonSin } from './poisson-sin';
 import { heatBall } from './heat-ball';
 import { wave1d } from './wave-1d';
 import type { PdeProblem, ProblemParams } from './types';
+import type { HighDimProblem } from './highdim-types';
+import { poissonTwobody } from './poisson-twobody';
+import { allenCahnTwobody } from './allen-cahn-twobody';
+import { sineGordonTwobody } from './sine-gordon-twobody';
+import { poissonThreebody } from './poisson-threebody';
+import { allenCahnThreebody } from './allen-cahn-threebody';
+import { sineGordonThreebody } from './sine-gordon-threebody';
+import { hjbLin } from './hjb-lin';
+import { bsb } from './bsb';
+import { waveSinh } from './wave-sinh';
+import { hjbLqg } from './hjb-lqg';
 
 /** Every problem the playground ships (parametric ones in their default variant); adding one means adding its file and a line here. */
 export const PROBLEMS: readonly PdeProblem[] = [poisson1d, poisson2d, poissonNd(), heat1d, wave1d, helmholtz2d, kdv1d, beam1d, burgers1d, burgersSelfSimilar0, poissonSin(), heatBall()];
@@ -39,4 +50,13 @@ export function problemWith(id: string, params: ProblemParams): PdeProblem | und
     if (!Number.isInteger(v) || v < range[0] || v > range[1]) throw new RangeError(`${id}: --${key} must be an integer from ${range[0]} to ${range[1]} (got ${v})`);
   }
   return base.variant && (params.dim !== undefined || params.k !== undefined) ? base.variant({ ...base.params, ...params }) : base;
+}
+
+/** The high-dimensional problems on the unit ball (trained by src/engine/highdim with sparse STDE), in their default dimension. */
+export const HIGHDIM_PROBLEMS: readonly HighDimProblem[] = [poissonTwobody, allenCahnTwobody, sineGordonTwobody, poissonThreebody, allenCahnThreebody, sineGordonThreebody, hjbLin(), bsb(), waveSinh(), hjbLqg()];
+
+/** A ball problem by id at dimension `dim` (default: its own); a RangeError names the accepted dimensions. */
+export function highDimProblemWith(id: string, dim?: number): HighDimProblem | undefined {
+  const base = HIGHDIM_PROBLEMS.find((p) => p.id === id);
+  return base && dim !== undefined ? base.variant({ dim }) : base;
 }
