@@ -5,10 +5,12 @@ import { JetExplorer } from './JetExplorer';
 import { SelfTest } from './SelfTest';
 import { BenchView } from './BenchView';
 import { TrainView } from './TrainView';
+import { HighDimView } from './HighDimView';
 import { readHash } from './settings';
 
 const VIEWS = [
   { id: 'train', label: 'Train', help: 'Solve a PDE with a PINN on your GPU' },
+  { id: 'highdim', label: 'High dimension', help: 'PDEs in thousands of dimensions with STDE (random coordinate jets)' },
   { id: 'derivatives', label: 'Derivatives', help: 'A random network and its derivatives from one Taylor jet' },
   { id: 'benchmark', label: 'AD vs nTP', help: 'Time per training step against derivative order' },
   { id: 'check', label: 'Check this GPU', help: 'Compare the kernels with a float64 reference' },
@@ -29,7 +31,7 @@ export function App() {
     <div className="app">
       <header>
         <h1>PINN Playground</h1>
-        <p className="tagline">Physics-informed neural networks on your GPU: Taylor jets (n-TangentProp), stacked AD and finite differences, side by side (Stein and STDE are next).</p>
+        <p className="tagline">Physics-informed neural networks on your GPU: Taylor jets (n-TangentProp), stacked AD, finite differences, Stein’s estimator and STDE, side by side.</p>
         <div className="adapter" data-testid="adapter">
           {status.state === 'pending' && 'Looking for a GPU…'}
           {status.state === 'ready' && adapter && (
@@ -75,13 +77,14 @@ export function App() {
       {status.state === 'ready' && (
         <main>
           {view === 'train' && <TrainView gpu={status.gpu} />}
+          {view === 'highdim' && <HighDimView gpu={status.gpu} />}
           {view === 'derivatives' && <JetExplorer gpu={status.gpu} />}
           {view === 'benchmark' && <BenchView gpu={status.gpu} autorun={autorun} />}
           {view === 'check' && <SelfTest gpu={status.gpu} />}
         </main>
       )}
       <footer>
-        Methods from: n-TangentProp (Chickering), AD vs finite differences (Chen et al.); next: Stein's estimator (He et al.), STDE (Shi et al.). All
+        Methods from: n-TangentProp (Chickering), AD vs finite differences (Chen et al.), Stein's estimator (He et al.), STDE (Shi et al.). All
         computation runs in this tab through WebGPU compute shaders.
       </footer>
     </div>

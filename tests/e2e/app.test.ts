@@ -353,6 +353,30 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.close();
   });
 
+  it('trains a 2000-dimensional problem with sparse STDE in the tab; the link keeps d; tampered values get a notice', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}#highdim?pde=sine-gordon-twobody&dim=2000&randBatch=4&width=16&depth=2&points=16&steps=30&seed=1`);
+    await page.waitForSelector('[data-testid=hd-status]', { timeout: 60_000 });
+    await page.waitForFunction(() => /L2 relative error/.test(document.querySelector('[data-testid=hd-status]')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    await page.click('[data-testid=hd-play]');
+    await page.waitForFunction(() => /step 30 of 30/.test(document.querySelector('[data-testid=hd-status]')?.textContent ?? ''), undefined, { timeout: 240_000 });
+    const errs = await page.evaluate(() => (document.querySelector('[data-testid=hd-error]') as unknown as { data?: { y: number[] }[] })?.data?.[0]?.y ?? []);
+    expect(errs.length).toBeGreaterThanOrEqual(3);
+    expect(errs.at(-1)!).toBeLessThan(errs[0]);
+    expect(page.url()).toContain('dim=2000');
+    await page.screenshot({ path: `${SHOTS}/app-highdim.png`, fullPage: true });
+    // tampered values: clamped or replaced by the default, and said so
+    await page.goto(`${server.url}#highdim?pde=poisson-twobody&dim=1e9&randBatch=0&width=8&points=2`);
+    await page.reload();
+    await page.waitForSelector('[data-testid=url-notice]', { timeout: 60_000 });
+    const notice = await page.textContent('[data-testid=url-notice]');
+    expect(notice).toMatch(/Dimension d: '1e9' is not a whole number; using 1000/);
+    expect(notice).toMatch(/Coordinates B: 0 is outside \[1, 1024\]; using 1/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('explains how to get WebGPU when the browser has none', async () => {
     const page = await browser.newPage();
     const errors = collectErrors(page);
