@@ -10,8 +10,10 @@ const SYMBOLS: Record<string, [string, 'mi' | 'mo']> = {
   mu: ['μ', 'mi'], nu: ['ν', 'mi'], pi: ['π', 'mi'], sigma: ['σ', 'mi'], phi: ['φ', 'mi'], omega: ['ω', 'mi'], xi: ['ξ', 'mi'],
   Delta: ['Δ', 'mo'], nabla: ['∇', 'mo'], partial: ['∂', 'mo'], sum: ['∑', 'mo'], prod: ['∏', 'mo'], int: ['∫', 'mo'],
   cdot: ['·', 'mo'], times: ['×', 'mo'], in: ['∈', 'mo'], le: ['≤', 'mo'], ge: ['≥', 'mo'], pm: ['±', 'mo'], to: ['→', 'mo'],
-  infty: ['∞', 'mi'], ldots: ['…', 'mo'], prime: ['′', 'mo'],
+  infty: ['∞', 'mi'], ldots: ['…', 'mo'], prime: ['′', 'mo'], subset: ['⊂', 'mo'],
 };
+/** \mathbb{X}: the double-struck letters the equations use. */
+const DOUBLE_STRUCK: Record<string, string> = { R: 'ℝ', E: '𝔼', N: 'ℕ', Z: 'ℤ' };
 const FUNCTIONS = new Set(['sin', 'cos', 'tan', 'tanh', 'sinh', 'cosh', 'sech', 'exp', 'log', 'ln']);
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -117,6 +119,14 @@ class Parser {
     }
     if (name === ',' || name === ';' || name === 'quad') return `<mspace width="${name === 'quad' ? '1em' : '0.25em'}"></mspace>`;
     if (name === 'left' || name === 'right') return this.atom() ?? '';
+    if (name === 'mathbb') {
+      this.skipSpace();
+      const m2 = /^\{([A-Za-z])\}/.exec(this.src.slice(this.i));
+      if (m2 && DOUBLE_STRUCK[m2[1]]) {
+        this.i += m2[0].length;
+        return `<mi mathvariant="normal">${DOUBLE_STRUCK[m2[1]]}</mi>`;
+      }
+    }
     if (FUNCTIONS.has(name)) return `<mi mathvariant="normal">${name}</mi>`;
     const sym = SYMBOLS[name];
     if (sym) return `<${sym[1]}>${sym[0]}</${sym[1]}>`;
@@ -125,7 +135,7 @@ class Parser {
 }
 
 /** Every command the converter knows (tests check that the problems use only these). */
-export const KNOWN_COMMANDS: readonly string[] = ['frac', 'sqrt', 'text', 'mathrm', 'quad', 'left', 'right', ...FUNCTIONS, ...Object.keys(SYMBOLS)];
+export const KNOWN_COMMANDS: readonly string[] = ['frac', 'sqrt', 'text', 'mathrm', 'quad', 'left', 'right', 'mathbb', ...FUNCTIONS, ...Object.keys(SYMBOLS)];
 
 /** MathML markup (a <math> element) for a TeX formula. */
 export function texToMathML(tex: string, display = false): string {

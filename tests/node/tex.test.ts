@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KNOWN_COMMANDS, texToMathML } from '../../src/app/tex';
-import { PROBLEMS, problemWith } from '../../src/engine/problems';
+import { HIGHDIM_PROBLEMS, PROBLEMS, problemWith } from '../../src/engine/problems';
 
 /** Tags open and close in order (a tiny well-formedness check). */
 function balanced(xml: string): boolean {
@@ -25,10 +25,11 @@ describe('TeX to MathML', () => {
   });
 
   it('escapes markup and shows unknown commands as text, never as markup', () => {
+    expect(texToMathML(String.raw`x \in \mathbb{R}^{d}`)).toContain('<mi mathvariant="normal">ℝ</mi>');
     expect(texToMathML(String.raw`a<b \foo`)).toBe('<math><mrow><mi>a</mi><mo>&lt;</mo><mi>b</mi><mtext>foo</mtext></mrow></math>');
   });
 
-  it.each([...PROBLEMS, problemWith('poisson-nd', { dim: 12 })!, problemWith('burgers-selfsimilar', { k: 2 })!].map((p) => [p.title, p] as const))(
+  it.each([...PROBLEMS, ...HIGHDIM_PROBLEMS, problemWith('poisson-nd', { dim: 12 })!, problemWith('burgers-selfsimilar', { k: 2 })!].map((p) => [p.title, p] as const))(
     '%s: its equation has TeX with known commands only, and well-formed MathML',
     (_t, p) => {
       expect(p.tex).toBeTruthy();

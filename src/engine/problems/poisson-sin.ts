@@ -40,7 +40,7 @@ export function poissonSin(dim = DEFAULT_DIM): PdeProblem {
     id: 'poisson-sin',
     title: `Poisson sin(Σx) ${d}-D`,
     equation: `Δu = −sin(Σ xᵢ) on [0, 1]^${d}, u = sin(Σ xᵢ)/${d} on the boundary`,
-    tex: String.raw`\Delta u = -\sin\Big(\sum_{i=1}^{${d}} x_i\Big) \text{ on } [0, 1]^{${d}}, \quad u = \frac{1}{${d}} \sin\Big(\sum_i x_i\Big) \text{ on the boundary}`,
+    tex: String.raw`\Delta u = -\sin\left(\sum_{i=1}^{${d}} x_i\right) \text{ on } [0, 1]^{${d}}, \quad u = \frac{1}{${d}} \sin\left(\sum_i x_i\right) \text{ on the boundary}`,
     description: 'He et al.’s Poisson problem for Stein’s estimator: a Laplacian in d dimensions, solution sin(Σx)/d.',
     dim: d,
     domain: { lo: Array(d).fill(0), hi: Array(d).fill(1) },
