@@ -16,8 +16,8 @@ import { choiceOption, intOption, type ParsedArgs } from './args';
 const NOT_FOR_BALL = ['k', 'fd-step', 'lbfgs', 'sampling', 'weight', 'sigma', 'samples'];
 
 export async function trainBall(args: ParsedArgs, id: string, scheduleOption: (raw: string | undefined, steps: number) => LrSchedule): Promise<number> {
-  for (const name of NOT_FOR_BALL) if (args.values.has(name)) throw new InputError(`--${name} does not apply to ${id} (a high-dimensional ball problem trained with sparse STDE)`);
-  if (args.flags.has('hard')) throw new InputError(`${id} always uses its hard boundary transform u = (1 − |x|²) N(x); --hard is implied`);
+  for (const name of NOT_FOR_BALL) if (args.values.has(name)) throw new InputError(`--${name} does not apply to ${id} (a high-dimensional problem trained with sparse STDE)`);
+  if (args.flags.has('hard')) throw new InputError(`${id} always builds its boundary, terminal or initial values into the model (u = G + F·N); --hard is implied`);
   const method = choiceOption(args, 'method', 'stde', ['stde', 'taylor', 'ad', 'fd', 'stein'] as const);
   if (method !== 'stde') throw new InputError(`${id} is trained with --method stde only (a Laplacian in up to 10⁶ dimensions; the exact methods would need d jets per point)`);
   if (choiceOption(args, 'stde', 'sparse', ['sparse', 'dense'] as const) === 'dense') throw new InputError(`${id} uses sparse STDE (random coordinates, whose first-layer tangent is a column of W₁); dense STDE is available for poisson-nd`);

@@ -157,6 +157,15 @@ describe('pinn train and pinn list', () => {
     expect(out.lambda_error).toBeCloseTo(Math.abs(out.lambda - 0.25), 10);
   });
 
+  it('train runs a high-dimensional problem with sparse STDE (d = 300) and reports it', () => {
+    const r = pinn('train', '--pde', 'allen-cahn-twobody', '--dim', '300', '--rand-batch', '4', '--steps', '4', '--log-every', '2', '--width', '8', '--points', '8', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ pde: 'allen-cahn-twobody', dim: 300, method: 'stde', stde: 'sparse', rand_batch: 4, steps: 4 });
+    expect(out.l2re).toBeGreaterThan(0);
+    expect(out.loss).toHaveLength(2);
+  });
+
   it('train runs poisson-nd in the dimension asked, with Sobol points', () => {
     const r = pinn('train', '--pde', 'poisson-nd', '--dim', '3', '--sampling', 'sobol', '--steps', '4', '--log-every', '2', '--width', '8', '--json');
     expect(r.code).toBe(0);
@@ -164,12 +173,19 @@ describe('pinn train and pinn list', () => {
   });
 
   it.each([
-    [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d, poisson-nd, heat-1d, wave-1d, helmholtz-2d, kdv-1d, beam-1d, burgers-1d, burgers-selfsimilar\)/],
+    [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d, poisson-nd, heat-1d, wave-1d, helmholtz-2d, kdv-1d, beam-1d, burgers-1d, burgers-selfsimilar, poisson-sin, heat-ball, poisson-twobody, .*hjb-lqg\)/],
     [['--pde', 'poisson-1d', '--lr', '5'], /--lr must be a number in \(0, 1\)/],
     [['--pde', 'poisson-1d', '--steps', '0'], /--steps must be an integer in \[1, 10000000\]/],
     [['--pde', 'poisson-1d', '--method', 'fd', '--fd-step', '2'], /--fd-step must be a number in \(0, 1\)/],
     [['--pde', 'poisson-1d', '--fd-step', '0.01'], /--fd-step applies to --method fd only/],
-    [['--pde', 'poisson-1d', '--method', 'stein'], /--method must be one of taylor, ad, fd, stde/],
+    [['--pde', 'poisson-1d', '--method', 'bogus'], /--method must be one of taylor, ad, fd, stde, stein/],
+    [['--pde', 'poisson-1d', '--sigma', '0.1'], /--sigma, --samples and --no-variance-reduction apply to --method stein only/],
+    [['--pde', 'beam-1d', '--method', 'stein'], /beam-1d's residual term needs .* of order 4; Stein's estimator gives derivatives of order 0, 1 and 2 only/],
+    [['--pde', 'sine-gordon-twobody', '--method', 'taylor'], /sine-gordon-twobody is trained with --method stde only/],
+    [['--pde', 'poisson-twobody', '--dim', '1'], /poisson-twobody: the dimension must be an integer from 2 to 1000000 \(got 1\)/],
+    [['--pde', 'hjb-lin', '--dim', '10', '--rand-batch', '11'], /--rand-batch must be an integer in \[1, 10\]/],
+    [['--pde', 'bsb', '--stde', 'dense'], /bsb uses sparse STDE/],
+    [['--pde', 'wave-sinh', '--lbfgs', '10'], /--lbfgs does not apply to wave-sinh/],
     [['--pde', 'poisson-1d', '--method', 'stde'], /STDE estimates Laplacians; poisson-1d has none/],
     [['--pde', 'poisson-nd', '--dim', '4', '--method', 'stde', '--rand-batch', '5'], /STDE's random batch must be an integer from 1 to the dimension \(4\), got 5/],
     [['--pde', 'poisson-nd', '--stde', 'dense'], /--stde and --rand-batch apply to --method stde only/],
