@@ -2,12 +2,12 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PinnDevice } from '../engine/gpu';
 import { PROBLEMS, problemById, problemWith } from '../engine/problems';
 import { SAMPLING_KINDS, type SamplingKind } from '../engine/qmc';
-import { ALL_TRAIN_METHODS, defaultTrainConfig, PinnTrainer, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
+import { ALL_TRAIN_METHODS, defaultTrainConfig, PinnTrainer, STEIN_DEFAULTS, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
 import { downloadText } from './download';
 import { namedSchedule, SCHEDULE_NAMES, type ScheduleName } from '../engine/train/schedule';
 import { texToMathML } from './tex';
 import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
-import { ChoiceField, IntField, Notices } from './fields';
+import { ChoiceField, IntField, Notices, TextField } from './fields';
 import { Plot } from './Plot';
 import { hiddenControls, parseSettings, readHash, serializeSettings, writeHash, type SettingsValues } from './settings';
 import { forgetRun, useRunMemory } from './run-memory';
@@ -29,6 +29,10 @@ export const TRAIN_SETTINGS = {
   hard: { kind: 'choice', default: 'off', choices: ['off', 'on'], label: 'Hard boundary', help: 'on: the model is u = φ·N with φ vanishing on the boundary, so the boundary condition holds exactly and its loss term goes (problems that declare one).' },
   stde: { kind: 'choice', default: 'sparse', choices: ['sparse', 'dense'], label: 'STDE kind', help: 'sparse: B random coordinates per point, scaled by d/B; dense: B random ±1 directions.' },
   randBatch: { kind: 'int', default: 16, min: 1, max: 1024, label: 'Random jets B', help: 'STDE: random second-order jets per point that estimate the Laplacian (sparse: at most d).' },
+  sigma: { kind: 'text', default: String(STEIN_DEFAULTS.sigma), pattern: /^(0?\.\d+|1|\d(\.\d+)?e-\d)$/, label: 'Stein σ', help: 'Stein: width of the Gaussian smoothing E g(x + e), e ~ N(0, σ² I); the derivatives carry an O(σ²) bias and, as σ falls, more noise.' },
+  samples: { kind: 'int', default: STEIN_DEFAULTS.samples, min: 1, max: 4096, label: 'Stein samples', help: 'Stein: shifts e drawn per point every step (antithetic pairs count once).' },
+  vr: { kind: 'choice', default: 'on', choices: ['on', 'off'], label: 'Variance reduction', help: 'Stein: antithetic pairs x ± e with the control variate g(x) (on), or plain shifts (off: far noisier).' },
+  fdStep: { kind: 'text', default: 'auto', pattern: /^(auto|0?\.\d+|\d(\.\d+)?e-\d)$/, label: 'FD step h', help: 'Finite differences: the stencil step; auto picks about ε^(1/(k+2)) for order k (balancing truncation and rounding in f32).' },
   method: { kind: 'choice', default: 'taylor', choices: ALL_TRAIN_METHODS, label: 'Derivatives', help: 'taylor: one fused Taylor-jet pass per direction and its adjoint (n-TangentProp). ad: nested reverse-mode gradients (stacked back-propagation), the same loss. fd: central finite differences of plain evaluations (truncation error, neighbours needed).' },
 } as const;
 type TrainValues = SettingsValues<typeof TRAIN_SETTINGS>;
@@ -56,6 +60,8 @@ const PRESETS: { name: string; values: Record<string, string | number> }[] = [
   { name: 'Learn an exponent: self-similar Burgers, k = 0', values: { pde: 'burgers-selfsimilar', k: 0, lbfgs: 500 } },
   { name: 'Higher smoothness: self-similar Burgers, k = 1', values: { pde: 'burgers-selfsimilar', k: 1, lbfgs: 500 } },
   { name: 'A hard case for plain PINNs: wave 1-D', values: { pde: 'wave-1d' } },
+  { name: 'Forward passes only: Stein’s estimator on Poisson sin(Σx), 10-D', values: { pde: 'poisson-sin', dim: 10, method: 'stein' } },
+  { name: 'Random jets: STDE on Poisson 50-D, 8 jets per point', values: { pde: 'poisson-nd', dim: 50, method: 'stde', randBatch: 8 } },
 ];
 
 const STEPS_PER_FRAME = 5;
@@ -125,6 +131,8 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         schedule: namedSchedule(values.schedule as ScheduleName, values.steps),
         sampling: values.sampling as SamplingKind,
         stde: { kind: values.stde as 'sparse' | 'dense', batch: values.randBatch },
+        stein: { sigma: Number(values.sigma), samples: values.samples, varianceReduction: values.vr === 'on' },
+        fdStep: values.fdStep === 'auto' ? undefined : Number(values.fdStep),
         hardBoundary: values.hard === 'on' && problem.hard !== undefined,
       });
       trainerRef.current = trainer;
@@ -147,7 +155,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
       trainer?.destroy();
       if (trainerRef.current === trainer) trainerRef.current = null;
     };
-  }, [gpu, problem, values.width, values.depth, values.lr, values.steps, values.points, values.seed, values.method, values.sampling, values.hard, values.schedule, values.stde, values.randBatch]);
+  }, [gpu, problem, values.width, values.depth, values.lr, values.steps, values.points, values.seed, values.method, values.sampling, values.hard, values.schedule, values.stde, values.randBatch, values.sigma, values.samples, values.vr, values.fdStep]);
 
   const log = async (t: PinnTrainer) => {
     const loss = await t.readLoss();
@@ -349,6 +357,10 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {shown('method') && <ChoiceField spec={TRAIN_SETTINGS.method} value={values.method} onChange={(method) => set({ method })} />}
         {values.method === 'stde' && <ChoiceField spec={TRAIN_SETTINGS.stde} value={values.stde} onChange={(stde) => set({ stde })} />}
         {values.method === 'stde' && <IntField spec={TRAIN_SETTINGS.randBatch} value={values.randBatch} onChange={(randBatch) => set({ randBatch })} />}
+        {values.method === 'stein' && <TextField spec={TRAIN_SETTINGS.sigma} value={values.sigma} onChange={(sigma) => set({ sigma })} />}
+        {values.method === 'stein' && <IntField spec={TRAIN_SETTINGS.samples} value={values.samples} onChange={(samples) => set({ samples })} />}
+        {values.method === 'stein' && <ChoiceField spec={TRAIN_SETTINGS.vr} value={values.vr} onChange={(vr) => set({ vr })} />}
+        {values.method === 'fd' && <TextField spec={TRAIN_SETTINGS.fdStep} value={values.fdStep} onChange={(fdStep) => set({ fdStep })} />}
         {ranges.dim && <IntField spec={{ ...TRAIN_SETTINGS.dim, min: ranges.dim[0], max: ranges.dim[1] }} value={values.dim} onChange={(dim) => set({ dim })} />}
         {ranges.k && <IntField spec={TRAIN_SETTINGS.k} value={values.k} onChange={(k) => set({ k })} />}
         {shown('schedule') && <ChoiceField spec={TRAIN_SETTINGS.schedule} value={values.schedule} onChange={(schedule) => set({ schedule })} />}

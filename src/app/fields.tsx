@@ -2,6 +2,22 @@ import type { SettingSpec } from './settings';
 
 type IntSpec = Extract<SettingSpec, { kind: 'int' }>;
 type ChoiceSpec = Extract<SettingSpec, { kind: 'choice' }>;
+type TextSpec = Extract<SettingSpec, { kind: 'text' }>;
+
+/** A text input that only reports values matching the spec's pattern (others snap back). */
+export function TextField({ spec, value, onChange }: { spec: TextSpec; value: string; onChange: (v: string) => void }) {
+  const commit = (el: HTMLInputElement) => {
+    const v = el.value.trim();
+    if (!spec.pattern.test(v)) el.value = value;
+    else if (v !== value) onChange(v);
+  };
+  return (
+    <label title={spec.help}>
+      {spec.label}
+      <input defaultValue={value} key={value} onBlur={(e) => commit(e.currentTarget)} onKeyDown={(e) => e.key === 'Enter' && commit(e.currentTarget)} />
+    </label>
+  );
+}
 
 /** A whole-number input that only reports values inside the spec's range. */
 export function IntField({ spec, value, onChange }: { spec: IntSpec; value: number; onChange: (v: number) => void }) {
