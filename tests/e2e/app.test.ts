@@ -353,6 +353,20 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.close();
   });
 
+  it('trains with Stein’s estimator from a link that sets σ, samples and variance reduction', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}#train?pde=poisson-sin&dim=3&method=stein&sigma=0.05&samples=8&vr=on&width=8&depth=2&steps=40&points=16&seed=2`);
+    await page.waitForSelector('label:has-text("Stein σ")', { timeout: 60_000 });
+    await page.click('[data-testid=play]', { timeout: 60_000 });
+    await page.waitForFunction(() => ((window as unknown as { __pinnTrain?: { history: unknown[] } }).__pinnTrain?.history.length ?? 0) >= 1, undefined, { timeout: 240_000 });
+    const h = await page.evaluate(() => (window as unknown as { __pinnTrain: { history: { loss: number; l2re: number }[] } }).__pinnTrain.history);
+    expect(Number.isFinite(h[0].loss)).toBe(true);
+    for (const part of ['method=stein', 'sigma=0.05', 'samples=8', 'vr=on']) expect(page.url()).toContain(part);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('trains a 2000-dimensional problem with sparse STDE in the tab; the link keeps d; tampered values get a notice', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors = collectErrors(page);
