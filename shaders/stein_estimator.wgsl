@@ -11,7 +11,8 @@
 //   proj[p][m][k] = (a1, a2):  a1 = z·v,  a2 = (z·v)² − |v|²      (direction)
 //                              a1 = 0,    a2 = |z_{<A}|² − A         (Laplacian over A axes)
 //   MODE 0 (shift):   shifted rows and proj, one thread per (p, m)
-//   MODE 1 (combine): c[p][0] = W0 Σ_m (g+ + g−)        [plain: W0 Σ g+]
+//   MODE 1 (combine), sums over the draws M0 <= m < M1 (all, or one half for a split estimate):
+//                     c[p][0] = W0 Σ_m (g+ + g−)        [plain: W0 Σ g+]
 //                     c[p][1] = W1 Σ_m (g+ − g−) a1     [plain: W1 Σ g+ a1]
 //                     c[p][2] = W2 Σ_m (g+ + g− − 2 g0) a2   [plain: W2 Σ g+ a2]
 //     (W folds in 1/S, 1/s^k and 1/k!: c has the layout of Taylor-jet outputs [count][N1] with
@@ -32,6 +33,8 @@ const TERM : u32 = {{TERM}}u;
 const SIGMA : f32 = {{SIGMA}};
 const SLOT : u32 = {{SLOT}}u;
 const N1 : u32 = {{N1}}u;
+const M0 : u32 = {{M0}}u;
+const M1 : u32 = {{M1}}u;
 const ACCUMULATE : u32 = {{ACCUMULATE}}u;
 const W0 : f32 = {{W0}};
 const W1 : f32 = {{W1}};
@@ -93,7 +96,7 @@ fn shift(i : u32) {
 
 fn combine(p : u32) {
   var c = array<f32, 3>(0.0, 0.0, 0.0);
-  for (var m = 0u; m < S; m++) {
+  for (var m = M0; m < M1; m++) {
     let o = ((p * S + m) * K + SLOT) * 2u;
     let a1 = proj[o];
     let a2 = proj[o + 1u];
@@ -119,20 +122,27 @@ fn adjoint(p : u32) {
   var w = array<f32, 3>(W0, W1, W2);
   for (var k = 0u; k < N1; k++) { cb[k] = w[k] * src[p * N1 + k]; }
   var center = 0.0;
+  // every row is visited: the first slot's pass (ACCUMULATE = 0) also zeroes rows outside its draws
   for (var m = 0u; m < S; m++) {
     let o = ((p * S + m) * K + SLOT) * 2u;
-    let a1 = proj[o];
-    let a2 = proj[o + 1u];
+    var a1 = 0.0;
+    var a2 = 0.0;
+    var a0 = 0.0;
+    if (m >= M0 && m < M1) {
+      a0 = 1.0;
+      a1 = proj[o];
+      a2 = proj[o + 1u];
+    }
     if (VR == 1u) {
       let rp = p * E + C0 + m;
       let rm = p * E + C0 + S + m;
-      let up = cb[0] + cb[1] * a1 + cb[2] * a2;
-      let um = cb[0] - cb[1] * a1 + cb[2] * a2;
+      let up = cb[0] * a0 + cb[1] * a1 + cb[2] * a2;
+      let um = cb[0] * a0 - cb[1] * a1 + cb[2] * a2;
       center -= 2.0 * cb[2] * a2;
       if (ACCUMULATE == 1u) { dst[rp] += up; dst[rm] += um; } else { dst[rp] = up; dst[rm] = um; }
     } else {
       let r = p * E + m;
-      let u = cb[0] + cb[1] * a1 + cb[2] * a2;
+      let u = cb[0] * a0 + cb[1] * a1 + cb[2] * a2;
       if (ACCUMULATE == 1u) { dst[r] += u; } else { dst[r] = u; }
     }
   }

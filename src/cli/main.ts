@@ -47,9 +47,10 @@ Commands:
       --dim: the dimension of a d-dimensional problem (poisson-nd); --k: the profile of burgers-selfsimilar;
       --hard: the problem's hard boundary transform u = φ N instead of its boundary loss term.
       --method stde [--stde sparse|dense] [--rand-batch B]: a Laplacian estimated from B random jets per point (default sparse, 16).
-      --method stein [--sigma S] [--samples N] [--no-variance-reduction]: Stein's estimator; trains the smoothed model E g(x + e),
-        e ~ N(0, S² I), with derivatives (orders 0..2) from N shifted evaluations per point (default S = ${STEIN_DEFAULTS.sigma}, N = ${STEIN_DEFAULTS.samples}:
-        N/2 antithetic pairs and g(x); --no-variance-reduction: N plain shifts). The error is measured with the plain network g.
+      --method stein [--sigma S] [--samples N] [--no-variance-reduction] [--unbiased-loss]: Stein's estimator; trains the smoothed
+        model E g(x + e), e ~ N(0, S² I), with derivatives (orders 0..2) from N shifted evaluations per point (default S = ${STEIN_DEFAULTS.sigma},
+        N = ${STEIN_DEFAULTS.samples}: N/2 antithetic pairs and g(x); --no-variance-reduction: N plain shifts); --unbiased-loss: residuals from two
+        halves of the draws multiplied (r_A r_B), not one squared. The error is measured with the plain network g.
   pinn list       The problems with their equations.
   pinn check      Compare this GPU's jet kernels with the f64 reference.
   pinn device     Show the WebGPU adapter in use and its limits.
@@ -171,7 +172,7 @@ function list(argv: string[]): number {
 async function train(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     values: ['pde', 'steps', 'seed', 'width', 'depth', 'lr', 'points', 'log-every', 'method', 'dim', 'k', 'fd-step', 'lbfgs', 'sampling', 'weight', 'schedule', 'stde', 'rand-batch', 'sigma', 'samples'],
-    flags: ['json', 'hard', 'no-variance-reduction'],
+    flags: ['json', 'hard', 'no-variance-reduction', 'unbiased-loss'],
   });
   const id = requireValue(args, 'pde');
   if (HIGHDIM_PROBLEMS.some((p) => p.id === id)) return trainBall(args, id, scheduleOption);
@@ -191,13 +192,18 @@ async function train(argv: string[]): Promise<number> {
   const method = choiceOption(args, 'method', 'taylor', ALL_TRAIN_METHODS);
   if ((args.values.has('stde') || args.values.has('rand-batch')) && method !== 'stde') throw new InputError('--stde and --rand-batch apply to --method stde only');
   const stde = { kind: choiceOption(args, 'stde', 'sparse', ['sparse', 'dense'] as const), batch: intOption(args, 'rand-batch', 16, 1, 1 << 16) };
-  if ((args.values.has('sigma') || args.values.has('samples') || args.flags.has('no-variance-reduction')) && method !== 'stein') {
-    throw new InputError('--sigma, --samples and --no-variance-reduction apply to --method stein only');
+  if ((args.values.has('sigma') || args.values.has('samples') || args.flags.has('no-variance-reduction') || args.flags.has('unbiased-loss')) && method !== 'stein') {
+    throw new InputError('--sigma, --samples, --no-variance-reduction and --unbiased-loss apply to --method stein only');
   }
   const sigmaRaw = args.values.get('sigma');
   const sigma = sigmaRaw === undefined ? STEIN_DEFAULTS.sigma : Number(sigmaRaw);
   if (!(sigma > 0 && sigma <= 1)) throw new InputError(`--sigma must be a number in (0, 1], got '${sigmaRaw}'`);
-  const stein = { sigma, samples: intOption(args, 'samples', STEIN_DEFAULTS.samples, 1, 1 << 16), varianceReduction: !args.flags.has('no-variance-reduction') };
+  const stein = {
+    sigma,
+    samples: intOption(args, 'samples', STEIN_DEFAULTS.samples, 1, 1 << 16),
+    varianceReduction: !args.flags.has('no-variance-reduction'),
+    unbiasedLoss: args.flags.has('unbiased-loss'),
+  };
   const fdStepRaw = args.values.get('fd-step');
   const fdStep = fdStepRaw === undefined ? undefined : Number(fdStepRaw);
   if (fdStep !== undefined && !(fdStep > 0 && fdStep < 1)) throw new InputError(`--fd-step must be a number in (0, 1), got '${fdStepRaw}'`);
@@ -232,7 +238,7 @@ async function train(argv: string[]): Promise<number> {
   const gpu = await nodeDevice();
   const trainer = new PinnTrainer(gpu.device, problem, config);
   const tty = process.stderr.isTTY && !json;
-  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}${method === 'stein' ? ` (sigma ${stein.sigma}, ${stein.samples} samples${stein.varianceReduction ? ' in antithetic pairs' : ', plain'})` : ''}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${steps} Adam steps`);
+  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}${method === 'stein' ? ` (sigma ${stein.sigma}, ${stein.samples} samples${stein.varianceReduction ? ' in antithetic pairs' : ', plain'}${stein.unbiasedLoss ? ', unbiased loss' : ''})` : ''}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${steps} Adam steps`);
   const result = await trainer.run((r) => {
     if (json) return;
     const rate = r.step / r.seconds;
@@ -269,6 +275,7 @@ async function train(argv: string[]): Promise<number> {
         ...problem.params,
         ...unknownFields,
         method,
+        stein: method === 'stein' ? stein : undefined,
         steps: result.steps,
         seconds: result.seconds,
         l2re: result.l2re,

@@ -153,7 +153,11 @@ function termDraws(seed: number, stream: number, termIndex: number, p: number, o
   return Array.from({ length: n }, (_, m) => steinNormals(seed, stream, termIndex + 1, p, m, d));
 }
 
-/** f64 loss of a problem whose terms all have fixed points, with Stein's estimates from the CPU twin's draws. */
+/**
+ * f64 loss of a problem whose terms all have fixed points, with Stein's estimates from the CPU
+ * twin's draws: w r² / n, or with the unbiased loss w r_A r_B / n from the two halves of the
+ * draws (terms with derivatives).
+ */
 function steinLossF64(problem: PdeProblem, mlp: Mlp, o: SteinOptions, seed: number, stream: number, params: ArrayLike<number>): number {
   let loss = 0;
   problem.terms.forEach((term, ti) => {
@@ -161,8 +165,9 @@ function steinLossF64(problem: PdeProblem, mlp: Mlp, o: SteinOptions, seed: numb
     const maxOrder = Math.max(...term.derivatives.map((s) => s.order));
     pts.forEach((x, p) => {
       const zs = termDraws(seed, stream, ti, p, o, maxOrder, problem.dim);
-      const d = term.derivatives.map((s) => steinF64(mlp, x, s, zs, o, params));
-      loss += (term.weight * term.residual(x, d) ** 2) / pts.length;
+      const r = (draws: number[][]) => term.residual(x, term.derivatives.map((s) => steinF64(mlp, x, s, draws, o, params)));
+      const product = o.unbiasedLoss && maxOrder >= 1 ? r(zs.slice(0, zs.length / 2)) * r(zs.slice(zs.length / 2)) : r(zs) ** 2;
+      loss += (term.weight * product) / pts.length;
     });
   });
   return loss;
@@ -293,6 +298,8 @@ describe('the loss gradient through the Stein path', () => {
   it.each([
     ['antithetic pairs', VR16],
     ['plain', PLAIN16],
+    ['antithetic pairs, unbiased loss (r_A r_B from two halves)', { ...VR16, unbiasedLoss: true }],
+    ['plain, unbiased loss', { ...PLAIN16, unbiasedLoss: true }],
   ] as const)('%s: matches central differences of the f64 loss on the same shifts', async (_label, o) => {
     const problem = gradientProbe();
     const seed = 12;

@@ -20,6 +20,12 @@ export interface JetLayout {
   chunk: number;
   /** Odd model u = N(x) − N(−x): direction j's mirrored jet (at −x along −v) is block j + J. */
   mirrored?: boolean;
+  /**
+   * Two independent estimates (Stein, halves of the draws): direction j's second one is block
+   * j + J, and a point's loss part is w r_A r_B / n, whose mean is w r² / n without the variance
+   * a squared estimate adds (the r_A r_B trick of arXiv 2311.15283's unbiased losses).
+   */
+  split?: boolean;
 }
 
 /** STDE: a Laplacian estimated from `batch` random jets per point (see trainer). */
@@ -118,6 +124,7 @@ export function lossTermCode(
   const { orders, packed, chunk } = layout;
   const J = orders.length;
   if (layout.mirrored && (!packed || hard?.hard)) throw new Error('a mirrored (odd) model needs the packed layout and no hard transform');
+  if (layout.split && (!packed || hard?.hard || layout.mirrored)) throw new Error('split estimates need the packed layout, no hard transform and no odd model');
   const nq = unknowns.length;
   if (nq > 0 && !term.residualUnknownGradWgsl) throw new Error(`loss term ${term.name} needs residualUnknownGradWgsl (its problem trains unknowns)`);
   const width = packed ? Math.max(...orders) + 1 : 0;
@@ -150,7 +157,7 @@ export function lossTermCode(
   const load = term.derivatives.map(
     (s, i) => `  d[${i}] = ${terms[i].map(({ j, scale }) => `${lit(scale * factorial(s.order))} * ${jetName(j)}[${row(j)} + ${s.order}u]`).join(' + ')};`,
   );
-  const blocks = layout.mirrored ? 2 * J : J;
+  const blocks = layout.mirrored || layout.split ? 2 * J : J;
   const clear = Array.from({ length: blocks }, (_, j) => `  for (var k = 0u; k < ${packed ? width : orders[j] + 1}u; k++) { ${adjName(j)}[${row(j)} + k] = 0.0; }`);
   const store = term.derivatives.flatMap((s, i) =>
     terms[i].map(({ j, scale }) => `  ${adjName(j)}[${row(j)} + ${s.order}u] += s * g[${i}] * ${lit(scale * factorial(s.order))};`),
@@ -168,7 +175,28 @@ export function lossTermCode(
       for (let m = 0; m <= s.order; m++) store.push(`  ${adjName(j)}[${row(j)} + ${s.order - m}u] += s * g[${i}] * ${lit(factorial(s.order))} * ph${j}[${m}];`);
     });
   }
-  if (nq > 0) store.push('  let gq = residualUnknownGrad(x, d, q);', ...unknowns.map((_, i) => `  qparts[p * NQ + ${i}u] = s * gq[${i}] * dq[${i}];`));
+  if (layout.split) {
+    // r = r_A (from d), r_B from dB: part w r_A r_B / n; adjoints w r_B g_A / n and w r_A g_B / n
+    load.push('  var dB : array<f32, ND>;');
+    term.derivatives.forEach((s, i) => load.push(`  dB[${i}] = ${sources[i].map(({ j, scale }) => `${lit(scale * factorial(s.order))} * ${jetName(j + J)}[${row(j + J)} + ${s.order}u]`).join(' + ')};`));
+    store.length = 0;
+    store.push(
+      '  let rB = residual(x, dB, q);',
+      '  parts[p] = params.weight * r * rB / f32(params.batch);',
+      '  let gB = residualGrad(x, dB, q);',
+      '  let sA = params.weight * rB / f32(params.batch);',
+      '  let sB = params.weight * r / f32(params.batch);',
+    );
+    term.derivatives.forEach((s, i) =>
+      sources[i].forEach(({ j, scale }) => {
+        store.push(`  ${adjName(j)}[${row(j)} + ${s.order}u] += sA * g[${i}] * ${lit(scale * factorial(s.order))};`);
+        store.push(`  ${adjName(j + J)}[${row(j + J)} + ${s.order}u] += sB * gB[${i}] * ${lit(scale * factorial(s.order))};`);
+      }),
+    );
+    if (nq > 0) {
+      store.push('  let gqA = residualUnknownGrad(x, d, q);', '  let gqB = residualUnknownGrad(x, dB, q);', ...unknowns.map((_, i) => `  qparts[p * NQ + ${i}u] = (sA * gqA[${i}] + sB * gqB[${i}]) * dq[${i}];`));
+    }
+  } else if (nq > 0) store.push('  let gq = residualUnknownGrad(x, d, q);', ...unknowns.map((_, i) => `  qparts[p * NQ + ${i}u] = s * gq[${i}] * dq[${i}];`));
   return fillTemplate('loss_term', {
     D: dim,
     ND: term.derivatives.length,

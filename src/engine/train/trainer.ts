@@ -48,6 +48,13 @@ export interface SteinOptions {
   sigma: number;
   samples: number;
   varianceReduction: boolean;
+  /**
+   * Loss of a term with derivatives: w r_A r_B / n from two independent halves of the draws
+   * instead of w r² / n from all of them. A squared estimate's mean adds its variance, which
+   * the optimizer then lowers by flattening the network (for sin(Σx)/d in d = 10 a pair's
+   * Laplacian has variance about 30 sin²(Σx)); the product's mean is the squared residual.
+   */
+  unbiasedLoss?: boolean;
 }
 
 /**
@@ -238,12 +245,15 @@ export class PinnTrainer {
     const { directions, orders: ownOrders, random, slotAxes } = termDirections(term, d, stde, stein !== undefined);
     const J = directions.length;
     const mirrored = this.problem.oddModel === true;
-    const packed = mirrored || J > PACK_ABOVE_DIRECTIONS || random.some(Boolean);
+    // Stein's unbiased loss: a second estimate per direction from the other half of the draws
+    const split = stein?.unbiasedLoss === true && Math.max(...ownOrders) >= 1;
+    if (split && this.config.hardBoundary) throw new InputError("Stein's unbiased loss does not combine with a hard boundary transform yet");
+    const packed = mirrored || split || J > PACK_ABOVE_DIRECTIONS || random.some(Boolean);
     if (stein) this.checkJetRows(term, count * steinShape(stein, Math.max(...ownOrders)).evaluations, 1);
     else this.checkJetRows(term, (mirrored ? 2 * J : packed ? J : 1) * count, Math.max(...ownOrders) + 1);
     let stdeRuntime: TermRuntime['stde'] = null;
     // blocks: one per direction, and for an odd model one more per direction at −x along −v
-    const blocks = mirrored ? 2 * J : J;
+    const blocks = mirrored || split ? 2 * J : J;
     const orders = packed ? ownOrders.map(() => Math.max(...ownOrders)) : ownOrders;
     const ad = this.config.method === 'ad';
     const fd = this.config.method === 'fd';
@@ -252,7 +262,7 @@ export class PinnTrainer {
     const width = orders[0] + 1;
     // AD, FD and Stein fill blocks bound at offsets: 256-byte aligned
     const chunk = packed ? (ad || fd || stein ? Math.ceil((count * width) / 64) * 64 : count * width) : 0;
-    const layout: JetLayout = { orders, packed, chunk, mirrored };
+    const layout: JetLayout = { orders, packed, chunk, mirrored, split };
     const owned: GPUBuffer[] = [];
     const before: ((pass: GPUComputePassEncoder) => void)[] = [];
     const after: ((pass: GPUComputePassEncoder) => void)[] = [];
@@ -312,11 +322,16 @@ export class PinnTrainer {
       }
       if (stein) {
         const block = (b: GPUBuffer, j: number): GPUBufferBinding => (packed ? { buffer: b, offset: j * chunk * 4, size: count * width * 4 } : { buffer: b });
-        const st = this.steinEstimator(term.name, termIndex, stein, points, count, directions, slotAxes, {
-          widths: orders.map((o) => o + 1),
-          coeffs: directions.map((_, j) => block(adJets[packed ? 0 : j], j)),
-          adjoints: directions.map((_, j) => block(adjoints[packed ? 0 : j], j)),
-        });
+        // one estimate per direction from all draws, or (split) blocks j and j + J from the two halves
+        const { draws } = steinShape(stein, Math.max(...ownOrders));
+        const halves: [number, number][] = split ? [[0, draws / 2], [draws / 2, draws]] : [[0, draws]];
+        const outputs = halves.flatMap((range, h) =>
+          directions.map((_, k) => {
+            const j = h * J + k;
+            return { slot: k, range, width: orders[k] + 1, coeff: block(adJets[packed ? 0 : j], j), adjoint: block(adjoints[packed ? 0 : j], j) };
+          }),
+        );
+        const st = this.steinEstimator(term.name, termIndex, stein, points, count, directions, slotAxes, outputs);
         before.push(...st.before);
         after.push(...st.after);
         owned.push(...st.owned);
@@ -377,10 +392,12 @@ export class PinnTrainer {
   private steinOptions(term: LossTerm): SteinOptions {
     const o = { ...STEIN_DEFAULTS, ...this.config.stein };
     if (!(Number.isFinite(o.sigma) && o.sigma > 0 && o.sigma <= 1)) throw new InputError(`Stein's smoothing width sigma must be a number in (0, 1], got ${o.sigma}`);
-    if (!Number.isInteger(o.samples) || o.samples < 1 || o.samples > 1 << 16 || (o.varianceReduction && o.samples % 2 !== 0)) {
-      throw new InputError(
-        `Stein's samples per point must be ${o.varianceReduction ? 'an even integer from 2 (antithetic pairs)' : 'an integer from 1'} to ${1 << 16}, got ${o.samples}`,
-      );
+    // draws split in two halves for the unbiased loss: pairs in pairs, shifts in pairs
+    const multiple = (o.varianceReduction ? 2 : 1) * (o.unbiasedLoss ? 2 : 1);
+    if (!Number.isInteger(o.samples) || o.samples < multiple || o.samples > 1 << 16 || o.samples % multiple !== 0) {
+      const why = [o.varianceReduction ? 'antithetic pairs' : '', o.unbiasedLoss ? 'two halves for the unbiased loss' : ''].filter(Boolean).join(' in ');
+      const what = multiple === 1 ? 'an integer from 1' : `${multiple === 2 ? 'an even integer' : `a multiple of ${multiple}`} (${why}) from ${multiple}`;
+      throw new InputError(`Stein's samples per point must be ${what} to ${1 << 16}, got ${o.samples}`);
     }
     const high = term.derivatives.find((s) => s.order > 2);
     if (high) throw new InputError(`${this.problem.id}'s ${term.name} term needs ${high.name} of order ${high.order}; Stein's estimator gives derivatives of order 0, 1 and 2 only`);
@@ -402,35 +419,40 @@ export class PinnTrainer {
     count: number,
     directions: Float32Array[],
     slotAxes: number[],
-    slots: { widths: number[]; coeffs: GPUBufferBinding[]; adjoints: GPUBufferBinding[] },
+    outputs: { slot: number; range: [number, number]; width: number; coeff: GPUBufferBinding; adjoint: GPUBufferBinding }[],
   ) {
     const device = this.device;
     const d = this.problem.dim;
-    const { draws: S, evaluations: E, center } = steinShape(o, Math.max(...slots.widths) - 1);
+    const { draws: S, evaluations: E, center } = steinShape(o, Math.max(...outputs.map((out) => out.width)) - 1);
     const K = directions.length;
     const s = o.sigma;
-    // c_k = (k-th derivative)/k!: 1/S (or 1/2S per pair) times 1/s^k from Stein's identity in z = e/s, times 1/k!
-    const w = o.varianceReduction ? [1 / (2 * S), 1 / (2 * s * S), 1 / (4 * s * s * S)] : [1 / S, 1 / (s * S), 1 / (2 * s * s * S)];
     const f = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
-    const template = (mode: number, slot: number, n1: number, accumulate: boolean) => ({
-      MODE: mode,
-      D: d,
-      S,
-      E,
-      VR: o.varianceReduction ? 1 : 0,
-      C0: center ? 1 : 0,
-      K,
-      TERM: termIndex + 1,
-      SIGMA: f(s),
-      SLOT: slot,
-      N1: n1,
-      ACCUMULATE: accumulate ? 1 : 0,
-      W0: f(w[0]),
-      W1: f(w[1]),
-      W2: f(w[2]),
-      SLOT_DIRS: directions.flatMap((v) => Array.from(v, f)).join(', '),
-      SLOT_AXES: slotAxes.map((a) => `${a}u`).join(', '),
-    });
+    const template = (mode: number, slot: number, n1: number, accumulate: boolean, [m0, m1]: [number, number] = [0, S]) => {
+      // c_k = (k-th derivative)/k!: 1/n (or 1/2n per pair) over the n draws summed, times 1/s^k from Stein's identity in z = e/s, times 1/k!
+      const n = m1 - m0;
+      const w = o.varianceReduction ? [1 / (2 * n), 1 / (2 * s * n), 1 / (4 * s * s * n)] : [1 / n, 1 / (s * n), 1 / (2 * s * s * n)];
+      return {
+        MODE: mode,
+        D: d,
+        S,
+        E,
+        VR: o.varianceReduction ? 1 : 0,
+        C0: center ? 1 : 0,
+        K,
+        TERM: termIndex + 1,
+        SIGMA: f(s),
+        SLOT: slot,
+        N1: n1,
+        M0: m0,
+        M1: m1,
+        ACCUMULATE: accumulate ? 1 : 0,
+        W0: f(w[0]),
+        W1: f(w[1]),
+        W2: f(w[2]),
+        SLOT_DIRS: directions.flatMap((v) => Array.from(v, f)).join(', '),
+        SLOT_AXES: slotAxes.map((a) => `${a}u`).join(', '),
+      };
+    };
     const shifted = createStorageBuffer(device, count * E * d * 4, `${name} Stein points`);
     const proj = createStorageBuffer(device, count * S * K * 2 * 4, `${name} Stein projections`);
     const ubar = createStorageBuffer(device, count * E * 4, `${name} Stein adjoint`);
@@ -447,10 +469,10 @@ export class PinnTrainer {
       before: [
         this.simplePass('stein_estimator', template(0, 0, 1, false), [points, shifted, proj, params], Math.ceil((count * S) / 64)),
         (pass: GPUComputePassEncoder) => jet.encode(pass),
-        ...directions.map((_, k) => this.simplePass('stein_estimator', template(1, k, slots.widths[k], false), [jet.output, slots.coeffs[k], proj, params], perPoint)),
+        ...outputs.map((out) => this.simplePass('stein_estimator', template(1, out.slot, out.width, false, out.range), [jet.output, out.coeff, proj, params], perPoint)),
       ],
       after: [
-        ...directions.map((_, k) => this.simplePass('stein_estimator', template(2, k, slots.widths[k], k > 0), [slots.adjoints[k], ubar, proj, params], perPoint)),
+        ...outputs.map((out, i) => this.simplePass('stein_estimator', template(2, out.slot, out.width, i > 0, out.range), [out.adjoint, ubar, proj, params], perPoint)),
         (pass: GPUComputePassEncoder) => backward.encode(pass),
       ],
       owned: [shifted, proj, ubar, params],
