@@ -124,3 +124,24 @@ export async function timeComputePass(
   );
   return gpu ?? wall;
 }
+
+/**
+ * Median wall-clock milliseconds of `record` (one command buffer, submitted and awaited
+ * alone) over `reps` runs after `warmup` untimed ones: the trainers' step timings.
+ */
+export async function medianSubmitMs(device: GPUDevice, record: (enc: GPUCommandEncoder) => void, warmup: number, reps: number): Promise<number> {
+  const once = async () => {
+    const enc = device.createCommandEncoder();
+    record(enc);
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  };
+  for (let i = 0; i < warmup; i++) await once();
+  const samples: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = now();
+    await once();
+    samples.push(now() - t0);
+  }
+  return median(samples);
+}

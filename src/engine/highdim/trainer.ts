@@ -17,7 +17,7 @@ import { fillTemplate } from '../shaders';
 import { Adam } from '../train/adam';
 import { learningRate, namedSchedule, type LrSchedule } from '../train/schedule';
 import type { TrainRecord, TrainResult } from '../train/trainer';
-import { median } from '../timing';
+import { medianSubmitMs } from '../timing';
 
 export interface HighDimConfig {
   width: number;
@@ -392,21 +392,8 @@ export class HighDimTrainer {
   }
 
   /** Median wall-clock milliseconds of a training step (after `warmup` steps; the steps train). */
-  async timeSteps(warmup: number, reps: number): Promise<number> {
-    const step = async () => {
-      const enc = this.device.createCommandEncoder();
-      this.encodeStep(enc);
-      this.device.queue.submit([enc.finish()]);
-      await this.device.queue.onSubmittedWorkDone();
-    };
-    for (let i = 0; i < warmup; i++) await step();
-    const samples: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = performance.now();
-      await step();
-      samples.push(performance.now() - t0);
-    }
-    return median(samples);
+  timeSteps(warmup: number, reps: number): Promise<number> {
+    return medianSubmitMs(this.device, (enc) => this.encodeStep(enc), warmup, reps);
   }
 
   /**
@@ -416,25 +403,19 @@ export class HighDimTrainer {
    */
   async timeForward(warmup: number, reps: number): Promise<number> {
     await this.checkBuilt();
-    const once = async () => {
-      const enc = this.device.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      this.samplePass(pass);
-      this.sourcePass(pass);
-      this.train.forward.forEach((f) => f(pass));
-      this.lossPass(pass);
-      pass.end();
-      this.device.queue.submit([enc.finish()]);
-      await this.device.queue.onSubmittedWorkDone();
-    };
-    for (let i = 0; i < warmup; i++) await once();
-    const samples: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = performance.now();
-      await once();
-      samples.push(performance.now() - t0);
-    }
-    return median(samples);
+    return medianSubmitMs(
+      this.device,
+      (enc) => {
+        const pass = enc.beginComputePass();
+        this.samplePass(pass);
+        this.sourcePass(pass);
+        this.train.forward.forEach((f) => f(pass));
+        this.lossPass(pass);
+        pass.end();
+      },
+      warmup,
+      reps,
+    );
   }
 
   /** Bytes of GPU memory this trainer holds (parameters, Adam, gradient, batches). */
