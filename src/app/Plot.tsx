@@ -20,7 +20,11 @@ export function Plot(props: { data: unknown[]; layout: Record<string, unknown>; 
   }, [props.data, props.layout, props.height]);
   useEffect(() => {
     const el = ref.current;
+    // follow the container's width (a grid column settles after the first draw)
+    const observer = typeof ResizeObserver !== 'undefined' && el ? new ResizeObserver(() => el.querySelector('.main-svg') && void Plotly.Plots.resize(el)) : null;
+    if (el) observer?.observe(el);
     return () => {
+      observer?.disconnect();
       if (el) Plotly.purge(el);
     };
   }, []);
