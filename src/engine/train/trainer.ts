@@ -22,7 +22,7 @@ import { AdContext } from '../autodiff/context';
 import { adParams, nestedDerivativesAd } from '../autodiff/mlp-ad';
 import { add, fromArray, grad, mul, stridedCopy, sum, Tensor, view } from '../autodiff/tensor';
 import { learningRate, namedSchedule, type LrSchedule } from './schedule';
-import { median } from '../timing';
+import { median, medianSubmitMs } from '../timing';
 import { lossTermCode, PACK_ABOVE_DIRECTIONS, termDirections, type JetLayout, type StdeOptions } from './loss-term';
 import { Rng } from '../rng';
 import { samplePoints, type SamplingKind } from '../qmc';
@@ -846,21 +846,8 @@ export class PinnTrainer {
    * Benchmarks: run `warmup` steps, then `reps` more, each submitted and awaited alone;
    * the median wall-clock milliseconds of the timed ones. (The steps train the network.)
    */
-  async timeSteps(warmup: number, reps: number): Promise<number> {
-    const step = async () => {
-      const enc = this.device.createCommandEncoder();
-      this.encodeStep(enc);
-      this.device.queue.submit([enc.finish()]);
-      await this.device.queue.onSubmittedWorkDone();
-    };
-    for (let i = 0; i < warmup; i++) await step();
-    const samples: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = performance.now();
-      await step();
-      samples.push(performance.now() - t0);
-    }
-    return median(samples);
+  timeSteps(warmup: number, reps: number): Promise<number> {
+    return medianSubmitMs(this.device, (enc) => this.encodeStep(enc), warmup, reps);
   }
 
   /**
