@@ -3,7 +3,8 @@
 // Per point p, sample m < S: z = e/s standard normal, drawn by Philox from
 //   counter = (p, m, stream, TERM << 16 | b), key = seed, words w0..w3 of block b -> z[4b .. 4b+3]:
 //   Box-Muller, z[4b], z[4b+1] = sqrt(−2 ln(1 − u(w0))) (cos, sin)(2π u(w1)), likewise from (w2, w3)
-// (sample_box.wgsl uses counter word 3 = 0, so the streams never meet; TERM >= 1).
+// (sample_box.wgsl uses counter word 3 = 0 and sample_ball_time.wgsl 0xBA11 < 1 << 16, so the streams
+// never meet; TERM >= 1).
 // Evaluation rows per point (E of them):  VR = 1: [x (if C0 = 1), x + e_0 .. x + e_{S-1}, x - e_0 .. x - e_{S-1}]
 //                                          VR = 0: [x + e_0 .. x + e_{S-1}]
 // (the control variate g(x), row C0 = 1, only enters second derivatives: terms of lower order skip it)
@@ -15,7 +16,7 @@
 //                     c[p][0] = W0 Σ_m (g+ + g−)        [plain: W0 Σ g+]
 //                     c[p][1] = W1 Σ_m (g+ − g−) a1     [plain: W1 Σ g+ a1]
 //                     c[p][2] = W2 Σ_m (g+ + g− − 2 g0) a2   [plain: W2 Σ g+ a2]
-//     (W folds in 1/S, 1/s^k and 1/k!: c has the layout of Taylor-jet outputs [count][N1] with
+//     (W folds in 1/(M1 − M0), 1/s^k and 1/k!: c has the layout of Taylor-jet outputs [count][N1] with
 //      c_k = (k-th derivative of f)/k!, so the same loss kernels run)
 //   MODE 2 (adjoint): ubar = the transpose of MODE 1 applied to cbar (ACCUMULATE: add to ubar,
 //      for the second and later slots of a term); it seeds the backward pass of the evaluations.

@@ -53,6 +53,9 @@ export interface SteinOptions {
    * instead of w r² / n from all of them. A squared estimate's mean adds its variance, which
    * the optimizer then lowers by flattening the network (for sin(Σx)/d in d = 10 a pair's
    * Laplacian has variance about 30 sin²(Σx)); the product's mean is the squared residual.
+   * Off by default (the paper's loss; and a product can be negative, which log-scale loss plots
+   * cannot show). Measured on poisson-sin, d = 10, 16 points x 128 samples, 1000 steps: L2 error
+   * 0.26 with it, 0.32 without; on heat-ball (d = 100) both stayed near 0.57 after 500 steps.
    */
   unbiasedLoss?: boolean;
 }
