@@ -1,5 +1,5 @@
 import { Rng } from '../rng';
-import { valueTerm, type PdeProblem } from './types';
+import { cubeFacePoints, valueTerm, type PdeProblem } from './types';
 
 /**
  * PINNacle's d-dimensional Poisson problem: −Δu = (π²/4) Σ sin(π x_i / 2) on [0, 1]^d,
@@ -10,19 +10,6 @@ const DEFAULT_DIM = 5;
 const MAX_DIM = 100;
 
 const exact = (x: number[]) => x.reduce((a, xi) => a + Math.sin((Math.PI * xi) / 2), 0);
-
-/** Fixed, seeded points on the 2d faces of the unit cube, about 512 in all. */
-function facePoints(d: number): number[][] {
-  const rng = new Rng(1234 + d);
-  const perFace = Math.max(2, Math.round(512 / (2 * d)));
-  const pts: number[][] = [];
-  for (let j = 0; j < d; j++) {
-    for (const side of [0, 1]) {
-      for (let i = 0; i < perFace; i++) pts.push(Array.from({ length: d }, (_, m) => (m === j ? side : rng.uniform())));
-    }
-  }
-  return pts;
-}
 
 export function poissonNd(dim = DEFAULT_DIM): PdeProblem {
   if (!Number.isInteger(dim) || dim < 1 || dim > MAX_DIM) throw new RangeError(`poisson-nd: the dimension must be an integer from 1 to ${MAX_DIM} (got ${dim})`);
@@ -46,7 +33,7 @@ export function poissonNd(dim = DEFAULT_DIM): PdeProblem {
         residual: (x, dd) => -dd[0] - x.reduce((a, xi) => a + (Math.PI ** 2 / 4) * Math.sin((Math.PI * xi) / 2), 0),
         weight: 1,
       },
-      valueTerm('boundary', facePoints(d), 10, { wgsl: gWgsl, f64: exact }),
+      valueTerm('boundary', cubeFacePoints(d, 1234 + d), 10, { wgsl: gWgsl, f64: exact }),
     ],
     exact,
     testPoints: () => {

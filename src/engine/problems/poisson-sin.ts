@@ -1,5 +1,5 @@
 import { Rng } from '../rng';
-import type { LossTerm, PdeProblem } from './types';
+import { cubeFacePoints, type LossTerm, type PdeProblem } from './types';
 
 /**
  * He et al.'s Poisson problem (the Stein-estimator paper): Δu = −sin(Σ xᵢ) on [0, 1]^d,
@@ -9,19 +9,6 @@ import type { LossTerm, PdeProblem } from './types';
 const DEFAULT_DIM = 10;
 const MAX_DIM = 100;
 
-/** Fixed, seeded points on the 2d faces of the unit cube, about 512 in all. */
-function facePoints(d: number): number[][] {
-  const rng = new Rng(4321 + d);
-  const perFace = Math.max(2, Math.round(512 / (2 * d)));
-  const pts: number[][] = [];
-  for (let j = 0; j < d; j++) {
-    for (const side of [0, 1]) {
-      for (let i = 0; i < perFace; i++) pts.push(Array.from({ length: d }, (_, m) => (m === j ? side : rng.uniform())));
-    }
-  }
-  return pts;
-}
-
 export function poissonSin(dim = DEFAULT_DIM): PdeProblem {
   if (!Number.isInteger(dim) || dim < 1 || dim > MAX_DIM) throw new RangeError(`poisson-sin: the dimension must be an integer from 1 to ${MAX_DIM} (got ${dim})`);
   const d = dim;
@@ -29,7 +16,7 @@ export function poissonSin(dim = DEFAULT_DIM): PdeProblem {
   const sumWgsl = 'var s = 0.0;\n  for (var i = 0u; i < D; i++) { s += x[i]; }';
   const boundary: LossTerm = {
     name: 'boundary',
-    points: facePoints(d),
+    points: cubeFacePoints(d, 4321 + d),
     derivatives: [{ name: 'u', direction: Array.from({ length: d }, (_, m) => (m === 0 ? 1 : 0)), order: 0 }],
     residualWgsl: `${sumWgsl}\n  return d[0] - psin(s) / ${d}.0;`,
     residualGradWgsl: 'return array<f32, 1>(1.0);',

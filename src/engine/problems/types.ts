@@ -1,3 +1,4 @@
+import { Rng } from '../rng';
 /**
  * A PDE problem is one file: its domain, its loss terms (residual of the equation at
  * interior points, boundary or initial conditions at their points), and the exact
@@ -192,6 +193,19 @@ export function unknownRaw(u: Unknown, q: number): number {
 export function gridPoints(lo: number[], hi: number[], n: number): number[][] {
   const axes = lo.map((l, j) => Array.from({ length: n }, (_, i) => l + ((hi[j] - l) * i) / (n - 1)));
   return axes.reduce<number[][]>((acc, axis) => acc.flatMap((p) => axis.map((v) => [...p, v])), [[]]);
+}
+
+/** Fixed, seeded points on the 2d faces of the unit cube [0, 1]^d, about 512 in all. */
+export function cubeFacePoints(d: number, seed: number): number[][] {
+  const rng = new Rng(seed);
+  const perFace = Math.max(2, Math.round(512 / (2 * d)));
+  const pts: number[][] = [];
+  for (let j = 0; j < d; j++) {
+    for (const side of [0, 1]) {
+      for (let i = 0; i < perFace; i++) pts.push(Array.from({ length: d }, (_, m) => (m === j ? side : rng.uniform())));
+    }
+  }
+  return pts;
 }
 
 /** n points along a segment: f maps s in [0, 1] to a point. */
