@@ -16,13 +16,13 @@ import { MAX_JET_ORDER } from '../engine/taylor-jet';
 import { nodeDevice } from '../node/webgpu-node';
 import { DEFAULT_BENCH, parseOrders, runAdVsNtp, validateBenchConfig, type BenchConfig } from '../engine/bench/ad-vs-ntp';
 import { formatBenchTable } from '../engine/bench/format';
-import { HIGHDIM_PROBLEMS, PROBLEMS, problemById, problemWith } from '../engine/problems';
+import { HIGHDIM_PROBLEMS, PROBLEMS } from '../engine/problems';
 import { trainBall } from './train-ball';
-import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
-import { SAMPLING_KINDS } from '../engine/qmc';
-import { namedSchedule, type LrSchedule, type ScheduleName } from '../engine/train/schedule';
-import { ALL_TRAIN_METHODS, defaultTrainConfig, PinnTrainer, STEIN_DEFAULTS, type TrainConfig } from '../engine/train/trainer';
+import { describeUnknowns } from '../engine/problems/types';
+import type { LrSchedule } from '../engine/train/schedule';
+import { PinnTrainer, STEIN_DEFAULTS, type TrainConfig } from '../engine/train/trainer';
 import { choiceOption, intOption, parseArgs, requireValue } from './args';
+import { cliNames, scheduleFromSpec, specFromCli, specKindOf, trainSetup } from '../engine/experiment';
 import { parseDirection, parsePoints, readJsonFile } from './files';
 
 const USAGE = `pinn — physics-informed neural networks on WebGPU (Node + Dawn)
@@ -40,12 +40,14 @@ Commands:
       One training step (derivatives 0..n, sum of mean squares, gradient of all parameters)
       by stacked AD and by n-TangentProp: median ms, AD/nTP ratio, graph size, peak GPU bytes.
   pinn train --pde ID [--dim D] [--k K] [--method taylor|ad|fd|stde|stein] [--fd-step h] [--steps S] [--lbfgs S2] [--seed K] [--width W] [--depth L]
-             [--lr LR] [--points N] [--sampling uniform|sobol|lhs] [--weight term=w,...] [--hard]
+             [--lr LR] [--activation tanh|sin] [--points N] [--resample-every R] [--sampling uniform|sobol|lhs] [--weight term=w,...] [--hard|--soft]
              [--schedule constant|linear[:f]|exponential[:r]] [--log-every K] [--json]
       Train a PINN on the GPU (Taylor jets, stacked AD computing the same loss, or finite differences); prints progress (step, loss, error, steps/s, time left),
       or with --json {"pde", "method", "steps", "seconds", "l2re", "loss": [...], "l2re_history": [...]} (and each trained unknown, e.g. "lambda", "lambda_error").
       --dim: the dimension of a d-dimensional problem (poisson-nd); --k: the profile of burgers-selfsimilar;
-      --hard: the problem's hard boundary transform u = φ N instead of its boundary loss term.
+      --hard: the problem's hard boundary transform u = φ N instead of its boundary loss term (--soft: loss terms, for
+        problems whose default is hard); --resample-every R: fresh collocation points every R steps (1, the default: every step; 0: one fixed set).
+      Every option is a field of the experiment spec that the app's links use too: the app's "Copy command" gives the same run.
       --method stde [--stde sparse|dense] [--rand-batch B]: a Laplacian estimated from B random jets per point (default sparse, 16).
       --method stein [--sigma S] [--samples N] [--no-variance-reduction] [--unbiased-loss]: Stein's estimator; trains the smoothed
         model E g(x + e), e ~ N(0, S² I), with derivatives (orders 0..2) from N shifted evaluations per point (default S = ${STEIN_DEFAULTS.sigma},
@@ -170,70 +172,25 @@ function list(argv: string[]): number {
 }
 
 async function train(argv: string[]): Promise<number> {
+  const pdeAt = argv.findIndex((a) => a === '--pde' || a.startsWith('--pde='));
+  const pdeId = pdeAt < 0 ? undefined : argv[pdeAt].startsWith('--pde=') ? argv[pdeAt].slice(6) : argv[pdeAt + 1];
+  const kind = pdeId === undefined ? 'train' : specKindOf(pdeId);
+  if (kind === null) throw new InputError(`unknown problem '${pdeId}' (pinn list names them: ${[...PROBLEMS, ...HIGHDIM_PROBLEMS].map((p) => p.id).join(', ')})`);
+  const names = cliNames('train');
+  const ball = cliNames('highdim');
   const args = parseArgs(argv, {
-    values: ['pde', 'steps', 'seed', 'width', 'depth', 'lr', 'points', 'log-every', 'method', 'dim', 'k', 'fd-step', 'lbfgs', 'sampling', 'weight', 'schedule', 'stde', 'rand-batch', 'sigma', 'samples'],
-    flags: ['json', 'hard', 'no-variance-reduction', 'unbiased-loss'],
+    values: [...new Set([...names.values, ...ball.values, ...CLI_ONLY.values])],
+    flags: [...new Set([...names.flags, ...ball.flags, ...CLI_ONLY.flags])],
   });
   const id = requireValue(args, 'pde');
-  if (HIGHDIM_PROBLEMS.some((p) => p.id === id)) return trainBall(args, id, scheduleOption);
-  if (!problemById(id)) throw new InputError(`unknown problem '${id}' (pinn list names them: ${[...PROBLEMS, ...HIGHDIM_PROBLEMS].map((p) => p.id).join(', ')})`);
-  const numberParam = (name: 'dim' | 'k') => {
-    const raw = args.values.get(name);
-    if (raw === undefined) return undefined;
-    if (!/^\d+$/.test(raw)) throw new InputError(`--${name} must be a non-negative integer, got '${raw}'`);
-    return Number(raw);
-  };
-  let problem: PdeProblem;
-  try {
-    problem = problemWith(id, { dim: numberParam('dim'), k: numberParam('k') })!;
-  } catch (e) {
-    throw new InputError((e as Error).message);
-  }
-  const method = choiceOption(args, 'method', 'taylor', ALL_TRAIN_METHODS);
-  if ((args.values.has('stde') || args.values.has('rand-batch')) && method !== 'stde') throw new InputError('--stde and --rand-batch apply to --method stde only');
-  const stde = { kind: choiceOption(args, 'stde', 'sparse', ['sparse', 'dense'] as const), batch: intOption(args, 'rand-batch', 16, 1, 1 << 16) };
-  if ((args.values.has('sigma') || args.values.has('samples') || args.flags.has('no-variance-reduction') || args.flags.has('unbiased-loss')) && method !== 'stein') {
-    throw new InputError('--sigma, --samples, --no-variance-reduction and --unbiased-loss apply to --method stein only');
-  }
-  const sigmaRaw = args.values.get('sigma');
-  const sigma = sigmaRaw === undefined ? STEIN_DEFAULTS.sigma : Number(sigmaRaw);
-  if (!(sigma > 0 && sigma <= 1)) throw new InputError(`--sigma must be a number in (0, 1], got '${sigmaRaw}'`);
-  const stein = {
-    sigma,
-    samples: intOption(args, 'samples', STEIN_DEFAULTS.samples, 1, 1 << 16),
-    varianceReduction: !args.flags.has('no-variance-reduction'),
-    unbiasedLoss: args.flags.has('unbiased-loss'),
-  };
-  const fdStepRaw = args.values.get('fd-step');
-  const fdStep = fdStepRaw === undefined ? undefined : Number(fdStepRaw);
-  if (fdStep !== undefined && !(fdStep > 0 && fdStep < 1)) throw new InputError(`--fd-step must be a number in (0, 1), got '${fdStepRaw}'`);
-  if (fdStep !== undefined && method !== 'fd') throw new InputError('--fd-step applies to --method fd only');
-  const weights = parseWeights(args.values.get('weight'), problem);
-  const base = defaultTrainConfig(problem);
-  const lrRaw = args.values.get('lr');
-  const lr = lrRaw === undefined ? base.lr : Number(lrRaw);
-  if (!(lr > 0 && lr < 1)) throw new InputError(`--lr must be a number in (0, 1), got '${lrRaw}'`);
-  const steps = intOption(args, 'steps', base.steps, 1, 10_000_000);
-  const config: TrainConfig = {
-    ...base,
-    method,
-    fdStep,
-    steps,
-    lr,
-    seed: intOption(args, 'seed', 0, 0, 2 ** 31 - 1),
-    width: intOption(args, 'width', base.width, 1, 1024),
-    depth: intOption(args, 'depth', base.depth, 1, 32),
-    interiorPoints: intOption(args, 'points', base.interiorPoints, 1, 1 << 22),
-    logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000),
-    schedule: scheduleOption(args.values.get('schedule'), steps),
-    sampling: choiceOption(args, 'sampling', 'uniform', SAMPLING_KINDS),
-    weights,
-    hardBoundary: args.flags.has('hard') || (base.hardBoundary ?? false),
-    stde,
-    stein: method === 'stein' ? stein : undefined,
-  };
-  if (config.hardBoundary && !problem.hard) throw new InputError(`${problem.id} declares no hard boundary transform (--hard works for ${PROBLEMS.filter((p) => p.hard).map((p) => p.id).join(', ')})`);
-  const lbfgsIterations = intOption(args, 'lbfgs', 0, 0, 1_000_000);
+  if (kind === 'highdim') return trainBall(args, id, scheduleOption);
+  // the experiment spec validates every setting (src/engine/experiment.ts), as the app's link does
+  const { values: spec, given } = specFromCli('train', args, [...CLI_ONLY.values, ...CLI_ONLY.flags]);
+  const { problem, config: specConfig, lbfgs: lbfgsIterations } = trainSetup(spec, given);
+  const method = specConfig.method;
+  const steps = specConfig.steps;
+  const stein = specConfig.stein ?? { ...STEIN_DEFAULTS, varianceReduction: true, unbiasedLoss: false };
+  const config: TrainConfig = { ...specConfig, logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000) };
   const json = args.flags.has('json');
   const gpu = await nodeDevice();
   const trainer = new PinnTrainer(gpu.device, problem, config);
@@ -295,32 +252,13 @@ async function train(argv: string[]): Promise<number> {
   return result.stopReason.startsWith('diverged') ? 1 : 0;
 }
 
-/**
- * --schedule: constant | linear[:final fraction, default 0.1] | exponential[:rate per
- * quarter of the run, default 0.5] (the default: exponential, halved every quarter).
- */
+/** --schedule for the ball problems (the spec's parser; see src/engine/experiment.ts). */
 function scheduleOption(raw: string | undefined, steps: number): LrSchedule {
-  if (raw === undefined) return namedSchedule('exponential', steps);
-  const m = /^(constant|linear|exponential)(?::([0-9.eE+-]+))?$/.exec(raw);
-  if (!m || (m[1] === 'constant' && m[2] !== undefined)) throw new InputError(`--schedule must be constant, linear[:final fraction] or exponential[:rate per quarter], got '${raw}'`);
-  return namedSchedule(m[1] as ScheduleName, steps, m[2] === undefined ? undefined : Number(m[2]));
+  return scheduleFromSpec(raw ?? 'exponential', steps);
 }
 
-/** --weight name=w,name=w: loss-term weights by term name. */
-function parseWeights(raw: string | undefined, problem: PdeProblem): Record<string, number> | undefined {
-  if (raw === undefined) return undefined;
-  const names = problem.terms.map((t) => t.name);
-  const out: Record<string, number> = {};
-  for (const item of raw.split(',')) {
-    const m = /^([^=]+)=(.+)$/.exec(item.trim());
-    if (!m) throw new InputError(`--weight takes name=value pairs separated by commas (terms of ${problem.id}: ${names.join(', ')}), got '${item}'`);
-    if (!names.includes(m[1])) throw new InputError(`${problem.id} has no loss term '${m[1]}' (its terms: ${names.join(', ')})`);
-    const w = Number(m[2]);
-    if (!Number.isFinite(w) || w < 0) throw new InputError(`the weight of ${m[1]} must be a number >= 0, got '${m[2]}'`);
-    out[m[1]] = w;
-  }
-  return out;
-}
+/** Options of `pinn train` about output, not the experiment. */
+const CLI_ONLY = { values: ['log-every'], flags: ['json'] };
 
 async function device(argv: string[]): Promise<number> {
   parseArgs(argv, { values: [], flags: [] });

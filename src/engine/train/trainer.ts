@@ -105,6 +105,8 @@ export interface TrainConfig {
   logEvery: number;
   /** How interior points are drawn each step (default: uniform by Philox on the GPU). */
   sampling?: SamplingKind;
+  /** Draw fresh interior points every this many steps (default 1: every step; 0: one fixed set). Random directions and shifts are drawn every step regardless. */
+  resampleEvery?: number;
   /** Weights of loss terms by name (default: each problem's). */
   weights?: Record<string, number>;
   /** Use the problem's hard boundary transform u = φ N (its replaced boundary terms go). */
@@ -635,10 +637,12 @@ export class PinnTrainer {
 
   /** Draw the interior points of sampling stream `stream` (GPU Philox, or uploaded quasi-random points). */
   private encodeSampling(pass: GPUComputePassEncoder, t: TermRuntime, stream: number): void {
-    t.sampler?.encode(pass, t.count, this.config.seed, stream);
+    const every = this.config.resampleEvery ?? 1;
+    const pointStream = every <= 0 ? 0 : Math.floor(stream / every);
+    t.sampler?.encode(pass, t.count, this.config.seed, pointStream);
     const seedWords = [t.count, stream >>> 0, this.config.seed >>> 0, Math.floor(this.config.seed / 2 ** 32) >>> 0];
     if (t.ballSampler) {
-      this.device.queue.writeBuffer(t.ballSampler.params, 0, new Uint32Array(seedWords));
+      this.device.queue.writeBuffer(t.ballSampler.params, 0, new Uint32Array([t.count, pointStream >>> 0, seedWords[2], seedWords[3]]));
       t.ballSampler.encode(pass);
     }
     // Stein's shifts: drawn by the first of its `before` dispatches from this (seed, stream)
@@ -646,7 +650,7 @@ export class PinnTrainer {
     if (t.stde) this.drawStdeDirections(t, stream);
     if (t.hostSampling) {
       const { lo, hi } = this.problem.domain;
-      const pts = samplePoints(t.hostSampling, t.count, this.problem.dim, lo, hi, this.config.seed, stream);
+      const pts = samplePoints(t.hostSampling, t.count, this.problem.dim, lo, hi, this.config.seed, pointStream);
       this.device.queue.writeBuffer(t.points, 0, pts.buffer as ArrayBuffer, pts.byteOffset, pts.byteLength);
     }
   }

@@ -1,0 +1,503 @@
+/**
+ * The experiment spec: every setting of a run (problem, dimension, derivative method and
+ * its parameters, network, optimizer, points, seed) declared once, with its type, default,
+ * range, help text, URL key and command-line name. The same table
+ *   - parses a link's hash (lenient: a tampered value is clamped or replaced, with a notice,
+ *     never evaluated),
+ *   - parses `pinn train` options (strict: one clear error, exit code 2),
+ *   - writes the link and the equivalent `pinn train` command back,
+ *   - and turns a spec into the trainer's configuration,
+ * so the app's store, its URL, the command line and the tests cannot drift apart.
+ * Free of DOM and React.
+ */
+import { InputError } from './errors';
+import { ACTIVATIONS } from './mlp';
+import { HIGHDIM_PROBLEMS, highDimProblemWith, PROBLEMS, problemById, problemWith } from './problems';
+import type { HighDimProblem } from './problems/highdim-types';
+import type { PdeProblem } from './problems/types';
+import { SAMPLING_KINDS, type SamplingKind } from './qmc';
+import { namedSchedule, type LrSchedule, type ScheduleName } from './train/schedule';
+import { ALL_TRAIN_METHODS, defaultTrainConfig, STEIN_DEFAULTS, type TrainConfig, type TrainMethod } from './train/trainer';
+import { defaultHighDimConfig, type HighDimConfig } from './highdim/trainer';
+
+interface FieldBase {
+  label: string;
+  help: string;
+  /** The `pinn train` option (`--name value`); absent: not a command-line setting. */
+  cli?: string;
+  /** Only meaningful for this derivative method (the CLI refuses it with another). */
+  method?: TrainMethod;
+}
+export type IntField = FieldBase & {
+  kind: 'int';
+  default: number;
+  min: number;
+  max: number;
+  /** Set when this problem does not take the setting: the command line's message when it is given (a link's value is ignored). */
+  fixed?: string;
+};
+export type ChoiceField = FieldBase & {
+  kind: 'choice';
+  default: string;
+  choices: readonly string[];
+  /** Command-line flags that set this choice (e.g. --hard sets 'on'), instead of `--cli value`. */
+  flags?: Record<string, string>;
+};
+export type TextField = FieldBase & {
+  kind: 'text';
+  default: string;
+  pattern: RegExp;
+  /** What a valid value looks like, for messages ("a number in (0, 1)"). */
+  expect: string;
+  /** Further checks of a value that matches the pattern: true (valid), false (not what `expect` says), or a message of its own. */
+  check?: (v: string) => boolean | string;
+};
+export type Field = IntField | ChoiceField | TextField;
+export type FieldTable = Record<string, Field>;
+export type SpecValues<T extends FieldTable> = { [K in keyof T]: T[K] extends { kind: 'int' } ? number : string };
+
+const NUMBER = /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const inOpenUnit = (v: string) => Number(v) > 0 && Number(v) < 1;
+
+/** --schedule: constant | linear[:final fraction, default 0.1] | exponential[:rate per quarter, default 0.5]. */
+export function scheduleFromSpec(raw: string, steps: number): LrSchedule {
+  const m = /^(constant|linear|exponential)(?::([0-9.eE+-]+))?$/.exec(raw);
+  if (!m || (m[1] === 'constant' && m[2] !== undefined)) throw new InputError(`--schedule must be constant, linear[:final fraction] or exponential[:rate per quarter], got '${raw}'`);
+  try {
+    return namedSchedule(m[1] as ScheduleName, steps, m[2] === undefined ? undefined : Number(m[2]));
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+}
+
+const common = {
+  width: { kind: 'int', default: 24, min: 1, max: 512, cli: 'width', label: 'Width', help: 'Neurons per hidden layer.' },
+  depth: { kind: 'int', default: 3, min: 1, max: 16, cli: 'depth', label: 'Depth', help: 'Hidden layers.' },
+  lr: { kind: 'text', default: '2e-3', pattern: NUMBER, expect: 'a number in (0, 1)', check: inOpenUnit, cli: 'lr', label: 'Learning rate', help: 'Adam learning rate at the start (e.g. 2e-3 or 0.001); the schedule lowers it over the run.' },
+  schedule: {
+    kind: 'text',
+    default: 'exponential',
+    pattern: /^(constant|linear(:[0-9.eE+-]+)?|exponential(:[0-9.eE+-]+)?)$/,
+    expect: 'constant, linear[:final fraction] or exponential[:rate per quarter]',
+    check: (v: string) => {
+      try {
+        scheduleFromSpec(v, 100);
+        return true;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    },
+    cli: 'schedule',
+    label: 'Schedule',
+    help: 'Learning rate over the run: exponential (halved every quarter; exponential:r for rate r), linear (down to a tenth at the end; linear:f for fraction f) or constant.',
+  },
+  steps: { kind: 'int', default: 2000, min: 1, max: 10_000_000, cli: 'steps', label: 'Steps', help: 'Adam steps in the run (the schedule depends on it).' },
+  seed: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, cli: 'seed', label: 'Seed', help: 'Seeds the initialization and the sampling: the same seed reproduces the run.' },
+} as const satisfies FieldTable;
+
+/** Every setting of a run of the low-dimensional trainer (the Train view, `pinn train --pde poisson-1d ...`). */
+export const TRAIN_FIELDS = {
+  pde: { kind: 'choice', default: 'poisson-1d', choices: PROBLEMS.map((p) => p.id), cli: 'pde', label: 'Problem', help: 'The PDE to solve; its equation is shown below.' },
+  dim: { kind: 'int', default: 5, min: 1, max: 100, cli: 'dim', label: 'Dimension', help: 'The dimension d of a d-dimensional problem (poisson-nd, poisson-sin, heat-ball).' },
+  k: { kind: 'int', default: 0, min: 0, max: 3, cli: 'k', label: 'Profile k', help: 'Which smooth self-similar profile (burgers-selfsimilar): lambda_k = 1/(2k+2); the smoothness term uses derivatives of order 2k+4.' },
+  method: {
+    kind: 'choice',
+    default: 'taylor',
+    choices: ALL_TRAIN_METHODS,
+    cli: 'method',
+    label: 'Derivatives',
+    help: 'taylor: one fused Taylor-jet pass per direction and its adjoint (n-TangentProp). ad: nested reverse-mode gradients (stacked back-propagation), the same loss. fd: central finite differences. stde: random jets for a Laplacian. stein: Gaussian-smoothed model from shifted evaluations.',
+  },
+  stde: { kind: 'choice', default: 'sparse', choices: ['sparse', 'dense'], cli: 'stde', method: 'stde', label: 'STDE kind', help: 'sparse: B random coordinates per point, scaled by d/B; dense: B random ±1 directions.' },
+  randBatch: { kind: 'int', default: 16, min: 1, max: 1024, cli: 'rand-batch', method: 'stde', label: 'Random jets B', help: 'STDE: random second-order jets per point that estimate the Laplacian (sparse: at most d).' },
+  sigma: {
+    kind: 'text',
+    default: String(STEIN_DEFAULTS.sigma),
+    pattern: NUMBER,
+    expect: 'a number in (0, 1]',
+    check: (v: string) => Number(v) > 0 && Number(v) <= 1,
+    cli: 'sigma',
+    method: 'stein',
+    label: 'Stein σ',
+    help: 'Stein: width of the Gaussian smoothing E g(x + e), e ~ N(0, σ² I); the derivatives carry an O(σ²) bias and, as σ falls, more noise.',
+  },
+  samples: { kind: 'int', default: STEIN_DEFAULTS.samples, min: 1, max: 4096, cli: 'samples', method: 'stein', label: 'Stein samples', help: 'Stein: shifts e drawn per point every step (antithetic pairs count once).' },
+  vr: { kind: 'choice', default: 'on', choices: ['on', 'off'], flags: { 'no-variance-reduction': 'off' }, method: 'stein', label: 'Variance reduction', help: 'Stein: antithetic pairs x ± e with the control variate g(x) (on), or plain shifts (off: far noisier).' },
+  unbiased: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { 'unbiased-loss': 'on' }, method: 'stein', label: 'Unbiased loss', help: 'Stein: the residual from two halves of the draws multiplied (on), instead of one squared (off: biased by the estimator’s variance).' },
+  fdStep: {
+    kind: 'text',
+    default: 'auto',
+    pattern: /^(auto|(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)$/,
+    expect: 'auto or a number in (0, 1)',
+    check: (v: string) => v === 'auto' || (Number(v) > 0 && Number(v) < 1),
+    cli: 'fd-step',
+    method: 'fd',
+    label: 'FD step h',
+    help: 'Finite differences: the stencil step; auto picks about ε^(1/(k+2)) for order k (balancing truncation and rounding in f32).',
+  },
+  width: common.width,
+  depth: common.depth,
+  activation: { kind: 'choice', default: 'tanh', choices: ACTIVATIONS, cli: 'activation', label: 'Activation', help: 'tanh, or sin (a SIREN-like network; smooth, periodic).' },
+  lr: common.lr,
+  schedule: common.schedule,
+  steps: common.steps,
+  points: { kind: 'int', default: 256, min: 1, max: 262144, cli: 'points', label: 'Points', help: 'Interior collocation points per step.' },
+  resample: { kind: 'int', default: 1, min: 0, max: 1_000_000, cli: 'resample-every', label: 'Resample every', help: 'Draw fresh collocation points every this many steps (1: every step; 0: never, one fixed set).' },
+  sampling: { kind: 'choice', default: 'uniform', choices: SAMPLING_KINDS, cli: 'sampling', label: 'Sampling', help: 'How collocation points are drawn: uniform (seeded, on the GPU), sobol (scrambled quasi-random), lhs (Latin hypercube: one point per stratum of each axis).' },
+  hard: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { hard: 'on', soft: 'off' }, label: 'Hard boundary', help: 'on: the model is u = φ·N with φ vanishing on the boundary, so the boundary condition holds exactly and its loss term goes (problems that declare one).' },
+  weights: {
+    kind: 'text',
+    default: '',
+    pattern: /^([\w-]+=[^,=]*(,[\w-]+=[^,=]*)*)?$/,
+    expect: 'name=value pairs separated by commas',
+    cli: 'weight',
+    label: 'Loss weights',
+    help: 'Weights of the loss terms by name, e.g. boundary=100,initial=10 (empty: each problem’s own).',
+  },
+  lbfgs: { kind: 'int', default: 0, min: 0, max: 1_000_000, cli: 'lbfgs', label: 'L-BFGS iterations', help: 'A second phase after Adam on fixed collocation points (0: none), as DeepXDE users do.' },
+  seed: common.seed,
+} as const satisfies FieldTable;
+
+/** Every setting of a run of the high-dimensional trainer (the High dimension view, `pinn train --pde sine-gordon-twobody ...`). */
+export const HIGHDIM_FIELDS = {
+  pde: { kind: 'choice', default: 'sine-gordon-twobody', choices: HIGHDIM_PROBLEMS.map((p) => p.id), cli: 'pde', label: 'Problem', help: 'A PDE on the unit ball in d dimensions (the STDE paper’s test problems).' },
+  dim: {
+    kind: 'int',
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    cli: 'dim',
+    label: 'Dimension d',
+    help: 'Space dimension. The jets cost the same whatever d is; the first layer’s W₁x and its gradient are O(d). Too large for this GPU’s buffers: the message names the largest d that fits.',
+  },
+  method: { kind: 'choice', default: 'stde', choices: ['stde'], cli: 'method', label: 'Derivatives', help: 'STDE: random Taylor jets estimate every sum over the d coordinates.' },
+  stde: { kind: 'choice', default: 'sparse', choices: ['sparse', 'dense'], cli: 'stde', label: 'STDE kind', help: 'sparse: B random coordinates per point (the first-layer tangent is a column of W₁), sums scaled by d/B; dense: B random ±1 directions (the first layer then costs O(d) per direction).' },
+  randBatch: { kind: 'int', default: 16, min: 1, max: 1024, cli: 'rand-batch', label: 'Coordinates B', help: 'STDE: random jets per point each step (sparse: coordinates, at most d).' },
+  width: { ...common.width, default: 128 },
+  depth: { ...common.depth, default: 3, max: 8, help: 'Hidden layers (tanh).' },
+  lr: { ...common.lr, default: '1e-3', help: 'Adam learning rate at the start; the schedule lowers it over the run.' },
+  schedule: { ...common.schedule, default: 'linear' },
+  steps: common.steps,
+  points: { kind: 'int', default: 100, min: 1, max: 65536, cli: 'points', label: 'Points', help: 'Collocation points per step, drawn uniformly in the ball’s volume on the GPU.' },
+  seed: common.seed,
+} as const satisfies FieldTable;
+
+export type TrainSpec = SpecValues<typeof TRAIN_FIELDS>;
+export type HighDimSpec = SpecValues<typeof HIGHDIM_FIELDS>;
+export type SpecKind = 'train' | 'highdim';
+export const FIELDS_OF: { train: typeof TRAIN_FIELDS; highdim: typeof HIGHDIM_FIELDS } = { train: TRAIN_FIELDS, highdim: HIGHDIM_FIELDS };
+
+/** Which table a problem id belongs to (null: unknown). */
+export function specKindOf(pde: string): SpecKind | null {
+  if (problemById(pde)) return 'train';
+  if (HIGHDIM_PROBLEMS.some((p) => p.id === pde)) return 'highdim';
+  return null;
+}
+
+/** The problem's own defaults and ranges laid over the table (network, steps, learning rate, points, dimension). */
+export function fieldsFor<K extends SpecKind>(kind: K, pde: string): (typeof FIELDS_OF)[K] {
+  const table = { ...FIELDS_OF[kind] } as Record<string, Field>;
+  if (kind === 'train') {
+    const p = problemById(pde);
+    if (p) {
+      const d = p.defaults;
+      const r = p.paramRanges ?? {};
+      table.width = { ...(table.width as IntField), default: d.width };
+      table.depth = { ...(table.depth as IntField), default: d.depth };
+      table.steps = { ...(table.steps as IntField), default: d.steps };
+      table.points = { ...(table.points as IntField), default: d.interiorPoints };
+      table.lr = { ...(table.lr as TextField), default: String(d.lr) };
+      table.hard = { ...(table.hard as ChoiceField), default: d.hardBoundary ? 'on' : 'off' };
+      const dim = table.dim as IntField;
+      table.dim = r.dim
+        ? { ...dim, min: r.dim[0], max: r.dim[1], default: clamp(p.dim, r.dim[0], r.dim[1]) }
+        : { ...dim, min: p.dim, max: p.dim, default: p.dim, fixed: `${p.id} is ${p.dim}-dimensional; it takes no other --dim` };
+      const k = table.k as IntField;
+      table.k = r.k ? { ...k, min: r.k[0], max: r.k[1] } : { ...k, min: 0, max: 0, fixed: `${p.id} takes no --k` };
+    }
+  } else {
+    const p = HIGHDIM_PROBLEMS.find((q) => q.id === pde);
+    if (p) {
+      const base = defaultHighDimConfig(p);
+      const r = p.paramRanges?.dim ?? [1, 1_000_000];
+      table.dim = { ...(table.dim as IntField), min: r[0], max: r[1], default: clamp(1000, r[0], r[1]) };
+      table.width = { ...(table.width as IntField), default: base.width };
+      table.depth = { ...(table.depth as IntField), default: base.depth };
+      table.points = { ...(table.points as IntField), default: base.points };
+      table.lr = { ...(table.lr as TextField), default: String(base.lr) };
+      table.steps = { ...(table.steps as IntField), default: base.steps };
+    }
+  }
+  return table as (typeof FIELDS_OF)[K];
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+/** The defaults of every field for this problem. */
+export function specDefaults<K extends SpecKind>(kind: K, pde?: string): K extends 'train' ? TrainSpec : HighDimSpec {
+  const table = fieldsFor(kind, pde ?? FIELDS_OF[kind].pde.default);
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(table)) out[k] = f.default;
+  if (pde !== undefined) out.pde = pde;
+  return out as K extends 'train' ? TrainSpec : HighDimSpec;
+}
+
+/** URL flags a link may carry besides settings (views, benchmarks, classroom mode). */
+export const URL_FLAGS = ['view', 'run', 'classroom', 'hide'];
+
+function describe(f: Field, strict: boolean, key: string): string {
+  return strict ? `--${f.cli ?? key}` : f.label;
+}
+
+/**
+ * Read one field's raw text. Strict (command line): throws an InputError naming the option.
+ * Lenient (a link): clamps a number out of range or falls back to the default, with a notice.
+ */
+function readField(f: Field, key: string, raw: string, strict: boolean, notices: string[]): number | string {
+  const name = describe(f, strict, key);
+  const shown = raw.slice(0, 40);
+  const fail = (msg: string, fallback: number | string) => {
+    if (strict) throw new InputError(msg);
+    notices.push(`${msg}; using ${fallback}`);
+    return fallback;
+  };
+  if (f.kind === 'int') {
+    const v = Number(raw);
+    if (f.fixed !== undefined) {
+      if (strict && v !== f.default) throw new InputError(f.fixed);
+      return f.default;
+    }
+    const whole = /^-?\d+$/.test(raw.trim()) && Number.isSafeInteger(v);
+    if (strict && (!whole || v < f.min || v > f.max)) throw new InputError(`${name} must be an integer in [${f.min}, ${f.max}], got '${shown}'`);
+    if (!whole) return fail(`${name}: '${shown}' is not a whole number`, f.default);
+    if (v < f.min || v > f.max) return fail(`${name}: ${v} is outside [${f.min}, ${f.max}]`, clamp(v, f.min, f.max));
+    return v;
+  }
+  if (f.kind === 'choice') {
+    if (f.choices.includes(raw)) return raw;
+    return fail(strict ? `${name} must be one of ${f.choices.join(', ')}, got '${shown}'` : `${name}: '${shown}' is not one of ${f.choices.join(', ')}`, f.default);
+  }
+  const verdict = !f.pattern.test(raw) ? false : (f.check?.(raw) ?? true);
+  if (verdict === true) return raw;
+  if (strict) throw new InputError(typeof verdict === 'string' ? verdict : `${name} must be ${f.expect}, got '${shown}'`);
+  return fail(`${name}: '${shown}' is not valid (${f.expect})`, f.default);
+}
+
+export interface ParsedSpec<T> {
+  values: T;
+  notices: string[];
+  /** Keys the source set explicitly (the rest are defaults). */
+  given: Set<string>;
+}
+
+/**
+ * Parse a link's settings (`get` returns the raw text of a URL key, or null). Lenient: an
+ * invalid value becomes its default or is clamped, with a notice; unknown keys are reported.
+ * The problem is read first so that its own defaults and ranges apply.
+ */
+export function specFromParams<K extends SpecKind>(kind: K, params: URLSearchParams): ParsedSpec<K extends 'train' ? TrainSpec : HighDimSpec> {
+  const notices: string[] = [];
+  const given = new Set<string>();
+  const base = FIELDS_OF[kind];
+  const rawPde = params.get('pde');
+  const pde = rawPde === null ? base.pde.default : (readField(base.pde, 'pde', rawPde, false, notices) as string);
+  const table = fieldsFor(kind, pde) as Record<string, Field>;
+  const values = specDefaults(kind, pde) as Record<string, number | string>;
+  for (const [key, f] of Object.entries(table)) {
+    const raw = params.get(key);
+    if (raw === null || key === 'pde') continue;
+    given.add(key);
+    values[key] = readField(f, key, raw, false, notices);
+  }
+  if (rawPde !== null) given.add('pde');
+  for (const k of params.keys()) {
+    if (!(k in table) && !URL_FLAGS.includes(k)) notices.push(`unknown setting '${k.slice(0, 40)}' ignored`);
+  }
+  if (kind === 'train') {
+    const problem = problemById(pde);
+    if (problem && values.weights !== '') {
+      try {
+        weightsFromSpec(String(values.weights), problem);
+      } catch (e) {
+        notices.push(`${table.weights.label}: ${(e as Error).message}; using the problem's own`);
+        values.weights = '';
+      }
+    }
+    if (problem && !problem.hard) values.hard = 'off';
+  }
+  if (Number(values.randBatch) > Number(values.dim) && values.stde === 'sparse' && (kind === 'highdim' || values.method === 'stde')) {
+    notices.push(`${table.randBatch.label}: ${values.randBatch} is more than the dimension; using ${values.dim}`);
+    values.randBatch = values.dim;
+  }
+  return { values: values as K extends 'train' ? TrainSpec : HighDimSpec, notices, given };
+}
+
+/** The link's settings for a spec (every field, so the link reproduces the run). */
+export function specToParams(kind: SpecKind, values: Record<string, number | string>): URLSearchParams {
+  const p = new URLSearchParams();
+  for (const k of Object.keys(FIELDS_OF[kind])) p.set(k, String(values[k]));
+  return p;
+}
+
+/** What `parseArgs` gives: `--name value` options and `--flag`s. */
+export interface CliOptions {
+  values: Map<string, string>;
+  flags: Set<string>;
+}
+
+/** The command-line options and flags a table accepts (for the argument parser). */
+export function cliNames(kind: SpecKind): { values: string[]; flags: string[] } {
+  const values: string[] = [];
+  const flags: string[] = [];
+  for (const f of Object.values(FIELDS_OF[kind]) as Field[]) {
+    if (f.cli) values.push(f.cli);
+    if (f.kind === 'choice' && f.flags) flags.push(...Object.keys(f.flags));
+  }
+  return { values, flags };
+}
+
+/**
+ * Parse `pinn train` options against the table (strict: the first invalid value throws an
+ * InputError naming the option and what it accepts). Options of another derivative method
+ * are refused, as are options the table does not know for this kind of problem.
+ */
+export function specFromCli<K extends SpecKind>(kind: K, args: CliOptions, ignore: readonly string[] = []): ParsedSpec<K extends 'train' ? TrainSpec : HighDimSpec> {
+  const notices: string[] = [];
+  const given = new Set<string>();
+  const pdeRaw = args.values.get('pde');
+  if (pdeRaw === undefined) throw new InputError('--pde is required');
+  const table = fieldsFor(kind, pdeRaw) as Record<string, Field>;
+  const values = specDefaults(kind, pdeRaw) as Record<string, number | string>;
+  const known = cliNames(kind);
+  for (const name of args.values.keys()) if (!known.values.includes(name) && !ignore.includes(name)) throw new InputError(`--${name} does not apply to ${pdeRaw}`);
+  for (const name of args.flags) if (!known.flags.includes(name) && !ignore.includes(name)) throw new InputError(`--${name} does not apply to ${pdeRaw}`);
+  // method first: options of other methods are refused by name
+  const methodField = table.method as ChoiceField;
+  const methodRaw = args.values.get('method');
+  const method = methodRaw === undefined ? methodField.default : (readField(methodField, 'method', methodRaw, true, notices) as string);
+  const misplaced = new Map<string, string[]>();
+  for (const [key, f] of Object.entries(table)) {
+    const setBy = [...(f.cli && args.values.has(f.cli) ? [`--${f.cli}`] : []), ...(f.kind === 'choice' && f.flags ? Object.keys(f.flags).filter((fl) => args.flags.has(fl)).map((fl) => `--${fl}`) : [])];
+    if (setBy.length === 0) continue;
+    if (f.method && f.method !== method) {
+      misplaced.set(f.method, [...(misplaced.get(f.method) ?? []), ...setBy]);
+      continue;
+    }
+    given.add(key);
+    if (f.cli && args.values.has(f.cli)) values[key] = readField(f, key, args.values.get(f.cli)!, true, notices);
+    if (f.kind === 'choice' && f.flags) for (const [fl, v] of Object.entries(f.flags)) if (args.flags.has(fl)) values[key] = v;
+  }
+  for (const [m, names] of misplaced) {
+    const all = Object.values(table).flatMap((f) => (f.method === m ? [...(f.cli ? [`--${f.cli}`] : []), ...(f.kind === 'choice' && f.flags ? Object.keys(f.flags).map((x) => `--${x}`) : [])] : []));
+    const list = all.length > 1 ? `${all.slice(0, -1).join(', ')} and ${all[all.length - 1]}` : all[0];
+    throw new InputError(`${list} ${all.length > 1 ? 'apply' : 'applies'} to --method ${m} only${names.length ? '' : ''}`);
+  }
+  return { values: values as K extends 'train' ? TrainSpec : HighDimSpec, notices, given };
+}
+
+/** The `pinn train` command that runs this spec (settings equal to their defaults are left out). */
+export function specToCli(kind: SpecKind, values: Record<string, number | string>): string {
+  const table = fieldsFor(kind, String(values.pde)) as Record<string, Field>;
+  const parts = ['pinn', 'train'];
+  for (const [key, f] of Object.entries(table)) {
+    const v = values[key];
+    if (key !== 'pde' && (v === f.default || (f.method && f.method !== values.method))) continue;
+    if (key === 'dim' && f.kind === 'int' && f.min === f.max) continue;
+    if (f.kind === 'choice' && f.flags) {
+      const flag = Object.entries(f.flags).find(([, fv]) => fv === v)?.[0];
+      if (flag) parts.push(`--${flag}`);
+      continue;
+    }
+    if (f.cli) parts.push(`--${f.cli}`, String(v));
+  }
+  return parts.join(' ');
+}
+
+/** --weight name=w,...: loss-term weights by term name, checked against the problem's terms. */
+export function weightsFromSpec(raw: string, problem: PdeProblem): Record<string, number> | undefined {
+  if (raw === '') return undefined;
+  const names = problem.terms.map((t) => t.name);
+  const out: Record<string, number> = {};
+  for (const item of raw.split(',')) {
+    const m = /^([^=]+)=(.+)$/.exec(item.trim());
+    if (!m) throw new InputError(`--weight takes name=value pairs separated by commas (terms of ${problem.id}: ${names.join(', ')}), got '${item}'`);
+    if (!names.includes(m[1])) throw new InputError(`${problem.id} has no loss term '${m[1]}' (its terms: ${names.join(', ')})`);
+    const w = Number(m[2]);
+    if (!Number.isFinite(w) || w < 0) throw new InputError(`the weight of ${m[1]} must be a number >= 0, got '${m[2]}'`);
+    out[m[1]] = w;
+  }
+  return out;
+}
+
+/**
+ * A train spec as the problem and the trainer's configuration. Cross-field rules live here
+ * (the problem's dimension and profile, a hard transform it declares, loss-term names);
+ * anything wrong throws an InputError with one clear line.
+ * `given`: which fields were set explicitly (a dimension or profile the problem does not
+ * take is refused only when given).
+ */
+export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set()): { problem: PdeProblem; config: TrainConfig; lbfgs: number } {
+  const base = problemById(spec.pde);
+  if (!base) throw new InputError(`unknown problem '${spec.pde}' (pinn list names them: ${[...PROBLEMS, ...HIGHDIM_PROBLEMS].map((p) => p.id).join(', ')})`);
+  const ranges = base.paramRanges ?? {};
+  let problem: PdeProblem;
+  try {
+    problem = problemWith(spec.pde, {
+      dim: ranges.dim || given.has('dim') ? spec.dim : undefined,
+      k: ranges.k || given.has('k') ? spec.k : undefined,
+    })!;
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  const hard = spec.hard === 'on';
+  if (hard && !problem.hard) {
+    if (given.has('hard')) throw new InputError(`${problem.id} declares no hard boundary transform (--hard works for ${PROBLEMS.filter((p) => p.hard).map((p) => p.id).join(', ')})`);
+  }
+  const method = spec.method as TrainMethod;
+  const config: TrainConfig = {
+    ...defaultTrainConfig(problem),
+    method,
+    width: spec.width,
+    depth: spec.depth,
+    activation: spec.activation as TrainConfig['activation'],
+    lr: Number(spec.lr),
+    steps: spec.steps,
+    schedule: scheduleFromSpec(spec.schedule, spec.steps),
+    seed: spec.seed,
+    interiorPoints: spec.points,
+    resampleEvery: spec.resample,
+    sampling: spec.sampling as SamplingKind,
+    weights: weightsFromSpec(spec.weights, problem),
+    hardBoundary: hard && problem.hard !== undefined,
+    fdStep: method === 'fd' && spec.fdStep !== 'auto' ? Number(spec.fdStep) : undefined,
+    stde: { kind: spec.stde as 'sparse' | 'dense', batch: spec.randBatch },
+    stein: method === 'stein' ? { sigma: Number(spec.sigma), samples: spec.samples, varianceReduction: spec.vr === 'on', unbiasedLoss: spec.unbiased === 'on' } : undefined,
+  };
+  return { problem, config, lbfgs: spec.lbfgs };
+}
+
+/** A high-dimensional spec as the problem and the trainer's configuration (InputError when invalid). */
+export function highDimSetup(spec: HighDimSpec): { problem: HighDimProblem; config: HighDimConfig } {
+  let problem: HighDimProblem;
+  try {
+    const p = highDimProblemWith(spec.pde, spec.dim);
+    if (!p) throw new RangeError(`unknown problem '${spec.pde}'`);
+    problem = p;
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  if (spec.stde === 'sparse' && spec.randBatch > problem.dim) throw new InputError(`--rand-batch must be an integer in [1, ${problem.dim}], got '${spec.randBatch}'`);
+  const base = defaultHighDimConfig(problem);
+  const config: HighDimConfig = {
+    ...base,
+    width: spec.width,
+    depth: spec.depth,
+    lr: Number(spec.lr),
+    steps: spec.steps,
+    schedule: scheduleFromSpec(spec.schedule, spec.steps),
+    points: spec.points,
+    randBatch: spec.randBatch,
+    seed: spec.seed,
+  };
+  return { problem, config };
+}
