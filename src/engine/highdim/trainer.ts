@@ -5,8 +5,11 @@
  * axis e_i, and estimates Δu by (d/B) Σ ∂²u/∂x_i². Along e_i the first layer's tangent is
  * column i of W₁, so the jets cost the same whatever d is; only the first layer's value
  * W₁x (and its weight gradient) is O(d) per point. Kernels: shaders/hd_*.wgsl.
+ * Dense STDE (config.stde = 'dense', ./dense.ts) uses B Rademacher directions instead:
+ * unbiased without the d/B factor, but W₁v costs O(d·width) per direction.
  */
 import { DeviceLimitError, InputError } from '../errors';
+import { denseUnsupportedReason, MAX_DENSE_DIRECTIONS } from './dense';
 import { createStorageBuffer, readBuffer } from '../gpu';
 import { GpuMlp } from '../gpu-mlp';
 import { Mlp } from '../mlp';
@@ -28,8 +31,10 @@ export interface HighDimConfig {
   seed: number;
   /** Collocation points per step. */
   points: number;
-  /** Coordinates per point (sparse STDE's B); B = d gives the exact Laplacian. */
+  /** Jets per point: sparse, B distinct coordinates (B = d gives the exact Laplacian); dense, B Rademacher directions. */
   randBatch: number;
+  /** Sparse (default): random coordinates, sums scaled by d/B. Dense: Rademacher directions, mean over B (ball problems only). */
+  stde?: 'sparse' | 'dense';
   logEvery: number;
   /** Points of the fixed test set (default: as many as fit 2·10⁷ coordinates, 50 to 1000). */
   testPoints?: number;
@@ -66,6 +71,13 @@ interface Batch {
   forward: Pass[];
 }
 
+/** Dense STDE's per-step buffers: packed direction signs [row][NW] and x·v per row. */
+interface DenseBuffers {
+  signs: GPUBuffer;
+  xv: GPUBuffer;
+  words: number;
+}
+
 /** Uniform points in the volume of the unit ball (f64, seeded), with t uniform in [0, horizon] as a last coordinate when given: the fixed test set. */
 export function ballTestPoints(d: number, count: number, seed: number, horizon?: number): Float64Array[] {
   const rng = new Rng(seed);
@@ -95,6 +107,8 @@ export class HighDimTrainer {
   private readonly samplePass: Pass;
   private readonly coordinatePass: Pass;
   private readonly sampleParams: GPUBuffer;
+  /** Dense STDE: draws the B Rademacher directions per point (nothing for sparse). */
+  private readonly directionsPass: Pass = () => {};
   private readonly sourcePass: Pass;
   private readonly lossPass: Pass;
   private readonly backwardPasses: Pass[];
@@ -111,7 +125,8 @@ export class HighDimTrainer {
     const time = problem.horizon !== undefined;
     const din = d + (time ? 1 : 0);
     const { width, depth, points: P, randBatch: B } = config;
-    // jet rows per point: the B sampled space axes, and time
+    const isDense = config.stde === 'dense';
+    // jet rows per point: the B sampled space axes (or directions), and time
     const R1 = B + (time ? 1 : 0);
     for (const [name, v, lo, hi] of [
       ['width', width, 1, 1024],
@@ -120,9 +135,14 @@ export class HighDimTrainer {
     ] as const) {
       if (!Number.isInteger(v) || v < lo || v > hi) throw new InputError(`${name} must be an integer from ${lo} to ${hi} (got ${v})`);
     }
-    if (!Number.isInteger(B) || B < 1 || B > d) throw new InputError(`STDE's random batch must be an integer from 1 to the dimension (${d}), got ${B}`);
+    if (isDense) {
+      const why = denseUnsupportedReason(problem);
+      if (why) throw new InputError(why);
+      if (!Number.isInteger(B) || B < 1 || B > MAX_DENSE_DIRECTIONS) throw new InputError(`dense STDE's random batch must be an integer from 1 to ${MAX_DENSE_DIRECTIONS}, got ${B}`);
+    } else if (!Number.isInteger(B) || B < 1 || B > d) throw new InputError(`STDE's random batch must be an integer from 1 to the dimension (${d}), got ${B}`);
     const testCount = config.testPoints ?? Math.max(50, Math.min(1000, Math.floor(2e7 / d)));
-    this.checkLimits(din, width, Math.max(P, testCount), P * R1);
+    const words = Math.ceil(d / 32);
+    this.checkLimits(din, width, Math.max(P, testCount), P * R1, isDense ? P * B * words * 4 : 0);
     device.pushErrorScope('validation');
     const mlp = Mlp.init({ inputDim: din, width, depth, outputDim: 1, activation: 'tanh' }, config.seed);
     this.net = new GpuMlp(device, mlp);
@@ -131,7 +151,13 @@ export class HighDimTrainer {
     this.backup = createStorageBuffer(device, bytes, 'last good parameters');
     this.adam = new Adam(device, this.net.params, this.grad, mlp.params.length);
 
-    this.train = this.batch(P, R1, 'train');
+    this.sampleParams = this.uniform(new Uint32Array([P, 0, config.seed >>> 0, 0]));
+    let dense: DenseBuffers | undefined;
+    if (isDense) {
+      dense = { signs: this.own(createStorageBuffer(device, P * B * words * 4, 'dense STDE direction signs')), xv: this.own(createStorageBuffer(device, P * B * 4, 'x·v per row')), words };
+      this.directionsPass = this.kernel('hd_dense_directions', { B, NW: words }, [dense.signs, this.sampleParams], P * B * Math.ceil(words / 4));
+    }
+    this.train = this.batch(P, R1, 'train', dense);
     this.test = this.batch(testCount, 1, 'test');
     this.testPoints = ballTestPoints(d, testCount, 4242, problem.horizon);
     this.exact = Float64Array.from(this.testPoints.map((x) => problem.exact(x)));
@@ -141,9 +167,9 @@ export class HighDimTrainer {
     device.queue.writeBuffer(this.test.xx, 0, Float32Array.from(this.testPoints.map((x) => norm2(x, d))));
 
     // sampling: points and coordinates, or (tests) only the coordinates of fixed points
-    this.sampleParams = this.uniform(new Uint32Array([P, 0, config.seed >>> 0, 0]));
+    // (dense STDE draws one unused coordinate per point; its directions come from directionsPass)
     const t = this.train;
-    const sampling = { D: d, B, DIN: din, R1, TIME: time ? 1 : 0, HORIZON: (problem.horizon ?? 0).toPrecision(9) };
+    const sampling = { D: d, B: isDense ? 1 : B, DIN: din, R1, TIME: time ? 1 : 0, HORIZON: (problem.horizon ?? 0).toPrecision(9) };
     this.samplePass = this.kernel('hd_sample', { ...sampling, POINTS: 1 }, [t.x, t.xx, t.idx, this.sampleParams], P);
     this.coordinatePass = this.kernel('hd_sample', { ...sampling, POINTS: 0 }, [t.x, t.xx, t.idx, this.sampleParams], P);
     const coef = this.own(createStorageBuffer(device, Math.max(1, problem.coefficients.length) * 4, `${problem.id} coefficients`));
@@ -163,26 +189,28 @@ export class HighDimTrainer {
     new Uint32Array(lp, 0, 1)[0] = P;
     new Float32Array(lp, 4, 1)[0] = 1;
     this.lossParams = this.uniform(new Uint32Array(lp));
-    this.lossPass = this.kernel(
-      'hd_loss',
-      {
-        D: d,
-        DIN: din,
-        B,
-        R1,
-        TIME: time ? 1 : 0,
-        SCALE: (d / B).toPrecision(9),
-        HELPERS: w.helpers,
-        FACTOR: w.factor,
-        OFFSET: w.offset,
-        SPATIAL: w.spatial,
-        SPATIAL_GRAD: w.spatialGrad,
-        TEMPORAL: w.temporal,
-        TEMPORAL_GRAD: w.temporalGrad,
-      },
-      [t.x, t.xx, t.idx, this.g, aux, t.out, netAdj, this.parts, this.residuals, this.lossParams],
-      P,
-    );
+    this.lossPass = dense
+      ? this.kernel('hd_loss_dense', { D: d, B, HELPERS: w.helpers, TEMPORAL: w.temporal, TEMPORAL_GRAD: w.temporalGrad }, [t.xx, dense.xv, this.g, t.out, netAdj, this.parts, this.residuals, this.lossParams], P)
+      : this.kernel(
+        'hd_loss',
+        {
+          D: d,
+          DIN: din,
+          B,
+          R1,
+          TIME: time ? 1 : 0,
+          SCALE: (d / B).toPrecision(9),
+          HELPERS: w.helpers,
+          FACTOR: w.factor,
+          OFFSET: w.offset,
+          SPATIAL: w.spatial,
+          SPATIAL_GRAD: w.spatialGrad,
+          TEMPORAL: w.temporal,
+          TEMPORAL_GRAD: w.temporalGrad,
+        },
+        [t.x, t.xx, t.idx, this.g, aux, t.out, netAdj, this.parts, this.residuals, this.lossParams],
+        P,
+      );
 
     // backward: output layer, hidden layers, first layer (see shaders/hd_backward.wgsl)
     const layers = mlp.layers;
@@ -215,12 +243,16 @@ export class HighDimTrainer {
         bw(1, l, [abar[l], dummy, dummy, ybar[l - 1]], R * L.inDim),
       );
     }
-    this.backwardPasses.push(
-      bw(0, 0, [t.pre[0], ybar[0], dummy, abar[0]], R * width),
-      bw(3, 0, [abar[0], dummy, dummy, apt], P * width, pointsU),
-      bw(4, 0, [apt, t.x, dummy, this.grad], width * din, pointsU),
-      bw(5, 0, [apt, abar[0], t.idx, this.grad], width, pointsU),
-    );
+    this.backwardPasses.push(bw(0, 0, [t.pre[0], ybar[0], dummy, abar[0]], R * width), bw(3, 0, [abar[0], dummy, dummy, apt], P * width, pointsU));
+    if (dense) {
+      // W₁'s gradient along the directions too: Σ ā₁ ⊗ v (hd_backward_dense.wgsl)
+      const L = layers[0];
+      this.backwardPasses.push(
+        this.kernel('hd_backward_dense', { D: d, B, NW: words, OUT: width, W_OFF: L.weightOffset, B_OFF: L.biasOffset }, [apt, abar[0], t.x, dense.signs, this.grad, pointsU], width * (words + 1)),
+      );
+    } else {
+      this.backwardPasses.push(bw(4, 0, [apt, t.x, dummy, this.grad], width * din, pointsU), bw(5, 0, [apt, abar[0], t.idx, this.grad], width, pointsU));
+    }
     this.built = device.popErrorScope();
   }
 
@@ -231,17 +263,17 @@ export class HighDimTrainer {
   }
 
   /** The largest buffers (W₁, the points, the jets) against the device's binding limit. */
-  private checkLimits(d: number, width: number, points: number, rows: number): void {
+  private checkLimits(d: number, width: number, points: number, rows: number, signBytes: number): void {
     const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
-    const perD = 4 * Math.max(width + 1, points);
-    const need = Math.max(perD * d, rows * 3 * width * 4);
+    const perD = 4 * Math.max(width + 1, points) + (signBytes > 0 ? signBytes / d : 0);
+    const need = Math.max(4 * Math.max(width + 1, points) * d, rows * 3 * width * 4, signBytes);
     if (need <= limit) return;
     const fits = Math.floor(limit / perD);
     throw new DeviceLimitError(
       'maxStorageBufferBindingSize',
       need,
       limit,
-      `${this.problem.id} at d = ${d} (the first layer's ${width} x ${d} weights, ${points} points of ${d} coordinates; at most d = ${fits} fits with these settings)`,
+      `${this.problem.id} at d = ${d} (the first layer's ${width} x ${d} weights, ${points} points of ${d} coordinates${signBytes > 0 ? ', dense STDE\'s direction signs' : ''}; at most d = ${fits} fits with these settings)`,
     );
   }
 
@@ -273,7 +305,7 @@ export class HighDimTrainer {
     };
   }
 
-  private batch(count: number, rows: number, name: string): Batch {
+  private batch(count: number, rows: number, name: string, dense?: DenseBuffers): Batch {
     const d = this.net.mlp.inputDim;
     const { width, depth } = this.config;
     const R = count * rows;
@@ -287,8 +319,9 @@ export class HighDimTrainer {
     const countU = this.uniform(new Uint32Array([count, 0, 0, 0]));
     const rowsU = this.uniform(new Uint32Array([R, 0, 0, 0]));
     // vec4-blocked kernels where the shapes are multiples of 4 (the scalar ones otherwise)
-    const first =
-      d % 4 === 0 && width % 4 === 0
+    const first = dense
+      ? this.kernel('hd_first_dense', { D: d, B: rows, NW: dense.words, OUT: width, W_OFF: layers[0].weightOffset, B_OFF: layers[0].biasOffset }, [this.net.params, x, dense.signs, pre[0], hidden[0], dense.xv, countU], count * width)
+      : d % 4 === 0 && width % 4 === 0
         ? this.kernel('hd_first_vec4', { D: d, B: rows, OUT: width, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], (count * width) / 4)
         : this.kernel('hd_first', { D: d, B: rows, OUT: width, W_OFF: layers[0].weightOffset, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], count * width);
     const forward: Pass[] = [first];
@@ -319,6 +352,7 @@ export class HighDimTrainer {
   /** Record sampling (stream = the step), source, forward, loss and backward. */
   private encodeGradient(pass: GPUComputePassEncoder, drawPoints = true): void {
     (drawPoints ? this.samplePass : this.coordinatePass)(pass);
+    this.directionsPass(pass);
     this.sourcePass(pass);
     this.train.forward.forEach((f) => f(pass));
     this.lossPass(pass);
@@ -408,6 +442,7 @@ export class HighDimTrainer {
       (enc) => {
         const pass = enc.beginComputePass();
         this.samplePass(pass);
+        this.directionsPass(pass);
         this.sourcePass(pass);
         this.train.forward.forEach((f) => f(pass));
         this.lossPass(pass);
