@@ -1,32 +1,21 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PinnDevice } from '../engine/gpu';
-import { PinnError } from '../engine/errors';
-import { defaultHighDimConfig, HighDimTrainer } from '../engine/highdim/trainer';
-import { HIGHDIM_PROBLEMS, highDimProblemWith } from '../engine/problems';
+import { HighDimTrainer } from '../engine/highdim/trainer';
+import { fieldsFor, highDimSetup, specToCli, specToParams, type HighDimSpec } from '../engine/experiment';
+import { ballSlice, type BallSlice } from '../engine/ball-slice';
+import { useExperiment } from './experiment-store';
 import type { HighDimProblem } from '../engine/problems/highdim-types';
 import type { TrainRecord } from '../engine/train/trainer';
-import { namedSchedule } from '../engine/train/schedule';
+import { SCHEDULE_NAMES } from '../engine/train/schedule';
 import { downloadText } from './download';
-import { ChoiceField, IntField, Notices } from './fields';
+import { ChoiceField, CommandLine, IntField, Notices, TextField } from './fields';
 import { Plot } from './Plot';
-import { hiddenControls, parseSettings, readHash, serializeSettings, writeHash, type SettingsValues } from './settings';
+import { hiddenControls, readHash, writeHash } from './settings';
 import { texToMathML } from './tex';
 
-/** Every setting of a high-dimensional run; the URL hash carries them all (#highdim?...). */
-export const HIGHDIM_SETTINGS = {
-  pde: { kind: 'choice', default: 'sine-gordon-twobody', choices: HIGHDIM_PROBLEMS.map((p) => p.id), label: 'Problem', help: 'A PDE on the unit ball in d dimensions (the STDE paper’s test problems).' },
-  dim: { kind: 'int', default: 1000, min: 1, max: 1_000_000, label: 'Dimension d', help: 'Space dimension. The jets cost the same whatever d is; the first layer’s W₁x and its gradient are O(d). Too large for this GPU’s buffers: the message names the largest d that fits.' },
-  randBatch: { kind: 'int', default: 16, min: 1, max: 1024, label: 'Coordinates B', help: 'Sparse STDE: coordinates sampled per point each step; sums over all d coordinates are estimated by d/B times the sum over the sample (at most d).' },
-  width: { kind: 'int', default: 128, min: 4, max: 512, label: 'Width', help: 'Neurons per hidden layer.' },
-  depth: { kind: 'int', default: 3, min: 1, max: 8, label: 'Depth', help: 'Hidden layers (tanh).' },
-  lr: { kind: 'text', default: '1e-3', pattern: /^(0?\.\d+|\d(\.\d+)?e-\d)$/, label: 'Learning rate', help: 'Adam learning rate, decayed linearly to a tenth over the run.' },
-  steps: { kind: 'int', default: 2000, min: 10, max: 200000, label: 'Steps', help: 'Adam steps in the run.' },
-  points: { kind: 'int', default: 100, min: 1, max: 4096, label: 'Points', help: 'Collocation points per step, drawn uniformly in the ball’s volume on the GPU.' },
-  seed: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, label: 'Seed', help: 'Seeds the initialization and the sampling: the same seed reproduces the run.' },
-} as const;
-type Values = SettingsValues<typeof HIGHDIM_SETTINGS>;
+type Values = HighDimSpec;
 
-const ADVANCED = ['width', 'depth', 'lr', 'points', 'seed'];
+const ADVANCED = ['width', 'depth', 'lr', 'schedule', 'points', 'seed'];
 const LOG_EVERY = 10;
 
 /**
@@ -34,10 +23,13 @@ const LOG_EVERY = 10;
  * column trick) on the STDE paper's problems, with d up to what this GPU's buffers hold.
  */
 export function HighDimView({ gpu }: { gpu: PinnDevice }) {
-  const initial = useMemo(() => parseSettings(HIGHDIM_SETTINGS, readHash().params), []);
+  const notices = useExperiment((s) => s.notices.highdim);
   const flags = useMemo(() => readHash().params, []);
   const hidden = useMemo(() => hiddenControls(flags, ADVANCED), [flags]);
-  const [values, setValues] = useState<Values>(initial.values);
+  const values = useExperiment((s) => s.highdim);
+  const update = useExperiment((s) => s.update);
+  const fields = fieldsFor('highdim', values.pde);
+  const [slice, setSlice] = useState<BallSlice | null>(null);
   const [history, setHistory] = useState<TrainRecord[]>([]);
   const [running, setRunning] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
@@ -45,19 +37,22 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
   const trainerRef = useRef<HighDimTrainer | null>(null);
   const runningRef = useRef(false);
   const clock = useRef({ start: 0, elapsed: 0 });
-  const set = (v: Partial<Values>) => setValues((old) => ({ ...old, ...v }));
+  const set = (v: Partial<Values>) => update('highdim', v);
   const shown = (k: string) => !hidden.has(k);
 
-  let problem: HighDimProblem | null = null;
-  let problemError: string | null = null;
-  try {
-    problem = highDimProblemWith(values.pde, values.dim) ?? null;
-  } catch (e) {
-    problemError = (e as Error).message;
-  }
+  const key = specToParams('highdim', values).toString();
+  const setup = useMemo(() => {
+    try {
+      return { ...highDimSetup(values), error: null };
+    } catch (e) {
+      return { problem: null, config: null, error: (e as Error).message };
+    }
+  }, [key]);
+  const problem: HighDimProblem | null = setup.problem;
+  const problemError = setup.error;
 
   useEffect(() => {
-    const p = serializeSettings(HIGHDIM_SETTINGS, values);
+    const p = specToParams('highdim', values);
     for (const f of ['classroom', 'hide']) if (flags.get(f)) p.set(f, flags.get(f)!);
     writeHash('highdim', p);
   }, [values, flags]);
@@ -68,28 +63,20 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
     setRunning(false);
     setHistory([]);
     setMessage(null);
+    setSlice(null);
     clock.current = { start: 0, elapsed: 0 };
     if (!problem) return;
     let trainer: HighDimTrainer | null = null;
     try {
-      const base = defaultHighDimConfig(problem);
-      if (values.randBatch > problem.dim) throw new PinnError(`Coordinates B must be at most the dimension (${problem.dim})`);
       trainer = new HighDimTrainer(gpu.device, problem, {
-        ...base,
-        width: values.width,
-        depth: values.depth,
-        lr: Number(values.lr),
-        steps: values.steps,
-        schedule: namedSchedule('linear', values.steps, 0.1),
-        points: values.points,
-        randBatch: values.randBatch,
-        seed: values.seed,
+        ...setup.config!,
         logEvery: LOG_EVERY,
         testPoints: Math.max(50, Math.min(500, Math.floor(5e6 / problem.dim))),
       });
       trainerRef.current = trainer;
       setInfo(`${(trainer.memoryBytes() / 2 ** 20).toFixed(1)} MiB of GPU memory; ${values.randBatch} of ${problem.dim} coordinates per point`);
       void trainer.l2RelativeError().then((e) => setHistory([{ step: 0, seconds: 0, loss: NaN, l2re: e }]));
+      void drawSlice(trainer);
     } catch (e) {
       setMessage((e as Error).message);
       trainerRef.current = null;
@@ -98,7 +85,13 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
       runningRef.current = false;
       trainer?.destroy();
     };
-  }, [serializeSettings(HIGHDIM_SETTINGS, values).toString(), gpu.device]);
+  }, [setup, gpu.device]);
+
+  /** The model and the exact solution along the ball's diagonal (f64 on the CPU from the downloaded parameters). */
+  async function drawSlice(t: HighDimTrainer) {
+    const mlp = await t.net.download();
+    if (trainerRef.current === t) setSlice(ballSlice(mlp, t.problem));
+  }
 
   async function loop(maxSteps = Infinity) {
     const t = trainerRef.current;
@@ -123,6 +116,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
           }
           const l2re = await t.l2RelativeError();
           setHistory((h) => [...h, { step: t.step, seconds, loss, l2re }]);
+          if (t.step % (LOG_EVERY * 5) === 0 || t.step === values.steps || done === maxSteps) await drawSlice(t);
         }
         await new Promise((r) => requestAnimationFrame(() => r(null)));
       }
@@ -148,26 +142,29 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
 
   return (
     <section className="train">
-      <Notices notices={initial.notices} />
+      <Notices notices={notices} />
       <p className="meta">
         Sparse STDE in many dimensions: each step draws points in the unit ball and B of the d coordinates per point on the GPU, pushes one second-order jet along each sampled axis (whose first-layer tangent is just a column of W₁, so its cost does not depend on d) and
         estimates every sum over coordinates, such as the Laplacian, by d/B times the sum over the sample.
       </p>
       <div className="controls">
-        <ChoiceField spec={HIGHDIM_SETTINGS.pde} value={values.pde} onChange={(pde) => set({ pde })} />
-        <IntField spec={HIGHDIM_SETTINGS.dim} value={values.dim} onChange={(dim) => set({ dim, randBatch: Math.min(values.randBatch, dim) })} />
-        <IntField spec={HIGHDIM_SETTINGS.randBatch} value={values.randBatch} onChange={(randBatch) => set({ randBatch })} />
-        {shown('width') && <IntField spec={HIGHDIM_SETTINGS.width} value={values.width} onChange={(width) => set({ width })} />}
-        {shown('depth') && <IntField spec={HIGHDIM_SETTINGS.depth} value={values.depth} onChange={(depth) => set({ depth })} />}
-        {shown('lr') && (
-          <label title={HIGHDIM_SETTINGS.lr.help}>
-            {HIGHDIM_SETTINGS.lr.label}
-            <input defaultValue={values.lr} key={values.lr} onBlur={(e) => (HIGHDIM_SETTINGS.lr.pattern.test(e.currentTarget.value) ? set({ lr: e.currentTarget.value }) : (e.currentTarget.value = values.lr))} />
-          </label>
+        <ChoiceField spec={fields.pde} value={values.pde} onChange={(pde) => set({ pde })} />
+        <IntField spec={fields.dim} value={values.dim} onChange={(dim) => set({ dim, randBatch: values.stde === 'sparse' ? Math.min(values.randBatch, dim) : values.randBatch })} />
+        <ChoiceField spec={fields.stde} value={values.stde} onChange={(stde) => set({ stde })} />
+        <IntField spec={fields.randBatch} value={values.randBatch} onChange={(randBatch) => set({ randBatch })} />
+        {shown('width') && <IntField spec={fields.width} value={values.width} onChange={(width) => set({ width })} />}
+        {shown('depth') && <IntField spec={fields.depth} value={values.depth} onChange={(depth) => set({ depth })} />}
+        {shown('lr') && <TextField spec={fields.lr} value={values.lr} onChange={(lr) => set({ lr })} />}
+        {shown('schedule') && (
+          <ChoiceField
+            spec={{ label: fields.schedule.label, help: fields.schedule.help, choices: SCHEDULE_NAMES.includes(values.schedule as (typeof SCHEDULE_NAMES)[number]) ? SCHEDULE_NAMES : [...SCHEDULE_NAMES, values.schedule] }}
+            value={values.schedule}
+            onChange={(schedule) => set({ schedule })}
+          />
         )}
-        <IntField spec={HIGHDIM_SETTINGS.steps} value={values.steps} onChange={(steps) => set({ steps })} />
-        {shown('points') && <IntField spec={HIGHDIM_SETTINGS.points} value={values.points} onChange={(points) => set({ points })} />}
-        {shown('seed') && <IntField spec={HIGHDIM_SETTINGS.seed} value={values.seed} onChange={(seed) => set({ seed })} />}
+        <IntField spec={fields.steps} value={values.steps} onChange={(steps) => set({ steps })} />
+        {shown('points') && <IntField spec={fields.points} value={values.points} onChange={(points) => set({ points })} />}
+        {shown('seed') && <IntField spec={fields.seed} value={values.seed} onChange={(seed) => set({ seed })} />}
       </div>
       {problem && (
         <div className="equation">
@@ -175,6 +172,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
           <p className="meta">{problem.description}</p>
         </div>
       )}
+      <CommandLine command={specToCli('highdim', values)} />
       <div className="buttons">
         <button data-testid="hd-play" disabled={!trainerRef.current && !running} onClick={() => (running ? (runningRef.current = false) : void loop())}>
           {running ? 'Pause' : 'Play'}
@@ -187,7 +185,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
         </button>
         <button
           data-testid="hd-download-experiment"
-          onClick={() => downloadText(`${values.pde}-${values.dim}d-experiment.json`, JSON.stringify({ kind: 'highdim', method: 'stde', stde: 'sparse', settings: values, history }, null, 1))}
+          onClick={() => downloadText(`${values.pde}-${values.dim}d-experiment.json`, JSON.stringify({ kind: 'highdim', method: 'stde', stde: values.stde, settings: values, command: specToCli('highdim', values), link: location.href, device: gpu.adapter, history }, null, 1))}
         >
           Experiment JSON
         </button>
@@ -203,6 +201,16 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
       <div className="plots">
         <Plot testId="hd-loss" data={charts.loss} layout={{ title: { text: 'Loss' }, xaxis: { title: { text: 'step' } }, yaxis: { type: 'log' } }} />
         <Plot testId="hd-error" data={charts.error} layout={{ title: { text: 'L2 relative error (fixed test points in the ball)' }, xaxis: { title: { text: 'step' } }, yaxis: { type: 'log' } }} />
+        {slice && (
+          <Plot
+            testId="hd-slice"
+            data={[
+              { x: slice.s, y: slice.exact, name: 'exact', mode: 'lines', type: 'scatter' },
+              { x: slice.s, y: slice.model, name: 'network', mode: 'lines', type: 'scatter', line: { dash: 'dash' } },
+            ]}
+            layout={{ title: { text: `Slice along the diagonal x = s(1, …, 1)/√d${problem?.horizon !== undefined ? ', t = 0' : ''}` }, xaxis: { title: { text: 's' } }, legend: { orientation: 'h', y: -0.28 } }}
+          />
+        )}
       </div>
     </section>
   );

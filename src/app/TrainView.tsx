@@ -1,44 +1,24 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PinnDevice } from '../engine/gpu';
-import { PROBLEMS, problemById, problemWith } from '../engine/problems';
-import { SAMPLING_KINDS, type SamplingKind } from '../engine/qmc';
-import { ALL_TRAIN_METHODS, defaultTrainConfig, PinnTrainer, STEIN_DEFAULTS, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
+import { problemById } from '../engine/problems';
+import { PinnTrainer, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
 import { downloadText } from './download';
-import { namedSchedule, SCHEDULE_NAMES, type ScheduleName } from '../engine/train/schedule';
+import { namedSchedule, SCHEDULE_NAMES } from '../engine/train/schedule';
+import { fieldsFor, specDefaults, specToCli, specToParams, trainSetup, type TrainSpec } from '../engine/experiment';
+import { CommandLine } from './fields';
+import { useExperiment } from './experiment-store';
 import { texToMathML } from './tex';
 import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
 import { ChoiceField, IntField, Notices, TextField } from './fields';
 import { Plot } from './Plot';
-import { hiddenControls, parseSettings, readHash, serializeSettings, writeHash, type SettingsValues } from './settings';
+import { hiddenControls, readHash, writeHash } from './settings';
 import { forgetRun, useRunMemory } from './run-memory';
 import { simulateDeviceLoss } from './gpu-session';
 
-export const TRAIN_SETTINGS = {
-  pde: { kind: 'choice', default: 'poisson-1d', choices: PROBLEMS.map((p) => p.id), label: 'Problem', help: 'The PDE to solve; its equation is shown below.' },
-  width: { kind: 'int', default: 24, min: 4, max: 256, label: 'Width', help: 'Neurons per hidden layer.' },
-  depth: { kind: 'int', default: 3, min: 1, max: 8, label: 'Depth', help: 'Hidden layers (tanh).' },
-  lr: { kind: 'text', default: '2e-3', pattern: /^(0?\.\d+|\d(\.\d+)?e-\d)$/, label: 'Learning rate', help: 'Adam learning rate at the start (e.g. 2e-3 or 0.001); the schedule lowers it over the run.' },
-  steps: { kind: 'int', default: 2000, min: 10, max: 200000, label: 'Steps', help: 'Adam steps in the run (the schedule depends on it).' },
-  points: { kind: 'int', default: 256, min: 8, max: 65536, label: 'Points', help: 'Collocation points, resampled every step.' },
-  lbfgs: { kind: 'int', default: 0, min: 0, max: 10000, label: 'L-BFGS iterations', help: 'A second phase after Adam on fixed collocation points (0: none), as DeepXDE users do.' },
-  seed: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, label: 'Seed', help: 'Seeds the initialization and the sampling: the same seed reproduces the run.' },
-  dim: { kind: 'int', default: 5, min: 1, max: 100, label: 'Dimension', help: 'The dimension d of a d-dimensional problem (poisson-nd): one second-order jet per axis.' },
-  k: { kind: 'int', default: 0, min: 0, max: 3, label: 'Profile k', help: 'Which smooth self-similar profile (burgers-selfsimilar): lambda_k = 1/(2k+2); the smoothness term uses derivatives of order 2k+4.' },
-  schedule: { kind: 'choice', default: 'exponential', choices: SCHEDULE_NAMES, label: 'Schedule', help: 'Learning rate over the run: exponential (halved every quarter), linear (down to a tenth at the end) or constant.' },
-  sampling: { kind: 'choice', default: 'uniform', choices: SAMPLING_KINDS, label: 'Sampling', help: 'How collocation points are drawn each step: uniform (seeded, on the GPU), sobol (scrambled quasi-random), lhs (Latin hypercube: one point per stratum of each axis).' },
-  hard: { kind: 'choice', default: 'off', choices: ['off', 'on'], label: 'Hard boundary', help: 'on: the model is u = φ·N with φ vanishing on the boundary, so the boundary condition holds exactly and its loss term goes (problems that declare one).' },
-  stde: { kind: 'choice', default: 'sparse', choices: ['sparse', 'dense'], label: 'STDE kind', help: 'sparse: B random coordinates per point, scaled by d/B; dense: B random ±1 directions.' },
-  randBatch: { kind: 'int', default: 16, min: 1, max: 1024, label: 'Random jets B', help: 'STDE: random second-order jets per point that estimate the Laplacian (sparse: at most d).' },
-  sigma: { kind: 'text', default: String(STEIN_DEFAULTS.sigma), pattern: /^(0?\.\d+|1|\d(\.\d+)?e-\d)$/, label: 'Stein σ', help: 'Stein: width of the Gaussian smoothing E g(x + e), e ~ N(0, σ² I); the derivatives carry an O(σ²) bias and, as σ falls, more noise.' },
-  samples: { kind: 'int', default: STEIN_DEFAULTS.samples, min: 1, max: 4096, label: 'Stein samples', help: 'Stein: shifts e drawn per point every step (antithetic pairs count once).' },
-  vr: { kind: 'choice', default: 'on', choices: ['on', 'off'], label: 'Variance reduction', help: 'Stein: antithetic pairs x ± e with the control variate g(x) (on), or plain shifts (off: far noisier).' },
-  fdStep: { kind: 'text', default: 'auto', pattern: /^(auto|0?\.\d+|\d(\.\d+)?e-\d)$/, label: 'FD step h', help: 'Finite differences: the stencil step; auto picks about ε^(1/(k+2)) for order k (balancing truncation and rounding in f32).' },
-  method: { kind: 'choice', default: 'taylor', choices: ALL_TRAIN_METHODS, label: 'Derivatives', help: 'taylor: one fused Taylor-jet pass per direction and its adjoint (n-TangentProp). ad: nested reverse-mode gradients (stacked back-propagation), the same loss. fd: central finite differences of plain evaluations (truncation error, neighbours needed).' },
-} as const;
-type TrainValues = SettingsValues<typeof TRAIN_SETTINGS>;
+type TrainValues = TrainSpec;
 
 /** Controls a classroom link hides (classroom=1); hide=a,b hides any. */
-const ADVANCED: readonly string[] = ['width', 'depth', 'lr', 'points', 'seed', 'sampling', 'lbfgs', 'schedule'];
+const ADVANCED: readonly string[] = ['width', 'depth', 'activation', 'lr', 'points', 'resample', 'seed', 'sampling', 'lbfgs', 'schedule', 'weights'];
 
 /** What each derivative method computes and costs, in a sentence or two. */
 const METHOD_EXPLAINED: Record<TrainMethod, string> = {
@@ -72,14 +52,15 @@ const LOG_EVERY = 50;
 
 /** Train a PINN live: play/pause/step/reset, loss and error curves, prediction against the exact solution. */
 export function TrainView({ gpu }: { gpu: PinnDevice }) {
-  const initial = useMemo(() => parseSettings(TRAIN_SETTINGS, readHash().params), []);
+  const notices = useExperiment((s) => s.notices.train);
   // classroom flags stay in the link as it changes
   const flags = useMemo(() => {
     const p = readHash().params;
     return { classroom: p.get('classroom'), hide: p.get('hide'), hidden: hiddenControls(p, ADVANCED) };
   }, []);
   const shown = (key: string) => !flags.hidden.has(key);
-  const [values, setValues] = useState<TrainValues>(initial.values);
+  const values = useExperiment((s) => s.train);
+  const [generation, setGeneration] = useState(0);
   const [history, setHistory] = useState<TrainRecord[]>([]);
   const [prediction, setPrediction] = useState<Float32Array | null>(null);
   const [residual, setResidual] = useState<{ x: number[]; y: number[] } | null>(null);
@@ -92,15 +73,21 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   const [phase, setPhase] = useState<string | null>(null);
   const runningRef = useRef(false);
   const clock = useRef({ start: 0, elapsed: 0 });
+  const fields = fieldsFor('train', values.pde);
   const ranges = problemById(values.pde)?.paramRanges ?? {};
-  const problem = useMemo(
-    () => problemWith(values.pde, { dim: ranges.dim ? values.dim : undefined, k: ranges.k ? values.k : undefined })!,
-    [values.pde, ranges.dim ? values.dim : 0, ranges.k ? values.k : 0],
-  );
-
-  const settingsKey = serializeSettings(TRAIN_SETTINGS, values).toString();
+  // the trainer depends on every setting but the L-BFGS phase (which runs after Adam)
+  const settingsKey = specToParams('train', values).toString();
+  const trainerKey = specToParams('train', { ...values, lbfgs: 0 }).toString();
+  const setup = useMemo(() => {
+    try {
+      return { ...trainSetup(values), error: null };
+    } catch (e) {
+      return { problem: problemById(values.pde)!, config: null, lbfgs: 0, error: e instanceof Error ? e.message : String(e) };
+    }
+  }, [trainerKey]);
+  const problem = setup.problem;
   useEffect(() => {
-    const p = serializeSettings(TRAIN_SETTINGS, values);
+    const p = specToParams('train', values);
     if (flags.classroom) p.set('classroom', flags.classroom);
     if (flags.hide) p.set('hide', flags.hide);
     writeHash('train', p);
@@ -119,22 +106,8 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     clock.current = { start: 0, elapsed: 0 };
     let trainer: PinnTrainer | null = null;
     try {
-      trainer = new PinnTrainer(gpu.device, problem, {
-        ...defaultTrainConfig(problem),
-        method: values.method as TrainMethod,
-        width: values.width,
-        depth: values.depth,
-        lr: Number(values.lr),
-        steps: values.steps,
-        interiorPoints: values.points,
-        seed: values.seed,
-        schedule: namedSchedule(values.schedule as ScheduleName, values.steps),
-        sampling: values.sampling as SamplingKind,
-        stde: { kind: values.stde as 'sparse' | 'dense', batch: values.randBatch },
-        stein: { sigma: Number(values.sigma), samples: values.samples, varianceReduction: values.vr === 'on' },
-        fdStep: values.fdStep === 'auto' ? undefined : Number(values.fdStep),
-        hardBoundary: values.hard === 'on' && problem.hard !== undefined,
-      });
+      if (!setup.config) throw new Error(setup.error ?? 'invalid settings');
+      trainer = new PinnTrainer(gpu.device, problem, setup.config);
       trainerRef.current = trainer;
       // a new device after a loss, same settings: continue the run where it was logged last
       const mem = useRunMemory.getState();
@@ -155,7 +128,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
       trainer?.destroy();
       if (trainerRef.current === trainer) trainerRef.current = null;
     };
-  }, [gpu, problem, values.width, values.depth, values.lr, values.steps, values.points, values.seed, values.method, values.sampling, values.hard, values.schedule, values.stde, values.randBatch, values.sigma, values.samples, values.vr, values.fdStep]);
+  }, [gpu, setup, generation]);
 
   const log = async (t: PinnTrainer) => {
     const loss = await t.readLoss();
@@ -242,7 +215,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   };
   const reset = () => {
     forgetRun();
-    setValues((v) => ({ ...v }));
+    setGeneration((g) => g + 1);
   };
 
   useEffect(() => {
@@ -267,17 +240,11 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
       setComparing(`${method}: warming up (shader compilation is not timed)…`);
       const make = (n: number) =>
         new PinnTrainer(gpu.device, problem, {
-        ...defaultTrainConfig(problem),
-        method,
-        width: values.width,
-        depth: values.depth,
-        lr: Number(values.lr),
-        steps: n,
-        interiorPoints: values.points,
-        seed: values.seed,
-        logEvery: Math.max(1, Math.round(n / 10)),
-        schedule: namedSchedule('exponential', values.steps),
-      });
+          ...trainSetup({ ...values, method }).config,
+          steps: n,
+          logEvery: Math.max(1, Math.round(n / 10)),
+          schedule: namedSchedule('exponential', values.steps),
+        });
       const t = make(steps);
       try {
         await t.warmUp();
@@ -294,7 +261,8 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   };
 
   (window as unknown as { __pinnTrain?: unknown }).__pinnTrain = { history, running, message, comparison, comparing, loseDevice: simulateDeviceLoss };
-  const set = (patch: Partial<TrainValues>) => setValues((v) => ({ ...v, ...patch }));
+  const update = useExperiment((s) => s.update);
+  const set = (patch: Partial<TrainValues>) => update('train', patch);
   const last = history[history.length - 1];
   const curves = useMemo(() => lossCurves(history), [history]);
   const solution = useMemo(
@@ -309,7 +277,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         <b>{problem.title}</b>: {problem.tex ? <span className="equation" data-testid="equation" dangerouslySetInnerHTML={{ __html: texToMathML(problem.tex) }} /> : problem.equation}. {problem.description} Each step samples fresh collocation points, computes every derivative
         the residual needs with one Taylor-jet pass per direction, and updates the network with Adam, all on your GPU. Space bar: play/pause.
       </p>
-      <Notices notices={initial.notices} />
+      <Notices notices={notices} />
       <div className="controls">
         <label title="Ready-made demos: each sets the problem and a few settings (the link then reproduces it).">
           Preset
@@ -318,7 +286,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
             data-testid="preset"
             onChange={(e) => {
               const p = PRESETS[Number(e.currentTarget.value)];
-              if (p) set({ ...defaultsFor(String(p.values.pde)), ...(p.values as Partial<TrainValues>) });
+              if (p) set({ ...specDefaults('train', String(p.values.pde)), seed: values.seed, ...(p.values as Partial<TrainValues>) });
             }}
           >
             <option value="">choose a demo…</option>
@@ -331,45 +299,41 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         </label>
       </div>
       <div className="controls">
-        <ChoiceField spec={TRAIN_SETTINGS.pde} value={values.pde} onChange={(pde) => set({ pde, ...defaultsFor(pde) })} />
-        {shown('width') && <IntField spec={TRAIN_SETTINGS.width} value={values.width} onChange={(width) => set({ width })} />}
-        {shown('depth') && <IntField spec={TRAIN_SETTINGS.depth} value={values.depth} onChange={(depth) => set({ depth })} />}
-        {shown('lr') && (
-          <label title={TRAIN_SETTINGS.lr.help}>
-            Learning rate
-            <input
-              type="text"
-              defaultValue={values.lr}
-              key={values.lr}
-              size={7}
-              onBlur={(e) => {
-                const v = e.currentTarget.value.trim();
-                if (TRAIN_SETTINGS.lr.pattern.test(v) && Number(v) > 0 && Number(v) < 1) set({ lr: v });
-                else e.currentTarget.value = values.lr;
-              }}
-            />
-          </label>
+        <ChoiceField spec={fields.pde} value={values.pde} onChange={(pde) => set({ pde })} />
+        {ranges.dim && <IntField spec={fields.dim} value={values.dim} onChange={(dim) => set({ dim })} />}
+        {ranges.k && <IntField spec={fields.k} value={values.k} onChange={(k) => set({ k })} />}
+        {shown('method') && <ChoiceField spec={fields.method} value={values.method} onChange={(method) => set({ method })} />}
+        {values.method === 'stde' && <ChoiceField spec={fields.stde} value={values.stde} onChange={(stde) => set({ stde })} />}
+        {values.method === 'stde' && <IntField spec={fields.randBatch} value={values.randBatch} onChange={(randBatch) => set({ randBatch })} />}
+        {values.method === 'stein' && <TextField spec={fields.sigma} value={values.sigma} onChange={(sigma) => set({ sigma })} />}
+        {values.method === 'stein' && <IntField spec={fields.samples} value={values.samples} onChange={(samples) => set({ samples })} />}
+        {values.method === 'stein' && <ChoiceField spec={fields.vr} value={values.vr} onChange={(vr) => set({ vr })} />}
+        {values.method === 'stein' && shown('unbiased') && <ChoiceField spec={fields.unbiased} value={values.unbiased} onChange={(unbiased) => set({ unbiased })} />}
+        {values.method === 'fd' && <TextField spec={fields.fdStep} value={values.fdStep} onChange={(fdStep) => set({ fdStep })} />}
+        {shown('width') && <IntField spec={fields.width} value={values.width} onChange={(width) => set({ width })} />}
+        {shown('depth') && <IntField spec={fields.depth} value={values.depth} onChange={(depth) => set({ depth })} />}
+        {shown('activation') && <ChoiceField spec={fields.activation} value={values.activation} onChange={(activation) => set({ activation })} />}
+        {shown('lr') && <TextField spec={fields.lr} value={values.lr} onChange={(lr) => set({ lr })} />}
+        {shown('schedule') && (
+          <ChoiceField
+            spec={{ label: fields.schedule.label, help: fields.schedule.help, choices: SCHEDULE_NAMES.includes(values.schedule as (typeof SCHEDULE_NAMES)[number]) ? SCHEDULE_NAMES : [...SCHEDULE_NAMES, values.schedule] }}
+            value={values.schedule}
+            onChange={(schedule) => set({ schedule })}
+          />
         )}
-        {shown('steps') && <IntField spec={TRAIN_SETTINGS.steps} value={values.steps} onChange={(steps) => set({ steps })} />}
-        {shown('points') && <IntField spec={TRAIN_SETTINGS.points} value={values.points} onChange={(points) => set({ points })} />}
-        {shown('lbfgs') && <IntField spec={TRAIN_SETTINGS.lbfgs} value={values.lbfgs} onChange={(lbfgs) => set({ lbfgs })} />}
-        {shown('seed') && <IntField spec={TRAIN_SETTINGS.seed} value={values.seed} onChange={(seed) => set({ seed })} />}
-        {shown('method') && <ChoiceField spec={TRAIN_SETTINGS.method} value={values.method} onChange={(method) => set({ method })} />}
-        {values.method === 'stde' && <ChoiceField spec={TRAIN_SETTINGS.stde} value={values.stde} onChange={(stde) => set({ stde })} />}
-        {values.method === 'stde' && <IntField spec={TRAIN_SETTINGS.randBatch} value={values.randBatch} onChange={(randBatch) => set({ randBatch })} />}
-        {values.method === 'stein' && <TextField spec={TRAIN_SETTINGS.sigma} value={values.sigma} onChange={(sigma) => set({ sigma })} />}
-        {values.method === 'stein' && <IntField spec={TRAIN_SETTINGS.samples} value={values.samples} onChange={(samples) => set({ samples })} />}
-        {values.method === 'stein' && <ChoiceField spec={TRAIN_SETTINGS.vr} value={values.vr} onChange={(vr) => set({ vr })} />}
-        {values.method === 'fd' && <TextField spec={TRAIN_SETTINGS.fdStep} value={values.fdStep} onChange={(fdStep) => set({ fdStep })} />}
-        {ranges.dim && <IntField spec={{ ...TRAIN_SETTINGS.dim, min: ranges.dim[0], max: ranges.dim[1] }} value={values.dim} onChange={(dim) => set({ dim })} />}
-        {ranges.k && <IntField spec={TRAIN_SETTINGS.k} value={values.k} onChange={(k) => set({ k })} />}
-        {shown('schedule') && <ChoiceField spec={TRAIN_SETTINGS.schedule} value={values.schedule} onChange={(schedule) => set({ schedule })} />}
-        {shown('sampling') && <ChoiceField spec={TRAIN_SETTINGS.sampling} value={values.sampling} onChange={(sampling) => set({ sampling })} />}
-        {problem.hard && <ChoiceField spec={TRAIN_SETTINGS.hard} value={values.hard} onChange={(hard) => set({ hard })} />}
+        {shown('steps') && <IntField spec={fields.steps} value={values.steps} onChange={(steps) => set({ steps })} />}
+        {shown('points') && <IntField spec={fields.points} value={values.points} onChange={(points) => set({ points })} />}
+        {shown('resample') && <IntField spec={fields.resample} value={values.resample} onChange={(resample) => set({ resample })} />}
+        {shown('sampling') && <ChoiceField spec={fields.sampling} value={values.sampling} onChange={(sampling) => set({ sampling })} />}
+        {problem.hard && <ChoiceField spec={fields.hard} value={values.hard} onChange={(hard) => set({ hard })} />}
+        {shown('weights') && <TextField spec={fields.weights} value={values.weights} onChange={(weights) => set({ weights })} placeholder={problem.terms.map((t) => `${t.name}=${t.weight}`).join(',')} />}
+        {shown('lbfgs') && <IntField spec={fields.lbfgs} value={values.lbfgs} onChange={(lbfgs) => set({ lbfgs })} />}
+        {shown('seed') && <IntField spec={fields.seed} value={values.seed} onChange={(seed) => set({ seed })} />}
       </div>
       <p className="explain" data-testid="method-explained">
         <b>{METHOD_NAMES[values.method as TrainMethod]}:</b> {METHOD_EXPLAINED[values.method as TrainMethod]}
       </p>
+      <CommandLine command={specToCli('train', values)} />
       <div className="controls">
         {running ? (
           <button onClick={pause} data-testid="pause">Pause</button>
@@ -500,10 +464,6 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   );
 }
 
-function defaultsFor(id: string): Partial<TrainValues> {
-  const d = problemById(id)?.defaults;
-  return d ? { width: d.width, depth: d.depth, lr: String(d.lr), steps: d.steps, points: d.interiorPoints, hard: d.hardBoundary ? 'on' : 'off' } : {};
-}
 
 const LOSS_LAYOUT = { title: { text: 'Loss and error against step' }, xaxis: { title: { text: 'step' } }, yaxis: { type: 'log' }, legend: { orientation: 'h', y: -0.28 } };
 const TIME_LAYOUT = { title: { text: 'L2 relative error against time' }, xaxis: { title: { text: 'seconds' } }, yaxis: { type: 'log' }, legend: { orientation: 'h', y: -0.28 } };

@@ -1,20 +1,24 @@
-import type { SettingSpec } from './settings';
+import { useState } from 'react';
+/** What a field component needs of a setting (the engine's experiment fields and the views' own tables both fit). */
+type IntSpec = { label: string; help: string; min: number; max: number };
+type ChoiceSpec = { label: string; help: string; choices: readonly string[] };
+type TextSpec = { label: string; help: string; pattern: RegExp; check?: (v: string) => boolean | string; expect?: string };
 
-type IntSpec = Extract<SettingSpec, { kind: 'int' }>;
-type ChoiceSpec = Extract<SettingSpec, { kind: 'choice' }>;
-type TextSpec = Extract<SettingSpec, { kind: 'text' }>;
-
-/** A text input that only reports values matching the spec's pattern (others snap back). */
-export function TextField({ spec, value, onChange }: { spec: TextSpec; value: string; onChange: (v: string) => void }) {
+/** A text input that only reports values matching the spec's pattern and check (others snap back, saying why). */
+export function TextField({ spec, value, onChange, placeholder }: { spec: TextSpec; value: string; onChange: (v: string) => void; placeholder?: string }) {
   const commit = (el: HTMLInputElement) => {
     const v = el.value.trim();
-    if (!spec.pattern.test(v)) el.value = value;
-    else if (v !== value) onChange(v);
+    const ok = spec.pattern.test(v) && (spec.check?.(v) ?? true) === true;
+    el.setCustomValidity('');
+    if (!ok) {
+      el.value = value;
+      if (spec.expect) el.title = `${spec.label} must be ${spec.expect}; '${v.slice(0, 40)}' was not`;
+    } else if (v !== value) onChange(v);
   };
   return (
     <label title={spec.help}>
       {spec.label}
-      <input defaultValue={value} key={value} onBlur={(e) => commit(e.currentTarget)} onKeyDown={(e) => e.key === 'Enter' && commit(e.currentTarget)} />
+      <input defaultValue={value} key={value} size={Math.max(6, Math.min(24, value.length + 2))} placeholder={placeholder} onBlur={(e) => commit(e.currentTarget)} onKeyDown={(e) => e.key === 'Enter' && commit(e.currentTarget)} />
     </label>
   );
 }
@@ -74,5 +78,25 @@ export function Notices({ notices }: { notices: string[] }) {
         ))}
       </ul>
     </div>
+  );
+}
+
+/** The `pinn train` command that reproduces the view's settings, with a copy button. */
+export function CommandLine({ command }: { command: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <p className="meta command" title="The same experiment from the command line (npm run pinn -- train ...): every setting here is a field of one spec shared by the link and the CLI.">
+      Command line: <code data-testid="cli-command">{command}</code>{' '}
+      <button
+        onClick={() => {
+          void navigator.clipboard?.writeText(command).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          );
+        }}
+      >
+        {copied ? 'Copied' : 'Copy'}
+      </button>
+    </p>
   );
 }

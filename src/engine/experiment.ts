@@ -497,7 +497,15 @@ export function highDimSetup(spec: HighDimSpec): { problem: HighDimProblem; conf
     schedule: scheduleFromSpec(spec.schedule, spec.steps),
     points: spec.points,
     randBatch: spec.randBatch,
+    stde: spec.stde as 'sparse' | 'dense',
     seed: spec.seed,
   };
   return { problem, config };
+}
+
+/** The settings that follow the problem (network, steps, learning rate, points, boundary, dimension) at its defaults. */
+export function problemDefaultsPatch(kind: SpecKind, pde: string): Record<string, string | number> {
+  const d = specDefaults(kind, pde) as Record<string, string | number>;
+  const keys = kind === 'train' ? ['width', 'depth', 'lr', 'steps', 'points', 'hard', 'dim', 'k'] : ['width', 'depth', 'lr', 'steps', 'points', 'dim'];
+  return Object.fromEntries(keys.map((k) => [k, d[k]]));
 }
