@@ -2,6 +2,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { collectErrors, launchChromium, serveDist } from './browser';
+import { cliNames, specFromCli, specFromParams, trainSetup } from '../../src/engine/experiment';
+import { parseArgs } from '../../src/cli/args';
 
 let browser: Browser;
 let server: { url: string; close: () => Promise<void> };
@@ -363,6 +365,20 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     const h = await page.evaluate(() => (window as unknown as { __pinnTrain: { history: { loss: number; l2re: number }[] } }).__pinnTrain.history);
     expect(Number.isFinite(h[0].loss)).toBe(true);
     for (const part of ['method=stein', 'sigma=0.05', 'samples=8', 'vr=on']) expect(page.url()).toContain(part);
+    // the page shows the same experiment as a command; the spec's CLI parser reads it back to the link's settings
+    const command = (await page.textContent('[data-testid=cli-command]')) ?? '';
+    expect(command).toBe('pinn train --pde poisson-sin --dim 3 --method stein --sigma 0.05 --samples 8 --width 8 --depth 2 --steps 40 --points 16 --seed 2');
+    const argv = command.split(' ').slice(2);
+    const names = cliNames('train');
+    const fromCli = specFromCli('train', parseArgs(argv, names)).values;
+    const fromLink = specFromParams('train', new URL(page.url()).hash.split('?')[1] ? new URLSearchParams(new URL(page.url()).hash.split('?')[1]) : new URLSearchParams()).values;
+    expect(trainSetup(fromCli).config).toEqual(trainSetup(fromLink).config);
+    // settings live in one store: another view and back keeps them
+    await page.click('[data-testid=tab-highdim]');
+    await page.waitForSelector('[data-testid=hd-status]', { timeout: 60_000 });
+    await page.click('[data-testid=tab-train]');
+    await page.waitForSelector('label:has-text("Stein σ")', { timeout: 60_000 });
+    expect(page.url()).toContain('sigma=0.05');
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -379,6 +395,8 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     expect(errs.length).toBeGreaterThanOrEqual(3);
     expect(errs.at(-1)!).toBeLessThan(errs[0]);
     expect(page.url()).toContain('dim=2000');
+    // a 1-D slice along the diagonal: the network against the exact solution
+    await page.waitForFunction(() => ((document.querySelector('[data-testid=hd-slice]') as unknown as { data?: unknown[] })?.data?.length ?? 0) === 2, undefined, { timeout: 60_000 });
     await page.screenshot({ path: `${SHOTS}/app-highdim.png`, fullPage: true });
     // tampered values: clamped or replaced by the default, and said so
     await page.goto(`${server.url}#highdim?pde=poisson-twobody&dim=1e9&randBatch=0&width=8&points=2`);
