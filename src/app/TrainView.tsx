@@ -6,6 +6,8 @@ import { downloadText } from './download';
 import { namedSchedule, SCHEDULE_NAMES } from '../engine/train/schedule';
 import { fieldsFor, specDefaults, specToCli, specToParams, trainSetup, type TrainSpec } from '../engine/experiment';
 import { CommandLine } from './fields';
+import { CostPanel } from './CostPanel';
+import type { Activation } from '../engine/mlp';
 import { useExperiment } from './experiment-store';
 import { texToMathML } from './tex';
 import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
@@ -401,6 +403,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
           : 'Press Play (or the space bar) to train.'}
       </p>
       {comparing && <p className="meta">{comparing}</p>}
+      <CostPanel device={gpu.device} problem={problem} width={values.width} depth={values.depth} activation={values.activation as Activation} points={values.points} busy={running || comparing !== null} />
       {profile && (
         <table className="results" data-testid="profile-table">
           <thead>

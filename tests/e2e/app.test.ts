@@ -338,6 +338,25 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.close();
   });
 
+  it('times AD against nTP at the run\'s own network, up to past the problem\'s order, from the Train view', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}#train?pde=kdv-1d&width=8&depth=2&points=32&steps=20`);
+    await page.click('[data-testid=cost-run]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=cost-plot] .main-svg', { timeout: 240_000 });
+    await page.waitForFunction(() => (document.querySelectorAll('[data-testid=cost-table] tbody tr').length ?? 0) === 6, undefined, { timeout: 240_000 });
+    const cells = await page.$$eval('[data-testid=cost-table] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(cells.map((c) => c[0])).toEqual(['0', '1', '2', '3 (this problem)', '4', '5']);
+    // AD's graph grows with the order, the fused jet pass does not
+    const adOps = cells.map((c) => Number(c[4]));
+    expect(adOps[5]).toBeGreaterThan(3 * adOps[1]);
+    expect(new Set(cells.map((c) => c[5])).size).toBe(1);
+    for (const c of cells) expect(Number(c[3])).toBeGreaterThan(0);
+    await page.screenshot({ path: `${SHOTS}/app-cost.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('shows 2-D problems as heat maps of prediction, exact solution and error', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors = collectErrors(page);
