@@ -87,7 +87,7 @@ export class SlotJetForward {
    * The input jets [row][n+1][d] of rows with points [row][d] and, per row, slot tangents as
    * coordinates (slots[o − 1] = c: e_c at order o; null: zero), as jet-slots.ts lays them out.
    */
-  inputJets(points: ArrayLike<number>, slots: readonly (readonly (number | null)[])[]): Float32Array {
+  inputJets(points: ArrayLike<number>, slots: readonly (readonly (number | null)[])[]): Float32Array<ArrayBuffer> {
     const d = this.net.mlp.inputDim;
     const n1 = this.order + 1;
     const out = new Float32Array(slots.length * n1 * d);
