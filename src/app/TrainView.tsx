@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PinnDevice } from '../engine/gpu';
 import { problemById } from '../engine/problems';
-import { PinnTrainer, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
+import { ALL_TRAIN_METHODS, PinnTrainer, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
 import { downloadText } from './download';
 import { namedSchedule, SCHEDULE_NAMES } from '../engine/train/schedule';
 import { fieldsFor, specDefaults, specToCli, specToParams, trainSetup, type TrainSpec } from '../engine/experiment';
@@ -231,14 +231,15 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     return () => window.removeEventListener('keydown', onKey);
   });
 
-  const [comparison, setComparison] = useState<{ method: TrainMethod; history: TrainRecord[] }[] | null>(null);
+  const [comparison, setComparison] = useState<{ method: TrainMethod; history: TrainRecord[]; error?: string }[] | null>(null);
+  const [compareSet, setCompareSet] = useState<TrainMethod[]>([...TRAIN_METHODS]);
   const [comparing, setComparing] = useState<string | null>(null);
   /** Both methods from the same seed and points, one after the other, for the same number of steps. */
   const compare = async () => {
     pause();
     const steps = Math.min(values.steps, COMPARE_STEPS);
-    const runs: { method: TrainMethod; history: TrainRecord[] }[] = [];
-    for (const method of TRAIN_METHODS) {
+    const runs: { method: TrainMethod; history: TrainRecord[]; error?: string }[] = [];
+    for (const method of ALL_TRAIN_METHODS.filter((m) => compareSet.includes(m))) {
       setComparing(`${method}: warming up (shader compilation is not timed)…`);
       const make = (n: number) =>
         new PinnTrainer(gpu.device, problem, {
@@ -247,7 +248,15 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
           logEvery: Math.max(1, Math.round(n / 10)),
           schedule: namedSchedule('exponential', values.steps),
         });
-      const t = make(steps);
+      let t: PinnTrainer;
+      try {
+        t = make(steps);
+      } catch (e) {
+        // a method this problem cannot use (e.g. STDE without a Laplacian): say why in the table
+        runs.push({ method, history: [], error: e instanceof Error ? e.message : String(e) });
+        setComparison([...runs]);
+        continue;
+      }
       try {
         await t.warmUp();
         setComparing(`${method}: training ${steps} steps…`);
@@ -346,9 +355,20 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         )}
         <button onClick={() => void stepOnce()} disabled={running} title="One Adam step">Step</button>
         <button onClick={reset} title="Back to the initial network (same seed)">Reset</button>
-        <button onClick={() => void compare()} disabled={running || comparing !== null} data-testid="compare" title={`Train with Taylor jets, stacked AD and finite differences from the same seed (${COMPARE_STEPS} steps at most each) and overlay their error against wall time`}>
-          Compare methods
-        </button>
+        <span className="compare-set" title="The derivative methods Compare runs, one after another, from the same seed, initialization and points">
+          <button onClick={() => void compare()} disabled={running || comparing !== null || compareSet.length === 0} data-testid="compare" title={`Train with each ticked method from the same seed (${COMPARE_STEPS} steps at most each) and overlay their error against wall time`}>
+            Compare methods
+          </button>
+          {ALL_TRAIN_METHODS.map((m) => (
+            <label key={m} className="inline">
+              <input type="checkbox" data-testid={`compare-${m}`} checked={compareSet.includes(m)} onChange={(e) => {
+                  const on = e.currentTarget.checked;
+                  setCompareSet((c) => (on ? [...c, m] : c.filter((x) => x !== m)));
+                }} />
+              {m}
+            </label>
+          ))}
+        </span>
         <button disabled={!history.length} onClick={() => downloadText(`${values.pde}-history.csv`, historyCsv(history), 'text/csv')}>History CSV</button>
         <button
           onClick={async () => {
@@ -439,15 +459,20 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
                 return (
                   <tr key={c.method}>
                     <td>{METHOD_NAMES[c.method]}</td>
-                    <td>{end?.step ?? 0}</td>
-                    <td>{end ? ((1000 * end.seconds) / end.step).toFixed(2) : '–'}</td>
-                    <td>{end ? end.l2re.toExponential(3) : '–'}</td>
+                    {c.error !== undefined && (
+                      <td colSpan={3} className="why">
+                        not run: {c.error}
+                      </td>
+                    )}
+                    {c.error === undefined && <td>{end?.step ?? 0}</td>}
+                    {c.error === undefined && <td>{end ? ((1000 * end.seconds) / end.step).toFixed(2) : '–'}</td>}
+                    {c.error === undefined && <td>{end ? end.l2re.toExponential(3) : '–'}</td>}
                   </tr>
                 );
               })}
             </tbody>
           </table>
-          <Plot data={comparison.map((c) => ({ x: c.history.map((r) => r.seconds), y: c.history.map((r) => r.l2re), name: METHOD_NAMES[c.method], mode: 'lines+markers', type: 'scatter' }))} layout={COMPARE_LAYOUT} testId="compare-plot" />
+          <Plot data={comparison.filter((c) => c.error === undefined).map((c) => ({ x: c.history.map((r) => r.seconds), y: c.history.map((r) => r.l2re), name: METHOD_NAMES[c.method], mode: 'lines+markers', type: 'scatter' }))} layout={COMPARE_LAYOUT} testId="compare-plot" />
         </div>
       )}
       <div className="plots">

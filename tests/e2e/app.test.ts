@@ -228,11 +228,13 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1200 } });
     const errors = collectErrors(page);
     await page.goto(`${server.url}#train?pde=poisson-1d&width=8&depth=2&lr=0.005&steps=40&points=32&seed=2`);
+    // a method the problem cannot use is listed with the reason, not run
+    await page.check('[data-testid=compare-stde]', { timeout: 60_000 });
     await page.click('[data-testid=compare]', { timeout: 60_000 });
     await page.waitForFunction(
       () => {
         const t = (window as unknown as { __pinnTrain?: { comparison: unknown[] | null; comparing: string | null } }).__pinnTrain;
-        return t && t.comparing === null && (t.comparison?.length ?? 0) === 3;
+        return t && t.comparing === null && (t.comparison?.length ?? 0) === 4;
       },
       undefined,
       { timeout: 240_000 },
@@ -240,7 +242,8 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     const runs = await page.evaluate(
       () => (window as unknown as { __pinnTrain: { comparison: { method: string; history: { step: number; loss: number }[] }[] } }).__pinnTrain.comparison,
     );
-    expect(runs.map((r) => r.method)).toEqual(['taylor', 'ad', 'fd']);
+    expect(runs.map((r) => r.method)).toEqual(['taylor', 'ad', 'fd', 'stde']);
+    expect(await page.textContent('[data-testid=comparison] table')).toMatch(/not run: STDE estimates Laplacians; poisson-1d has none/);
     const [taylor, ad, fd] = runs.map((r) => r.history);
     expect(taylor[taylor.length - 1].step).toBe(40);
     ad.forEach((r, i) => expect(Math.abs(r.loss - taylor[i].loss) / taylor[i].loss).toBeLessThan(1e-3));
