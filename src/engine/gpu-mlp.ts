@@ -9,7 +9,9 @@ export class GpuMlp {
     readonly device: GPUDevice,
     readonly mlp: Mlp,
   ) {
-    this.params = createStorageBuffer(device, mlp.params.byteLength, 'MLP parameters');
+    // a whole number of vec4s: the vec4 kernels view the parameters as array<vec4f>, whose
+    // length rounds down, so the last parameters would fall outside it otherwise
+    this.params = createStorageBuffer(device, Math.ceil(mlp.params.byteLength / 16) * 16, 'MLP parameters');
     this.upload(mlp.params);
   }
 

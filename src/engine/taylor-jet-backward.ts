@@ -1,6 +1,6 @@
 import { InputError } from './errors';
 import { createStorageBuffer } from './gpu';
-import { chooseTiling, TaylorJetForward } from './taylor-jet';
+import { chooseTiling, TaylorJetForward, vec4Layer } from './taylor-jet';
 import { fillTemplate } from './shaders';
 
 /**
@@ -13,7 +13,10 @@ export class TaylorJetBackward {
   readonly grad: GPUBuffer;
   /** Adjoints of each hidden layer's pre-activation jets, [batch][n+1][width]. */
   private readonly abar: GPUBuffer[] = [];
-  private readonly steps: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; x: number; perPoint: number }[] = [];
+  /** Dispatches in order; grid gives the workgroup counts for a batch. */
+  private readonly steps: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; grid: (batch: number) => [number, number] }[] = [];
+  /** The kernel of each step, in dispatch order (for tests and benchmarks). */
+  readonly stepKernels: string[] = [];
   private readonly dims: GPUBuffer;
 
   constructor(
@@ -47,29 +50,69 @@ export class TaylorJetBackward {
       });
       return { pipeline, bindGroup };
     };
+    const maxX = device.limits.maxComputeWorkgroupsPerDimension;
+    // 64-thread workgroups over a flat thread index, on a 2-D grid past the per-dimension limit
+    const flat = (threadsPerPoint: number) => (batch: number): [number, number] => {
+      const groups = Math.ceil((batch * threadsPerPoint) / 64);
+      return [Math.min(groups, maxX), Math.ceil(groups / maxX)];
+    };
+    const vec4 = forward.kernels === 'vec4';
     for (let l = L - 1; l >= 0; l--) {
       const layer = layers[l];
       const first = l === 0;
       const kin = first ? Math.min(2, n1) : n1;
-      const inputs = first ? [forward.points, forward.directions] : [forward.layerOutputs[l - 1], forward.layerOutputs[l - 1]];
-      const wg = make(
-        `taylorJetWeightGrad ${l + 1}`,
-        fillTemplate('taylor_jet_weight_grad', {
-          N1: n1,
-          KIN: kin,
-          M: layer.outDim,
-          J: layer.inDim,
-          FIRST: first ? 1 : 0,
-          DIRECT: forward.direct ? 1 : 0,
-          ACCUMULATE: accumulate ? 1 : 0,
-          W_OFF: layer.weightOffset,
-          B_OFF: layer.biasOffset,
-        }),
-        [abarOf(l), inputs[0], inputs[1], this.grad, this.dims],
-      );
-      // the weight gradient's grid does not depend on the batch: perPoint < 0 holds its fixed y count
-      this.steps.push({ ...wg, x: Math.ceil((layer.inDim + 1) / 8), perPoint: -Math.ceil(layer.outDim / 8) });
-      if (!first) {
+      const abar = abarOf(l);
+      // the vec4 weight gradient views abar as vec4: a scalar output's adjoint must fill whole vec4s
+      if (vec4 && !first && vec4Layer(layer.inDim, layer.outDim, 0) && abar.size % 16 === 0) {
+        const mb = layer.outDim === 1 ? 1 : 4;
+        const wg = make(
+          `taylorJetWeightGradVec4 ${l + 1}`,
+          fillTemplate('taylor_jet_weight_grad_vec4', {
+            N1: n1,
+            M: layer.outDim,
+            MB: mb,
+            J: layer.inDim,
+            ACCUMULATE: accumulate ? 1 : 0,
+            W_OFF: layer.weightOffset,
+            B_OFF: layer.biasOffset,
+          }),
+          [abar, forward.layerOutputs[l - 1], this.grad, this.dims],
+        );
+        const threads = (layer.outDim / mb) * (layer.inDim / 4 + 1);
+        this.steps.push({ ...wg, grid: () => [Math.ceil(threads / 8), 1] });
+        this.stepKernels.push(`weightGradVec4 ${l + 1}`);
+      } else {
+        const inputs = first ? [forward.points, forward.directions] : [forward.layerOutputs[l - 1], forward.layerOutputs[l - 1]];
+        const wg = make(
+          `taylorJetWeightGrad ${l + 1}`,
+          fillTemplate('taylor_jet_weight_grad', {
+            N1: n1,
+            KIN: kin,
+            M: layer.outDim,
+            J: layer.inDim,
+            FIRST: first ? 1 : 0,
+            DIRECT: forward.direct ? 1 : 0,
+            ACCUMULATE: accumulate ? 1 : 0,
+            W_OFF: layer.weightOffset,
+            B_OFF: layer.biasOffset,
+          }),
+          [abar, inputs[0], inputs[1], this.grad, this.dims],
+        );
+        // the weight gradient's grid does not depend on the batch
+        const grid: [number, number] = [Math.ceil((layer.inDim + 1) / 8), Math.ceil(layer.outDim / 8)];
+        this.steps.push({ ...wg, grid: () => grid });
+        this.stepKernels.push(`weightGrad ${l + 1}`);
+      }
+      if (first) continue;
+      if (vec4 && vec4Layer(layer.inDim, layer.outDim, layer.weightOffset) && abar.size % 16 === 0) {
+        const bw = make(
+          `taylorJetLayerBackwardVec4 ${l + 1}`,
+          fillTemplate('taylor_jet_layer_backward_vec4', { N1: n1, K: layer.outDim, J: layer.inDim, ACT: act, W_OFF: layer.weightOffset, JET: 'vec4f' }),
+          [forward.net.params, abar, forward.preActivations[l - 1], this.abar[l - 1], this.dims],
+        );
+        this.steps.push({ ...bw, grid: flat(layer.inDim / 4) });
+        this.stepKernels.push(`layerBackwardVec4 ${l + 1}`);
+      } else {
         const tiling = chooseTiling(layer.inDim, n1, device.limits.maxComputeWorkgroupStorageSize);
         const bw = make(
           `taylorJetLayerBackward ${l + 1}`,
@@ -83,10 +126,12 @@ export class TaylorJetBackward {
             ACT: act,
             DIRECT: forward.direct ? 1 : 0,
             W_OFF: layer.weightOffset,
+            JET: 'f32',
           }),
-          [forward.net.params, abarOf(l), forward.preActivations[l - 1], this.abar[l - 1], this.dims],
+          [forward.net.params, abar, forward.preActivations[l - 1], this.abar[l - 1], this.dims],
         );
-        this.steps.push({ ...bw, x: Math.ceil(layer.inDim / tiling.tm), perPoint: tiling.tp });
+        this.steps.push({ ...bw, grid: (batch) => [Math.ceil(layer.inDim / tiling.tm), Math.ceil(batch / tiling.tp)] });
+        this.stepKernels.push(`layerBackward ${l + 1}`);
       }
     }
   }
@@ -107,7 +152,7 @@ export class TaylorJetBackward {
     for (const s of this.steps) {
       pass.setPipeline(s.pipeline);
       pass.setBindGroup(0, s.bindGroup);
-      pass.dispatchWorkgroups(s.x, s.perPoint < 0 ? -s.perPoint : Math.ceil(batch / s.perPoint));
+      pass.dispatchWorkgroups(...s.grid(batch));
     }
   }
 

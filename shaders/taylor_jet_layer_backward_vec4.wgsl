@@ -1,0 +1,58 @@
+// taylorJetLayerBackwardVec4: taylorJetLayerBackward (see taylor_jet_layer_backward.wgsl) for J a
+// multiple of 4 and K a multiple of 4 or 1, blocked for CPU adapters: a thread owns inputs
+// j0..j0+3 of one point for every order, reads W's rows, the adjoint jets and the saved
+// pre-activations as vec4, and runs the four activation adjoints side by side in vec4 lanes.
+//   hbar[p][k][j] = sum_m W[m][j] * abar[p][k][m],  abarBelow[p][.][j] = act-adjoint(preBelow, hbar)
+// Buffers: params (W at W_OFF, a multiple of 4, [K][J]), abar [batch][N1][K],
+//          preBelow and outp [batch][N1][J], all as vec4.
+
+// #include jet_activation
+
+const N1 : u32 = {{N1}}u;
+const K : u32 = {{K}}u;          // this layer's outputs (summed over)
+const J4 : u32 = {{J}}u / 4u;    // this layer's inputs
+const ACT : u32 = {{ACT}}u;      // activation of the layer below: 1 tanh, 2 sin
+const W_OFF4 : u32 = {{W_OFF}}u / 4u;
+
+struct Dims { batch : u32, pad0 : u32, pad1 : u32, pad2 : u32 }
+
+@group(0) @binding(0) var<storage, read> params : array<vec4f>;
+@group(0) @binding(1) var<storage, read> abar : array<vec4f>;
+@group(0) @binding(2) var<storage, read> preBelow : array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> outp : array<vec4f>;
+@group(0) @binding(4) var<uniform> dims : Dims;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg : vec3u) {
+  let t = gid.x + gid.y * nwg.x * 64u;
+  let p = t / J4;
+  let j = t % J4;
+  if (p >= dims.batch) { return; }
+
+  var hbar : array<vec4f, N1>;
+  if (K == 1u) {
+    let w = params[W_OFF4 + j];
+    for (var k = 0u; k < N1; k++) {
+      let i = p * N1 + k;
+      hbar[k] = w * abar[i / 4u][i % 4u];
+    }
+  } else {
+    for (var m4 = 0u; m4 < K / 4u; m4++) {
+      let wBase = W_OFF4 + m4 * 4u * J4 + j;
+      let w0 = params[wBase];
+      let w1 = params[wBase + J4];
+      let w2 = params[wBase + 2u * J4];
+      let w3 = params[wBase + 3u * J4];
+      for (var k = 0u; k < N1; k++) {
+        let g = abar[(p * N1 + k) * (K / 4u) + m4];
+        hbar[k] += w0 * g.x + w1 * g.y + w2 * g.z + w3 * g.w;
+      }
+    }
+  }
+
+  var a : array<vec4f, N1>;
+  for (var k = 0u; k < N1; k++) { a[k] = preBelow[(p * N1 + k) * J4 + j]; }
+  var out : array<vec4f, N1>;
+  if (ACT == 1u) { jetTanhAdjoint(&a, &hbar, &out); } else { jetSinAdjoint(&a, &hbar, &out); }
+  for (var k = 0u; k < N1; k++) { outp[(p * N1 + k) * J4 + j] = out[k]; }
+}
