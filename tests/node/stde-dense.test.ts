@@ -209,6 +209,13 @@ describe('dense STDE in the high-dimensional trainer (Rademacher directions)', (
     expect(() => new HighDimTrainer(gpu.device, bsb(10), { ...defaultHighDimConfig(bsb(10)), stde: 'dense' })).toThrow(/bsb uses sparse STDE only: .*xᵢ².*use --stde sparse/);
     const p = ballProblem('poisson', 'two', 10);
     expect(() => new HighDimTrainer(gpu.device, p, small(p, { randBatch: 2000 }))).toThrow(/dense STDE's random batch must be an integer from 1 to 1024, got 2000/);
+    // the packed signs (P·B·⌈d/32⌉·4 bytes) count against the binding limit: enough points that they,
+    // and nothing else (W₁, the points, the jets), are over this device's limit
+    const big = ballProblem('poisson', 'two', 10_000);
+    const limit = Math.min(gpu.device.limits.maxStorageBufferBindingSize, gpu.device.limits.maxBufferSize);
+    const points = Math.ceil((limit / (313 * 4) + 1) / 1024);
+    expect(4 * Math.max(points, 1000) * 10_000).toBeLessThan(limit);
+    expect(() => new HighDimTrainer(gpu.device, big, { ...defaultHighDimConfig(big), width: 4, points, randBatch: 1024, stde: 'dense' })).toThrow(/dense STDE's direction signs; at most d = \d+ fits.*maxStorageBufferBindingSize/);
   });
 });
 

@@ -265,8 +265,9 @@ export class HighDimTrainer {
   /** The largest buffers (W₁, the points, the jets) against the device's binding limit. */
   private checkLimits(d: number, width: number, points: number, rows: number, signBytes: number): void {
     const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
-    const perD = 4 * Math.max(width + 1, points) + (signBytes > 0 ? signBytes / d : 0);
-    const need = Math.max(4 * Math.max(width + 1, points) * d, rows * 3 * width * 4, signBytes);
+    // bytes per coordinate of the largest O(d) binding: W₁ or the points, or dense STDE's signs
+    const perD = Math.max(4 * Math.max(width + 1, points), signBytes / d);
+    const need = Math.max(perD * d, rows * 3 * width * 4);
     if (need <= limit) return;
     const fits = Math.floor(limit / perD);
     throw new DeviceLimitError(
