@@ -19,10 +19,9 @@ import { formatBenchTable } from '../engine/bench/format';
 import { HIGHDIM_PROBLEMS, PROBLEMS } from '../engine/problems';
 import { trainBall } from './train-ball';
 import { describeUnknowns } from '../engine/problems/types';
-import type { LrSchedule } from '../engine/train/schedule';
 import { PinnTrainer, STEIN_DEFAULTS, type TrainConfig } from '../engine/train/trainer';
 import { choiceOption, intOption, parseArgs, requireValue } from './args';
-import { cliNames, scheduleFromSpec, specFromCli, specKindOf, trainSetup } from '../engine/experiment';
+import { cliNames, specFromCli, specKindOf, trainSetup } from '../engine/experiment';
 import { parseDirection, parsePoints, readJsonFile } from './files';
 
 const USAGE = `pinn — physics-informed neural networks on WebGPU (Node + Dawn)
@@ -48,7 +47,9 @@ Commands:
       --hard: the problem's hard boundary transform u = φ N instead of its boundary loss term (--soft: loss terms, for
         problems whose default is hard); --resample-every R: fresh collocation points every R steps (1, the default: every step; 0: one fixed set).
       Every option is a field of the experiment spec that the app's links use too: the app's "Copy command" gives the same run.
-      --method stde [--stde sparse|dense] [--rand-batch B]: a Laplacian estimated from B random jets per point (default sparse, 16).
+      --method stde [--stde sparse|dense] [--rand-batch B]: a Laplacian estimated from B random jets per point (default sparse, 16):
+        sparse, B of the d coordinates scaled by d/B; dense, B Rademacher directions. The ball problems (pinn list) are STDE-only and
+        take --dim up to 10⁶ (sparse; their first-layer tangent is a column of W₁) or --stde dense (Δu + f(u) = g ones; W₁v costs O(d·width)).
       --method stein [--sigma S] [--samples N] [--no-variance-reduction] [--unbiased-loss]: Stein's estimator; trains the smoothed
         model E g(x + e), e ~ N(0, S² I), with derivatives (orders 0..2) from N shifted evaluations per point (default S = ${STEIN_DEFAULTS.sigma},
         N = ${STEIN_DEFAULTS.samples}: N/2 antithetic pairs and g(x); --no-variance-reduction: N plain shifts); --unbiased-loss: residuals from two
@@ -183,7 +184,7 @@ async function train(argv: string[]): Promise<number> {
     flags: [...new Set([...names.flags, ...ball.flags, ...CLI_ONLY.flags])],
   });
   const id = requireValue(args, 'pde');
-  if (kind === 'highdim') return trainBall(args, id, scheduleOption);
+  if (kind === 'highdim') return trainBall(args, id);
   // the experiment spec validates every setting (src/engine/experiment.ts), as the app's link does
   const { values: spec, given } = specFromCli('train', args, [...CLI_ONLY.values, ...CLI_ONLY.flags]);
   const { problem, config: specConfig, lbfgs: lbfgsIterations } = trainSetup(spec, given);
@@ -250,11 +251,6 @@ async function train(argv: string[]): Promise<number> {
   }
   trainer.destroy();
   return result.stopReason.startsWith('diverged') ? 1 : 0;
-}
-
-/** --schedule for the ball problems (the spec's parser; see src/engine/experiment.ts). */
-function scheduleOption(raw: string | undefined, steps: number): LrSchedule {
-  return scheduleFromSpec(raw ?? 'exponential', steps);
 }
 
 /** Options of `pinn train` about output, not the experiment. */

@@ -6,55 +6,24 @@
  * sparse at large d). Called by main.ts when --pde names one of them.
  */
 import { InputError } from '../engine/errors';
+import { highDimSetup, specFromCli } from '../engine/experiment';
 import { adapterLabel } from '../engine/gpu';
-import { denseUnsupportedReason, MAX_DENSE_DIRECTIONS } from '../engine/highdim/dense';
-import { defaultHighDimConfig, HighDimTrainer, type HighDimConfig } from '../engine/highdim/trainer';
-import { highDimProblemWith } from '../engine/problems';
-import type { HighDimProblem } from '../engine/problems/highdim-types';
-import type { LrSchedule } from '../engine/train/schedule';
+import { HighDimTrainer, type HighDimConfig } from '../engine/highdim/trainer';
 import { nodeDevice } from '../node/webgpu-node';
-import { choiceOption, intOption, type ParsedArgs } from './args';
+import { intOption, type ParsedArgs } from './args';
 
-/** Options of `pinn train` that have no meaning for a ball problem. */
-const NOT_FOR_BALL = ['k', 'fd-step', 'lbfgs', 'sampling', 'weight', 'sigma', 'samples'];
+/** Options of `pinn train` about output, not the experiment. */
+const OUTPUT_OPTIONS = ['log-every', 'json'];
 
-export async function trainBall(args: ParsedArgs, id: string, scheduleOption: (raw: string | undefined, steps: number) => LrSchedule): Promise<number> {
-  for (const name of NOT_FOR_BALL) if (args.values.has(name)) throw new InputError(`--${name} does not apply to ${id} (a high-dimensional problem trained with STDE)`);
-  if (args.flags.has('hard')) throw new InputError(`${id} always builds its boundary, terminal or initial values into the model (u = G + F·N); --hard is implied`);
-  const method = choiceOption(args, 'method', 'stde', ['stde', 'taylor', 'ad', 'fd', 'stein'] as const);
-  if (method !== 'stde') throw new InputError(`${id} is trained with --method stde only (a Laplacian in up to 10⁶ dimensions; the exact methods would need d jets per point)`);
-  const stde = choiceOption(args, 'stde', 'sparse', ['sparse', 'dense'] as const);
-  const dimRaw = args.values.get('dim');
-  if (dimRaw !== undefined && !/^\d+$/.test(dimRaw)) throw new InputError(`--dim must be a positive integer, got '${dimRaw}'`);
-  let problem: HighDimProblem;
-  try {
-    problem = highDimProblemWith(id, dimRaw === undefined ? undefined : Number(dimRaw))!;
-  } catch (e) {
-    throw new InputError((e as Error).message);
-  }
-  if (stde === 'dense') {
-    const why = denseUnsupportedReason(problem);
-    if (why) throw new InputError(why);
-  }
-  const base = defaultHighDimConfig(problem);
-  const steps = intOption(args, 'steps', base.steps, 1, 10_000_000);
-  const lrRaw = args.values.get('lr');
-  const lr = lrRaw === undefined ? base.lr : Number(lrRaw);
-  if (!(lr > 0 && lr < 1)) throw new InputError(`--lr must be a number in (0, 1), got '${lrRaw}'`);
-  const config: HighDimConfig = {
-    ...base,
-    steps,
-    lr,
-    schedule: args.values.has('schedule') ? scheduleOption(args.values.get('schedule'), steps) : base.schedule,
-    seed: intOption(args, 'seed', 0, 0, 2 ** 31 - 1),
-    width: intOption(args, 'width', base.width, 1, 1024),
-    depth: intOption(args, 'depth', base.depth, 1, 16),
-    points: intOption(args, 'points', base.points, 1, 1 << 16),
-    // sparse: distinct coordinates, at most d; dense: any number of directions
-    randBatch: intOption(args, 'rand-batch', base.randBatch, 1, stde === 'dense' ? MAX_DENSE_DIRECTIONS : problem.dim),
-    stde,
-    logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000),
-  };
+export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
+  const method = args.values.get('method');
+  if (method !== undefined && method !== 'stde') throw new InputError(`${id} is trained with --method stde only (a Laplacian in up to 10⁶ dimensions; the exact methods would need d jets per point)`);
+  // the experiment spec validates every setting (src/engine/experiment.ts), as the app's link does
+  const { values: spec } = specFromCli('highdim', args, OUTPUT_OPTIONS);
+  const { problem, config: specConfig } = highDimSetup(spec);
+  const stde = specConfig.stde ?? 'sparse';
+  const steps = specConfig.steps;
+  const config: HighDimConfig = { ...specConfig, logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000) };
   const json = args.flags.has('json');
   const gpu = await nodeDevice();
   const trainer = new HighDimTrainer(gpu.device, problem, config);

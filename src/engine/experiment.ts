@@ -19,6 +19,7 @@ import { SAMPLING_KINDS, type SamplingKind } from './qmc';
 import { namedSchedule, type LrSchedule, type ScheduleName } from './train/schedule';
 import { ALL_TRAIN_METHODS, defaultTrainConfig, STEIN_DEFAULTS, type TrainConfig, type TrainMethod } from './train/trainer';
 import { defaultHighDimConfig, type HighDimConfig } from './highdim/trainer';
+import { denseUnsupportedReason } from './highdim/dense';
 
 interface FieldBase {
   label: string;
@@ -487,6 +488,10 @@ export function highDimSetup(spec: HighDimSpec): { problem: HighDimProblem; conf
     throw new InputError((e as Error).message);
   }
   if (spec.stde === 'sparse' && spec.randBatch > problem.dim) throw new InputError(`--rand-batch must be an integer in [1, ${problem.dim}], got '${spec.randBatch}'`);
+  if (spec.stde === 'dense') {
+    const why = denseUnsupportedReason(problem);
+    if (why) throw new InputError(why);
+  }
   const base = defaultHighDimConfig(problem);
   const config: HighDimConfig = {
     ...base,

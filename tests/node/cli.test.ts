@@ -182,7 +182,7 @@ describe('pinn train and pinn list', () => {
     [['--pde', 'poisson-1d', '--sigma', '0.1'], /--sigma, --samples, --no-variance-reduction and --unbiased-loss apply to --method stein only/],
     [['--pde', 'beam-1d', '--method', 'stein'], /beam-1d's residual term needs .* of order 4; Stein's estimator gives derivatives of order 0, 1 and 2 only/],
     [['--pde', 'sine-gordon-twobody', '--method', 'taylor'], /sine-gordon-twobody is trained with --method stde only/],
-    [['--pde', 'poisson-twobody', '--dim', '1'], /poisson-twobody: the dimension must be an integer from 2 to 1000000 \(got 1\)/],
+    [['--pde', 'poisson-twobody', '--dim', '1'], /--dim must be an integer in \[2, 1000000\], got '1'/],
     [['--pde', 'hjb-lin', '--dim', '10', '--rand-batch', '11'], /--rand-batch must be an integer in \[1, 10\]/],
     [['--pde', 'bsb', '--stde', 'dense'], /bsb uses sparse STDE/],
     [['--pde', 'wave-sinh', '--lbfgs', '10'], /--lbfgs does not apply to wave-sinh/],

@@ -99,6 +99,21 @@ describe('the experiment spec: one table for the link, the command line and the 
     expect(a.problem.dim).toBe(4);
   });
 
+  it('a high-dimensional spec round-trips through its link and its command, and refuses what dense STDE cannot estimate', () => {
+    const params = new URLSearchParams('pde=allen-cahn-threebody&dim=5000&method=stde&stde=dense&randBatch=32&width=64&depth=2&lr=0.0005&schedule=constant&steps=77&points=50&seed=4');
+    const link = specFromParams('highdim', params);
+    expect(link.notices).toEqual([]);
+    const argv = specToCli('highdim', link.values).split(' ').slice(2);
+    const names = cliNames('highdim');
+    const cli = specFromCli('highdim', parseArgs(argv, names));
+    expect(cli.values).toEqual(link.values);
+    const { problem, config } = highDimSetup(cli.values);
+    expect(problem.dim).toBe(5000);
+    expect(config).toMatchObject({ stde: 'dense', randBatch: 32, width: 64, depth: 2, lr: 0.0005, steps: 77, points: 50, seed: 4, schedule: { kind: 'constant' } });
+    expect(() => highDimSetup({ ...specDefaults('highdim', 'hjb-lin'), stde: 'dense' })).toThrow(/hjb-lin uses sparse STDE only/);
+    expect(() => specFromCli('highdim', parseArgs(['--pde', 'bsb', '--activation', 'sin'], { values: ['pde', 'activation'], flags: [] }))).toThrow(/--activation does not apply to bsb/);
+  });
+
   it("a problem's own defaults and ranges apply (network, points, hard boundary, dimension)", () => {
     const burgers = specDefaults('train', 'burgers-1d');
     expect(burgers).toMatchObject({ width: 32, depth: 4, points: 1024, hard: 'on', steps: 10000, lr: '0.001' });
