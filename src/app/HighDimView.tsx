@@ -6,9 +6,8 @@ import { ballSlice, type BallSlice } from '../engine/ball-slice';
 import { useExperiment } from './experiment-store';
 import type { HighDimProblem } from '../engine/problems/highdim-types';
 import type { TrainRecord } from '../engine/train/trainer';
-import { SCHEDULE_NAMES } from '../engine/train/schedule';
 import { downloadText } from './download';
-import { ChoiceField, CommandLine, IntField, Notices, TextField } from './fields';
+import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, TextField } from './fields';
 import { Plot } from './Plot';
 import { hiddenControls, readHash, writeHash } from './settings';
 import { texToMathML } from './tex';
@@ -155,13 +154,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
         {shown('width') && <IntField spec={fields.width} value={values.width} onChange={(width) => set({ width })} />}
         {shown('depth') && <IntField spec={fields.depth} value={values.depth} onChange={(depth) => set({ depth })} />}
         {shown('lr') && <TextField spec={fields.lr} value={values.lr} onChange={(lr) => set({ lr })} />}
-        {shown('schedule') && (
-          <ChoiceField
-            spec={{ label: fields.schedule.label, help: fields.schedule.help, choices: SCHEDULE_NAMES.includes(values.schedule as (typeof SCHEDULE_NAMES)[number]) ? SCHEDULE_NAMES : [...SCHEDULE_NAMES, values.schedule] }}
-            value={values.schedule}
-            onChange={(schedule) => set({ schedule })}
-          />
-        )}
+        {shown('schedule') && <ScheduleField spec={fields.schedule} value={values.schedule} onChange={(schedule) => set({ schedule })} />}
         <IntField spec={fields.steps} value={values.steps} onChange={(steps) => set({ steps })} />
         {shown('points') && <IntField spec={fields.points} value={values.points} onChange={(points) => set({ points })} />}
         {shown('seed') && <IntField spec={fields.seed} value={values.seed} onChange={(seed) => set({ seed })} />}

@@ -3,15 +3,14 @@ import type { PinnDevice } from '../engine/gpu';
 import { problemById } from '../engine/problems';
 import { ALL_TRAIN_METHODS, PinnTrainer, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
 import { downloadText } from './download';
-import { namedSchedule, SCHEDULE_NAMES } from '../engine/train/schedule';
+import { namedSchedule } from '../engine/train/schedule';
 import { fieldsFor, specDefaults, specToCli, specToParams, trainSetup, type TrainSpec } from '../engine/experiment';
-import { CommandLine } from './fields';
 import { CostPanel } from './CostPanel';
 import type { Activation } from '../engine/mlp';
 import { useExperiment } from './experiment-store';
 import { texToMathML } from './tex';
 import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
-import { ChoiceField, IntField, Notices, TextField } from './fields';
+import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, TextField } from './fields';
 import { Plot } from './Plot';
 import { hiddenControls, readHash, writeHash } from './settings';
 import { forgetRun, useRunMemory } from './run-memory';
@@ -325,13 +324,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {shown('depth') && <IntField spec={fields.depth} value={values.depth} onChange={(depth) => set({ depth })} />}
         {shown('activation') && <ChoiceField spec={fields.activation} value={values.activation} onChange={(activation) => set({ activation })} />}
         {shown('lr') && <TextField spec={fields.lr} value={values.lr} onChange={(lr) => set({ lr })} />}
-        {shown('schedule') && (
-          <ChoiceField
-            spec={{ label: fields.schedule.label, help: fields.schedule.help, choices: SCHEDULE_NAMES.includes(values.schedule as (typeof SCHEDULE_NAMES)[number]) ? SCHEDULE_NAMES : [...SCHEDULE_NAMES, values.schedule] }}
-            value={values.schedule}
-            onChange={(schedule) => set({ schedule })}
-          />
-        )}
+        {shown('schedule') && <ScheduleField spec={fields.schedule} value={values.schedule} onChange={(schedule) => set({ schedule })} />}
         {shown('steps') && <IntField spec={fields.steps} value={values.steps} onChange={(steps) => set({ steps })} />}
         {shown('points') && <IntField spec={fields.points} value={values.points} onChange={(points) => set({ points })} />}
         {shown('resample') && <IntField spec={fields.resample} value={values.resample} onChange={(resample) => set({ resample })} />}

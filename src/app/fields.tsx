@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { SCHEDULE_NAMES } from '../engine/train/schedule';
 /** What a field component needs of a setting (the engine's experiment fields and the views' own tables both fit). */
 type IntSpec = { label: string; help: string; min: number; max: number };
 type ChoiceSpec = { label: string; help: string; choices: readonly string[] };
@@ -99,4 +100,10 @@ export function CommandLine({ command }: { command: string }) {
       </button>
     </p>
   );
+}
+
+/** The learning-rate schedule by name; a link's parametrised one (linear:0.2) is kept as an extra choice. */
+export function ScheduleField({ spec, value, onChange }: { spec: { label: string; help: string }; value: string; onChange: (v: string) => void }) {
+  const names: readonly string[] = SCHEDULE_NAMES;
+  return <ChoiceField spec={{ label: spec.label, help: spec.help, choices: names.includes(value) ? names : [...names, value] }} value={value} onChange={onChange} />;
 }
