@@ -311,9 +311,9 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     sparse.destroy();
   });
 
-  it('trains sine-gordon two-body at d = 200: the loss and the error fall; the same seed reproduces the run', async () => {
+  it.each(['sparse', 'dense'] as const)('trains sine-gordon two-body at d = 200 with %s STDE: the loss and the error fall; the same seed reproduces the run', async (stde) => {
     const problem = ballProblem('sine-gordon', 'two', 200);
-    const cfg = small(problem, { width: 32, depth: 2, points: 32, randBatch: 8, steps: 150, lr: 3e-3, logEvery: 50, testPoints: 100 });
+    const cfg = small(problem, { width: 32, depth: 2, points: 32, randBatch: 8, steps: 150, lr: 3e-3, logEvery: 50, testPoints: 100, stde });
     const run = async () => {
       const t = new HighDimTrainer(gpu.device, problem, cfg);
       const e0 = await t.l2RelativeError();
