@@ -7,6 +7,8 @@
 //          preBelow and outp [batch][N1][J], all as vec4.
 
 // #include jet_activation
+// the activations unrolled for this N1, and every loop marked #unroll (see jet-unroll.ts)
+{{JET_UNROLLED}}
 
 const N1 : u32 = {{N1}}u;
 const K : u32 = {{K}}u;          // this layer's outputs (summed over)
@@ -32,6 +34,7 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
   var hbar : array<vec4f, N1>;
   if (K == 1u) {
     let w = params[W_OFF4 + j];
+    // #unroll
     for (var k = 0u; k < N1; k++) {
       let i = p * N1 + k;
       hbar[k] = w * abar[i / 4u][i % 4u];
@@ -43,6 +46,7 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
       let w1 = params[wBase + J4];
       let w2 = params[wBase + 2u * J4];
       let w3 = params[wBase + 3u * J4];
+      // #unroll
       for (var k = 0u; k < N1; k++) {
         let g = abar[(p * N1 + k) * (K / 4u) + m4];
         hbar[k] += w0 * g.x + w1 * g.y + w2 * g.z + w3 * g.w;
@@ -51,8 +55,10 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
   }
 
   var a : array<vec4f, N1>;
+  // #unroll
   for (var k = 0u; k < N1; k++) { a[k] = preBelow[(p * N1 + k) * J4 + j]; }
   var out : array<vec4f, N1>;
-  if (ACT == 1u) { jetTanhAdjoint(&a, &hbar, &out); } else { jetSinAdjoint(&a, &hbar, &out); }
+  if (ACT == 1u) { jetTanhAdjointUnrolled(&a, &hbar, &out); } else { jetSinAdjointUnrolled(&a, &hbar, &out); }
+  // #unroll
   for (var k = 0u; k < N1; k++) { outp[(p * N1 + k) * J4 + j] = out[k]; }
 }

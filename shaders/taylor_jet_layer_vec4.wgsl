@@ -1,25 +1,25 @@
-// taylorJetLayerVec4: taylorJetLayer (see taylor_jet_layer.wgsl) blocked for CPU adapters: a
-// thread computes NB neurons m0..m0+NB-1 of one point for every order, with no workgroup memory
-// or barrier; for NB = 4 the four series run side by side in vec4 lanes, activation included.
+// taylorJetLayerVec4: taylorJetLayer (see taylor_jet_layer.wgsl) for OUT a multiple of 4, blocked
+// for CPU adapters: a thread computes neurons m0..m0+3 of one point for every order, with no
+// workgroup memory or barrier; the four series run side by side in vec4 lanes, activation included.
 //   a[p][k][m] = sum_j W[m][j] * h[p][k][j]   (+ b[m] on k = 0),  out[p][k][m] = act-series(a)[k]
 // FIRST = 0 (IN a multiple of 4): W's rows and the input jets are read as vec4 along j, so each
-//   load feeds 4 to 16 multiply-adds. NB = 1 (a scalar output layer, identity): the lanes hold
-//   4 partial sums along j, added at the end.
-// FIRST = 1 (OUT a multiple of 4): the input jet is (x, v, 0, ...), read as scalars (IN = d).
+//   load feeds 4 to 16 multiply-adds.
+// FIRST = 1: the input jet is (x, v, 0, ...), read as scalars (IN = d).
 // Buffers:
 //   params : flat MLP parameters as vec4 (W_OFF and B_OFF multiples of 4); W [OUT][IN], b [OUT]
-//   inp    : FIRST = 0: input jets [batch][N1][IN]; FIRST = 1: points [batch][IN]
+//   inp    : FIRST = 0: input jets [batch][N1][IN] as vec4; FIRST = 1: points [batch][IN]
 //   dir    : FIRST = 1: directions [batch][IN] (dirStride = IN) or one shared [IN] (dirStride = 0)
-//   outp   : jets [batch][N1][OUT];  pre : SAVE_PRE = 1: pre-activation jets, same layout
+//   outp   : jets [batch][N1][OUT] as vec4;  pre : SAVE_PRE = 1: pre-activation jets, same layout
 
 // #include jet_activation
+// the activations unrolled for this N1, and every loop marked #unroll (see jet-unroll.ts)
+{{JET_UNROLLED}}
 
 const N1 : u32 = {{N1}}u;
 const IN : u32 = {{IN}}u;
-const IN4 : u32 = {{IN4}}u;       // IN / 4 (FIRST = 0)
-const OUT : u32 = {{OUT}}u;
-const NB : u32 = {{NB}}u;          // neurons per thread: 4, or 1 when OUT = 1
-const ACT : u32 = {{ACT}}u;        // 0 identity, 1 tanh, 2 sin
+const IN4 : u32 = {{IN4}}u;       // IN / 4 (FIRST = 0); quotients come from the host: webgpu-utils' reflection evaluates / in floats
+const OUT4 : u32 = {{OUT4}}u;      // OUT / 4
+const ACT : u32 = {{ACT}}u;        // 1 tanh, 2 sin
 const FIRST : u32 = {{FIRST}}u;
 const SAVE_PRE : u32 = {{SAVE_PRE}}u;
 const W_OFF : u32 = {{W_OFF}}u;
@@ -37,8 +37,8 @@ struct Dims {
 @group(0) @binding(1) var<storage, read> inp : array<vec4f>;
 @group(0) @binding(2) var<storage, read> pts : array<f32>;
 @group(0) @binding(3) var<storage, read> dir : array<f32>;
-@group(0) @binding(4) var<storage, read_write> outp : array<f32>;
-@group(0) @binding(5) var<storage, read_write> pre : array<f32>;
+@group(0) @binding(4) var<storage, read_write> outp : array<vec4f>;
+@group(0) @binding(5) var<storage, read_write> pre : array<vec4f>;
 @group(0) @binding(6) var<uniform> dims : Dims;
 
 fn param(i : u32) -> f32 { return params[i / 4u][i % 4u]; }
@@ -46,54 +46,42 @@ fn param(i : u32) -> f32 { return params[i / 4u][i % 4u]; }
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg : vec3u) {
   let t = gid.x + gid.y * nwg.x * 64u;
-  let p = t / (OUT / NB);
-  let m0 = (t % (OUT / NB)) * NB;
+  let p = t / OUT4;
+  let m4 = t % OUT4;
   if (p >= dims.batch) { return; }
 
   var a : array<vec4f, N1>;
   if (FIRST == 1u) {
     for (var j = 0u; j < IN; j++) {
+      let m0 = m4 * 4u;
       let w = vec4f(param(W_OFF + m0 * IN + j), param(W_OFF + (m0 + 1u) * IN + j), param(W_OFF + (m0 + 2u) * IN + j), param(W_OFF + (m0 + 3u) * IN + j));
       a[0] += w * pts[p * IN + j];
       if (N1 > 1u) { a[min(1u, N1 - 1u)] += w * dir[p * dims.dirStride + j]; }
     }
-  } else if (NB == 4u) {
-    let wBase = W_OFF / 4u + m0 * IN4;
+  } else {
+    let wBase = W_OFF / 4u + m4 * 4u * IN4;
     let hBase = p * N1 * IN4;
     for (var j = 0u; j < IN4; j++) {
       let w0 = params[wBase + j];
       let w1 = params[wBase + IN4 + j];
       let w2 = params[wBase + 2u * IN4 + j];
       let w3 = params[wBase + 3u * IN4 + j];
+      // #unroll
       for (var k = 0u; k < N1; k++) {
         let h = inp[hBase + k * IN4 + j];
         a[k] += vec4f(dot(w0, h), dot(w1, h), dot(w2, h), dot(w3, h));
       }
     }
-  } else {
-    let hBase = p * N1 * IN4;
-    for (var j = 0u; j < IN4; j++) {
-      let w = params[W_OFF / 4u + j];
-      for (var k = 0u; k < N1; k++) { a[k] += w * inp[hBase + k * IN4 + j]; }
-    }
-    for (var k = 0u; k < N1; k++) { a[k] = vec4f(dot(a[k], vec4f(1.0)), 0.0, 0.0, 0.0); }
   }
-  if (NB == 4u) { a[0] += params[B_OFF / 4u + m0 / 4u]; } else { a[0].x += param(B_OFF); }
+  a[0] += params[B_OFF / 4u + m4];
 
   var y : array<vec4f, N1>;
   var aux : array<vec4f, N1>;
-  if (ACT == 0u) {
-    y = a;
-  } else if (ACT == 1u) {
-    jetTanh(&a, &y, &aux);
-  } else {
-    jetSin(&a, &y, &aux);
-  }
+  if (ACT == 1u) { jetTanhUnrolled(&a, &y, &aux); } else { jetSinUnrolled(&a, &y, &aux); }
+  // #unroll
   for (var k = 0u; k < N1; k++) {
-    let o = (p * N1 + k) * OUT + m0;
-    for (var q = 0u; q < NB; q++) {
-      outp[o + q] = y[k][q];
-      if (SAVE_PRE == 1u) { pre[o + q] = a[k][q]; }
-    }
+    let o = (p * N1 + k) * OUT4 + m4;
+    outp[o] = y[k];
+    if (SAVE_PRE == 1u) { pre[o] = a[k]; }
   }
 }

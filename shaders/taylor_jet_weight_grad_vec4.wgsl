@@ -1,18 +1,21 @@
-// taylorJetWeightGradVec4: taylorJetWeightGrad (see taylor_jet_weight_grad.wgsl) for a hidden or
-// output layer with J a multiple of 4 and M a multiple of 4 or 1, blocked for CPU adapters: a
-// thread owns a block of MB x 4 weights (m0.., j0..j0+3) and runs over all rows r = (p, k),
-// one vec4 load of abar and one of h per row for 4 x 4 multiply-adds.
+// taylorJetWeightGradVec4: taylorJetWeightGrad (see taylor_jet_weight_grad.wgsl) blocked for CPU
+// adapters, no workgroup memory: a thread owns a few weights and runs over all rows r = (p, k).
 //   Wbar[m][j] = sum_p sum_k abar[p][k][m] * h[p][k][j]
-//   bbar[m]    = sum_p abar[p][0][m]                 (threads with j0 = J: the bias of m0..)
-// Buffers: abar [batch][N1][M] and h [batch][N1][J] as vec4; grad: flat gradient (W at W_OFF,
-// b at B_OFF), written, or added to with ACCUMULATE.
-// No workgroup memory: on a CPU a small workgroup spreads the few threads over the cores.
+//   bbar[m]    = sum_p abar[p][0][m]                 (the bias: threads with j = J4, or J when FIRST)
+// FIRST = 0 (J a multiple of 4, M a multiple of 4 or 1): a block of MB x 4 weights (m0.., j0..j0+3),
+//   one vec4 load of abar and one of h per row for 4 x 4 multiply-adds.
+// FIRST = 1 (M a multiple of 4): weights m0..m0+3 of one input j; the input jet is (x, v, 0, ...).
+// Buffers: abar [batch][N1][M] as vec4; h: input jets [batch][N1][J] as vec4 (FIRST = 0);
+//          pts [batch][J] and dir (dirStride J, or 0 when shared) (FIRST = 1);
+//          grad: flat gradient (W at W_OFF, b at B_OFF), written, or added to with ACCUMULATE.
+// A small workgroup spreads the few threads over a CPU's cores.
 
 const N1 : u32 = {{N1}}u;
 const M : u32 = {{M}}u;
 const MB : u32 = {{MB}}u;        // weight rows per thread: 4, or 1 when M = 1
 const J : u32 = {{J}}u;
-const J4 : u32 = J / 4u;
+const J4 : u32 = {{J4}}u;        // J / 4 (FIRST = 0)
+const FIRST : u32 = {{FIRST}}u;
 const W_OFF : u32 = {{W_OFF}}u;
 const B_OFF : u32 = {{B_OFF}}u;
 const ACCUMULATE : u32 = {{ACCUMULATE}}u;
@@ -21,45 +24,66 @@ struct Dims { batch : u32, dirStride : u32, pad0 : u32, pad1 : u32 }
 
 @group(0) @binding(0) var<storage, read> abar : array<vec4f>;
 @group(0) @binding(1) var<storage, read> h : array<vec4f>;
-@group(0) @binding(2) var<storage, read_write> grad : array<f32>;
-@group(0) @binding(3) var<uniform> dims : Dims;
+@group(0) @binding(2) var<storage, read> pts : array<f32>;
+@group(0) @binding(3) var<storage, read> dir : array<f32>;
+@group(0) @binding(4) var<storage, read_write> grad : array<f32>;
+@group(0) @binding(5) var<uniform> dims : Dims;
 
 fn store(i : u32, v : f32) {
   if (ACCUMULATE == 1u) { grad[i] += v; } else { grad[i] = v; }
 }
 
+// abar[p][k][m] for a scalar output (M = 1): component r % 4 of vec4 r / 4
+fn abarScalar(r : u32) -> f32 { return abar[r / 4u][r % 4u]; }
+
 @compute @workgroup_size(8)
 fn main(@builtin(global_invocation_id) gid : vec3u) {
-  let mb = gid.x / (J4 + 1u);
-  let j = gid.x % (J4 + 1u);
+  let cols = select(J4, J, FIRST == 1u);   // column blocks; one more for the bias
+  let mb = gid.x / (cols + 1u);
+  let j = gid.x % (cols + 1u);
   if (mb >= M / MB) { return; }
-  let rows = dims.batch * N1;
-  if (j == J4) {
-    // the bias: a weight on the constant input whose jet is (1, 0, 0, ...)
+  let batch = dims.batch;
+  if (j == cols) {
     var s = vec4f(0.0);
-    for (var p = 0u; p < dims.batch; p++) {
-      if (MB == 4u) { s += abar[p * N1 * (M / 4u) + mb]; } else { s.x += abar[(p * N1) / 4u][(p * N1) % 4u]; }
+    for (var p = 0u; p < batch; p++) {
+      if (MB == 4u) { s += abar[p * N1 * (M / 4u) + mb]; } else { s.x += abarScalar(p * N1); }
     }
+    // #unroll
     for (var q = 0u; q < MB; q++) { store(B_OFF + mb * MB + q, s[q]); }
+    return;
+  }
+  if (FIRST == 1u) {
+    var g = vec4f(0.0);
+    for (var p = 0u; p < batch; p++) {
+      g += abar[p * N1 * (M / 4u) + mb] * pts[p * J + j];
+      if (N1 > 1u) { g += abar[(p * N1 + 1u) * (M / 4u) + mb] * dir[p * dims.dirStride + j]; }
+    }
+    // #unroll
+    for (var q = 0u; q < 4u; q++) { store(W_OFF + (mb * 4u + q) * J + j, g[q]); }
     return;
   }
   var g0 = vec4f(0.0);
   var g1 = vec4f(0.0);
   var g2 = vec4f(0.0);
   var g3 = vec4f(0.0);
-  if (MB == 4u) {
-    for (var r = 0u; r < rows; r++) {
-      let a = abar[r * (M / 4u) + mb];
+  for (var p = 0u; p < batch; p++) {
+    // #unroll
+    for (var k = 0u; k < N1; k++) {
+      let r = p * N1 + k;
       let x = h[r * J4 + j];
-      g0 += a.x * x;
-      g1 += a.y * x;
-      g2 += a.z * x;
-      g3 += a.w * x;
+      if (MB == 4u) {
+        let a = abar[r * (M / 4u) + mb];
+        g0 += a.x * x;
+        g1 += a.y * x;
+        g2 += a.z * x;
+        g3 += a.w * x;
+      } else {
+        g0 += abarScalar(r) * x;
+      }
     }
-  } else {
-    for (var r = 0u; r < rows; r++) { g0 += abar[r / 4u][r % 4u] * h[r * J4 + j]; }
   }
   let base = W_OFF + mb * MB * J + j * 4u;
+  // #unroll
   for (var c = 0u; c < 4u; c++) {
     store(base + c, g0[c]);
     if (MB == 4u) {

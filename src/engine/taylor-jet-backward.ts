@@ -1,6 +1,7 @@
 import { InputError } from './errors';
 import { createStorageBuffer } from './gpu';
 import { chooseTiling, TaylorJetForward, vec4Layer } from './taylor-jet';
+import { unrolledJetActivation, unrollMarkedLoops } from './jet-unroll';
 import { fillTemplate } from './shaders';
 
 /**
@@ -63,22 +64,32 @@ export class TaylorJetBackward {
       const kin = first ? Math.min(2, n1) : n1;
       const abar = abarOf(l);
       // the vec4 weight gradient views abar as vec4: a scalar output's adjoint must fill whole vec4s
-      if (vec4 && !first && vec4Layer(layer.inDim, layer.outDim, 0) && abar.size % 16 === 0) {
+      const vec4Grad = first
+        ? layer.outDim % 4 === 0
+        : layer.inDim % 4 === 0 && (layer.outDim % 4 === 0 || layer.outDim === 1) && abar.size % 16 === 0;
+      if (vec4 && vec4Grad) {
         const mb = layer.outDim === 1 ? 1 : 4;
         const wg = make(
           `taylorJetWeightGradVec4 ${l + 1}`,
-          fillTemplate('taylor_jet_weight_grad_vec4', {
-            N1: n1,
-            M: layer.outDim,
-            MB: mb,
-            J: layer.inDim,
-            ACCUMULATE: accumulate ? 1 : 0,
-            W_OFF: layer.weightOffset,
-            B_OFF: layer.biasOffset,
-          }),
-          [abar, forward.layerOutputs[l - 1], this.grad, this.dims],
+          unrollMarkedLoops(
+            fillTemplate('taylor_jet_weight_grad_vec4', {
+              N1: n1,
+              M: layer.outDim,
+              MB: mb,
+              J: layer.inDim,
+              J4: Math.floor(layer.inDim / 4),
+              FIRST: first ? 1 : 0,
+              ACCUMULATE: accumulate ? 1 : 0,
+              W_OFF: layer.weightOffset,
+              B_OFF: layer.biasOffset,
+            }),
+            { N1: n1, MB: mb },
+          ),
+          first
+            ? [abar, forward.unusedInput, forward.points, forward.directions, this.grad, this.dims]
+            : [abar, forward.layerOutputs[l - 1], forward.unusedInput, forward.unusedInput, this.grad, this.dims],
         );
-        const threads = (layer.outDim / mb) * (layer.inDim / 4 + 1);
+        const threads = (layer.outDim / mb) * ((first ? layer.inDim : layer.inDim / 4) + 1);
         this.steps.push({ ...wg, grid: () => [Math.ceil(threads / 8), 1] });
         this.stepKernels.push(`weightGradVec4 ${l + 1}`);
       } else {
@@ -104,10 +115,13 @@ export class TaylorJetBackward {
         this.stepKernels.push(`weightGrad ${l + 1}`);
       }
       if (first) continue;
-      if (vec4 && vec4Layer(layer.inDim, layer.outDim, layer.weightOffset) && abar.size % 16 === 0) {
+      if (vec4 && vec4Layer(layer.inDim, layer.outDim === 1 ? 4 : layer.outDim, layer.weightOffset) && abar.size % 16 === 0) {
         const bw = make(
           `taylorJetLayerBackwardVec4 ${l + 1}`,
-          fillTemplate('taylor_jet_layer_backward_vec4', { N1: n1, K: layer.outDim, J: layer.inDim, ACT: act, W_OFF: layer.weightOffset, JET: 'vec4f' }),
+          unrollMarkedLoops(
+            fillTemplate('taylor_jet_layer_backward_vec4', { N1: n1, K: layer.outDim, J: layer.inDim, ACT: act, W_OFF: layer.weightOffset, JET: 'vec4f', JET_UNROLLED: unrolledJetActivation(n1) }),
+            { N1: n1 },
+          ),
           [forward.net.params, abar, forward.preActivations[l - 1], this.abar[l - 1], this.dims],
         );
         this.steps.push({ ...bw, grid: flat(layer.inDim / 4) });

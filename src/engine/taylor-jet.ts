@@ -1,6 +1,7 @@
 import { InputError, DeviceLimitError } from './errors';
 import { createStorageBuffer, preferredKernels, readBuffer } from './gpu';
 import { GpuMlp } from './gpu-mlp';
+import { unrolledJetActivation, unrollMarkedLoops } from './jet-unroll';
 import { fillTemplate } from './shaders';
 import { makeShaderDataDefinitions, makeStructuredView, type StructuredView } from 'webgpu-utils';
 
@@ -36,9 +37,9 @@ export function defaultJetKernels(device: GPUDevice): JetKernels {
   return preferredKernels(device) === 'direct' ? 'vec4' : 'tiled';
 }
 
-/** Whether a layer's shapes allow the vec4 kernels: vec4 views of W need W_OFF and IN multiples of 4. */
+/** Whether a layer's shapes allow the vec4 kernels: vec4 views of W need W_OFF, IN and OUT multiples of 4. */
 export function vec4Layer(inDim: number, outDim: number, weightOffset: number): boolean {
-  return inDim % 4 === 0 && weightOffset % 4 === 0 && (outDim % 4 === 0 || outDim === 1);
+  return inDim % 4 === 0 && outDim % 4 === 0 && weightOffset % 4 === 0;
 }
 
 /** The first layer reads x and v as scalars: the vec4 kernel needs 4 neurons per thread and vec4 views of W and b. */
@@ -93,6 +94,10 @@ export class TaylorJetForward {
   private readonly bindGroups: GPUBindGroup[];
   private readonly dims: GPUBuffer;
   private readonly unusedRead: GPUBuffer;
+  /** A read-only binding for kernels that do not use one of their inputs (the backward's too). */
+  get unusedInput(): GPUBuffer {
+    return this.unusedRead;
+  }
   private readonly unusedWrite: GPUBuffer;
   /** Per layer: its tile (tiled and direct kernels), or threads per point (output and vec4 kernels). */
   private readonly grids: (LayerTiling | number)[];
@@ -156,26 +161,42 @@ export class TaylorJetForward {
         this.layerKernels.push('output');
         return;
       }
+      if (this.kernels === 'vec4' && !first && last && layer.outDim === 1 && vec4Layer(layer.inDim, 4, layer.weightOffset)) {
+        // scalar output on a CPU: one thread per point (see taylor_jet_output_vec4.wgsl)
+        const code = unrollMarkedLoops(
+          fillTemplate('taylor_jet_output_vec4', { N1: n1, IN4: layer.inDim / 4, W_OFF4: layer.weightOffset / 4, B_OFF: layer.biasOffset }),
+          { N1: n1 },
+        );
+        this.dimsView ??= makeStructuredView(makeShaderDataDefinitions(code).uniforms.dims);
+        const pipeline = this.compile(`taylorJetOutputVec4 ${l + 1}`, code);
+        this.layerOutputs.push(out);
+        if (savePre) this.preActivations.push(out); // identity activation: the output is its own pre-activation
+        this.pipelines.push(pipeline);
+        this.bindGroups.push(this.bind(pipeline, [net.params, this.layerOutputs[l - 1], out, this.dims]));
+        this.grids.push(1);
+        this.layerKernels.push('vec4');
+        return;
+      }
       const pre = savePre
         ? createStorageBuffer(device, maxBatch * n1 * layer.outDim * 4, `pre-activation jets of layer ${l + 1}`)
         : this.unusedWrite;
       const act = last ? ACT_CODE.identity : ACT_CODE[mlp.activation];
       const vec4 = first ? vec4FirstLayer(layer.inDim, layer.outDim, layer.weightOffset) : vec4Layer(layer.inDim, layer.outDim, layer.weightOffset);
-      if (this.kernels === 'vec4' && vec4) {
-        const nb = layer.outDim === 1 ? 1 : 4;
-        const code = fillTemplate('taylor_jet_layer_vec4', {
+      if (this.kernels === 'vec4' && !last && vec4) {
+        const template = fillTemplate('taylor_jet_layer_vec4', {
           N1: n1,
           IN: layer.inDim,
           IN4: Math.floor(layer.inDim / 4),
-          OUT: layer.outDim,
-          NB: nb,
+          OUT4: layer.outDim / 4,
           ACT: act,
           FIRST: first ? 1 : 0,
           SAVE_PRE: savePre ? 1 : 0,
           W_OFF: layer.weightOffset,
           B_OFF: layer.biasOffset,
           JET: 'vec4f',
+          JET_UNROLLED: unrolledJetActivation(n1),
         });
+        const code = unrollMarkedLoops(template, { N1: n1 });
         this.dimsView ??= makeStructuredView(makeShaderDataDefinitions(code).uniforms.dims);
         const pipeline = this.compile(`taylorJetLayerVec4 ${l + 1}`, code);
         const bindGroup = first
@@ -185,7 +206,7 @@ export class TaylorJetForward {
         if (savePre) this.preActivations.push(pre);
         this.pipelines.push(pipeline);
         this.bindGroups.push(bindGroup);
-        this.grids.push(layer.outDim / nb);
+        this.grids.push(layer.outDim / 4);
         this.layerKernels.push('vec4');
         return;
       }

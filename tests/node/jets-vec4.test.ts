@@ -77,8 +77,8 @@ describe('vec4 backward through Taylor jets', () => {
   // batch 13: with n = 3 the output adjoint fills whole vec4s (the scalar output layer runs vec4
   // too), with n = 4 it does not (that layer falls back to the direct kernels)
   const cases: [Shape, string][] = [
-    [{ d: 2, width: 8, depth: 3, act: 'tanh', order: 3, shared: false }, 'weightGradVec4,layerBackwardVec4,weightGradVec4,layerBackwardVec4,weightGradVec4,layerBackwardVec4,weightGrad'],
-    [{ d: 1, width: 12, depth: 2, act: 'sin', order: 4, shared: true }, 'weightGrad,layerBackward,weightGradVec4,layerBackwardVec4,weightGrad'],
+    [{ d: 2, width: 8, depth: 3, act: 'tanh', order: 3, shared: false }, 'weightGradVec4,layerBackwardVec4,weightGradVec4,layerBackwardVec4,weightGradVec4,layerBackwardVec4,weightGradVec4'],
+    [{ d: 1, width: 12, depth: 2, act: 'sin', order: 4, shared: true }, 'weightGrad,layerBackward,weightGradVec4,layerBackwardVec4,weightGradVec4'],
     [{ d: 2, width: 6, depth: 2, act: 'sin', order: 3, shared: false }, 'weightGrad,layerBackward,weightGrad,layerBackward,weightGrad'],
   ];
   it.each(cases.map(([s, k]) => [label(s), s, k] as const))('%s: gradient matches f64 central differences', async (_label, s, expectedKernels) => {
