@@ -182,6 +182,21 @@ export function defaultTrainConfig(problem: PdeProblem): TrainConfig {
   };
 }
 
+/**
+ * The rounding noise of an f32 loss at x: the spread of f over a few points one or two f32
+ * ulps from x in every coordinate, where the true loss changes far less than its rounding.
+ */
+export async function lossNoise(fg: (x: Float64Array) => Promise<{ f: number }>, x: Float64Array, samples = 6): Promise<number> {
+  const rng = new Rng(0x5eed);
+  const fs: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const y = Float64Array.from(Float32Array.from(x.map((v) => v * (1 + (rng.uniform() < 0.5 ? -1 : 1) * 2 ** -23))));
+    fs.push((await fg(y)).f);
+  }
+  const mean = fs.reduce((a, b) => a + b, 0) / samples;
+  return Math.sqrt(fs.reduce((a, b) => a + (b - mean) ** 2, 0) / (samples - 1));
+}
+
 export class PinnTrainer {
   readonly net: GpuMlp;
   readonly grad: GPUBuffer;
@@ -925,7 +940,9 @@ export class PinnTrainer {
     start.set(await readBuffer(this.device, this.net.params, count * 4));
     if (nq > 0) start.set(await readBuffer(this.device, this.unknownParams!, nq * 4), count);
     const unknowns = this.problem.unknowns ?? [];
-    const result = await lbfgs(fg, start, { maxIterations: iterations }, onIteration && ((it, f, x) => onIteration(it, f, unknowns.map((u, i) => unknownValue(u, x[count + i])))));
+    const noise = iterations > 0 ? await lossNoise(fg, start) : 0;
+    const round = (x: Float64Array) => Float64Array.from(Float32Array.from(x)); // what the GPU evaluates
+    const result = await lbfgs(fg, start, { maxIterations: iterations, noise, round }, onIteration && ((it, f, x) => onIteration(it, f, unknowns.map((u, i) => unknownValue(u, x[count + i])))));
     upload(result.x);
     return result;
   }
