@@ -8,6 +8,7 @@
 // Buffers: points [batch][D]; parts [batch]; the jets and their adjoints (one buffer per
 // direction, or all directions packed in one, see src/engine/train/loss-term.ts); unknowns.
 // #include precise_math
+// #include double_single
 
 const D : u32 = {{D}}u;
 const ND : u32 = {{ND}}u;

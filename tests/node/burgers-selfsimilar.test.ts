@@ -54,10 +54,52 @@ function residualMagnitude(m: number, X: number, d: number[], lambda: number): n
   return s;
 }
 
-/** Generated WGSL read as JavaScript: it uses only literals, + - *, x[0], d[j], q[0] and array<f32, N>(...). */
+/**
+ * shaders/double_single.wgsl emulated in JavaScript, every f32 operation rounded by
+ * Math.fround as the GPU rounds it: vec2f pairs are [hi, lo].
+ */
+const f32 = Math.fround;
+const dsJs = {
+  twoSum(a: number, b: number): number[] {
+    const s = f32(a + b);
+    const bv = f32(s - a);
+    return [s, f32(f32(a - f32(s - bv)) + f32(b - bv))];
+  },
+  quickTwoSum(a: number, b: number): number[] {
+    const s = f32(a + b);
+    return [s, f32(b - f32(s - a))];
+  },
+  veltkampSplit(a: number): number[] {
+    const c = f32(4097 * a);
+    const hi = f32(c - f32(c - a));
+    return [hi, f32(a - hi)];
+  },
+  twoProd(a: number, b: number): number[] {
+    const p = f32(a * b);
+    const [xh, xl] = dsJs.veltkampSplit(a);
+    const [yh, yl] = dsJs.veltkampSplit(b);
+    return [p, f32(f32(f32(f32(f32(xh * yh) - p) + f32(xh * yl)) + f32(xl * yh)) + f32(xl * yl))];
+  },
+  dsAdd(a: number[], b: number[]): number[] {
+    const s = dsJs.twoSum(a[0], b[0]);
+    const t = dsJs.twoSum(a[1], b[1]);
+    const u = dsJs.quickTwoSum(s[0], f32(s[1] + t[0]));
+    return dsJs.quickTwoSum(u[0], f32(u[1] + t[1]));
+  },
+  dsMulF(a: number[], b: number): number[] {
+    const p = dsJs.twoProd(a[0], b);
+    return dsJs.quickTwoSum(p[0], f32(p[1] + f32(a[1] * b)));
+  },
+  dsFromF: (a: number): number[] => [a, 0],
+  dsToF: (a: number[]): number => f32(a[0] + a[1]),
+};
+
+/** Generated WGSL read as JavaScript: literals, x[0], d[j], q[0], array<f32, N>(...) and the double-single calls. */
 function wgslAsJs(body: string): (x: number[], d: number[], q: number[]) => number | number[] {
   const js = body.replace(/array<f32, \d+>\((.*)\);$/, '[$1];');
-  return new Function('x', 'd', 'q', js) as (x: number[], d: number[], q: number[]) => number | number[];
+  const names = Object.keys(dsJs);
+  const fn = new Function(...names, 'x', 'd', 'q', js) as (...a: unknown[]) => number | number[];
+  return (x, d, q) => fn(...names.map((n) => dsJs[n as keyof typeof dsJs]), x, d, q);
 }
 
 describe('self-similar Burgers: the exact profile', () => {
@@ -229,18 +271,38 @@ describe('self-similar Burgers: generated WGSL', () => {
     }
   });
 
-  it('computes what the f64 twins compute', () => {
+  it('computes what the f64 twins compute (f32 inputs, double-single arithmetic emulated op by op)', () => {
     const rng = new Rng(23);
     for (let m = 0; m <= 9; m++) {
       const wgsl = residualDerivativeWgsl(m);
-      const d = Array.from({ length: m + 2 }, () => rng.normal());
-      const X = rng.range(-2, 2);
-      const lambda = rng.range(0.1, 0.6);
+      const d = Array.from({ length: m + 2 }, () => f32(rng.normal()));
+      const X = f32(rng.range(-2, 2));
+      const lambda = f32(rng.range(0.1, 0.6));
       const { grad, lambdaGrad } = residualDerivativeGradF64(m, X, d, lambda);
-      expect(wgslAsJs(wgsl.value)([X], d, [lambda])).toBeCloseTo(residualDerivativeF64(m, X, d, lambda), 10);
-      (wgslAsJs(wgsl.grad)([X], d, [lambda]) as number[]).forEach((g, j) => expect(g).toBeCloseTo(grad[j], 10));
-      expect((wgslAsJs(wgsl.lambdaGrad)([X], d, [lambda]) as number[])[0]).toBeCloseTo(lambdaGrad, 10);
+      const size = residualMagnitude(Math.max(m, 1), X, [...d, 0], lambda);
+      const close = (got: number, want: number) => expect(Math.abs(got - want)).toBeLessThanOrEqual(2 ** -24 * Math.abs(want) + 1e-12 * size);
+      close(wgslAsJs(wgsl.value)([X], d, [lambda]) as number, residualDerivativeF64(m, X, d, lambda));
+      (wgslAsJs(wgsl.grad)([X], d, [lambda]) as number[]).forEach((g, j) => close(g, grad[j]));
+      close((wgslAsJs(wgsl.lambdaGrad)([X], d, [lambda]) as number[])[0], lambdaGrad);
     }
+  });
+
+  it("keeps R''' accurate where its terms cancel (k = 0 near X = 0: U' ≈ −1, λ ≈ 1/2), unlike plain f32", () => {
+    // the smoothness term of k = 0 near the solution: (3 + 2λ) U''' and 4 U' U''' (about ±24) cancel
+    const X = f32(0.0425);
+    const lambda = f32(0.5000123);
+    const d = selfSimilarDerivatives(X, 0, 4).map((v, j) => f32(v * (j === 3 ? 1.001 : 1)));
+    const exact = residualDerivativeF64(3, X, d, lambda);
+    const ds = wgslAsJs(residualDerivativeWgsl(3).value)([X], d, [lambda]) as number;
+    // the same sum in plain f32, op by op, in the order the f32 code had it
+    const plain = f32(
+      f32(f32(f32(f32(f32(3 + f32(2 * lambda)) * d[3]) + f32(f32(f32(1 + lambda) * X) * d[4])) + f32(d[0] * d[4])) + f32(f32(4 * d[1]) * d[3])) +
+        f32(f32(3 * d[2]) * d[2]),
+    );
+    expect(Math.abs(exact)).toBeGreaterThan(1e-4);
+    expect(Math.abs(exact)).toBeLessThan(0.1);
+    expect(Math.abs(ds - exact)).toBeLessThanOrEqual(Math.abs(exact) * 2 ** -24);
+    expect(Math.abs(plain - exact)).toBeGreaterThan(100 * Math.abs(ds - exact));
   });
 });
 

@@ -146,22 +146,32 @@ function evaluate(terms: Monomial[], X: number, d: readonly number[], lambda: nu
 
 const lit = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
 
+/**
+ * One monomial in double-single arithmetic (shaders/double_single.wgsl): the scalar
+ * coef + lambdaCoef λ, then times X and each d[j], every product kept to about 48 bits.
+ */
 function wgslMonomial(t: Monomial): string {
   const l = t.lambdaCoef;
-  const lambdaPart = l === 1 ? 'q[0]' : l === -1 ? '-q[0]' : `${lit(l)} * q[0]`;
-  const scalar = l === 0 ? lit(t.coef) : t.coef === 0 ? lambdaPart : `(${lit(t.coef)} + ${lambdaPart})`;
-  const parts = [...(scalar === '1.0' ? [] : [scalar]), ...(t.timesX ? ['x[0]'] : []), ...t.factors.map((f) => `d[${f}]`)];
-  return parts.length ? parts.join(' * ') : '1.0';
+  const lambdaPart = `twoProd(${lit(l)}, q[0])`;
+  let expr = l === 0 ? `dsFromF(${lit(t.coef)})` : t.coef === 0 ? lambdaPart : `dsAdd(dsFromF(${lit(t.coef)}), ${lambdaPart})`;
+  if (t.timesX) expr = `dsMulF(${expr}, x[0])`;
+  for (const f of t.factors) expr = `dsMulF(${expr}, d[${f}])`;
+  return expr;
 }
 
-/** A sum of monomials; `a + -b` is written `a - b` (unary minus binds tighter than +). */
+/**
+ * A sum of monomials in double-single, rounded to f32 once at the end: the terms of R^(m)
+ * near X = 0 are O(10) and cancel to O(1e-2) (the smoothness term's (3 + 2λ) U‴ + 4 U′ U‴
+ * with U′ ≈ −1), which in plain f32 left 2e-6 of rounding in R‴ and 2% in the gradient
+ * (bench/burgers-precision.ts).
+ */
 function wgslSum(terms: Monomial[]): string {
-  return terms.length ? terms.map(wgslMonomial).join(' + ').replace(/\+ -/g, '- ') : '0.0';
+  return terms.length ? `dsToF(${terms.map(wgslMonomial).reduce((acc, m) => `dsAdd(${acc}, ${m})`)})` : '0.0';
 }
 
 /**
  * WGSL for R^(m) (q[0] = λ, d[j] = U^(j), j = 0..m+1): the value, its gradient in d
- * (array<f32, m+2>) and its derivative in λ (array<f32, 1>).
+ * (array<f32, m+2>) and its derivative in λ (array<f32, 1>), each evaluated in double-single.
  */
 export function residualDerivativeWgsl(m: number): { value: string; grad: string; lambdaGrad: string } {
   const terms = residualMonomials(m);

@@ -1,0 +1,154 @@
+/**
+ * Where f32 limits the learned λ of the self-similar Burgers profiles (issue 7): train
+ * (Adam, then L-BFGS with λ's error per iteration), then at the final parameters compare
+ * the GPU's f32 loss and gradient with the f64 loss of the same parameters (src/engine/
+ * reference/loss-f64.ts): repeatability, offset and noise of f along a line, and the
+ * gradient's directional derivatives against f64 central differences.
+ * Options: --k 0  --steps 1500  --lbfgs 3000  --seed 0  --save state.json  --load state.json  --log 50
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { nodeDevice } from '../src/node/webgpu-node';
+import { adapterLabel } from '../src/engine/gpu';
+import { burgersSelfSimilar } from '../src/engine/problems/burgers-selfsimilar';
+import { defaultTrainConfig, PinnTrainer } from '../src/engine/train/trainer';
+import { namedSchedule } from '../src/engine/train/schedule';
+import { lossF64 } from '../src/engine/reference/loss-f64';
+import { unknownValue } from '../src/engine/problems/types';
+import { Rng } from '../src/engine/rng';
+import { referenceJets } from '../src/engine/reference/jet-f64';
+
+const args = process.argv.slice(2);
+const value = (name: string, def: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
+};
+const k = Number(value('--k', '0'));
+const steps = Number(value('--steps', '1500'));
+const lbfgsIterations = Number(value('--lbfgs', '3000'));
+const logEvery = Number(value('--log', '50'));
+const load = value('--load', '');
+const save = value('--save', '');
+
+const gpu = await nodeDevice();
+const device = gpu.device;
+const problem = burgersSelfSimilar(k);
+const u0 = problem.unknowns![0];
+const exact = u0.exact!;
+const base = defaultTrainConfig(problem);
+const trainer = new PinnTrainer(device, problem, { ...base, steps, seed: Number(value('--seed', '0')), logEvery: 100, schedule: namedSchedule('exponential', steps) });
+await trainer.warmUp();
+console.log(`device: ${adapterLabel(gpu.adapter)}; k = ${k}`);
+const t0 = performance.now();
+const secs = () => ((performance.now() - t0) / 1000).toFixed(1);
+if (load) {
+  const s = JSON.parse(readFileSync(load, 'utf8')) as { params: number[]; unknownRaw: number[]; step: number };
+  trainer.restore(s.step, Float32Array.from(s.params), Float32Array.from(s.unknownRaw));
+  console.log(`loaded ${load}: λ = ${unknownValue(u0, s.unknownRaw[0])}`);
+} else {
+  await trainer.run((r) => {
+    if (r.step % 500 === 0) console.log(`adam ${r.step} loss ${r.loss.toExponential(3)} λ err ${Math.abs(r.unknowns![0] - exact).toExponential(3)} t ${secs()}s`);
+  });
+}
+if (lbfgsIterations > 0) {
+  let last = performance.now();
+  const r = await trainer.lbfgs(lbfgsIterations, (it, f, q) => {
+    if (it % logEvery === 0) {
+      const now = performance.now();
+      console.log(`lbfgs ${it} loss ${f.toExponential(6)} λ err ${Math.abs(q[0] - exact).toExponential(3)} t ${secs()}s (${((now - last) / logEvery).toFixed(0)} ms/it)`);
+      last = now;
+    }
+  });
+  console.log(`lbfgs stopped: ${r.reason}; ${r.iterations} iterations, ${r.evaluations} evaluations, loss ${r.f.toExponential(6)}, λ err ${Math.abs(unknownValue(u0, r.x[r.x.length - 1]) - exact).toExponential(3)}, t ${secs()}s`);
+}
+const state = await trainer.snapshot();
+if (save) writeFileSync(save, JSON.stringify({ step: state.step, params: Array.from(state.params), unknownRaw: Array.from(state.unknownRaw!) }));
+
+// ---- precision at the final parameters ----
+const mlp = trainer.net.mlp;
+const n = state.params.length;
+const x0 = new Float64Array(n + 1);
+x0.set(state.params);
+x0[n] = state.unknownRaw![0];
+const f64At = (x: Float64Array) => lossF64(problem, mlp, x.subarray(0, n), [x[n]], true);
+const gpuAt = async (x: Float64Array) => {
+  trainer.net.upload(Float32Array.from(x.subarray(0, n)));
+  trainer.setUnknownRaw([x[n]]);
+  const g = await trainer.gradient();
+  const grad = new Float64Array(n + 1);
+  grad.set(g.grad);
+  grad[n] = g.unknownGrad[0];
+  return { f: g.loss, g: grad };
+};
+const a = await gpuAt(x0);
+const b = await gpuAt(x0);
+const fExact = f64At(x0);
+console.log(`\nat the final (f32) parameters: GPU loss ${a.f.toExponential(9)}, again ${b.f.toExponential(9)}; f64 loss ${fExact.toExponential(9)}; GPU − f64 = ${(a.f - fExact).toExponential(3)} (${((a.f - fExact) / fExact).toExponential(2)} relative)`);
+const norm = (v: Float64Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+const dot = (u: Float64Array, v: Float64Array) => u.reduce((s, x, i) => s + x * v[i], 0);
+const rng = new Rng(7);
+const random = Float64Array.from({ length: n + 1 }, () => rng.normal());
+const unitLambda = new Float64Array(n + 1);
+unitLambda[n] = 1;
+const directions: [string, Float64Array][] = [
+  ['λ raw parameter', unitLambda],
+  ['GPU gradient', a.g.map((v) => v / norm(a.g))],
+  ['random', random.map((v) => v / norm(random))],
+];
+console.log(`GPU gradient norm ${norm(a.g).toExponential(3)}, λ component ${a.g[n].toExponential(3)}`);
+for (const [name, d] of directions) {
+  for (const h of [1e-4, 1e-6, 1e-7]) {
+  const fd = (f64At(x0.map((v, i) => v + h * d[i])) - f64At(x0.map((v, i) => v - h * d[i]))) / (2 * h);
+  const fd2 = (f64At(x0.map((v, i) => v + 2 * h * d[i])) - f64At(x0.map((v, i) => v - 2 * h * d[i]))) / (4 * h);
+  const gd = dot(a.g, d);
+  console.log(`directional derivative along ${name}, h ${h}: GPU ${gd.toExponential(6)}, f64 central difference ${fd.toExponential(6)} (2h: ${fd2.toExponential(6)}); relative error ${(Math.abs(gd - fd) / Math.abs(fd)).toExponential(2)}`);
+  }
+}
+// f along the steepest-descent line, GPU (at the f32 rounding of each point) against f64
+const dir = a.g.map((v) => -v / norm(a.g));
+const scan: { t: number; gpu: number; f64: number }[] = [];
+for (const t of [-1e-5, -3e-6, -1e-6, -3e-7, -1e-7, 0, 1e-7, 3e-7, 1e-6, 3e-6, 1e-5, 3e-5, 1e-4]) {
+  const x = x0.map((v, i) => Math.fround(v + t * dir[i]));
+  scan.push({ t, gpu: (await gpuAt(Float64Array.from(x))).f, f64: f64At(Float64Array.from(x)) });
+}
+console.log('\nsteepest-descent line (points rounded to f32): t, GPU f − f(0), f64 f − f(0), GPU − f64');
+const g0 = scan.find((s) => s.t === 0)!;
+for (const s of scan) console.log(`${s.t.toExponential(1)}  ${(s.gpu - g0.gpu).toExponential(3)}  ${(s.f64 - g0.f64).toExponential(3)}  ${(s.gpu - s.f64).toExponential(3)}`);
+const offsets = scan.map((s) => s.gpu - s.f64);
+const mean = offsets.reduce((s, v) => s + v, 0) / offsets.length;
+console.log(`GPU − f64 over the line: mean ${mean.toExponential(3)}, spread (std) ${Math.sqrt(offsets.reduce((s, v) => s + (v - mean) ** 2, 0) / offsets.length).toExponential(3)}`);
+
+// per term: the GPU's residuals against f64 ones from f64 jets and from f64 jets rounded to f32
+{
+  trainer.net.upload(Float32Array.from(x0.subarray(0, n)));
+  trainer.setUnknownRaw([x0[n]]);
+  const terms = await trainer.evaluateTerms();
+  const q = [unknownValue(u0, x0[n])];
+  console.log('\nper term: loss GPU, f64, GPU − f64, rms |r_gpu| − |r_f64|, rms (f64 residual of f32-rounded jets) − f64, rms r');
+  for (const term of problem.terms) {
+    const got = terms.find((t) => t.name === term.name)!;
+    const pts = (term.points as number[][]).map((x) => x.map(Math.fround)); // as the GPU has them
+    let fg = 0, ff = 0, e1 = 0, e2 = 0, rr = 0;
+    pts.forEach((x, p) => {
+      const jet = (xx: number[], dd: number[], order: number) => referenceJets(mlp, xx, dd, order, x0.subarray(0, n));
+      const d64: number[] = [], d32: number[] = [];
+      for (const s of term.derivatives) {
+        const plus = jet(x, s.direction, s.order), minus = jet(x.map((v) => -v), s.direction.map((v) => -v), s.order);
+        let fact = 1;
+        for (let m = 2; m <= s.order; m++) fact *= m;
+        d64.push(fact * (plus[s.order] - minus[s.order]));
+        d32.push(fact * (Math.fround(plus[s.order]) - Math.fround(minus[s.order])));
+      }
+      const r64 = term.residual(x, d64, q);
+      const r32 = term.residual(x, d32, q);
+      const rg = Math.sqrt((got.parts[p] * pts.length) / term.weight);
+      fg += got.parts[p];
+      ff += (term.weight * r64 * r64) / pts.length;
+      e1 += (rg - Math.abs(r64)) ** 2;
+      e2 += (r32 - r64) ** 2;
+      rr += r64 * r64;
+    });
+    const m = pts.length;
+    console.log(`${term.name}: ${fg.toExponential(6)} ${ff.toExponential(6)} ${(fg - ff).toExponential(2)} ${Math.sqrt(e1 / m).toExponential(2)} ${Math.sqrt(e2 / m).toExponential(2)} ${Math.sqrt(rr / m).toExponential(2)}`);
+  }
+}
+process.exit(0);

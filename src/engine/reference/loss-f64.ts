@@ -1,0 +1,40 @@
+import type { Mlp } from '../mlp';
+import { unknownValue, type PdeProblem } from '../problems/types';
+import { referenceJets } from './jet-f64';
+
+/**
+ * The training loss of a problem with fixed points in f64 (what the GPU computes in f32):
+ * Σ_terms weight · mean_p r(x_p, d, q)², the derivatives d from f64 Taylor jets of the
+ * network (minus the mirrored jets at −x along −v for an odd model), q the unknowns'
+ * values from their raw parameters. For precision checks of the GPU loss and the optimizers;
+ * f32Points: at the f32 roundings of the points, as the GPU has them.
+ */
+export function lossF64(problem: PdeProblem, mlp: Mlp, params: ArrayLike<number>, unknownRaw: ArrayLike<number> = [], f32Points = false): number {
+  const q = (problem.unknowns ?? []).map((u, i) => unknownValue(u, unknownRaw[i]));
+  const dim = problem.dim;
+  let total = 0;
+  for (const term of problem.terms) {
+    if (term.points === 'interior') throw new Error(`lossF64: ${problem.id}'s ${term.name} term samples its points; only fixed points are supported`);
+    if (term.derivatives.some((s) => s.laplacian)) throw new Error('lossF64: Laplacian terms are not supported');
+    const pts = f32Points ? term.points.map((x) => x.map(Math.fround)) : term.points;
+    const jets = term.derivatives.map((s) => {
+      const plus = referenceJets(mlp, pts.flat(), s.direction, s.order, params);
+      if (!problem.oddModel) return plus;
+      const minus = referenceJets(mlp, pts.flat().map((v) => -v), s.direction.map((v) => -v), s.order, params);
+      return plus.map((v, i) => v - minus[i]);
+    });
+    let sum = 0;
+    pts.forEach((x, p) => {
+      const d = term.derivatives.map((s, i) => {
+        let fact = 1;
+        for (let m = 2; m <= s.order; m++) fact *= m;
+        return fact * jets[i][p * (s.order + 1) + s.order];
+      });
+      const r = term.residual(x, d, q);
+      sum += r * r;
+    });
+    if (pts.length && pts[0].length !== dim) throw new Error(`lossF64: ${term.name}'s points are not ${dim}-dimensional`);
+    total += (term.weight * sum) / pts.length;
+  }
+  return total;
+}
