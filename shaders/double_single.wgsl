@@ -1,6 +1,6 @@
 // doubleSingle: unevaluated sums hi + lo of two f32 (about 48 bits), for residuals whose
-// terms cancel: a self-similar Burgers R''' is a sum of terms near 24 that ends near 0.03, so
-// plain f32 leaves 2e-6 of rounding in it. twoSum is Knuth's, twoProd Dekker's with
+// terms cancel (a self-similar Burgers R''' near X = 0: terms near 24 summing to about 1e-2,
+// where a plain f32 sum adds twice the error of rounding its inputs). twoSum is Knuth's, twoProd Dekker's with
 // Veltkamp's split by 4097 = 2^12 + 1 (no fma: WGSL does not promise a fused one). They need
 // f32 rounded to nearest with no reassociation or contraction (checked per adapter in
 // tests/node/double-single.test.ts).

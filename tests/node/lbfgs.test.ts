@@ -70,6 +70,26 @@ describe('L-BFGS', () => {
     expect(tolerant.reason).toMatch(/gradient below tolerance/);
   });
 
+  it('measures the noise again every noiseEvery iterations and uses it', async () => {
+    const n = 20;
+    const at: number[] = [];
+    let iterations = 0;
+    const r = await lbfgs(noisyValley(n, 1e-8), new Float64Array(n).fill(1), {
+      maxIterations: 250,
+      tolerance: 0,
+      gradientTolerance: 0,
+      noise: 0,
+      noiseEvery: 100,
+      measureNoise: async () => {
+        at.push(iterations);
+        return 1e-8;
+      },
+    }, (it) => void (iterations = it));
+    expect(at).toEqual([100, 200]);
+    // with noise 0 until iteration 100, the run would stop where Armijo stops (|x| 3e-4, iteration 342 above); with it, it goes on
+    expect(r.iterations).toBe(250);
+  });
+
   it('evaluates and steps between the rounded points it is given (f32 parameters)', async () => {
     const n = 8;
     const seen: Float64Array[] = [];

@@ -161,9 +161,10 @@ function wgslMonomial(t: Monomial): string {
 
 /**
  * A sum of monomials in double-single, rounded to f32 once at the end: the terms of R^(m)
- * near X = 0 are O(10) and cancel to O(1e-2) (the smoothness term's (3 + 2λ) U‴ + 4 U′ U‴
- * with U′ ≈ −1), which in plain f32 left 2e-6 of rounding in R‴ and 2% in the gradient
- * (bench/burgers-precision.ts).
+ * near X = 0 are large and cancel (k = 0: (3 + 2λ) U‴ + 4 U′ U‴ with U′ ≈ −1, terms of 24
+ * ending near 1e-2), and plain f32 sums add about twice the error that rounding the inputs
+ * U^(j) to f32 makes (rms at the exact profile: 3e-6 against 1.4e-6 for k = 0, 0.4 against 0.2
+ * for k = 3). The f32 jets' own error (about an ulp of U′) stays; see bench/burgers-precision.ts.
  */
 function wgslSum(terms: Monomial[]): string {
   return terms.length ? `dsToF(${terms.map(wgslMonomial).reduce((acc, m) => `dsAdd(${acc}, ${m})`)})` : '0.0';

@@ -21,11 +21,14 @@ export interface LbfgsOptions {
   gradientTolerance: number;
   /** Absolute rounding noise of f (0: f is exact, Armijo's test alone). */
   noise: number;
+  /** Measure the noise again at the current x every `noiseEvery` iterations (it falls with the loss). */
+  measureNoise?: (x: Float64Array) => Promise<number>;
+  noiseEvery: number;
   /** The point actually evaluated for a trial x (e.g. its f32 rounding): steps and the history use it. */
   round?: (x: Float64Array) => Float64Array;
 }
 
-export const LBFGS_DEFAULTS: LbfgsOptions = { maxIterations: 500, history: 10, tolerance: 1e-9, patience: 10, gradientTolerance: 1e-9, noise: 0 };
+export const LBFGS_DEFAULTS: LbfgsOptions = { maxIterations: 500, history: 10, tolerance: 1e-9, patience: 10, gradientTolerance: 1e-9, noise: 0, noiseEvery: 100 };
 
 /** Hager–Zhang's δ: the approximate Wolfe test asks for the decrease δ t φ′(0) by the trapezoid rule on the slopes. */
 const APPROX_WOLFE_DELTA = 0.1;
@@ -63,7 +66,9 @@ export async function lbfgs(
   // per iteration the decrease made: f's, or under noise the larger of f's and the slopes' (trapezoid rule)
   const decreases: number[] = [];
   let restarted = false;
+  let noise = o.noise;
   for (let it = 1; it <= o.maxIterations; it++) {
+    if (o.measureNoise && it > 1 && (it - 1) % o.noiseEvery === 0) noise = await o.measureNoise(x);
     if (Math.max(...g.map(Math.abs)) < o.gradientTolerance) return { x, f, iterations: it - 1, evaluations, reason: 'gradient below tolerance' };
     // two-loop recursion: d = -H g
     const q = Float64Array.from(g);
@@ -104,7 +109,7 @@ export async function lbfgs(
         decrease = f - fNew;
         break;
       }
-      if (o.noise > 0 && Number.isFinite(fNew) && fNew <= f + 2 * o.noise) {
+      if (noise > 0 && Number.isFinite(fNew) && fNew <= f + 2 * noise) {
         const slopeNew = dot(gNew, d);
         if (slopeNew <= (2 * APPROX_WOLFE_DELTA - 1) * slope) {
           accepted = true;

@@ -942,7 +942,8 @@ export class PinnTrainer {
     const unknowns = this.problem.unknowns ?? [];
     const noise = iterations > 0 ? await lossNoise(fg, start) : 0;
     const round = (x: Float64Array) => Float64Array.from(Float32Array.from(x)); // what the GPU evaluates
-    const result = await lbfgs(fg, start, { maxIterations: iterations, noise, round }, onIteration && ((it, f, x) => onIteration(it, f, unknowns.map((u, i) => unknownValue(u, x[count + i])))));
+    const measureNoise = (x: Float64Array) => lossNoise(fg, x);
+    const result = await lbfgs(fg, start, { maxIterations: iterations, noise, measureNoise, round }, onIteration && ((it, f, x) => onIteration(it, f, unknowns.map((u, i) => unknownValue(u, x[count + i])))));
     upload(result.x);
     return result;
   }
