@@ -4,12 +4,14 @@
  * the GPU's f32 loss and gradient with the f64 loss of the same parameters (src/engine/
  * reference/loss-f64.ts): repeatability, offset and noise of f along a line, and the
  * gradient's directional derivatives against f64 central differences.
- * Options: --k 0  --steps 1500  --lbfgs 3000  --seed 0  --save state.json  --load state.json  --log 50
+ * Options: --k 0  --steps 1500  --lbfgs 3000  --history 10  --seed 0  --save state.json (at the end)
+ *          --save-adam state.json (after Adam)  --load state.json (instead of Adam)  --log 50
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu';
-import { burgersSelfSimilar } from '../src/engine/problems/burgers-selfsimilar';
+import { burgersSelfSimilar, residualDerivativeF64, residualDerivativeGradF64 } from '../src/engine/problems/burgers-selfsimilar';
+import { TaylorJetForward } from '../src/engine/taylor-jet';
 import { defaultTrainConfig, PinnTrainer } from '../src/engine/train/trainer';
 import { namedSchedule } from '../src/engine/train/schedule';
 import { lossF64 } from '../src/engine/reference/loss-f64';
@@ -28,6 +30,12 @@ const lbfgsIterations = Number(value('--lbfgs', '3000'));
 const logEvery = Number(value('--log', '50'));
 const load = value('--load', '');
 const save = value('--save', '');
+const saveAdam = value('--save-adam', '');
+const history = Number(value('--history', '10'));
+const saveState = async (path: string) => {
+  const s = await trainer.snapshot();
+  writeFileSync(path, JSON.stringify({ step: s.step, params: Array.from(s.params), unknownRaw: Array.from(s.unknownRaw!) }));
+};
 
 const gpu = await nodeDevice();
 const device = gpu.device;
@@ -48,6 +56,7 @@ if (load) {
   await trainer.run((r) => {
     if (r.step % 500 === 0) console.log(`adam ${r.step} loss ${r.loss.toExponential(3)} λ err ${Math.abs(r.unknowns![0] - exact).toExponential(3)} t ${secs()}s`);
   });
+  if (saveAdam) await saveState(saveAdam);
 }
 if (lbfgsIterations > 0) {
   let last = performance.now();
@@ -57,11 +66,11 @@ if (lbfgsIterations > 0) {
       console.log(`lbfgs ${it} loss ${f.toExponential(6)} λ err ${Math.abs(q[0] - exact).toExponential(3)} t ${secs()}s (${((now - last) / logEvery).toFixed(0)} ms/it)`);
       last = now;
     }
-  });
+  }, { history });
   console.log(`lbfgs stopped: ${r.reason}; ${r.iterations} iterations, ${r.evaluations} evaluations, loss ${r.f.toExponential(6)}, λ err ${Math.abs(unknownValue(u0, r.x[r.x.length - 1]) - exact).toExponential(3)}, t ${secs()}s`);
 }
 const state = await trainer.snapshot();
-if (save) writeFileSync(save, JSON.stringify({ step: state.step, params: Array.from(state.params), unknownRaw: Array.from(state.unknownRaw!) }));
+if (save) await saveState(save);
 
 // ---- precision at the final parameters ----
 const mlp = trainer.net.mlp;
@@ -150,5 +159,45 @@ console.log(`GPU − f64 over the line: mean ${mean.toExponential(3)}, spread (s
     const m = pts.length;
     console.log(`${term.name}: ${fg.toExponential(6)} ${ff.toExponential(6)} ${(fg - ff).toExponential(2)} ${Math.sqrt(e1 / m).toExponential(2)} ${Math.sqrt(e2 / m).toExponential(2)} ${Math.sqrt(rr / m).toExponential(2)}`);
   }
+}
+
+// the smoothness term's derivatives from GPU jets (the model's odd construction) against f64, and what each costs R
+{
+  const term = problem.terms[problem.terms.length - 1];
+  const pts = (term.points as number[][]).map((x) => Math.fround(x[0]));
+  const top = term.derivatives.length - 1;
+  const m = top - 1;
+  const jet = new TaylorJetForward(device, trainer.net, { order: top, maxBatch: 2 * pts.length, sharedDirection: false });
+  trainer.net.upload(Float32Array.from(x0.subarray(0, n)));
+  const c = await jet.run(Float32Array.from([...pts, ...pts.map((v) => -v)]), Float32Array.from([...pts.map(() => 1), ...pts.map(() => -1)]));
+  const q = unknownValue(u0, Math.fround(x0[n]));
+  const err = new Array<number>(top + 1).fill(0);
+  const cost = new Array<number>(top + 1).fill(0);
+  const size = new Array<number>(top + 1).fill(0);
+  let rErr = 0;
+  pts.forEach((X, p) => {
+    const plus = referenceJets(mlp, [X], [1], top, x0.subarray(0, n));
+    const minus = referenceJets(mlp, [-X], [-1], top, x0.subarray(0, n));
+    let fact = 1;
+    const d64: number[] = [];
+    const dGpu: number[] = [];
+    for (let j = 0; j <= top; j++) {
+      if (j > 1) fact *= j;
+      d64.push(fact * (plus[j] - minus[j]));
+      dGpu.push(fact * (c[p * (top + 1) + j] - c[(pts.length + p) * (top + 1) + j]));
+    }
+    const { grad } = residualDerivativeGradF64(m, X, d64, q);
+    for (let j = 0; j <= top; j++) {
+      err[j] += (dGpu[j] - d64[j]) ** 2;
+      cost[j] += (grad[j] * (dGpu[j] - d64[j])) ** 2;
+      size[j] += fact * Math.max(Math.abs(plus[j]), Math.abs(minus[j]));
+    }
+    rErr += (residualDerivativeF64(m, X, dGpu, q) - residualDerivativeF64(m, X, d64, q)) ** 2;
+  });
+  const rms = (v: number) => Math.sqrt(v / pts.length).toExponential(2);
+  console.log(`\nsmoothness term, GPU jets (odd model) against f64: order, rms error of U^(j), its rms cost in R^(${m}), mean |N^(j)|`);
+  for (let j = 0; j <= top; j++) console.log(`${j}  ${rms(err[j])}  ${rms(cost[j])}  ${(size[j] / pts.length).toExponential(2)}`);
+  console.log(`R^(${m}) from the GPU's derivatives, evaluated in f64: rms error ${rms(rErr)}`);
+  jet.destroy();
 }
 process.exit(0);

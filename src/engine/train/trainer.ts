@@ -16,7 +16,7 @@ import { fillTemplate } from '../shaders';
 import { factorial, TaylorJetForward } from '../taylor-jet';
 import { TaylorJetBackward } from '../taylor-jet-backward';
 import { Adam } from './adam';
-import { lbfgs, type LbfgsResult } from './lbfgs';
+import { lbfgs, type LbfgsOptions, type LbfgsResult } from './lbfgs';
 import { centralStencil, defaultStep, fornbergWeights } from '../methods/finite-difference';
 import { AdContext } from '../autodiff/context';
 import { adParams, nestedDerivativesAd } from '../autodiff/mlp-ad';
@@ -918,7 +918,7 @@ export class PinnTrainer {
    * users do after Adam): loss and gradient on the GPU, the two-loop recursion in f64
    * on the CPU. Leaves the best parameters in the network and says why it stopped.
    */
-  async lbfgs(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void): Promise<LbfgsResult> {
+  async lbfgs(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void, options: Partial<LbfgsOptions> = {}): Promise<LbfgsResult> {
     const stream = 0x7fffffff; // a stream Adam never draws: fixed points for the whole phase
     const count = this.net.mlp.params.length;
     const nq = this.problem.unknowns?.length ?? 0;
@@ -943,7 +943,7 @@ export class PinnTrainer {
     const noise = iterations > 0 ? await lossNoise(fg, start) : 0;
     const round = (x: Float64Array) => Float64Array.from(Float32Array.from(x)); // what the GPU evaluates
     const measureNoise = (x: Float64Array) => lossNoise(fg, x);
-    const result = await lbfgs(fg, start, { maxIterations: iterations, noise, measureNoise, round }, onIteration && ((it, f, x) => onIteration(it, f, unknowns.map((u, i) => unknownValue(u, x[count + i])))));
+    const result = await lbfgs(fg, start, { maxIterations: iterations, noise, measureNoise, round, ...options }, onIteration && ((it, f, x) => onIteration(it, f, unknowns.map((u, i) => unknownValue(u, x[count + i])))));
     upload(result.x);
     return result;
   }
