@@ -101,9 +101,9 @@ if (args.includes('--json')) {
   console.log(JSON.stringify({ device: adapterLabel(gpu.adapter), runs: runs.map(({ trace: _t, ...r }) => r), races: races.map(({ ad, ...r }) => ({ ...r, adLambdaError: ad.lambdaError })), timings }, null, 1));
 } else {
   console.log(`device: ${adapterLabel(gpu.adapter)}; 3x24 tanh, Adam (lr 1e-3 halved each quarter) then L-BFGS (${lbfgsIterations} iterations at most)`);
-  if (runs.length) console.log('\n| k | exact λ | learned λ | λ error | L2 rel. error of U | Adam steps | L-BFGS iterations | seconds |');
-  if (runs.length) console.log('|---|---|---|---|---|---|---|---|');
-  for (const r of runs) console.log(`| ${r.k} | 1/${2 * r.k + 2} | ${r.lambda.toPrecision(9)} | ${r.lambdaError.toExponential(2)} | ${r.l2re.toExponential(2)} | ${r.steps} | ${r.lbfgs} | ${r.seconds.toFixed(0)} |`);
+  if (runs.length) console.log('\n| k | exact λ | learned λ | λ error | L2 rel. error of U | Adam steps | L-BFGS iterations | seconds | L-BFGS stopped |');
+  if (runs.length) console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const r of runs) console.log(`| ${r.k} | 1/${2 * r.k + 2} | ${r.lambda.toPrecision(9)} | ${r.lambdaError.toExponential(2)} | ${r.l2re.toExponential(2)} | ${r.steps} | ${r.lbfgs} | ${r.seconds.toFixed(0)} | ${r.reason} |`);
   if (races.length) {
     console.log('\n| k | λ error reached by both | nTP seconds | AD seconds | AD / nTP | AD final λ error |');
     console.log('|---|---|---|---|---|---|');
