@@ -3,7 +3,8 @@
  * (Adam, then L-BFGS with λ's error per iteration), then at the final parameters compare
  * the GPU's f32 loss and gradient with the f64 loss of the same parameters (src/engine/
  * reference/loss-f64.ts): repeatability, offset and noise of f along a line, and the
- * gradient's directional derivatives against f64 central differences.
+ * gradient's directional derivatives against f64 central differences, the part of the gradient's
+ * error that the residuals' error explains, and the smoothness term's derivatives per order.
  * Options: --k 0  --steps 1500  --lbfgs 3000  --history 10  --seed 0  --save state.json (at the end)
  *          --save-adam state.json (after Adam)  --load state.json (instead of Adam)  --log 50
  */
@@ -161,6 +162,54 @@ console.log(`GPU − f64 over the line: mean ${mean.toExponential(3)}, spread (s
   }
 }
 
+// how much of the gradient's error the residuals' error explains: the f64 derivative along v of
+// Σ w r_gpu r(θ) / n (GPU residuals as fixed seeds, everything else exact) against the GPU's g·v
+{
+  trainer.net.upload(Float32Array.from(x0.subarray(0, n)));
+  trainer.setUnknownRaw([x0[n]]);
+  const terms = await trainer.evaluateTerms();
+  const residuals = (x: Float64Array) => {
+    const q = [unknownValue(u0, x[n])];
+    return problem.terms.map((term) =>
+      (term.points as number[][]).map((pt) => {
+        const X = pt.map(Math.fround);
+        const d = term.derivatives.map((sp) => {
+          const plus = referenceJets(mlp, X, sp.direction, sp.order, x.subarray(0, n));
+          const minus = referenceJets(mlp, X.map((v) => -v), sp.direction.map((v) => -v), sp.order, x.subarray(0, n));
+          let fact = 1;
+          for (let m = 2; m <= sp.order; m++) fact *= m;
+          return fact * (plus[sp.order] - minus[sp.order]);
+        });
+        return term.residual(X, d, q);
+      }),
+    );
+  };
+  const r0 = residuals(x0);
+  // the GPU's residuals: |r| from its loss parts, the sign of the f64 residual
+  const seeds = problem.terms.map((term, t) => {
+    const parts = terms.find((e) => e.name === term.name)!.parts;
+    const m = r0[t].length;
+    return r0[t].map((r, p) => Math.sign(r) * Math.sqrt((parts[p] * m) / term.weight));
+  });
+  console.log('\ndirection: GPU g·v, f64 derivative with the GPU residuals as seeds, exact f64 derivative');
+  for (const [name, v] of directions) {
+    const h = 1e-6;
+    const rp = residuals(x0.map((x, i) => x + h * v[i]));
+    const rm = residuals(x0.map((x, i) => x - h * v[i]));
+    let seeded = 0;
+    let exactD = 0;
+    problem.terms.forEach((term, t) => {
+      const m = r0[t].length;
+      r0[t].forEach((r, p) => {
+        const dr = (rp[t][p] - rm[t][p]) / (2 * h);
+        seeded += (2 * term.weight * seeds[t][p] * dr) / m;
+        exactD += (2 * term.weight * r * dr) / m;
+      });
+    });
+    console.log(`${name}: ${dot(a.g, v).toExponential(4)}  ${seeded.toExponential(4)}  ${exactD.toExponential(4)}`);
+  }
+}
+
 // the smoothness term's derivatives from GPU jets (the model's odd construction) against f64, and what each costs R
 {
   const term = problem.terms[problem.terms.length - 1];
@@ -187,10 +236,10 @@ console.log(`GPU − f64 over the line: mean ${mean.toExponential(3)}, spread (s
       dGpu.push(fact * (c[p * (top + 1) + j] - c[(pts.length + p) * (top + 1) + j]));
     }
     const { grad } = residualDerivativeGradF64(m, X, d64, q);
-    for (let j = 0; j <= top; j++) {
+    for (let j = 0, fj = 1; j <= top; j++, fj *= j) {
+      size[j] += fj * Math.max(Math.abs(plus[j]), Math.abs(minus[j]));
       err[j] += (dGpu[j] - d64[j]) ** 2;
       cost[j] += (grad[j] * (dGpu[j] - d64[j])) ** 2;
-      size[j] += fact * Math.max(Math.abs(plus[j]), Math.abs(minus[j]));
     }
     rErr += (residualDerivativeF64(m, X, dGpu, q) - residualDerivativeF64(m, X, d64, q)) ** 2;
   });
