@@ -2,8 +2,8 @@
 // adapters, no workgroup memory: a thread owns a few weights and runs over all rows r = (p, k).
 //   Wbar[m][j] = sum_p sum_k abar[p][k][m] * h[p][k][j]
 //   bbar[m]    = sum_p abar[p][0][m]                 (the bias: threads with j = J4, or J when FIRST)
-// FIRST = 0 (J a multiple of 4, M a multiple of 4 or 1): a block of MB x 4 weights (m0.., j0..j0+3),
-//   one vec4 load of abar and one of h per row for 4 x 4 multiply-adds.
+// FIRST = 0 (J a multiple of 4, M a multiple of 4 or 1): a block of MB x 4JC weights, one vec4
+//   load of abar and JC of h per row for MB x 4JC multiply-adds.
 // FIRST = 1 (M a multiple of 4): weights m0..m0+3 of one input j; the input jet is (x, v, 0, ...).
 // Buffers: abar [batch][N1][M] as vec4; h: input jets [batch][N1][J] as vec4 (FIRST = 0);
 //          pts [batch][J] and dir (dirStride J, or 0 when shared) (FIRST = 1);
@@ -15,6 +15,7 @@ const M : u32 = {{M}}u;
 const MB : u32 = {{MB}}u;        // weight rows per thread: 4, or 1 when M = 1
 const J : u32 = {{J}}u;
 const J4 : u32 = {{J4}}u;        // J / 4 (FIRST = 0)
+const JC : u32 = {{JC}}u;        // vec4s of columns per thread (FIRST = 0): 2 where J4 is even, else 1
 const FIRST : u32 = {{FIRST}}u;
 const W_OFF : u32 = {{W_OFF}}u;
 const B_OFF : u32 = {{B_OFF}}u;
@@ -38,7 +39,7 @@ fn abarScalar(r : u32) -> f32 { return abar[r / 4u][r % 4u]; }
 
 @compute @workgroup_size(8)
 fn main(@builtin(global_invocation_id) gid : vec3u) {
-  let cols = select(J4, J, FIRST == 1u);   // column blocks; one more for the bias
+  let cols = select(J4 / JC, J, FIRST == 1u);   // column blocks; one more for the bias
   let mb = gid.x / (cols + 1u);
   let j = gid.x % (cols + 1u);
   if (mb >= M / MB) { return; }
@@ -62,34 +63,29 @@ fn main(@builtin(global_invocation_id) gid : vec3u) {
     for (var q = 0u; q < 4u; q++) { store(W_OFF + (mb * 4u + q) * J + j, g[q]); }
     return;
   }
-  var g0 = vec4f(0.0);
-  var g1 = vec4f(0.0);
-  var g2 = vec4f(0.0);
-  var g3 = vec4f(0.0);
+  // rows m0..m0+MB-1 of W against JC vec4s of columns: g[c][q] holds row q's 4 columns of vec4 c
+  var g : array<array<vec4f, MB>, JC>;
   for (var p = 0u; p < batch; p++) {
     // #unroll
     for (var k = 0u; k < N1; k++) {
       let r = p * N1 + k;
-      let x = h[r * J4 + j];
-      if (MB == 4u) {
-        let a = abar[r * (M / 4u) + mb];
-        g0 += a.x * x;
-        g1 += a.y * x;
-        g2 += a.z * x;
-        g3 += a.w * x;
-      } else {
-        g0 += abarScalar(r) * x;
+      var a = vec4f(0.0);
+      if (MB == 4u) { a = abar[r * (M / 4u) + mb]; } else { a.x = abarScalar(r); }
+      // #unroll
+      for (var c = 0u; c < JC; c++) {
+        let x = h[r * J4 + j * JC + c];
+        // #unroll
+        for (var q = 0u; q < MB; q++) { g[c][q] += a[q] * x; }
       }
     }
   }
-  let base = W_OFF + mb * MB * J + j * 4u;
   // #unroll
-  for (var c = 0u; c < 4u; c++) {
-    store(base + c, g0[c]);
-    if (MB == 4u) {
-      store(base + J + c, g1[c]);
-      store(base + 2u * J + c, g2[c]);
-      store(base + 3u * J + c, g3[c]);
+  for (var c = 0u; c < JC; c++) {
+    // #unroll
+    for (var q = 0u; q < MB; q++) {
+      let base = W_OFF + (mb * MB + q) * J + (j * JC + c) * 4u;
+      // #unroll
+      for (var e = 0u; e < 4u; e++) { store(base + e, g[c][q][e]); }
     }
   }
 }

@@ -53,8 +53,8 @@ export class TaylorJetBackward {
     };
     const maxX = device.limits.maxComputeWorkgroupsPerDimension;
     // 64-thread workgroups over a flat thread index, on a 2-D grid past the per-dimension limit
-    const flat = (threadsPerPoint: number) => (batch: number): [number, number] => {
-      const groups = Math.ceil((batch * threadsPerPoint) / 64);
+    const flat = (threadsPerBlock: number, points: number) => (batch: number): [number, number] => {
+      const groups = Math.ceil((Math.ceil(batch / points) * threadsPerBlock) / 64);
       return [Math.min(groups, maxX), Math.ceil(groups / maxX)];
     };
     const vec4 = forward.kernels === 'vec4';
@@ -69,6 +69,7 @@ export class TaylorJetBackward {
         : layer.inDim % 4 === 0 && (layer.outDim % 4 === 0 || layer.outDim === 1) && abar.size % 16 === 0;
       if (vec4 && vec4Grad) {
         const mb = layer.outDim === 1 ? 1 : 4;
+        const jc = first || (layer.inDim / 4) % 2 !== 0 ? 1 : 2;
         const wg = make(
           `taylorJetWeightGradVec4 ${l + 1}`,
           unrollMarkedLoops(
@@ -78,18 +79,19 @@ export class TaylorJetBackward {
               MB: mb,
               J: layer.inDim,
               J4: Math.floor(layer.inDim / 4),
+              JC: jc,
               FIRST: first ? 1 : 0,
               ACCUMULATE: accumulate ? 1 : 0,
               W_OFF: layer.weightOffset,
               B_OFF: layer.biasOffset,
             }),
-            { N1: n1, MB: mb },
+            { N1: n1, MB: mb, JC: jc },
           ),
           first
             ? [abar, forward.unusedInput, forward.points, forward.directions, this.grad, this.dims]
             : [abar, forward.layerOutputs[l - 1], forward.unusedInput, forward.unusedInput, this.grad, this.dims],
         );
-        const threads = (layer.outDim / mb) * ((first ? layer.inDim : layer.inDim / 4) + 1);
+        const threads = (layer.outDim / mb) * ((first ? layer.inDim : layer.inDim / 4 / jc) + 1);
         this.steps.push({ ...wg, grid: () => [Math.ceil(threads / 8), 1] });
         this.stepKernels.push(`weightGradVec4 ${l + 1}`);
       } else {
@@ -119,12 +121,12 @@ export class TaylorJetBackward {
         const bw = make(
           `taylorJetLayerBackwardVec4 ${l + 1}`,
           unrollMarkedLoops(
-            fillTemplate('taylor_jet_layer_backward_vec4', { N1: n1, K: layer.outDim, J: layer.inDim, ACT: act, W_OFF: layer.weightOffset, JET: 'vec4f', JET_UNROLLED: unrolledJetActivation(n1) }),
-            { N1: n1 },
+            fillTemplate('taylor_jet_layer_backward_vec4', { N1: n1, K: layer.outDim, J: layer.inDim, PB: forward.vec4Points, ACT: act, W_OFF: layer.weightOffset, JET: 'vec4f', JET_UNROLLED: unrolledJetActivation(n1) }),
+            { N1: n1, PB: forward.vec4Points },
           ),
           [forward.net.params, abar, forward.preActivations[l - 1], this.abar[l - 1], this.dims],
         );
-        this.steps.push({ ...bw, grid: flat(layer.inDim / 4) });
+        this.steps.push({ ...bw, grid: flat(layer.inDim / 4, forward.vec4Points) });
         this.stepKernels.push(`layerBackwardVec4 ${l + 1}`);
       } else {
         const tiling = chooseTiling(layer.inDim, n1, device.limits.maxComputeWorkgroupStorageSize);

@@ -20,6 +20,8 @@ export interface TaylorJetOptions {
   savePreActivations?: boolean;
   /** Kernel family; default: 'tiled' on GPUs, 'vec4' on CPU adapters (see preferredKernels). */
   kernels?: JetKernels;
+  /** Points per thread of the vec4 kernels (default VEC4_POINTS). */
+  vec4Points?: number;
   /** Read points from this buffer ([maxBatch][d], e.g. written by a sampler) instead of owning one. */
   pointsBuffer?: GPUBuffer;
 }
@@ -36,6 +38,9 @@ export type JetKernels = 'tiled' | 'direct' | 'vec4';
 export function defaultJetKernels(device: GPUDevice): JetKernels {
   return preferredKernels(device) === 'direct' ? 'vec4' : 'tiled';
 }
+
+/** Default points per thread of the vec4 hidden layers and their input adjoint: each W load feeds that many. */
+export const VEC4_POINTS = 4;
 
 /** Whether a layer's shapes allow the vec4 kernels: vec4 views of W need W_OFF, IN and OUT multiples of 4. */
 export function vec4Layer(inDim: number, outDim: number, weightOffset: number): boolean {
@@ -81,6 +86,8 @@ export function chooseTiling(outDim: number, kin: number, workgroupBytes: number
 export class TaylorJetForward {
   readonly order: number;
   readonly kernels: JetKernels;
+  /** Points per thread of the vec4 hidden layers and of their input adjoint. */
+  readonly vec4Points: number;
   /** True when the kernels read their operands directly (no workgroup tiles): 'direct' and 'vec4'. */
   readonly direct: boolean;
   /** The kernel each layer runs (for tests and benchmarks). */
@@ -99,8 +106,8 @@ export class TaylorJetForward {
     return this.unusedRead;
   }
   private readonly unusedWrite: GPUBuffer;
-  /** Per layer: its tile (tiled and direct kernels), or threads per point (output and vec4 kernels). */
-  private readonly grids: (LayerTiling | number)[];
+  /** Per layer: its tile (tiled and direct kernels), or its threads per block of points (output and vec4 kernels). */
+  private readonly grids: (LayerTiling | { threads: number; points: number })[];
   private batch = 0;
   /** The kernels' `dims` uniform, laid out from the WGSL struct itself. */
   private dimsView: StructuredView | null = null;
@@ -118,6 +125,7 @@ export class TaylorJetForward {
     this.order = order;
     this.kernels = options.kernels ?? defaultJetKernels(device);
     this.direct = this.kernels !== 'tiled';
+    this.vec4Points = options.vec4Points ?? VEC4_POINTS;
     const n1 = order + 1;
     const mlp = net.mlp;
     const d = mlp.inputDim;
@@ -157,7 +165,7 @@ export class TaylorJetForward {
         if (savePre) this.preActivations.push(out); // identity activation: the output is its own pre-activation
         this.pipelines.push(pipeline);
         this.bindGroups.push(bindGroup);
-        this.grids.push(1);
+        this.grids.push({ threads: 1, points: 1 });
         this.layerKernels.push('output');
         return;
       }
@@ -173,7 +181,7 @@ export class TaylorJetForward {
         if (savePre) this.preActivations.push(out); // identity activation: the output is its own pre-activation
         this.pipelines.push(pipeline);
         this.bindGroups.push(this.bind(pipeline, [net.params, this.layerOutputs[l - 1], out, this.dims]));
-        this.grids.push(1);
+        this.grids.push({ threads: 1, points: 1 });
         this.layerKernels.push('vec4');
         return;
       }
@@ -188,6 +196,7 @@ export class TaylorJetForward {
           IN: layer.inDim,
           IN4: Math.floor(layer.inDim / 4),
           OUT4: layer.outDim / 4,
+          PB: first ? 1 : this.vec4Points,
           ACT: act,
           FIRST: first ? 1 : 0,
           SAVE_PRE: savePre ? 1 : 0,
@@ -196,7 +205,7 @@ export class TaylorJetForward {
           JET: 'vec4f',
           JET_UNROLLED: unrolledJetActivation(n1),
         });
-        const code = unrollMarkedLoops(template, { N1: n1 });
+        const code = unrollMarkedLoops(template, { N1: n1, PB: first ? 1 : this.vec4Points });
         this.dimsView ??= makeStructuredView(makeShaderDataDefinitions(code).uniforms.dims);
         const pipeline = this.compile(`taylorJetLayerVec4 ${l + 1}`, code);
         const bindGroup = first
@@ -206,7 +215,7 @@ export class TaylorJetForward {
         if (savePre) this.preActivations.push(pre);
         this.pipelines.push(pipeline);
         this.bindGroups.push(bindGroup);
-        this.grids.push(layer.outDim / 4);
+        this.grids.push({ threads: layer.outDim / 4, points: first ? 1 : this.vec4Points });
         this.layerKernels.push('vec4');
         return;
       }
@@ -293,13 +302,13 @@ export class TaylorJetForward {
       const g = this.grids[l];
       pass.setPipeline(this.pipelines[l]);
       pass.setBindGroup(0, this.bindGroups[l]);
-      if (typeof g !== 'number') {
+      if ('tm' in g) {
         pass.dispatchWorkgroups(Math.ceil(layer.outDim / g.tm), Math.ceil(this.batch / g.tp));
       } else if (this.layerKernels[l] === 'output') {
         pass.dispatchWorkgroups(Math.min(this.batch, maxX), Math.ceil(this.batch / maxX));
       } else {
         // vec4: 64-thread workgroups over a flat thread index, on a 2-D grid past the per-dimension limit
-        const groups = Math.ceil((this.batch * g) / 64);
+        const groups = Math.ceil((Math.ceil(this.batch / g.points) * g.threads) / 64);
         pass.dispatchWorkgroups(Math.min(groups, maxX), Math.ceil(groups / maxX));
       }
     });
