@@ -1,7 +1,9 @@
 /**
- * Loops over the orders unrolled for one N1, for the vec4 kernels: SwiftShader keeps
- * constant-indexed function arrays out of its per-lane address arithmetic, and drops the loop
- * overhead (a backward pass of a 4x32 net at n = 2 on SwiftShader: about 40% less time).
+ * Loops over the orders unrolled for one N1, for the vec4 kernels: with constant indices
+ * SwiftShader needs no per-lane address arithmetic for the function arrays, and the loop
+ * overhead goes (backward pass of a 4x32 tanh net, 2048 points, n = 2, in one process:
+ * 193 -> 133 ms with the activations unrolled, 145 -> 124 ms more with the order loops).
+ * The price is compile time: about 2 s more for a 4x32 net at n = 12 and 3 s at n = 20.
  */
 
 /**

@@ -28,9 +28,10 @@ export interface TaylorJetOptions {
 
 /**
  * 'tiled': workgroup tiles staged in shared memory (GPUs). 'direct': each thread reads its own
- * operands as scalars, no barriers (CPU adapters). 'vec4': direct, with layers whose shapes are
- * multiples of 4 blocked 4 neurons per thread and read as vec4 (about 3x faster on SwiftShader);
- * the other layers run the direct kernels.
+ * operands as scalars, no barriers. 'vec4' (CPU adapters): direct, with layers whose shapes are
+ * multiples of 4 blocked 4 neurons x vec4Points points per thread, read as vec4, order loops
+ * unrolled (jet-unroll.ts); the other layers run the direct kernels. On SwiftShader a burgers-1d
+ * Adam step (4x32, 1024 points) takes 70 ms instead of 595 ms with 'direct'.
  */
 export type JetKernels = 'tiled' | 'direct' | 'vec4';
 
