@@ -70,7 +70,7 @@ export function unrolledJetActivation(n1: number): string {
   fn(`fn jetSinUnrolled(a : ${ptr}, y : ${ptr}, w : ${ptr})`, sinBody('(*a)', '(*y)', '(*w)'));
 
   // adjoints: the statements of the loops in jet_activation.wgsl, in the same order
-  const tanhAdj = ['var y : array<Jet, N1>;', 'var z : array<Jet, N1>;', 'var zbar : array<Jet, N1>;', 'jetTanhUnrolled(a, &y, &z);'];
+  const tanhAdj = ['var y : array<Jet, N1>;', 'var z : array<Jet, N1>;', 'var zbar = array<Jet, N1>(); // zeroed explicitly: called once per point of a block', 'jetTanhUnrolled(a, &y, &z);'];
   for (let k = n1 - 1; k >= 1; k--) {
     for (let i = 0; i <= k; i++) tanhAdj.push(`(*ybar)[${i}] -= 2.0 * zbar[${k}] * y[${k - i}];`);
     tanhAdj.push(`{`, `  let g = (*ybar)[${k}] / ${f(k)};`);
@@ -82,7 +82,7 @@ export function unrolledJetActivation(n1: number): string {
   tanhAdj.push('(*ybar)[0] -= 2.0 * y[0] * zbar[0];', '(*abar)[0] += (*ybar)[0] * z[0];');
   fn(`fn jetTanhAdjointUnrolled(a : ${ptr}, ybar : ${ptr}, abar : ${ptr})`, tanhAdj);
 
-  const sinAdj = ['var y : array<Jet, N1>;', 'var w : array<Jet, N1>;', 'var wbar : array<Jet, N1>;', 'jetSinUnrolled(a, &y, &w);'];
+  const sinAdj = ['var y : array<Jet, N1>;', 'var w : array<Jet, N1>;', 'var wbar = array<Jet, N1>(); // zeroed explicitly: called once per point of a block', 'jetSinUnrolled(a, &y, &w);'];
   for (let k = n1 - 1; k >= 1; k--) {
     sinAdj.push('{', `  let gw = -wbar[${k}] / ${f(k)};`, `  let gy = (*ybar)[${k}] / ${f(k)};`);
     for (let j = 1; j <= k; j++) {
