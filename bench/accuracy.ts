@@ -4,7 +4,8 @@
  * exact/reference solution, with the time taken.
  * Options: --problems a,b  --lbfgs N (default 500)  --steps S (override)
  *          --budget SECONDS: fit the run into a wall-clock budget (Adam's steps from the
- *          measured step rate for 40% of it, L-BFGS stops when it runs out)
+ *          measured step rate for 40% of it, or all of it with --lbfgs 0; L-BFGS stops
+ *          when it runs out)
  *          --hard / --soft: force the hard boundary transform on or off  --json
  */
 import { nodeDevice } from '../src/node/webgpu-node';
@@ -38,7 +39,9 @@ for (const id of ids) {
     await probe.warmUp();
     const perStep = (await probe.timeSteps(0, 5)) / 1000;
     probe.destroy();
-    steps = Math.min(steps, Math.max(100, Math.floor((0.4 * budget - (performance.now() - t0) / 1000) / (perStep * 1.05))));
+    // Adam gets 40% of the budget when L-BFGS follows, all of it with --lbfgs 0
+    const share = lbfgsIterations > 0 ? 0.4 : 0.97;
+    steps = Math.min(steps, Math.max(100, Math.floor((share * budget - (performance.now() - t0) / 1000) / (perStep * 1.05))));
   }
   const trainer = new PinnTrainer(gpu.device, problem, { ...base, steps, logEvery: Math.max(100, Math.round(steps / 10)), schedule: namedSchedule('exponential', steps) });
   const adam = await trainer.run((r) => void process.stderr.write(`\r${id}: step ${r.step}/${steps} error ${r.l2re.toExponential(2)}   `));
