@@ -1,14 +1,14 @@
 /**
  * npm run bench:jets — median ms of one fused Taylor-jet forward pass,
  * B in {256, 4096}, nets 3x24 and 4x128 (tanh, d = 1), n = 0..12, with t(n)/t(1).
- * Options: --json, --reps R, --orders a-b, --quick (B = 256 only), --kernels tiled|direct
+ * Options: --json, --reps R, --orders a-b, --quick (B = 256 only), --kernels tiled|direct|vec4
  * (default: the device's preferred family: direct on SwiftShader, tiled on GPUs).
  */
 import { nodeDevice } from '../src/node/webgpu-node';
-import { adapterLabel, preferredKernels } from '../src/engine/gpu';
+import { adapterLabel } from '../src/engine/gpu';
 import { Mlp } from '../src/engine/mlp';
 import { GpuMlp } from '../src/engine/gpu-mlp';
-import { TaylorJetForward } from '../src/engine/taylor-jet';
+import { defaultJetKernels, TaylorJetForward } from '../src/engine/taylor-jet';
 import { timeComputePass } from '../src/engine/timing';
 import { Rng } from '../src/engine/rng';
 
@@ -22,7 +22,7 @@ const reps = Number(value('--reps', '20'));
 const [o0, o1] = value('--orders', '0-12').split('-').map(Number);
 const batches = flag('--quick') ? [256] : [256, 4096];
 const kernelsArg = value('--kernels', '');
-const kernels = kernelsArg === 'tiled' || kernelsArg === 'direct' ? kernelsArg : undefined;
+const kernels = kernelsArg === 'tiled' || kernelsArg === 'direct' || kernelsArg === 'vec4' ? kernelsArg : undefined;
 const nets = [
   { depth: 3, width: 24 },
   { depth: 4, width: 128 },
@@ -32,7 +32,7 @@ const gpu = await nodeDevice();
 const device = gpu.device;
 const rows: { net: string; batch: number; order: number; ms: number; ratio: number }[] = [];
 let timer = '';
-if (!flag('--json')) console.log(`device: ${adapterLabel(gpu.adapter)}, kernels: ${kernels ?? preferredKernels(device)}`);
+if (!flag('--json')) console.log(`device: ${adapterLabel(gpu.adapter)}, kernels: ${kernels ?? defaultJetKernels(device)}`);
 for (const { depth, width } of nets) {
   const mlp = Mlp.init({ inputDim: 1, width, depth, outputDim: 1, activation: 'tanh' }, 1);
   const net = new GpuMlp(device, mlp);

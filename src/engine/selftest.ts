@@ -8,7 +8,7 @@ import { Mlp, type Activation } from './mlp';
 import { jetErrorsPerOrder, jetTolerance } from './reference/compare';
 import { referenceJets } from './reference/jet-f64';
 import { Rng } from './rng';
-import { TaylorJetForward } from './taylor-jet';
+import { TaylorJetForward, type JetKernels } from './taylor-jet';
 
 export interface JetCheckCase {
   inputDim: number;
@@ -20,7 +20,7 @@ export interface JetCheckCase {
   batch?: number;
   seed?: number;
   /** Kernel family to check; default: the device's preferred one. */
-  kernels?: 'tiled' | 'direct';
+  kernels?: JetKernels;
 }
 
 export interface JetCheckResult {
