@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Mlp, type Activation } from '../../src/engine/mlp';
 import { GpuMlp } from '../../src/engine/gpu-mlp';
 import { AdDerivatives } from '../../src/engine/methods/ad';
-import { AdContext } from '../../src/engine/autodiff/context';
+import { AdContext, type AdKernels } from '../../src/engine/autodiff/context';
 import { adParams, nestedDerivativesAd, sumOfMeanSquares } from '../../src/engine/autodiff/mlp-ad';
-import { addScalar, fromArray, grad, matmul, mul, div, sum, sin, cos, square, tanh } from '../../src/engine/autodiff/tensor';
+import { addScalar, fromArray, grad, matmul, mul, div, sum, sin, cos, square, tanh, view } from '../../src/engine/autodiff/tensor';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
 import { factorial } from '../../src/engine/taylor-jet';
 import { referenceLossGradient, useNodeGpu } from './helpers';
@@ -76,6 +76,63 @@ describe('stacked AD engine', () => {
     }
     ad.destroy();
     net.destroy();
+  });
+
+  // [m, n, k, ta, tb, aOff, bOff]: vec4-blocked shapes in every transpose, then the fallbacks
+  // (a dimension or an offset not a multiple of 4, and k > 256, where GPUs tile)
+  const matmulCases: [number, number, number, boolean, boolean, number, number][] = [
+    [8, 12, 16, false, false, 0, 0],
+    [12, 8, 20, false, true, 4, 8],
+    [16, 4, 300, true, false, 0, 4],
+    [4, 16, 8, true, true, 8, 0],
+    [132, 32, 32, false, true, 0, 96],
+    [6, 8, 12, false, false, 0, 0],
+    [8, 6, 12, true, false, 0, 0],
+    [8, 8, 6, false, true, 0, 0],
+    [8, 8, 12, false, false, 2, 0],
+    [8, 8, 12, true, true, 0, 1],
+    [32, 2, 300, true, false, 0, 0],
+    [1, 32, 260, true, false, 3, 0],
+    [5, 7, 300, true, true, 0, 0],
+  ];
+  it.each(matmulCases)('matmul %ix%i (k %i, ta %s, tb %s, offsets %i %i) matches an f64 product with both kernel families', async (m, n, k, ta, tb, aOff, bOff) => {
+    const rng = new Rng(m * 1000 + n * 10 + k);
+    const aData = Float32Array.from({ length: aOff + m * k }, () => rng.range(-1, 1));
+    const bData = Float32Array.from({ length: bOff + k * n }, () => rng.range(-1, 1));
+    // op(A)[i][kk], op(B)[kk][j] in the tensors' row-major layouts
+    const opA = (i: number, kk: number) => aData[aOff + (ta ? kk * m + i : i * k + kk)];
+    const opB = (kk: number, j: number) => bData[bOff + (tb ? j * k + kk : kk * n + j)];
+    const ref = new Float64Array(m * n);
+    const mag = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        for (let kk = 0; kk < k; kk++) {
+          ref[i * n + j] += opA(i, kk) * opB(kk, j);
+          mag[i * n + j] += Math.abs(opA(i, kk) * opB(kk, j));
+        }
+      }
+    }
+    // f32 rounding of a k-term sum: |error| <= k * eps * sum |terms| (summation order may differ)
+    const bound = (i: number) => k * 2 ** -24 * mag[i];
+    const results: Partial<Record<AdKernels, Float32Array>> = {};
+    for (const kernels of ['tiled', 'vec4'] as const) {
+      const ctx = new AdContext(gpu.device, { kernels });
+      const keys: string[] = [];
+      const pipeline = ctx.pipeline.bind(ctx);
+      ctx.pipeline = (key, ...rest) => (keys.push(key), pipeline(key, ...rest));
+      const aBuf = fromArray(ctx, aData, [1, aData.length]).buffer;
+      const bBuf = fromArray(ctx, bData, [1, bData.length]).buffer;
+      const a = view(ctx, aBuf, aOff, ta ? [k, m] : [m, k], false);
+      const b = view(ctx, bBuf, bOff, tb ? [n, k] : [k, n], false);
+      const got = await matmul(a, b, ta, tb).read();
+      const blocked = [m, n, k, aOff, bOff].every((v) => v % 4 === 0);
+      expect(keys.some((key) => key.startsWith('ad_matmul_vec4'))).toBe(kernels === 'vec4' && blocked);
+      expect(keys.some((key) => key.startsWith('ad_matmul:'))).toBe(kernels === 'tiled' && k > 256);
+      got.forEach((v, i) => expect(Math.abs(v - ref[i]), `C[${Math.floor(i / n)}][${i % n}] (${kernels})`).toBeLessThanOrEqual(bound(i)));
+      results[kernels] = got;
+      ctx.destroy();
+    }
+    results.vec4!.forEach((v, i) => expect(Math.abs(v - results.tiled![i])).toBeLessThanOrEqual(2 * bound(i)));
   });
 
   it('parameter gradient of the derivative loss matches f64 central differences', async () => {

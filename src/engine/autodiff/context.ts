@@ -6,7 +6,7 @@
  * buffers a repeated step reuses them all), and one compute pass per step, so a
  * whole step is one submit with no read-backs.
  */
-import { checkStorageBuffer } from '../gpu';
+import { checkStorageBuffer, preferredKernels } from '../gpu';
 import { fillTemplate } from '../shaders';
 
 /** Bytes per op parameter block; dynamic uniform offsets must be multiples of 256. */
@@ -16,6 +16,13 @@ const PARAM_BYTES = 48;
 
 /** Binding shapes of the autodiff kernels: inputs (read-only storage), one output, then the op parameters. */
 export type KernelShape = 'in1' | 'in2';
+
+/**
+ * Matmul kernels: 'tiled' (GPUs) picks by shape between workgroup tiles and one thread per
+ * output; 'vec4' (CPU adapters) blocks 4x4 outputs per thread with vec4 loads where the shapes
+ * and offsets are multiples of 4, else one thread per output (never tiles: barriers are dear there).
+ */
+export type AdKernels = 'tiled' | 'vec4';
 
 export class AdContext {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -45,7 +52,14 @@ export class AdContext {
   /** Called on the encoder after the pass ends, before submit (benchmarks resolve timestamps here). */
   beforeSubmit: ((enc: GPUCommandEncoder) => void) | undefined;
 
-  constructor(readonly device: GPUDevice) {
+  /** Matmul kernel family; default: 'vec4' on CPU adapters (see preferredKernels), else 'tiled'. */
+  readonly kernels: AdKernels;
+
+  constructor(
+    readonly device: GPUDevice,
+    options: { kernels?: AdKernels } = {},
+  ) {
+    this.kernels = options.kernels ?? (preferredKernels(device) === 'direct' ? 'vec4' : 'tiled');
     const storage = (type: GPUBufferBindingType) => ({ visibility: GPUShaderStage.COMPUTE, buffer: { type } });
     const params = { visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' as const, hasDynamicOffset: true, minBindingSize: PARAM_BYTES } };
     const entries = (inputs: number) =>

@@ -204,6 +204,9 @@ const SMALL_REDUCE_LEN = 512;
 /** Reductions at most this long use the untiled matmul kernel. */
 const SMALL_MATMUL_K = 256;
 
+/** Threads per workgroup of ad_matmul_vec4 (each 4x4 outputs): small, so skinny products still span the CPU's cores. */
+const MATMUL_VEC4_WG = 16;
+
 /** op(a) @ op(b), op = transpose when ta / tb. */
 export function matmul(a: Tensor, b: Tensor, ta = false, tb = false): Tensor {
   const [m, k] = ta ? [a.cols, a.rows] : a.shape;
@@ -214,11 +217,17 @@ export function matmul(a: Tensor, b: Tensor, ta = false, tb = false): Tensor {
   const slot = ctx.params();
   slot.u32.set([m, n, k, a.offset, b.offset]);
   const buffers = [a.buffer, b.buffer, out];
-  // like a framework's kernel choice by shape: tiles pay off only when the reduction is long
-  const shader = k <= SMALL_MATMUL_K ? 'ad_matmul_small' : 'ad_matmul';
-  const pipeline = ctx.pipeline(`${shader}:${+ta}${+tb}`, 'in2', shader, { TA: ta ? 1 : 0, TB: tb ? 1 : 0 });
-  if (shader === 'ad_matmul_small') ctx.dispatch(pipeline, 'in2', buffers, slot, Math.ceil((m * n) / 64));
-  else ctx.dispatch(pipeline, 'in2', buffers, slot, Math.ceil(n / 16), Math.ceil(m / 16));
+  const tt = { TA: ta ? 1 : 0, TB: tb ? 1 : 0 };
+  if (ctx.kernels === 'vec4' && [m, n, k, a.offset, b.offset].every((v) => v % 4 === 0)) {
+    const pipeline = ctx.pipeline(`ad_matmul_vec4:${+ta}${+tb}`, 'in2', 'ad_matmul_vec4', { ...tt, WG: MATMUL_VEC4_WG });
+    ctx.dispatch(pipeline, 'in2', buffers, slot, Math.ceil((m * n) / 16 / MATMUL_VEC4_WG));
+  } else {
+    // like a framework's kernel choice by shape: tiles pay off only when the reduction is long (and not on CPUs)
+    const shader = k <= SMALL_MATMUL_K || ctx.kernels === 'vec4' ? 'ad_matmul_small' : 'ad_matmul';
+    const pipeline = ctx.pipeline(`${shader}:${+ta}${+tb}`, 'in2', shader, tt);
+    if (shader === 'ad_matmul_small') ctx.dispatch(pipeline, 'in2', buffers, slot, Math.ceil((m * n) / 64));
+    else ctx.dispatch(pipeline, 'in2', buffers, slot, Math.ceil(n / 16), Math.ceil(m / 16));
+  }
   return record(new Tensor(ctx, out, [m, n]), 'matmul', [a, b], (g) => [
     a.requiresGrad ? (ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb)) : null,
     b.requiresGrad ? (tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false)) : null,
