@@ -4,7 +4,7 @@ import { GpuMlp } from '../../src/engine/gpu-mlp';
 import { AdDerivatives } from '../../src/engine/methods/ad';
 import { AdContext, type AdKernels } from '../../src/engine/autodiff/context';
 import { adParams, nestedDerivativesAd, sumOfMeanSquares } from '../../src/engine/autodiff/mlp-ad';
-import { addScalar, fromArray, grad, matmul, mul, div, sum, sin, cos, square, tanh, view } from '../../src/engine/autodiff/tensor';
+import { add, addScalar, expand, fromArray, grad, matmul, mul, div, scale, sum, sin, cos, square, tanh, tanhBackward, view, type Tensor } from '../../src/engine/autodiff/tensor';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
 import { factorial } from '../../src/engine/taylor-jet';
 import { referenceLossGradient, useNodeGpu } from './helpers';
@@ -76,6 +76,53 @@ describe('stacked AD engine', () => {
     }
     ad.destroy();
     net.destroy();
+  });
+
+  // [rows, cols, offset of a, shape of b]: vec4 rows (b full, a row, a column, a scalar), then fallbacks
+  const mapCases: [number, number, number, [number, number]][] = [
+    [6, 12, 0, [6, 12]],
+    [6, 12, 4, [1, 12]],
+    [6, 8, 0, [6, 1]],
+    [3, 8, 8, [1, 1]],
+    [5, 6, 0, [5, 6]],
+    [4, 8, 2, [1, 8]],
+  ];
+  it.each(mapCases)('element-wise ops on %ix%i (a at offset %i, b %j) match f64 with both kernel families', async (rows, cols, aOff, bShape) => {
+    const rng = new Rng(rows * 100 + cols + aOff);
+    const aData = Float32Array.from({ length: aOff + rows * cols }, () => rng.range(-2, 2));
+    const bData = Float32Array.from({ length: bShape[0] * bShape[1] }, () => rng.range(0.5, 2));
+    const x = (i: number, j: number) => aData[aOff + i * cols + j];
+    const y = (i: number, j: number) => bData[(bShape[0] === 1 ? 0 : i) * bShape[1] + (bShape[1] === 1 ? 0 : j)];
+    const ops: [string, (a: Tensor, b: Tensor) => Tensor, (x: number, y: number) => number][] = [
+      ['add', add, (p, q) => p + q],
+      ['div', div, (p, q) => p / q],
+      ['tanhBackward', tanhBackward, (p, q) => p * (1 - q * q)],
+      ['tanh', (a) => tanh(a), Math.tanh],
+      ['sin', (a) => sin(a), Math.sin],
+      ['cos', (a) => cos(a), Math.cos],
+      ['scale', (a) => scale(a, 0.3), (p) => 0.3 * p],
+      ['expand b', (_, b) => expand(b, [rows, cols]), (_, q) => q],
+    ];
+    for (const kernels of ['tiled', 'vec4'] as const) {
+      const ctx = new AdContext(gpu.device, { kernels });
+      const keys: string[] = [];
+      const pipeline = ctx.pipeline.bind(ctx);
+      ctx.pipeline = (key, ...rest) => (keys.push(key), pipeline(key, ...rest));
+      const a = view(ctx, fromArray(ctx, aData, [1, aData.length]).buffer, aOff, [rows, cols], false);
+      const b = fromArray(ctx, bData, bShape);
+      for (const [name, op, ref] of ops) {
+        keys.length = 0;
+        const got = await op(a, b).read();
+        const vec4 = kernels === 'vec4' && cols % 4 === 0 && (name === 'expand b' || aOff % 4 === 0);
+        expect(keys.every((key) => key.startsWith(vec4 ? 'map4:' : 'map:')), `${name} (${kernels}) ran ${keys}`).toBe(true);
+        got.forEach((v, k) => {
+          const [i, j] = [Math.floor(k / cols), k % cols];
+          const r = ref(x(i, j), y(i, j));
+          expect(Math.abs(v - r), `${name} [${i}][${j}] (${kernels})`).toBeLessThanOrEqual(4e-7 * Math.max(1, Math.abs(r)));
+        });
+      }
+      ctx.destroy();
+    }
   });
 
   // [m, n, k, ta, tb, aOff, bOff]: vec4-blocked shapes in every transpose, then the fallbacks

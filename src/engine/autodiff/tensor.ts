@@ -96,8 +96,14 @@ function map(expr: string, a: Tensor, b: Tensor | null, alpha = 0, outShape?: Sh
   const slot = ctx.params();
   slot.u32.set([shape[0], shape[1], a.offset, b ? b.offset : 0, aRs, aCs, bRs, bCs]);
   slot.f32[8] = alpha;
-  const pipeline = ctx.pipeline('map:' + expr, 'in2', 'ad_map', { EXPR: expr });
-  ctx.dispatch(pipeline, 'in2', [a.buffer, (b ?? a).buffer, out], slot, Math.ceil(size / 256));
+  const buffers = [a.buffer, (b ?? a).buffer, out];
+  // CPU adapters: four neighbours per thread where rows split into aligned vec4s (a stride-0 operand is splat)
+  const aligned = (t: Tensor, cs: number) => cs === 0 || t.offset % 4 === 0;
+  if (ctx.kernels === 'vec4' && shape[1] % 4 === 0 && aligned(a, aCs) && (!b || aligned(b, bCs))) {
+    ctx.dispatch(ctx.pipeline('map4:' + expr, 'in2', 'ad_map_vec4', { EXPR: expr }), 'in2', buffers, slot, Math.ceil(size / 4 / 64));
+  } else {
+    ctx.dispatch(ctx.pipeline('map:' + expr, 'in2', 'ad_map', { EXPR: expr }), 'in2', buffers, slot, Math.ceil(size / 256));
+  }
   return new Tensor(ctx, out, shape);
 }
 
@@ -136,7 +142,7 @@ export function square(a: Tensor): Tensor {
 }
 
 export function tanh(a: Tensor): Tensor {
-  const y = record(map('tanh(clamp(x, -15.0, 15.0))', a, null), 'tanh', [a], (g) => [tanhBackward(g, y)]);
+  const y = record(map('tanhClamped(x)', a, null), 'tanh', [a], (g) => [tanhBackward(g, y)]);
   return y;
 }
 
