@@ -18,9 +18,10 @@ const PARAM_BYTES = 48;
 export type KernelShape = 'in1' | 'in2';
 
 /**
- * Matmul kernels: 'tiled' (GPUs) picks by shape between workgroup tiles and one thread per
- * output; 'vec4' (CPU adapters) blocks 4x4 outputs per thread with vec4 loads where the shapes
- * and offsets are multiples of 4, else one thread per output (never tiles: barriers are dear there).
+ * Kernel family. 'tiled' (GPUs): matmuls pick by shape between workgroup tiles and one thread
+ * per output; element-wise ops one thread per element. 'vec4' (CPU adapters): where shapes and
+ * offsets are multiples of 4, matmuls block 4x4 outputs per thread and element-wise ops four
+ * row neighbours, read as vec4; elsewhere one thread per output (never tiles: barriers are dear there).
  */
 export type AdKernels = 'tiled' | 'vec4';
 
@@ -52,7 +53,7 @@ export class AdContext {
   /** Called on the encoder after the pass ends, before submit (benchmarks resolve timestamps here). */
   beforeSubmit: ((enc: GPUCommandEncoder) => void) | undefined;
 
-  /** Matmul kernel family; default: 'vec4' on CPU adapters (see preferredKernels), else 'tiled'. */
+  /** Kernel family; default: 'vec4' on CPU adapters (see preferredKernels), else 'tiled'. */
   readonly kernels: AdKernels;
 
   constructor(
