@@ -4,7 +4,10 @@ import type { PinnDevice } from '../../src/engine/gpu';
 import { Mlp } from '../../src/engine/mlp';
 import { nodeDevice, releaseNodeGpu } from '../../src/node/webgpu-node';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
-import { factorial } from '../../src/engine/taylor-jet';
+import { factorial, TaylorJetForward, type JetKernels } from '../../src/engine/taylor-jet';
+import { JetSumSquaresLoss, TaylorJetBackward } from '../../src/engine/taylor-jet-backward';
+import { readBuffer } from '../../src/engine/gpu';
+import type { GpuMlp } from '../../src/engine/gpu-mlp';
 
 /** f64 benchmark loss sum_k mean_p (u^(k))^2 from the reference jets, for finite differences. */
 export function referenceLoss(mlp: Mlp, points: ArrayLike<number>, dir: ArrayLike<number>, order: number, params: ArrayLike<number>) {
@@ -112,4 +115,26 @@ export function referenceParts(problem: PdeProblem, term: LossTerm, mlp: Mlp, po
 export function expectParts(got: Float32Array, ref: number[], tol = 1e-3, label = '') {
   const scale = Math.max(...ref.map(Math.abs));
   ref.forEach((r, p) => expect(Math.abs(got[p] - r) / scale, `${label} point ${p}`).toBeLessThan(tol));
+}
+
+/** The GPU gradient of the benchmark loss (jets 0..order, sum of mean squares) with one kernel family, and the kernels its backward ran. */
+export async function jetLossGradient(device: GPUDevice, net: GpuMlp, points: Float32Array, dir: Float32Array, shared: boolean, order: number, kernels: JetKernels): Promise<{ g: Float32Array; kernels: string }> {
+  const batch = points.length / net.mlp.inputDim;
+  const fwd = new TaylorJetForward(device, net, { order, maxBatch: batch, sharedDirection: shared, savePreActivations: true, kernels });
+  const loss = new JetSumSquaresLoss(fwd);
+  const bwd = new TaylorJetBackward(fwd, loss.adjoint);
+  fwd.setInputs(points, dir);
+  const enc = device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  fwd.encode(pass);
+  loss.encode(pass);
+  bwd.encode(pass);
+  pass.end();
+  device.queue.submit([enc.finish()]);
+  const g = await readBuffer(device, bwd.grad, net.mlp.params.byteLength);
+  const ran = bwd.stepKernels.map((k) => k.split(' ')[0]).join(',');
+  bwd.destroy();
+  loss.destroy();
+  fwd.destroy();
+  return { g, kernels: ran };
 }

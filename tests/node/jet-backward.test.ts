@@ -1,36 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { readBuffer } from '../../src/engine/gpu';
 import { Mlp, type Activation } from '../../src/engine/mlp';
 import { GpuMlp } from '../../src/engine/gpu-mlp';
-import { TaylorJetForward } from '../../src/engine/taylor-jet';
-import { JetSumSquaresLoss, TaylorJetBackward } from '../../src/engine/taylor-jet-backward';
 import { AdContext } from '../../src/engine/autodiff/context';
 import { adParams, nestedDerivativesAd, sumOfMeanSquares } from '../../src/engine/autodiff/mlp-ad';
 import { fromArray, grad } from '../../src/engine/autodiff/tensor';
 import { Rng } from '../../src/engine/rng';
-import { referenceLossGradient, useNodeGpu } from './helpers';
+import { jetLossGradient, referenceLossGradient, useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();
 
-async function jetGradient(net: GpuMlp, points: Float32Array, dir: Float32Array, shared: boolean, order: number, kernels: 'tiled' | 'direct') {
-  const batch = points.length / net.mlp.inputDim;
-  const fwd = new TaylorJetForward(gpu.device, net, { order, maxBatch: batch, sharedDirection: shared, savePreActivations: true, kernels });
-  const loss = new JetSumSquaresLoss(fwd);
-  const bwd = new TaylorJetBackward(fwd, loss.adjoint);
-  fwd.setInputs(points, dir);
-  const enc = gpu.device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  fwd.encode(pass);
-  loss.encode(pass);
-  bwd.encode(pass);
-  pass.end();
-  gpu.device.queue.submit([enc.finish()]);
-  const g = await readBuffer(gpu.device, bwd.grad, net.mlp.params.byteLength);
-  bwd.destroy();
-  loss.destroy();
-  fwd.destroy();
-  return g;
-}
+const jetGradient = async (net: GpuMlp, points: Float32Array, dir: Float32Array, shared: boolean, order: number, kernels: 'tiled' | 'direct') =>
+  (await jetLossGradient(gpu.device, net, points, dir, shared, order, kernels)).g;
 
 describe('backward through Taylor jets', () => {
   const cases: [number, number, number, Activation, number, boolean, 'tiled' | 'direct'][] = [

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { readBuffer } from '../../src/engine/gpu';
 import { GpuMlp } from '../../src/engine/gpu-mlp';
 import { Mlp, type Activation } from '../../src/engine/mlp';
 import { jetErrorsPerOrder, jetTolerance } from '../../src/engine/reference/compare';
@@ -7,8 +6,7 @@ import { referenceJets } from '../../src/engine/reference/jet-f64';
 import { Rng } from '../../src/engine/rng';
 import { randomJetInputs } from '../../src/engine/selftest';
 import { TaylorJetForward } from '../../src/engine/taylor-jet';
-import { JetSumSquaresLoss, TaylorJetBackward } from '../../src/engine/taylor-jet-backward';
-import { referenceLossGradient, useNodeGpu } from './helpers';
+import { jetLossGradient, referenceLossGradient, useNodeGpu } from './helpers';
 
 // The vec4 kernels (the default on CPU adapters) against the same independent f64 references
 // as the tiled and direct ones, on shapes that take them and on shapes that fall back.
@@ -52,26 +50,7 @@ describe('vec4 Taylor-jet forward kernels match the f64 Faa di Bruno reference',
   });
 });
 
-async function jetGradient(net: GpuMlp, points: Float32Array, dir: Float32Array, shared: boolean, order: number) {
-  const batch = points.length / net.mlp.inputDim;
-  const fwd = new TaylorJetForward(gpu.device, net, { order, maxBatch: batch, sharedDirection: shared, savePreActivations: true, kernels: 'vec4' });
-  const loss = new JetSumSquaresLoss(fwd);
-  const bwd = new TaylorJetBackward(fwd, loss.adjoint);
-  fwd.setInputs(points, dir);
-  const enc = gpu.device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  fwd.encode(pass);
-  loss.encode(pass);
-  bwd.encode(pass);
-  pass.end();
-  gpu.device.queue.submit([enc.finish()]);
-  const g = await readBuffer(gpu.device, bwd.grad, net.mlp.params.byteLength);
-  const kernels = bwd.stepKernels.map((k) => k.split(' ')[0]).join(',');
-  bwd.destroy();
-  loss.destroy();
-  fwd.destroy();
-  return { g, kernels };
-}
+const jetGradient = (net: GpuMlp, points: Float32Array, dir: Float32Array, shared: boolean, order: number) => jetLossGradient(gpu.device, net, points, dir, shared, order, 'vec4');
 
 describe('vec4 backward through Taylor jets', () => {
   // batch 13: with n = 3 the output adjoint fills whole vec4s (the scalar output layer runs vec4
