@@ -173,10 +173,6 @@ function list(argv: string[]): number {
 }
 
 async function train(argv: string[]): Promise<number> {
-  const pdeAt = argv.findIndex((a) => a === '--pde' || a.startsWith('--pde='));
-  const pdeId = pdeAt < 0 ? undefined : argv[pdeAt].startsWith('--pde=') ? argv[pdeAt].slice(6) : argv[pdeAt + 1];
-  const kind = pdeId === undefined ? 'train' : specKindOf(pdeId);
-  if (kind === null) throw new InputError(`unknown problem '${pdeId}' (pinn list names them: ${[...PROBLEMS, ...HIGHDIM_PROBLEMS].map((p) => p.id).join(', ')})`);
   const names = cliNames('train');
   const ball = cliNames('highdim');
   const args = parseArgs(argv, {
@@ -184,6 +180,8 @@ async function train(argv: string[]): Promise<number> {
     flags: [...new Set([...names.flags, ...ball.flags, ...CLI_ONLY.flags])],
   });
   const id = requireValue(args, 'pde');
+  const kind = specKindOf(id);
+  if (kind === null) throw new InputError(`unknown problem '${id}' (pinn list names them: ${[...PROBLEMS, ...HIGHDIM_PROBLEMS].map((p) => p.id).join(', ')})`);
   if (kind === 'highdim') return trainBall(args, id);
   // the experiment spec validates every setting (src/engine/experiment.ts), as the app's link does
   const { values: spec, given } = specFromCli('train', args, [...CLI_ONLY.values, ...CLI_ONLY.flags]);

@@ -376,22 +376,24 @@ export function specFromCli<K extends SpecKind>(kind: K, args: CliOptions, ignor
   const methodField = table.method as ChoiceField;
   const methodRaw = args.values.get('method');
   const method = methodRaw === undefined ? methodField.default : (readField(methodField, 'method', methodRaw, true, notices) as string);
-  const misplaced = new Map<string, string[]>();
+  // the first derivative method whose own options were given while another method trains
+  let misplaced: string | null = null;
   for (const [key, f] of Object.entries(table)) {
     const setBy = [...(f.cli && args.values.has(f.cli) ? [`--${f.cli}`] : []), ...(f.kind === 'choice' && f.flags ? Object.keys(f.flags).filter((fl) => args.flags.has(fl)).map((fl) => `--${fl}`) : [])];
     if (setBy.length === 0) continue;
     if (f.method && f.method !== method) {
-      misplaced.set(f.method, [...(misplaced.get(f.method) ?? []), ...setBy]);
+      misplaced ??= f.method;
       continue;
     }
     given.add(key);
     if (f.cli && args.values.has(f.cli)) values[key] = readField(f, key, args.values.get(f.cli)!, true, notices);
     if (f.kind === 'choice' && f.flags) for (const [fl, v] of Object.entries(f.flags)) if (args.flags.has(fl)) values[key] = v;
   }
-  for (const [m, names] of misplaced) {
+  if (misplaced !== null) {
+    const m = misplaced;
     const all = Object.values(table).flatMap((f) => (f.method === m ? [...(f.cli ? [`--${f.cli}`] : []), ...(f.kind === 'choice' && f.flags ? Object.keys(f.flags).map((x) => `--${x}`) : [])] : []));
     const list = all.length > 1 ? `${all.slice(0, -1).join(', ')} and ${all[all.length - 1]}` : all[0];
-    throw new InputError(`${list} ${all.length > 1 ? 'apply' : 'applies'} to --method ${m} only${names.length ? '' : ''}`);
+    throw new InputError(`${list} ${all.length > 1 ? 'apply' : 'applies'} to --method ${m} only`);
   }
   return { values: values as K extends 'train' ? TrainSpec : HighDimSpec, notices, given };
 }
