@@ -6,7 +6,9 @@
 //   cbar[jet(i)][p][k_i] += 2 weight r (dr/dd_i) k_i! / batch   (seed of the jets' backward pass)
 //   qparts[p][u] = 2 weight r (dr/dq_u) (dq_u/ds_u) / batch     (summed by unknown_grad)
 // Buffers: points [batch][D]; parts [batch]; the jets and their adjoints (one buffer per
-// direction, or all directions packed in one, see src/engine/train/loss-term.ts); unknowns.
+// direction, or all directions packed in one, see src/engine/train/loss-term.ts); unknowns;
+// with double-single jets, their low parts (then r comes from hi + lo: residualDs, or the f32
+// residual of the rounded sums; the adjoint's dr/dd stays f32).
 // #include precise_math
 // #include double_single
 
@@ -15,7 +17,7 @@ const ND : u32 = {{ND}}u;
 const NQ : u32 = {{NQ}}u;
 const PI : f32 = 3.14159265358979;
 
-struct Params { batch : u32, weight : f32, pad0 : u32, pad1 : u32 }
+struct Params { batch : u32, weight : f32, one : f32, pad1 : u32 }   // one: 1.0, for dsOne
 
 @group(0) @binding(0) var<storage, read> points : array<f32>;
 @group(0) @binding(1) var<storage, read_write> parts : array<f32>;
@@ -26,6 +28,7 @@ fn psin(x : f32) -> f32 { return sincosPrecise(x).x; }
 fn pcos(x : f32) -> f32 { return sincosPrecise(x).y; }
 
 {{HELPERS}}
+{{DS_RESIDUAL}}
 
 fn residual(x : array<f32, D>, d : array<f32, ND>, q : array<f32, NQ>) -> f32 {
   {{RESIDUAL}}
@@ -43,6 +46,7 @@ fn residualUnknownGrad(x : array<f32, D>, d : array<f32, ND>, q : array<f32, NQ>
 fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg : vec3u) {
   let p = gid.x + gid.y * nwg.x * 64u;
   if (p >= params.batch) { return; }
+  dsOne = params.one;
   var x : array<f32, D>;
   for (var j = 0u; j < D; j++) { x[j] = points[p * D + j]; }
   var q : array<f32, NQ>;
@@ -50,7 +54,7 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
 {{Q_VALUES}}
   var d : array<f32, ND>;
 {{LOAD}}
-  let r = residual(x, d, q);
+  let r = {{RESIDUAL_VALUE}};
   parts[p] = params.weight * r * r / f32(params.batch);
   let g = residualGrad(x, d, q);
   let s = 2.0 * params.weight * r / f32(params.batch);

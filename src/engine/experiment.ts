@@ -20,6 +20,7 @@ import { namedSchedule, type LrSchedule, type ScheduleName } from './train/sched
 import { ALL_TRAIN_METHODS, defaultTrainConfig, STEIN_DEFAULTS, type TrainConfig, type TrainMethod } from './train/trainer';
 import { defaultHighDimConfig, type HighDimConfig } from './highdim/trainer';
 import { denseUnsupportedReason } from './highdim/dense';
+import { JET_PRECISIONS, type JetPrecision } from './taylor-jet-ds';
 
 interface FieldBase {
   label: string;
@@ -136,6 +137,15 @@ export const TRAIN_FIELDS = {
     label: 'FD step h',
     help: 'Finite differences: the stencil step; auto picks about ε^(1/(k+2)) for order k (balancing truncation and rounding in f32).',
   },
+  precision: {
+    kind: 'choice',
+    default: 'f32',
+    choices: JET_PRECISIONS,
+    cli: 'precision',
+    method: 'taylor',
+    label: 'Jet precision',
+    help: 'Taylor jets: f32, or the network output’s jets recomputed in double-single (about 44 bits; tanh networks) so that residuals whose terms cancel (the self-similar Burgers smoothness term) are exact to far below f32; the backward pass stays f32.',
+  },
   width: common.width,
   depth: common.depth,
   activation: { kind: 'choice', default: 'tanh', choices: ACTIVATIONS, cli: 'activation', label: 'Activation', help: 'tanh, or sin (a SIREN-like network; smooth, periodic).' },
@@ -209,6 +219,7 @@ export function fieldsFor<K extends SpecKind>(kind: K, pde: string): (typeof FIE
       table.points = { ...(table.points as IntField), default: d.interiorPoints };
       table.lr = { ...(table.lr as TextField), default: String(d.lr) };
       table.hard = { ...(table.hard as ChoiceField), default: d.hardBoundary ? 'on' : 'off' };
+      table.precision = { ...(table.precision as ChoiceField), default: d.precision ?? 'f32' };
       const dim = table.dim as IntField;
       table.dim = r.dim
         ? { ...dim, min: r.dim[0], max: r.dim[1], default: clamp(p.dim, r.dim[0], r.dim[1]) }
@@ -472,6 +483,7 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     sampling: spec.sampling as SamplingKind,
     weights: weightsFromSpec(spec.weights, problem),
     hardBoundary: hard && problem.hard !== undefined,
+    precision: method === 'taylor' ? (spec.precision as JetPrecision) : 'f32',
     fdStep: method === 'fd' && spec.fdStep !== 'auto' ? Number(spec.fdStep) : undefined,
     stde: { kind: spec.stde as 'sparse' | 'dense', batch: spec.randBatch },
     stein: method === 'stein' ? { sigma: Number(spec.sigma), samples: spec.samples, varianceReduction: spec.vr === 'on', unbiasedLoss: spec.unbiased === 'on' } : undefined,
@@ -513,6 +525,6 @@ export function highDimSetup(spec: HighDimSpec): { problem: HighDimProblem; conf
 /** The settings that follow the problem (network, steps, learning rate, points, boundary, dimension) at its defaults. */
 export function problemDefaultsPatch(kind: SpecKind, pde: string): Record<string, string | number> {
   const d = specDefaults(kind, pde) as Record<string, string | number>;
-  const keys = kind === 'train' ? ['width', 'depth', 'lr', 'steps', 'points', 'hard', 'dim', 'k'] : ['width', 'depth', 'lr', 'steps', 'points', 'dim'];
+  const keys = kind === 'train' ? ['width', 'depth', 'lr', 'steps', 'points', 'hard', 'precision', 'dim', 'k'] : ['width', 'depth', 'lr', 'steps', 'points', 'dim'];
   return Object.fromEntries(keys.map((k) => [k, d[k]]));
 }

@@ -75,8 +75,12 @@ export class DoubleSingleJet {
     pass.dispatchWorkgroups(Math.min(groups, maxX), Math.ceil(groups / maxX));
   }
 
+  /** The buffers it owns (its user destroys them, or calls destroy()). */
+  get buffers(): GPUBuffer[] {
+    return [this.lo, this.dims];
+  }
+
   destroy(): void {
-    this.lo.destroy();
-    this.dims.destroy();
+    this.buffers.forEach((b) => b.destroy());
   }
 }

@@ -22,3 +22,34 @@ describe('the f64 loss of a problem with fixed points (src/engine/reference/loss
     trainer.destroy();
   });
 });
+
+describe('double-single jets in the loss (precision: double-single)', () => {
+  /** Worst relative error of the GPU's per-point loss parts against f64 (the parts are f32: two roundings, about 1.2e-7). */
+  async function partsError(k: number, precision: 'f32' | 'double-single') {
+    const problem = burgersSelfSimilar(k);
+    const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), seed: 4, precision });
+    // raw 0: tanh(0) = 0 on any adapter, so λ is lo + (hi − lo)/2 in f32, exactly as the kernel has it
+    // (at another raw value the GPU's f32 tanh would shift λ by an ulp, and r with it)
+    trainer.setUnknownRaw([0]);
+    const mlp = await trainer.net.download();
+    const [lo, hi] = problem.unknowns![0].bounds!;
+    const lambda = Math.fround(Math.fround(lo) + Math.fround((hi - lo) / 2));
+    let worst = 0;
+    for (const t of await trainer.evaluateTerms()) {
+      const term = problem.terms.find((x) => x.name === t.name)!;
+      const ref = referenceParts(problem, term, mlp, t.points, [lambda], false);
+      // a part that is exactly zero (by symmetry) must come out zero
+      ref.forEach((r, p) => (worst = Math.max(worst, r === 0 ? (t.parts[p] === 0 ? 0 : Infinity) : Math.abs(t.parts[p] - r) / r)));
+    }
+    trainer.destroy();
+    return worst;
+  }
+
+  it.each([0, 3])('k = %i: every residual to f32 rounding of its square, where f32 jets are far off', async (k) => {
+    const ds = await partsError(k, 'double-single');
+    const f32 = await partsError(k, 'f32');
+    console.log(`k = ${k}: worst relative error of a loss part: double-single ${ds.toExponential(2)}, f32 ${f32.toExponential(2)}`);
+    expect(ds).toBeLessThan(5e-7);
+    expect(f32).toBeGreaterThan(10 * ds);
+  });
+});

@@ -150,12 +150,12 @@ const lit = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
  * One monomial in double-single arithmetic (shaders/double_single.wgsl): the scalar
  * coef + lambdaCoef λ, then times X and each d[j], every product kept to about 48 bits.
  */
-function wgslMonomial(t: Monomial): string {
+function wgslMonomial(t: Monomial, dsInputs = false): string {
   const l = t.lambdaCoef;
   const lambdaPart = `twoProd(${lit(l)}, q[0])`;
   let expr = l === 0 ? `dsFromF(${lit(t.coef)})` : t.coef === 0 ? lambdaPart : `dsAdd(dsFromF(${lit(t.coef)}), ${lambdaPart})`;
   if (t.timesX) expr = `dsMulF(${expr}, x[0])`;
-  for (const f of t.factors) expr = `dsMulF(${expr}, d[${f}])`;
+  for (const f of t.factors) expr = dsInputs ? `dsMul(${expr}, dd[${f}])` : `dsMulF(${expr}, d[${f}])`;
   return expr;
 }
 
@@ -166,19 +166,21 @@ function wgslMonomial(t: Monomial): string {
  * U^(j) to f32 makes (rms at the exact profile: 3e-6 against 1.4e-6 for k = 0, 0.4 against 0.2
  * for k = 3). The f32 jets' own error (about an ulp of U′) stays; see bench/burgers-precision.ts.
  */
-function wgslSum(terms: Monomial[]): string {
-  return terms.length ? `dsToF(${terms.map(wgslMonomial).reduce((acc, m) => `dsAdd(${acc}, ${m})`)})` : '0.0';
+function wgslSum(terms: Monomial[], dsInputs = false): string {
+  return terms.length ? `dsToF(${terms.map((t) => wgslMonomial(t, dsInputs)).reduce((acc, m) => `dsAdd(${acc}, ${m})`)})` : '0.0';
 }
 
 /**
  * WGSL for R^(m) (q[0] = λ, d[j] = U^(j), j = 0..m+1): the value, its gradient in d
- * (array<f32, m+2>) and its derivative in λ (array<f32, 1>), each evaluated in double-single.
+ * (array<f32, m+2>) and its derivative in λ (array<f32, 1>), each evaluated in double-single;
+ * valueDs: the value from double-single derivatives dd[j] (the trainer's double-single jets).
  */
-export function residualDerivativeWgsl(m: number): { value: string; grad: string; lambdaGrad: string } {
+export function residualDerivativeWgsl(m: number): { value: string; valueDs: string; grad: string; lambdaGrad: string } {
   const terms = residualMonomials(m);
   const grads = Array.from({ length: m + 2 }, (_, i) => wgslSum(partialD(terms, i)));
   return {
     value: `return ${wgslSum(terms)};`,
+    valueDs: `return ${wgslSum(terms, true)};`,
     grad: `return array<f32, ${m + 2}>(${grads.join(', ')});`,
     lambdaGrad: `return array<f32, 1>(${wgslSum(partialLambda(terms))});`,
   };
@@ -209,6 +211,7 @@ function residualTerm(name: string, m: number, points: number[][], weight: numbe
     points,
     derivatives,
     residualWgsl: wgsl.value,
+    residualDsWgsl: wgsl.valueDs,
     residualGradWgsl: wgsl.grad,
     residualUnknownGradWgsl: wgsl.lambdaGrad,
     residual: (x, d, q) => {
@@ -221,7 +224,11 @@ function residualTerm(name: string, m: number, points: number[][], weight: numbe
 
 /** U(x) = g at one end, with no dependence on λ. */
 function endTerm(name: string, x: number, g: number): LossTerm {
-  return { ...valueTerm(name, [[x]], 1, { wgsl: lit(g), f64: () => g }), residualUnknownGradWgsl: 'return array<f32, 1>(0.0);' };
+  return {
+    ...valueTerm(name, [[x]], 1, { wgsl: lit(g), f64: () => g }),
+    residualUnknownGradWgsl: 'return array<f32, 1>(0.0);',
+    residualDsWgsl: `return dsToF(dsAdd(dd[0], vec2f(${lit(-g)}, 0.0)));`,
+  };
 }
 
 const ORDINALS = ['first', 'second', 'third', 'fourth'];
@@ -254,7 +261,7 @@ export function burgersSelfSimilar(k: number): PdeProblem {
     exact: (x) => selfSimilarProfile(x[0], k),
     exactDerivatives: (x, direction, order) => selfSimilarDerivatives(x[0], k, order).map((v, j) => v * direction[0] ** j),
     testPoints: () => linePoints(401, (s) => [LO + (HI - LO) * s]),
-    defaults: { width: 24, depth: 3, steps: 3000, lr: 1e-3, interiorPoints: 1 },
+    defaults: { width: 24, depth: 3, steps: 3000, lr: 1e-3, interiorPoints: 1, precision: 'double-single' },
     paramRanges: { k: [0, MAX_K] },
     params: { k },
     variant: (params) => burgersSelfSimilar(params.k ?? 0),

@@ -56,6 +56,13 @@ export interface LossTerm {
    * the unknowns' values `q[i]` (which residualWgsl may use too).
    */
   residualUnknownGradWgsl?: string;
+  /**
+   * The residual's value in double-single arithmetic (shaders/double_single.wgsl), a body over
+   * `x`, `dd : array<vec2f, ND>` (the derivatives as hi + lo) and `q`, returning f32: used when
+   * the trainer computes the jets in double-single (precision 'double-single'); terms without
+   * it take the f32 residual of the rounded derivatives.
+   */
+  residualDsWgsl?: string;
   /** The same residual in f64 (tests check the exact solution with it); q: the unknowns' values. */
   residual(x: number[], d: number[], q?: number[]): number;
   weight: number;
@@ -89,6 +96,8 @@ export interface ProblemDefaults {
   interiorPoints: number;
   /** Train with the problem's hard boundary transform by default. */
   hardBoundary?: boolean;
+  /** Taylor jets in double-single by default (a loss whose terms cancel beyond f32's reach). */
+  precision?: 'f32' | 'double-single';
 }
 
 export interface PdeProblem {

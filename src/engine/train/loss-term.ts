@@ -26,6 +26,12 @@ export interface JetLayout {
    * a squared estimate adds (the r_A r_B trick of arXiv 2311.15283's unbiased losses).
    */
   split?: boolean;
+  /**
+   * Double-single jets (src/engine/taylor-jet-ds.ts): each jet buffer has a twin of low parts,
+   * bound after the others; the derivatives are read as hi + lo and the residual's value is
+   * computed from them (the term's residualDsWgsl where it has one).
+   */
+  precise?: boolean;
 }
 
 /** STDE: a Laplacian estimated from `batch` random jets per point (see trainer). */
@@ -125,6 +131,7 @@ export function lossTermCode(
   const J = orders.length;
   if (layout.mirrored && (!packed || hard?.hard)) throw new Error('a mirrored (odd) model needs the packed layout and no hard transform');
   if (layout.split && (!packed || hard?.hard || layout.mirrored)) throw new Error('split estimates need the packed layout, no hard transform and no odd model');
+  if (layout.precise && (hard?.hard || layout.split || stde || stein)) throw new Error('double-single jets do not combine with a hard transform, split estimates, STDE or Stein yet');
   const nq = unknowns.length;
   if (nq > 0 && !term.residualUnknownGradWgsl) throw new Error(`loss term ${term.name} needs residualUnknownGradWgsl (its problem trains unknowns)`);
   const width = packed ? Math.max(...orders) + 1 : 0;
@@ -140,6 +147,10 @@ export function lossTermCode(
     const b = 3 + 2 * nBuffers;
     bindings.push(`@group(0) @binding(${b}) var<storage, read> unknowns : array<f32>;`, `@group(0) @binding(${b + 1}) var<storage, read_write> qparts : array<f32>;`);
   }
+  if (layout.precise) {
+    const b = 3 + 2 * nBuffers + (nq > 0 ? 2 : 0);
+    for (let j = 0; j < nBuffers; j++) bindings.push(`@group(0) @binding(${b + j}) var<storage, read> jetlo${j} : array<f32>;`);
+  }
   const qValues =
     nq === 0
       ? '  q[0] = 0.0;'
@@ -154,9 +165,18 @@ export function lossTermCode(
   // an odd model u = N(x) − N(−x) subtracts each direction's mirrored block j + J (the jet
   // along −v at −x, since d/dt N(−(x + t v)) is that jet)
   const terms = layout.mirrored ? sources.map((src) => src.flatMap(({ j, scale }) => [{ j, scale }, { j: j + J, scale: -scale }])) : sources;
-  const load = term.derivatives.map(
-    (s, i) => `  d[${i}] = ${terms[i].map(({ j, scale }) => `${lit(scale * factorial(s.order))} * ${jetName(j)}[${row(j)} + ${s.order}u]`).join(' + ')};`,
-  );
+  const load = layout.precise
+    ? [
+        '  var dd : array<vec2f, ND>;',
+        ...term.derivatives.map((s, i) => {
+          const parts = terms[i].map(({ j, scale }) => {
+            const at = `${row(j)} + ${s.order}u`;
+            return `dsMulF(vec2f(${jetName(j)}[${at}], ${jetName(j).replace('jet', 'jetlo')}[${at}]), ${lit(scale * factorial(s.order))})`;
+          });
+          return `  dd[${i}] = ${parts.reduce((acc, t) => `dsAdd(${acc}, ${t})`)};\n  d[${i}] = dsToF(dd[${i}]);`;
+        }),
+      ]
+    : term.derivatives.map((s, i) => `  d[${i}] = ${terms[i].map(({ j, scale }) => `${lit(scale * factorial(s.order))} * ${jetName(j)}[${row(j)} + ${s.order}u]`).join(' + ')};`);
   const blocks = layout.mirrored || layout.split ? 2 * J : J;
   const clear = Array.from({ length: blocks }, (_, j) => `  for (var k = 0u; k < ${packed ? width : orders[j] + 1}u; k++) { ${adjName(j)}[${row(j)} + k] = 0.0; }`);
   const store = term.derivatives.flatMap((s, i) =>
@@ -207,6 +227,8 @@ export function lossTermCode(
     RESIDUAL_Q_GRAD: nq > 0 ? term.residualUnknownGradWgsl! : 'return array<f32, 1>(0.0);',
     Q_VALUES: qValues,
     LOAD: load.join('\n'),
+    DS_RESIDUAL: layout.precise && term.residualDsWgsl ? `fn residualDs(x : array<f32, D>, dd : array<vec2f, ND>, q : array<f32, NQ>) -> f32 {\n  ${term.residualDsWgsl}\n}` : '',
+    RESIDUAL_VALUE: layout.precise && term.residualDsWgsl ? 'residualDs(x, dd, q)' : 'residual(x, d, q)',
     HELPERS: hard?.hard?.g ? `fn hardG(x : array<f32, D>, v : array<f32, D>, k : u32) -> f32 {\n  ${hard.hard.g.jetWgsl}\n}` : '',
     STORE: [...clear, ...store].join('\n'),
   });

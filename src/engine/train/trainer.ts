@@ -14,6 +14,7 @@ import type { LossTerm, PdeProblem } from '../problems/types';
 import { BoxSampler } from '../random';
 import { fillTemplate } from '../shaders';
 import { factorial, TaylorJetForward } from '../taylor-jet';
+import { DoubleSingleJet, type JetPrecision } from '../taylor-jet-ds';
 import { TaylorJetBackward } from '../taylor-jet-backward';
 import { Adam } from './adam';
 import { lbfgs, type LbfgsOptions, type LbfgsResult } from './lbfgs';
@@ -111,6 +112,8 @@ export interface TrainConfig {
   weights?: Record<string, number>;
   /** Use the problem's hard boundary transform u = φ N (its replaced boundary terms go). */
   hardBoundary?: boolean;
+  /** Taylor jets only: 'double-single' recomputes the output jets in double-single for the loss (taylor-jet-ds.ts); other methods use f32. */
+  precision?: JetPrecision;
 }
 
 export interface TrainRecord {
@@ -179,6 +182,7 @@ export function defaultTrainConfig(problem: PdeProblem): TrainConfig {
     interiorPoints: d.interiorPoints,
     logEvery: 100,
     hardBoundary: d.hardBoundary ?? false,
+    precision: d.precision ?? 'f32',
   };
 }
 
@@ -282,12 +286,15 @@ export class PinnTrainer {
     const width = orders[0] + 1;
     // AD, FD and Stein fill blocks bound at offsets: 256-byte aligned
     const chunk = packed ? (ad || fd || stein ? Math.ceil((count * width) / 64) * 64 : count * width) : 0;
-    const layout: JetLayout = { orders, packed, chunk, mirrored, split };
+    // double-single jets: Taylor only (other methods have no jets to recompute)
+    const precise = this.config.precision === 'double-single' && !ad && !fd && !stein && !stde;
+    const layout: JetLayout = { orders, packed, chunk, mirrored, split, precise };
     const owned: GPUBuffer[] = [];
     const before: ((pass: GPUComputePassEncoder) => void)[] = [];
     const after: ((pass: GPUComputePassEncoder) => void)[] = [];
     const jets: TaylorJetForward[] = [];
     const backwards: TaylorJetBackward[] = [];
+    const precisions: DoubleSingleJet[] = [];
     let adJets: GPUBuffer[] = [];
     let adjoints: GPUBuffer[];
     let steinParams: GPUBuffer | null = null;
@@ -323,6 +330,12 @@ export class PinnTrainer {
         const b = new TaylorJetBackward(jet, adjoints[j], this.grad, true);
         backwards.push(b);
         before.push((pass) => jet.encode(pass));
+        if (precise) {
+          const ds = new DoubleSingleJet(device, jet);
+          precisions.push(ds);
+          owned.push(...ds.buffers);
+          before.push((pass) => ds.encode(pass));
+        }
         after.push((pass) => b.encode(pass));
       });
     } else {
@@ -364,7 +377,7 @@ export class PinnTrainer {
     const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const pbuf = new ArrayBuffer(16);
     new Uint32Array(pbuf, 0, 1)[0] = count;
-    new Float32Array(pbuf, 4, 1)[0] = this.termWeight(term);
+    new Float32Array(pbuf, 4, 2).set([this.termWeight(term), 1]); // the weight, and 1.0 for dsOne
     device.queue.writeBuffer(params, 0, pbuf);
     const unknowns = this.problem.unknowns ?? [];
     const code = lossTermCode(d, term, unknowns, layout, this.config.hardBoundary ? this.problem : undefined, stde, stein !== undefined);
@@ -376,6 +389,7 @@ export class PinnTrainer {
     });
     const inputs = ad || fd || stein ? adJets : jets.map((j) => j.output);
     const buffers = [points, parts, params, ...inputs.flatMap((b, j) => [b, adjoints[j]])];
+    const lowParts = precisions.map((p) => p.lo);
     let unknownReduce: TermRuntime['unknownReduce'] = null;
     if (unknowns.length > 0) {
       const qparts = createStorageBuffer(device, count * unknowns.length * 4, `${term.name} unknowns' gradient parts`);
@@ -383,6 +397,7 @@ export class PinnTrainer {
       buffers.push(this.unknownParams!, qparts);
       unknownReduce = this.simplePass('unknown_grad', { NQ: unknowns.length, BATCH: count }, [qparts, this.unknownGrad!], unknowns.length);
     }
+    buffers.push(...lowParts);
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
