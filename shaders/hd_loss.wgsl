@@ -7,6 +7,12 @@
 //   r = temporal(u, u_t, u_tt) + (D / B) Σ_b spatial(x_i, u1, 2 u2) − g,  parts[p] = weight r² / count
 // and writes the adjoint of each row's network jet (the seed of the backward pass):
 //   n̄0 = F0 ū0 + F1 ū1 + F2 ū2,  n̄1 = F0 ū1 + F1 ū2,  n̄2 = F0 ū2.
+// SPLIT = 1 (the unbiased loss): two estimates from the two halves of the sampled axes, each
+// scaled by 2D/B, and parts[p] = weight r_A r_B / count. E[r̂²] = r² + Var r̂ rewards a network
+// whose diagonal second derivatives vary less across axes; r_A r_B's mean is r² up to the
+// halves' covariance (disjoint draws without replacement: −d σ² against the squared
+// estimate's d² σ² / B, σ² the variance of the per-axis terms).
+// resid[p] holds the mean of the two, (r_A + r_B) / 2.
 // The problem's functions (factorJet, offsetJet, spatial, temporal and their gradients) are
 // its WGSL, see src/engine/problems/highdim-types.ts.
 // #include hd_common
@@ -16,7 +22,8 @@ const DIN : u32 = {{DIN}}u;
 const B : u32 = {{B}}u;
 const R1 : u32 = {{R1}}u;        // rows per point: B, plus one along time
 const TIME : u32 = {{TIME}}u;
-const SCALE : f32 = {{SCALE}};   // D / B
+const SCALE : f32 = {{SCALE}};   // D / B, or 2D / B for each half when SPLIT
+const SPLIT : u32 = {{SPLIT}}u;
 
 struct Params { count : u32, weight : f32, pad0 : u32, pad1 : u32 }
 
@@ -80,28 +87,40 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
   _ = zz[0];
   _ = aux[0];
   var sp = 0.0;
+  var spB = 0.0;
   for (var b = 0u; b < B; b++) {
     let r = p * R1 + b;
     let a = idx[r];
     let u = modelJet(p, r, a);
-    sp += spatial(z[p * DIN + a], u.y, 2.0 * u.z);
+    let term = spatial(z[p * DIN + a], u.y, 2.0 * u.z);
+    if (SPLIT == 1u && b >= B / 2u) { spB += term; } else { sp += term; }
   }
   let u = modelJet(p, p * R1, idx[p * R1]).x;
   var ut = vec3f(0.0);
   if (TIME == 1u) { ut = modelJet(p, p * R1 + B, D); }
-  let res = temporal(p, u, ut.y, 2.0 * ut.z) + SCALE * sp - g[p];
-  resid[p] = res;
-  parts[p] = params.weight * res * res / f32(params.count);
-  let s = 2.0 * params.weight * res / f32(params.count);
+  let rest = temporal(p, u, ut.y, 2.0 * ut.z) - g[p];
+  let res = rest + SCALE * sp;
+  // SPLIT: the other half's estimate; otherwise the same one (r_A r_B = r²)
+  var resB = res;
+  if (SPLIT == 1u) { resB = rest + SCALE * spB; }
+  resid[p] = 0.5 * (res + resB);
+  parts[p] = params.weight * res * resB / f32(params.count);
+  // d(r_A r_B) = r_B dr_A + r_A dr_B: a row of half A is seeded with r_B, of half B with r_A,
+  // and the temporal terms (in both) with r_A + r_B (2r without SPLIT)
+  let sA = params.weight * resB / f32(params.count);
+  let sB = params.weight * res / f32(params.count);
   let tg = temporalGrad(p, u, ut.y, 2.0 * ut.z);
   for (var b = 0u; b < B; b++) {
     let r = p * R1 + b;
     let a = idx[r];
     let uj = modelJet(p, r, a);
     let sg = spatialGrad(z[p * DIN + a], uj.y, 2.0 * uj.z);
+    var s = sA;
+    if (SPLIT == 1u && b >= B / 2u) { s = sB; }
+    else if (SPLIT == 0u) { s = sA + sB; }
     var ub = vec3f(0.0, s * SCALE * sg.x, s * SCALE * sg.y * 2.0);
-    if (b == 0u) { ub.x = s * tg.x; }
+    if (b == 0u) { ub.x = (sA + sB) * tg.x; }
     storeAdjoint(p, r, a, ub);
   }
-  if (TIME == 1u) { storeAdjoint(p, p * R1 + B, D, vec3f(0.0, s * tg.y, s * tg.z * 2.0)); }
+  if (TIME == 1u) { storeAdjoint(p, p * R1 + B, D, vec3f(0.0, (sA + sB) * tg.y, (sA + sB) * tg.z * 2.0)); }
 }

@@ -320,6 +320,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {values.method === 'stein' && <ChoiceField spec={fields.vr} value={values.vr} onChange={(vr) => set({ vr })} />}
         {values.method === 'stein' && shown('unbiased') && <ChoiceField spec={fields.unbiased} value={values.unbiased} onChange={(unbiased) => set({ unbiased })} />}
         {values.method === 'fd' && <TextField spec={fields.fdStep} value={values.fdStep} onChange={(fdStep) => set({ fdStep })} />}
+        {values.method === 'taylor' && shown('precision') && <ChoiceField spec={fields.precision} value={values.precision} onChange={(precision) => set({ precision })} />}
         {shown('width') && <IntField spec={fields.width} value={values.width} onChange={(width) => set({ width })} />}
         {shown('depth') && <IntField spec={fields.depth} value={values.depth} onChange={(depth) => set({ depth })} />}
         {shown('activation') && <ChoiceField spec={fields.activation} value={values.activation} onChange={(activation) => set({ activation })} />}

@@ -184,6 +184,14 @@ export const HIGHDIM_FIELDS = {
   method: { kind: 'choice', default: 'stde', choices: ['stde'], cli: 'method', label: 'Derivatives', help: 'STDE: random Taylor jets estimate every sum over the d coordinates.' },
   stde: { kind: 'choice', default: 'sparse', choices: ['sparse', 'dense'], cli: 'stde', label: 'STDE kind', help: 'sparse: B random coordinates per point (the first-layer tangent is a column of W₁), sums scaled by d/B; dense: B random ±1 directions (the first layer then costs O(d) per direction).' },
   randBatch: { kind: 'int', default: 16, min: 1, max: 1024, cli: 'rand-batch', label: 'Coordinates B', help: 'STDE: random jets per point each step (sparse: coordinates, at most d).' },
+  unbiased: {
+    kind: 'choice',
+    default: 'off',
+    choices: ['off', 'on'],
+    flags: { 'unbiased-loss': 'on' },
+    label: 'Unbiased loss',
+    help: 'Sparse STDE: the residual estimated twice, from the two halves of the B axes, and the two multiplied (on); off: one estimate squared, whose mean carries the estimator’s variance.',
+  },
   width: { ...common.width, default: 128 },
   depth: { ...common.depth, default: 3, max: 8, help: 'Hidden layers (tanh).' },
   lr: { ...common.lr, default: '1e-3', help: 'Adam learning rate at the start; the schedule lowers it over the run.' },
@@ -517,6 +525,7 @@ export function highDimSetup(spec: HighDimSpec): { problem: HighDimProblem; conf
     points: spec.points,
     randBatch: spec.randBatch,
     stde: spec.stde as 'sparse' | 'dense',
+    unbiasedLoss: spec.unbiased === 'on',
     seed: spec.seed,
   };
   return { problem, config };

@@ -66,14 +66,21 @@ function residualF64(problem: HighDimProblem, mlp: Mlp, z: ArrayLike<number>, co
   return problem.temporal(z, u, ut[1], 2 * ut[2]) + (d / coords.length) * sp - problem.source(z);
 }
 
-function lossF64(problem: HighDimProblem, mlp: Mlp, zs: Float32Array, idx: Uint32Array, P: number, B: number): number {
+/** The STDE loss in f64: mean r², or with `split` (the unbiased loss) mean r_A r_B over the two halves of the axes. */
+function lossF64(problem: HighDimProblem, mlp: Mlp, zs: Float32Array, idx: Uint32Array, P: number, B: number, split = false): number {
   const time = problem.horizon !== undefined ? 1 : 0;
   const din = problem.dim + time;
   const r1 = B + time;
   let l = 0;
   for (let p = 0; p < P; p++) {
-    const r = residualF64(problem, mlp, zs.subarray(p * din, (p + 1) * din), Array.from(idx.subarray(p * r1, p * r1 + B)));
-    l += (r * r) / P;
+    const z = zs.subarray(p * din, (p + 1) * din);
+    const axes = Array.from(idx.subarray(p * r1, p * r1 + B));
+    if (split) {
+      l += (residualF64(problem, mlp, z, axes.slice(0, B / 2)) * residualF64(problem, mlp, z, axes.slice(B / 2))) / P;
+    } else {
+      const r = residualF64(problem, mlp, z, axes);
+      l += (r * r) / P;
+    }
   }
   return l;
 }
@@ -274,6 +281,39 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
       expect(Math.abs(grad[k] - fd)).toBeLessThan(3e-3 * scale + 1e-4 * Math.abs(fd));
     }
     t.destroy();
+  });
+
+  for (const problem of [ballProblem('sine-gordon', 'two', 10), hjbLin(8)]) {
+    it(`${problem.id}, unbiased loss: the GPU's r_A r_B loss and its gradient match the f64 ones over the two halves of the axes`, async () => {
+      const cfg = small(problem, { randBatch: 4, unbiasedLoss: true });
+      const t = new HighDimTrainer(gpu.device, problem, cfg);
+      const { loss, grad, x, idx } = await t.probe(2);
+      const mlp = await t.net.download();
+      const f = (params: Float32Array) => lossF64(problem, new Mlp(mlp.sizes, mlp.activation, params), x, idx, cfg.points, cfg.randBatch, true);
+      const ref = f(mlp.params);
+      // the product loss differs from the squared one (so the test can tell them apart)
+      expect(Math.abs(ref - lossF64(problem, mlp, x, idx, cfg.points, cfg.randBatch))).toBeGreaterThan(1e-3 * Math.abs(ref));
+      expect(Math.abs(loss - ref)).toBeLessThan(2e-4 * Math.abs(ref) + 1e-6);
+      const [L0, L1, L2] = mlp.layers;
+      const probes = [L0.weightOffset + idx[0], L0.weightOffset + 2 * L0.inDim + idx[3], L0.biasOffset + 1, L1.weightOffset + 5, L1.biasOffset + 2, L2.weightOffset + 1, L2.biasOffset];
+      const scale = Math.sqrt(Array.from(grad).reduce((a, g) => a + g * g, 0));
+      for (const k of probes) {
+        const h = 1e-3;
+        const plus = Float32Array.from(mlp.params);
+        const minus = Float32Array.from(mlp.params);
+        plus[k] += h;
+        minus[k] -= h;
+        const fd = (f(plus) - f(minus)) / (plus[k] - minus[k]);
+        expect(Math.abs(grad[k] - fd), `parameter ${k}`).toBeLessThan(3e-3 * scale + 1e-4 * Math.abs(fd));
+      }
+      t.destroy();
+    });
+  }
+
+  it('the unbiased loss refuses an odd B and dense STDE, with the reason', () => {
+    const problem = ballProblem('sine-gordon', 'two', 10);
+    expect(() => new HighDimTrainer(gpu.device, problem, small(problem, { randBatch: 3, unbiasedLoss: true }))).toThrow(/even/);
+    expect(() => new HighDimTrainer(gpu.device, problem, small(problem, { randBatch: 4, stde: 'dense', unbiasedLoss: true }))).toThrow(/sparse STDE only/);
   });
 
   it('B = d gives the exact Laplacian; B < d is unbiased over sampling streams (within 3 standard errors)', async () => {

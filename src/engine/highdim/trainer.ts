@@ -35,6 +35,12 @@ export interface HighDimConfig {
   randBatch: number;
   /** Sparse (default): random coordinates, sums scaled by d/B. Dense: Rademacher directions, mean over B (ball problems only). */
   stde?: 'sparse' | 'dense';
+  /**
+   * Sparse only: the loss r_A r_B from two estimates over the two halves of the B sampled axes
+   * (each scaled by 2d/B), whose mean is r² without the estimator's variance that E[r̂²] adds
+   * (see shaders/hd_loss.wgsl). Needs an even B.
+   */
+  unbiasedLoss?: boolean;
   logEvery: number;
   /** Points of the fixed test set (default: as many as fit 2·10⁷ coordinates, 50 to 1000). */
   testPoints?: number;
@@ -140,6 +146,8 @@ export class HighDimTrainer {
       if (why) throw new InputError(why);
       if (!Number.isInteger(B) || B < 1 || B > MAX_DENSE_DIRECTIONS) throw new InputError(`dense STDE's random batch must be an integer from 1 to ${MAX_DENSE_DIRECTIONS}, got ${B}`);
     } else if (!Number.isInteger(B) || B < 1 || B > d) throw new InputError(`STDE's random batch must be an integer from 1 to the dimension (${d}), got ${B}`);
+    if (config.unbiasedLoss && isDense) throw new InputError('the unbiased loss (--unbiased-loss) is built for sparse STDE only');
+    if (config.unbiasedLoss && (B < 2 || B % 2 !== 0)) throw new InputError(`the unbiased loss splits the B sampled axes in two halves: B must be even and at least 2 (got ${B})`);
     const testCount = config.testPoints ?? Math.max(50, Math.min(1000, Math.floor(2e7 / d)));
     const words = Math.ceil(d / 32);
     this.checkLimits(din, width, Math.max(P, testCount), P * R1, isDense ? P * B * words * 4 : 0);
@@ -199,7 +207,8 @@ export class HighDimTrainer {
           B,
           R1,
           TIME: time ? 1 : 0,
-          SCALE: (d / B).toPrecision(9),
+          SCALE: ((config.unbiasedLoss ? 2 : 1) * (d / B)).toPrecision(9),
+          SPLIT: config.unbiasedLoss ? 1 : 0,
           HELPERS: w.helpers,
           FACTOR: w.factor,
           OFFSET: w.offset,
