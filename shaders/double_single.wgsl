@@ -84,10 +84,21 @@ fn dsDivF(a : vec2f, b : f32) -> vec2f {
   return dsDiv(a, vec2f(b, 0.0));
 }
 
+// 1/n! for n = 1..7 as double-singles (hi, lo)
+const DS_INV_FACTORIAL = array<vec2f, 7>(
+  vec2f(1.0, 0.0),
+  vec2f(0.5, 0.0),
+  vec2f(0.1666666716337204, -4.967053879312289e-9),
+  vec2f(0.0416666679084301, -1.2417634698280722e-9),
+  vec2f(0.008333333767950535, -4.34617203337595e-10),
+  vec2f(0.0013888889225199819, -3.3631094437103215e-11),
+  vec2f(0.00019841270113829523, -2.725596874933456e-12),
+);
+
 // exp(y) for y <= 0: y = k ln 2 + r with ln 2 as a double-single (|r| <= ln 2 / 2), then
 // expm1(r / 256) by its Taylor series to r^7 (|r / 256| < 1.4e-3: the next term is below
-// 1e-24), doubled eight times by expm1(2s) = e (2 + e), which keeps the relative precision,
-// and scaled by 2^k (ldexp: exact).
+// 1e-24), in Horner form, doubled eight times by expm1(2s) = e (2 + e), which keeps the
+// relative precision, and scaled by 2^k (ldexp: exact).
 fn dsExpNonPositive(y : vec2f) -> vec2f {
   if (y.x < -80.0) { return vec2f(0.0, 0.0); }
   let k = round(y.x * 1.4426950408889634);
@@ -95,10 +106,11 @@ fn dsExpNonPositive(y : vec2f) -> vec2f {
   r = dsAdd(r, -twoProd(k, 1.428606765330187e-6));         // the next 24 bits
   r = dsAdd(r, -twoProd(k, 5.497923148104107e-14));         // and the rest (to about 2^-69)
   let s = r * (1.0 / 256.0);
-  var e = vec2f(0.0, 0.0);
-  for (var n = 7; n >= 1; n--) {
-    e = dsDivF(dsMul(dsAdd(e, vec2f(1.0, 0.0)), s), f32(n));
+  var e = DS_INV_FACTORIAL[6];
+  for (var n = 5; n >= 0; n--) {
+    e = dsAdd(DS_INV_FACTORIAL[n], dsMul(e, s));
   }
+  e = dsMul(e, s);
   for (var i = 0; i < 8; i++) {
     e = dsMul(e, dsAdd(e, vec2f(2.0, 0.0)));
   }

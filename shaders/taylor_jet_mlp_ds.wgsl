@@ -60,9 +60,9 @@ fn layer(src : ptr<function, Jets>, dst : ptr<function, Jets>, IN : u32, OUT : u
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(16)   // small groups: a few dozen rows still spread over the cores of a CPU adapter
 fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg : vec3u) {
-  let p = gid.x + gid.y * nwg.x * 64u;
+  let p = gid.x + gid.y * nwg.x * 16u;
   if (p >= dims.batch) { return; }
   dsOne = dims.one;
   var h = Jets();

@@ -3,7 +3,7 @@ import { createStorageBuffer } from './gpu';
 import type { TaylorJetForward } from './taylor-jet';
 import { fillTemplate } from './shaders';
 
-/** Numeric precision of a loss's jets: plain f32, or the network's output jets recomputed in double-single. */
+/** Numeric precision of a loss's jets: plain f32, or the network's output jets recomputed in double-single (for the terms that give a double-single residual, LossTerm.residualDsWgsl). */
 export type JetPrecision = 'f32' | 'double-single';
 export const JET_PRECISIONS: readonly JetPrecision[] = ['f32', 'double-single'];
 
@@ -68,7 +68,7 @@ export class DoubleSingleJet {
   encode(pass: GPUComputePassEncoder): void {
     if (this.batch !== this.jet.currentBatch) throw new Error(`double-single jet: batch ${this.batch}, its f32 jet's ${this.jet.currentBatch} (call setBatch)`);
     if (this.batch === 0) return;
-    const groups = Math.ceil(this.batch / 64);
+    const groups = Math.ceil(this.batch / 16);
     const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, this.bindGroup);

@@ -286,8 +286,9 @@ export class PinnTrainer {
     const width = orders[0] + 1;
     // AD, FD and Stein fill blocks bound at offsets: 256-byte aligned
     const chunk = packed ? (ad || fd || stein ? Math.ceil((count * width) / 64) * 64 : count * width) : 0;
-    // double-single jets: Taylor only (other methods have no jets to recompute)
-    const precise = this.config.precision === 'double-single' && !ad && !fd && !stein && !stde;
+    // double-single jets: Taylor only (other methods have no jets to recompute), for the terms
+    // that give their residual in double-single (those whose terms cancel beyond f32)
+    const precise = this.config.precision === 'double-single' && term.residualDsWgsl !== undefined && !ad && !fd && !stein && !stde;
     const layout: JetLayout = { orders, packed, chunk, mirrored, split, precise };
     const owned: GPUBuffer[] = [];
     const before: ((pass: GPUComputePassEncoder) => void)[] = [];
