@@ -89,13 +89,19 @@ function steinF64(mlp: Mlp, x: number[], spec: DerivativeSpec, zs: number[][], o
   let sum = 0;
   if (o.varianceReduction) {
     const g0 = g64(mlp, x, params);
-    for (const z of zs) {
+    // second order, n >= 2 pairs: each pair's second difference less the mean of the other n − 1
+    // pairs' (leave-one-out baseline), i.e. the weights centred and scaled by n/(n − 1)
+    const n = zs.length;
+    const w2 = zs.map(weight2);
+    const w2mean = n >= 2 ? w2.reduce((a, b) => a + b, 0) / n : 0;
+    const w2scale = n >= 2 ? n / (n - 1) : 1;
+    zs.forEach((z, m) => {
       const [gp, gm] = [g(1, z), g(-1, z)];
       const e = z.map((v) => s * v);
       if (spec.order === 0) sum += (gp + gm) / 2;
       else if (spec.order === 1) sum += ((gp - gm) * dot(e, spec.direction)) / (2 * s * s);
-      else sum += (weight2(z) * (gp + gm - 2 * g0)) / (2 * s ** 4);
-    }
+      else sum += ((w2[m] - w2mean) * w2scale * (gp + gm - 2 * g0)) / (2 * s ** 4);
+    });
   } else {
     for (const z of zs) {
       const gp = g(1, z);

@@ -67,6 +67,12 @@ export interface SteinOptions {
  * Carlo noise of 0.24; it grows like 1/sigma² (1.3e-5 at sigma = 0.1) but stays negligible, so
  * f32 does not force a wider sigma, and the smoothing bias (O(sigma²): sigma² d / 2 = 5e-4
  * relative for sin(Σx) in d = 10) stays small. 64 shifts (32 pairs and g(x)) per point.
+ * The Laplacian's Monte Carlo noise does not depend on sigma (0.001 to 0.05 gave the same): per
+ * pair its variance is about A |H|_F² (A axes summed, H the network's Hessian) plus A (tr H)²/2,
+ * which the centred second-order weights (a leave-one-out baseline, see stein_estimator.wgsl)
+ * remove. Measured on heat-ball (d = 100) with a network trained by taylor for 300 steps: 64
+ * pairs put 1.6 rms of noise on Δu (exact 1, its Taylor value within 0.17); |H|_F is far above
+ * the solution's 0.1 there, so centring gave only 1.63 -> 1.57, and 4x the pairs 0.71.
  */
 export const STEIN_DEFAULTS: SteinOptions = { sigma: 0.01, samples: 64, varianceReduction: true };
 
@@ -485,6 +491,8 @@ export class PinnTrainer {
         W0: f(w[0]),
         W1: f(w[1]),
         W2: f(w[2]),
+        // pairs: second-order weights centred over the draws (a leave-one-out baseline, see the kernel)
+        CENTRE2: o.varianceReduction && n1 >= 3 && n >= 2 ? 1 : 0,
         SLOT_DIRS: directions.flatMap((v) => Array.from(v, f)).join(', '),
         SLOT_AXES: slotAxes.map((a) => `${a}u`).join(', '),
       };
