@@ -144,7 +144,7 @@ export const TRAIN_FIELDS = {
     cli: 'precision',
     method: 'taylor',
     label: 'Jet precision',
-    help: 'Taylor jets: f32, or the network output’s jets recomputed in double-single (about 44 bits; tanh networks) so that residuals whose terms cancel (the self-similar Burgers smoothness term) are exact to far below f32; the backward pass stays f32.',
+    help: 'Taylor jets: f32, or (double-single) the network output’s jets recomputed in double-single arithmetic (about 44 bits; tanh networks) for L-BFGS and evaluations, so that residuals whose terms cancel (the self-similar Burgers profiles near the optimum) are exact far below f32 and the gradient’s seeds with them; Adam’s steps and the backward pass stay f32.',
   },
   width: common.width,
   depth: common.depth,

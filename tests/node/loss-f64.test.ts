@@ -24,7 +24,7 @@ describe('the f64 loss of a problem with fixed points (src/engine/reference/loss
 });
 
 describe('double-single jets in the loss (precision: double-single)', () => {
-  /** Worst relative error of the smoothness term's per-point loss parts against f64 (the parts are f32: two roundings, about 1.2e-7). */
+  /** Worst relative error of the per-point loss parts of every term against f64 (the parts are f32: a few roundings). */
   async function partsError(k: number, precision: 'f32' | 'double-single') {
     const problem = burgersSelfSimilar(k);
     const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), seed: 4, precision });
@@ -35,7 +35,7 @@ describe('double-single jets in the loss (precision: double-single)', () => {
     const [lo, hi] = problem.unknowns![0].bounds!;
     const lambda = Math.fround(Math.fround(lo) + Math.fround((hi - lo) / 2));
     let worst = 0;
-    for (const t of (await trainer.evaluateTerms()).filter((x) => x.name === 'smoothness')) {
+    for (const t of await trainer.evaluateTerms()) {
       const term = problem.terms.find((x) => x.name === t.name)!;
       const ref = referenceParts(problem, term, mlp, t.points, [lambda], false);
       // a part that is exactly zero (by symmetry) must come out zero
@@ -45,11 +45,11 @@ describe('double-single jets in the loss (precision: double-single)', () => {
     return worst;
   }
 
-  it.each([0, 3])('k = %i: the smoothness residuals to f32 rounding of their squares, where f32 jets are far off', async (k) => {
+  it.each([0, 3])('k = %i: every residual to f32 rounding of its square, where f32 jets are far off', async (k) => {
     const ds = await partsError(k, 'double-single');
     const f32 = await partsError(k, 'f32');
     console.log(`k = ${k}: worst relative error of a loss part: double-single ${ds.toExponential(2)}, f32 ${f32.toExponential(2)}`);
-    // the parts are f32 (r rounded, then w r r / n): a few roundings, 3e-7 at worst; f32 jets miss that bar (1.1e-6 and 2e-6 measured)
+    // the parts are f32 (r rounded, then w r r / n): a few roundings, 3e-7 at worst; f32 jets miss that bar (2.7e-4 and 1.9e-4 measured, at points where r is small)
     expect(ds).toBeLessThan(3e-7);
     expect(f32).toBeGreaterThan(3e-7);
   });

@@ -203,12 +203,12 @@ export function residualDerivativeGradF64(m: number, X: number, d: readonly numb
 const derivativeName = (j: number) => (j === 0 ? 'U' : j <= 3 ? `U${"'".repeat(j)}` : `U^(${j})`);
 
 /**
- * The loss term weight · mean (R^(m))² on fixed points. doubleSingle: give it the residual
- * from double-single derivatives, so that a trainer with precision 'double-single' recomputes
- * its jets in double-single (the smoothness term, whose terms near 24 cancel to 1e-2; the
- * residual itself and R′ cancel far less, and 600 rows of double-single jets would double a step).
+ * The loss term weight · mean (R^(m))² on fixed points, with its residual from double-single
+ * derivatives too (a trainer with precision 'double-single' uses it in L-BFGS: near the optimum
+ * the f32 jets' errors, 2e-7 in R and R′ and far more in the smoothness term, whose terms near 24
+ * cancel to 1e-2, decide the sign of λ's gradient).
  */
-function residualTerm(name: string, m: number, points: number[][], weight: number, doubleSingle = false): LossTerm {
+function residualTerm(name: string, m: number, points: number[][], weight: number): LossTerm {
   const wgsl = residualDerivativeWgsl(m);
   const derivatives: DerivativeSpec[] = Array.from({ length: m + 2 }, (_, j) => ({ name: derivativeName(j), direction: [1], order: j }));
   return {
@@ -216,7 +216,7 @@ function residualTerm(name: string, m: number, points: number[][], weight: numbe
     points,
     derivatives,
     residualWgsl: wgsl.value,
-    residualDsWgsl: doubleSingle ? wgsl.valueDs : undefined,
+    residualDsWgsl: wgsl.valueDs,
     residualGradWgsl: wgsl.grad,
     residualUnknownGradWgsl: wgsl.lambdaGrad,
     residual: (x, d, q) => {
@@ -229,7 +229,12 @@ function residualTerm(name: string, m: number, points: number[][], weight: numbe
 
 /** U(x) = g at one end, with no dependence on λ. */
 function endTerm(name: string, x: number, g: number): LossTerm {
-  return { ...valueTerm(name, [[x]], 1, { wgsl: lit(g), f64: () => g }), residualUnknownGradWgsl: 'return array<f32, 1>(0.0);' };
+  return {
+    ...valueTerm(name, [[x]], 1, { wgsl: lit(g), f64: () => g }),
+    residualUnknownGradWgsl: 'return array<f32, 1>(0.0);',
+    // U(±2) = N(±2) − N(∓2) ≈ ∓1 is a difference too: its f32 error (2e-7) exceeds the residual near the optimum
+    residualDsWgsl: `return dsToF(dsAdd(dd[0], vec2f(${lit(-g)}, 0.0)));`,
+  };
 }
 
 const ORDINALS = ['first', 'second', 'third', 'fourth'];
@@ -257,7 +262,7 @@ export function burgersSelfSimilar(k: number): PdeProblem {
       endTerm('boundary right', HI, -1),
       residualTerm('residual', 0, grid, 0.3),
       residualTerm("residual'", 1, grid, 0.3),
-      residualTerm('smoothness', p, near0, 0.2, true),
+      residualTerm('smoothness', p, near0, 0.2),
     ],
     exact: (x) => selfSimilarProfile(x[0], k),
     exactDerivatives: (x, direction, order) => selfSimilarDerivatives(x[0], k, order).map((v, j) => v * direction[0] ** j),

@@ -118,7 +118,7 @@ export interface TrainConfig {
   weights?: Record<string, number>;
   /** Use the problem's hard boundary transform u = φ N (its replaced boundary terms go). */
   hardBoundary?: boolean;
-  /** Taylor jets only: 'double-single' recomputes the output jets in double-single for the loss (taylor-jet-ds.ts); other methods use f32. */
+  /** Taylor jets only: 'double-single' recomputes the output jets in double-single for the loss in L-BFGS and evaluations (taylor-jet-ds.ts; Adam's steps stay f32); other methods use f32. */
   precision?: JetPrecision;
 }
 
@@ -172,6 +172,8 @@ interface TermRuntime {
   ballSampler: { params: GPUBuffer; encode: (pass: GPUComputePassEncoder) => void } | null;
   /** Stein: the uniform (count, stream, seed) its Gaussian shifts are drawn from, written every step. */
   steinParams: GPUBuffer | null;
+  /** Precision 'double-single': the jets recomputed in double-single and the loss kernel that reads hi + lo (used outside Adam steps). */
+  precise: { before: ((pass: GPUComputePassEncoder) => void)[]; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup } | null;
 }
 
 export function defaultTrainConfig(problem: PdeProblem): TrainConfig {
@@ -295,7 +297,7 @@ export class PinnTrainer {
     // double-single jets: Taylor only (other methods have no jets to recompute), for the terms
     // that give their residual in double-single (those whose terms cancel beyond f32)
     const precise = this.config.precision === 'double-single' && term.residualDsWgsl !== undefined && !ad && !fd && !stein && !stde;
-    const layout: JetLayout = { orders, packed, chunk, mirrored, split, precise };
+    const layout: JetLayout = { orders, packed, chunk, mirrored, split };
     const owned: GPUBuffer[] = [];
     const before: ((pass: GPUComputePassEncoder) => void)[] = [];
     const after: ((pass: GPUComputePassEncoder) => void)[] = [];
@@ -341,7 +343,6 @@ export class PinnTrainer {
           const ds = new DoubleSingleJet(device, jet);
           precisions.push(ds);
           owned.push(...ds.buffers);
-          before.push((pass) => ds.encode(pass));
         }
         after.push((pass) => b.encode(pass));
       });
@@ -387,16 +388,19 @@ export class PinnTrainer {
     new Float32Array(pbuf, 4, 2).set([this.termWeight(term), 1]); // the weight, and 1.0 for dsOne
     device.queue.writeBuffer(params, 0, pbuf);
     const unknowns = this.problem.unknowns ?? [];
-    const code = lossTermCode(d, term, unknowns, layout, this.config.hardBoundary ? this.problem : undefined, stde, stein !== undefined);
-    device.pushErrorScope('validation');
-    const module = device.createShaderModule({ label: `loss term ${term.name}`, code });
-    const pipeline = device.createComputePipeline({ label: `loss term ${term.name}`, layout: 'auto', compute: { module, entryPoint: 'main' } });
-    void device.popErrorScope().then((e) => {
-      if (e) throw new Error(`the WGSL of ${this.problem.id}'s ${term.name} term does not compile: ${e.message}`);
-    });
+    const compileLoss = (lay: JetLayout) => {
+      const code = lossTermCode(d, term, unknowns, lay, this.config.hardBoundary ? this.problem : undefined, stde, stein !== undefined);
+      device.pushErrorScope('validation');
+      const module = device.createShaderModule({ label: `loss term ${term.name}`, code });
+      const pipeline = device.createComputePipeline({ label: `loss term ${term.name}`, layout: 'auto', compute: { module, entryPoint: 'main' } });
+      void device.popErrorScope().then((e) => {
+        if (e) throw new Error(`the WGSL of ${this.problem.id}'s ${term.name} term does not compile: ${e.message}`);
+      });
+      return pipeline;
+    };
+    const pipeline = compileLoss(layout);
     const inputs = ad || fd || stein ? adJets : jets.map((j) => j.output);
     const buffers = [points, parts, params, ...inputs.flatMap((b, j) => [b, adjoints[j]])];
-    const lowParts = precisions.map((p) => p.lo);
     let unknownReduce: TermRuntime['unknownReduce'] = null;
     if (unknowns.length > 0) {
       const qparts = createStorageBuffer(device, count * unknowns.length * 4, `${term.name} unknowns' gradient parts`);
@@ -404,13 +408,18 @@ export class PinnTrainer {
       buffers.push(this.unknownParams!, qparts);
       unknownReduce = this.simplePass('unknown_grad', { NQ: unknowns.length, BATCH: count }, [qparts, this.unknownGrad!], unknowns.length);
     }
-    buffers.push(...lowParts);
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
+    let preciseRuntime: TermRuntime['precise'] = null;
+    if (precise) {
+      const p = compileLoss({ ...layout, precise: true });
+      const entries = [...buffers, ...precisions.map((ds) => ds.lo)].map((buffer, binding) => ({ binding, resource: { buffer } }));
+      preciseRuntime = { before: precisions.map((ds) => (pass: GPUComputePassEncoder) => ds.encode(pass)), pipeline: p, bindGroup: device.createBindGroup({ layout: p.getBindGroupLayout(0), entries }) };
+    }
     if (ballSampler) owned.push(ballSampler.params);
-    return { term, count, points, sampler, hostSampling, layout, jets, adJets, directions, orders, adjoints, backwards, before, after, owned, parts, params, pipeline, bindGroup, unknownReduce, stde: stdeRuntime, ballSampler, steinParams };
+    return { term, count, points, sampler, hostSampling, layout, jets, adJets, directions, orders, adjoints, backwards, before, after, owned, parts, params, pipeline, bindGroup, unknownReduce, stde: stdeRuntime, ballSampler, steinParams, precise: preciseRuntime };
   }
 
   /** The STDE settings, checked against the problem. */
@@ -665,11 +674,18 @@ export class PinnTrainer {
   }
 
   /** Record sampling, jets and loss terms of the current step (no update). */
-  private encodeLoss(pass: GPUComputePassEncoder, backward: boolean, stream = this.stepIndex): void {
+  /**
+   * The loss of every term (and its backward pass). exact = false (Adam's steps): f32 jets
+   * even where precision 'double-single' built double-single ones (noisy steps gain nothing
+   * from them); L-BFGS and evaluations use them.
+   */
+  private encodeLoss(pass: GPUComputePassEncoder, backward: boolean, stream = this.stepIndex, exact = true): void {
     for (const t of this.terms) {
       this.encodeSampling(pass, t, stream);
       for (const f of t.before) f(pass);
-      this.encodeTermLoss(pass, t, backward);
+      const precise = exact ? t.precise : null;
+      for (const f of precise?.before ?? []) f(pass);
+      this.encodeTermLoss(pass, t, backward, precise);
       if (backward) for (const f of t.after) f(pass);
     }
   }
@@ -694,9 +710,9 @@ export class PinnTrainer {
     }
   }
 
-  private encodeTermLoss(pass: GPUComputePassEncoder, t: TermRuntime, backward: boolean): void {
-    pass.setPipeline(t.pipeline);
-    pass.setBindGroup(0, t.bindGroup);
+  private encodeTermLoss(pass: GPUComputePassEncoder, t: TermRuntime, backward: boolean, precise: TermRuntime['precise'] = null): void {
+    pass.setPipeline(precise?.pipeline ?? t.pipeline);
+    pass.setBindGroup(0, precise?.bindGroup ?? t.bindGroup);
     pass.dispatchWorkgroups(Math.ceil(t.count / 64));
     if (backward) t.unknownReduce?.(pass);
   }
@@ -915,7 +931,7 @@ export class PinnTrainer {
     // Taylor and FD: the whole step in one command buffer
     this.clearGradients(enc);
     const pass = enc.beginComputePass();
-    this.encodeLoss(pass, true);
+    this.encodeLoss(pass, true, this.stepIndex, false);
     this.adam.encode(pass, lr);
     this.unknownAdam?.encode(pass, lr);
     pass.end();
