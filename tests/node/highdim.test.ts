@@ -85,6 +85,20 @@ function lossF64(problem: HighDimProblem, mlp: Mlp, zs: Float32Array, idx: Uint3
   return l;
 }
 
+/** The GPU gradient at the probed parameters against central differences of an f64 loss (f32-stored parameters, exactly the perturbed ones). */
+function expectGradientAt(grad: Float32Array, params: Float32Array, probes: number[], f: (params: Float32Array) => number) {
+  const scale = Math.sqrt(Array.from(grad).reduce((a, g) => a + g * g, 0));
+  for (const k of probes) {
+    const h = 1e-3;
+    const plus = Float32Array.from(params);
+    const minus = Float32Array.from(params);
+    plus[k] += h;
+    minus[k] -= h;
+    const fd = (f(plus) - f(minus)) / (plus[k] - minus[k]);
+    expect(Math.abs(grad[k] - fd), `parameter ${k}`).toBeLessThan(3e-3 * scale + 1e-4 * Math.abs(fd));
+  }
+}
+
 const small = (problem: HighDimProblem, over: Partial<HighDimConfig> = {}): HighDimConfig => ({
   ...defaultHighDimConfig(problem),
   width: 8,
@@ -269,17 +283,7 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
       L2.weightOffset + 3,
       L2.biasOffset,
     ];
-    const scale = Math.sqrt(Array.from(grad).reduce((a, g) => a + g * g, 0));
-    for (const k of probes) {
-      const h = 1e-3;
-      const plus = Float32Array.from(mlp.params);
-      const minus = Float32Array.from(mlp.params);
-      plus[k] += h;
-      minus[k] -= h;
-      // the losses in f64 (f32-stored parameters, exactly the perturbed ones)
-      const fd = (f(plus) - f(minus)) / (plus[k] - minus[k]);
-      expect(Math.abs(grad[k] - fd)).toBeLessThan(3e-3 * scale + 1e-4 * Math.abs(fd));
-    }
+    expectGradientAt(grad, mlp.params, probes, f);
     t.destroy();
   });
 
@@ -296,16 +300,7 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
       expect(Math.abs(loss - ref)).toBeLessThan(2e-4 * Math.abs(ref) + 1e-6);
       const [L0, L1, L2] = mlp.layers;
       const probes = [L0.weightOffset + idx[0], L0.weightOffset + 2 * L0.inDim + idx[3], L0.biasOffset + 1, L1.weightOffset + 5, L1.biasOffset + 2, L2.weightOffset + 1, L2.biasOffset];
-      const scale = Math.sqrt(Array.from(grad).reduce((a, g) => a + g * g, 0));
-      for (const k of probes) {
-        const h = 1e-3;
-        const plus = Float32Array.from(mlp.params);
-        const minus = Float32Array.from(mlp.params);
-        plus[k] += h;
-        minus[k] -= h;
-        const fd = (f(plus) - f(minus)) / (plus[k] - minus[k]);
-        expect(Math.abs(grad[k] - fd), `parameter ${k}`).toBeLessThan(3e-3 * scale + 1e-4 * Math.abs(fd));
-      }
+      expectGradientAt(grad, mlp.params, probes, f);
       t.destroy();
     });
   }
