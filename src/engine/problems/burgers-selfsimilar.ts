@@ -152,7 +152,7 @@ const lit = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
  */
 function wgslMonomial(t: Monomial, dsInputs = false): string {
   const l = t.lambdaCoef;
-  const lambdaPart = `twoProd(${lit(l)}, q[0])`;
+  const lambdaPart = dsInputs ? `dsMulF(qd[0], ${lit(l)})` : `twoProd(${lit(l)}, q[0])`;
   let expr = l === 0 ? `dsFromF(${lit(t.coef)})` : t.coef === 0 ? lambdaPart : `dsAdd(dsFromF(${lit(t.coef)}), ${lambdaPart})`;
   if (t.timesX) expr = `dsMulF(${expr}, x[0])`;
   for (const f of t.factors) expr = dsInputs ? `dsMul(${expr}, dd[${f}])` : `dsMulF(${expr}, d[${f}])`;

@@ -58,7 +58,8 @@ export interface LossTerm {
   residualUnknownGradWgsl?: string;
   /**
    * The residual's value in double-single arithmetic (shaders/double_single.wgsl), a body over
-   * `x`, `dd : array<vec2f, ND>` (the derivatives as hi + lo) and `q`, returning f32: used when
+   * `x`, `dd : array<vec2f, ND>` (the derivatives as hi + lo), `q` and `qd : array<vec2f, NQ>`
+   * (the unknowns as double-singles), returning f32: used when
    * the trainer computes the jets in double-single (precision 'double-single'); terms without
    * it take the f32 residual of the rounded derivatives.
    */

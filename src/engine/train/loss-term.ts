@@ -87,6 +87,12 @@ export const PACK_ABOVE_DIRECTIONS = 2;
 
 const lit = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
 
+/** An f64 constant as a WGSL double-single (hi, lo): hi its f32 rounding, lo the rest rounded. */
+function dsLiteral(v: number): string {
+  const hi = Math.fround(v);
+  return `vec2f(${lit(hi)}, ${lit(Math.fround(v - hi))})`;
+}
+
 /**
  * Hard boundary transform u = g + φ N: the Taylor coefficients of φ(x + t v) (a product
  * of linear factors in t) times the network's, as a truncated product. WGSL statements
@@ -161,6 +167,18 @@ export function lossTermCode(
             return `  { let th = tanh(unknowns[${i}]);\n    q[${i}] = ${lit(lo)} + ${lit((hi - lo) / 2)} * (1.0 + th);\n    dq[${i}] = ${lit((hi - lo) / 2)} * (1.0 - th * th); }`;
           })
           .join('\n');
+  // double-single: the unknowns' values as double-singles too (q = lo + c (1 + tanh s) rounded to
+  // f32 moves λ in steps of an ulp, which shifts a cancelling residual by more than its precision)
+  const qDs = !layout.precise
+    ? ''
+    : [
+        `  var qd : array<vec2f, NQ>;`,
+        ...unknowns.map((u, i) => {
+          if (!u.bounds) return `  qd[${i}] = vec2f(unknowns[${i}], 0.0);`;
+          const [lo, hi] = u.bounds;
+          return `  qd[${i}] = dsAdd(${dsLiteral(lo)}, dsMul(${dsLiteral((hi - lo) / 2)}, dsAdd(vec2f(1.0, 0.0), dsTanh(vec2f(unknowns[${i}], 0.0)))));`;
+        }),
+      ].join('\n');
   // each derivative: a scaled sum over its directions (one term unless it is a Laplacian);
   // an odd model u = N(x) − N(−x) subtracts each direction's mirrored block j + J (the jet
   // along −v at −x, since d/dt N(−(x + t v)) is that jet)
@@ -225,10 +243,10 @@ export function lossTermCode(
     RESIDUAL: term.residualWgsl,
     RESIDUAL_GRAD: term.residualGradWgsl,
     RESIDUAL_Q_GRAD: nq > 0 ? term.residualUnknownGradWgsl! : 'return array<f32, 1>(0.0);',
-    Q_VALUES: qValues,
+    Q_VALUES: [qValues, qDs].filter(Boolean).join('\n'),
     LOAD: load.join('\n'),
-    DS_RESIDUAL: layout.precise && term.residualDsWgsl ? `fn residualDs(x : array<f32, D>, dd : array<vec2f, ND>, q : array<f32, NQ>) -> f32 {\n  ${term.residualDsWgsl}\n}` : '',
-    RESIDUAL_VALUE: layout.precise && term.residualDsWgsl ? 'residualDs(x, dd, q)' : 'residual(x, d, q)',
+    DS_RESIDUAL: layout.precise && term.residualDsWgsl ? `fn residualDs(x : array<f32, D>, dd : array<vec2f, ND>, q : array<f32, NQ>, qd : array<vec2f, NQ>) -> f32 {\n  ${term.residualDsWgsl}\n}` : '',
+    RESIDUAL_VALUE: layout.precise && term.residualDsWgsl ? 'residualDs(x, dd, q, qd)' : 'residual(x, d, q)',
     HELPERS: hard?.hard?.g ? `fn hardG(x : array<f32, D>, v : array<f32, D>, k : u32) -> f32 {\n  ${hard.hard.g.jetWgsl}\n}` : '',
     STORE: [...clear, ...store].join('\n'),
   });
