@@ -143,6 +143,7 @@ export function lossTermCode(
   const width = packed ? Math.max(...orders) + 1 : 0;
   const jetName = (j: number) => (packed ? 'jet0' : `jet${j}`);
   const adjName = (j: number) => (packed ? 'adj0' : `adj${j}`);
+  const loName = (j: number) => (packed ? 'jetlo0' : `jetlo${j}`);
   const row = (j: number) => (packed ? `${j * chunk}u + p * ${width}u` : `p * ${orders[j] + 1}u`);
   const nBuffers = packed ? 1 : orders.length;
   const bindings = Array.from(
@@ -189,7 +190,7 @@ export function lossTermCode(
         ...term.derivatives.map((s, i) => {
           const parts = terms[i].map(({ j, scale }) => {
             const at = `${row(j)} + ${s.order}u`;
-            return `dsMulF(vec2f(${jetName(j)}[${at}], ${jetName(j).replace('jet', 'jetlo')}[${at}]), ${lit(scale * factorial(s.order))})`;
+            return `dsMulF(vec2f(${jetName(j)}[${at}], ${loName(j)}[${at}]), ${lit(scale * factorial(s.order))})`;
           });
           return `  dd[${i}] = ${parts.reduce((acc, t) => `dsAdd(${acc}, ${t})`)};\n  d[${i}] = dsToF(dd[${i}]);`;
         }),
