@@ -5,6 +5,9 @@
 //   parts[p] = weight * r^2 / batch          (summed on the CPU when the loss is read)
 //   cbar[jet(i)][p][k_i] += 2 weight r (dr/dd_i) k_i! / batch   (seed of the jets' backward pass)
 //   qparts[p][u] = 2 weight r (dr/dq_u) (dq_u/ds_u) / batch     (summed by unknown_grad)
+// In Jacobian mode (params.mode = 1, Levenberg–Marquardt) the residual vector and its
+// Jacobian's seeds instead: parts[p] = sqrt(weight / batch) r, and the factor 2 weight r / batch
+// above becomes sqrt(weight / batch) (taylor_jet_jacobian keeps the backward pass per point).
 // Buffers: points [batch][D]; parts [batch]; the jets and their adjoints (one buffer per
 // direction, or all directions packed in one, see src/engine/train/loss-term.ts); unknowns;
 // with double-single jets, their low parts (then r comes from hi + lo: residualDs, or the f32
@@ -17,7 +20,7 @@ const ND : u32 = {{ND}}u;
 const NQ : u32 = {{NQ}}u;
 const PI : f32 = 3.14159265358979;
 
-struct Params { batch : u32, weight : f32, one : f32, pad1 : u32 }   // one: 1.0, for dsOne
+struct Params { batch : u32, weight : f32, one : f32, mode : u32 }   // one: 1.0, for dsOne; mode 1: Jacobian
 
 @group(0) @binding(0) var<storage, read> points : array<f32>;
 @group(0) @binding(1) var<storage, read_write> parts : array<f32>;
@@ -55,8 +58,10 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
   var d : array<f32, ND>;
 {{LOAD}}
   let r = {{RESIDUAL_VALUE}};
-  parts[p] = params.weight * r * r / f32(params.batch);
+  let jacobian = params.mode == 1u;
+  let sw = sqrt(params.weight / f32(params.batch));
+  parts[p] = select(params.weight * r * r / f32(params.batch), sw * r, jacobian);
   let g = residualGrad(x, d, q);
-  let s = 2.0 * params.weight * r / f32(params.batch);
+  let s = select(2.0 * params.weight * r / f32(params.batch), sw, jacobian);
 {{STORE}}
 }

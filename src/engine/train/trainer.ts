@@ -18,6 +18,8 @@ import { DoubleSingleJet, type JetPrecision } from '../taylor-jet-ds';
 import { TaylorJetBackward } from '../taylor-jet-backward';
 import { Adam } from './adam';
 import { lbfgs, type LbfgsOptions, type LbfgsResult } from './lbfgs';
+import { levenbergMarquardt, type LmOptions, type LmResult } from './levenberg-marquardt';
+import { ResidualJacobian } from './jacobian';
 import { centralStencil, defaultStep, fornbergWeights } from '../methods/finite-difference';
 import { AdContext } from '../autodiff/context';
 import { adParams, nestedDerivativesAd } from '../autodiff/mlp-ad';
@@ -171,6 +173,8 @@ interface TermRuntime {
   bindGroup: GPUBindGroup;
   /** Trained unknowns: per-point gradient parts and their reduction into the unknowns' gradient. */
   unknownReduce: ((pass: GPUComputePassEncoder) => void) | null;
+  /** Trained unknowns: the per-point parts unknownReduce sums (in Jacobian mode, the unknowns' Jacobian columns). */
+  qparts: GPUBuffer | null;
   /** STDE: the packed jet whose random blocks get new directions every step (blockAxes: each block's Laplacian axes). */
   stde: { jet: TaylorJetForward; dirs: Float32Array; blocks: number[]; blockAxes: number[] } | null;
   /** Interior points in a ball × time (domain kind 'ball-time'), drawn on the GPU. */
@@ -180,6 +184,9 @@ interface TermRuntime {
   /** Precision 'double-single': the jets recomputed in double-single and the loss kernel that reads hi + lo (used outside Adam steps). */
   precise: { before: ((pass: GPUComputePassEncoder) => void)[]; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup } | null;
 }
+
+/** The sampling stream of the quasi-Newton phases: one Adam never draws, fixed points for the whole phase. */
+const FIXED_STREAM = 0x7fffffff;
 
 export function defaultTrainConfig(problem: PdeProblem): TrainConfig {
   const d = problem.defaults;
@@ -407,8 +414,9 @@ export class PinnTrainer {
     const inputs = ad || fd || stein ? adJets : jets.map((j) => j.output);
     const buffers = [points, parts, params, ...inputs.flatMap((b, j) => [b, adjoints[j]])];
     let unknownReduce: TermRuntime['unknownReduce'] = null;
+    let qparts: GPUBuffer | null = null;
     if (unknowns.length > 0) {
-      const qparts = createStorageBuffer(device, count * unknowns.length * 4, `${term.name} unknowns' gradient parts`);
+      qparts = createStorageBuffer(device, count * unknowns.length * 4, `${term.name} unknowns' gradient parts`);
       owned.push(qparts);
       buffers.push(this.unknownParams!, qparts);
       unknownReduce = this.simplePass('unknown_grad', { NQ: unknowns.length, BATCH: count }, [qparts, this.unknownGrad!], unknowns.length);
@@ -424,7 +432,7 @@ export class PinnTrainer {
       preciseRuntime = { before: precisions.map((ds) => (pass: GPUComputePassEncoder) => ds.encode(pass)), pipeline: p, bindGroup: device.createBindGroup({ layout: p.getBindGroupLayout(0), entries }) };
     }
     if (ballSampler) owned.push(ballSampler.params);
-    return { term, count, points, sampler, hostSampling, layout, jets, adJets, directions, orders, adjoints, backwards, before, after, owned, parts, params, pipeline, bindGroup, unknownReduce, stde: stdeRuntime, ballSampler, steinParams, precise: preciseRuntime };
+    return { term, count, points, sampler, hostSampling, layout, jets, adJets, directions, orders, adjoints, backwards, before, after, owned, parts, params, pipeline, bindGroup, unknownReduce, qparts, stde: stdeRuntime, ballSampler, steinParams, precise: preciseRuntime };
   }
 
   /** The STDE settings, checked against the problem. */
@@ -964,7 +972,7 @@ export class PinnTrainer {
    * on the CPU. Leaves the best parameters in the network and says why it stopped.
    */
   async lbfgs(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void, options: Partial<LbfgsOptions> = {}): Promise<LbfgsResult> {
-    const stream = 0x7fffffff; // a stream Adam never draws: fixed points for the whole phase
+    const stream = FIXED_STREAM;
     const count = this.net.mlp.params.length;
     const nq = this.problem.unknowns?.length ?? 0;
     // the unknowns' raw parameters ride at the end of the vector
@@ -989,6 +997,81 @@ export class PinnTrainer {
     const round = (x: Float64Array) => Float64Array.from(Float32Array.from(x)); // what the GPU evaluates
     const measureNoise = (x: Float64Array) => lossNoise(fg, x);
     const result = await lbfgs(fg, start, { maxIterations: iterations, noise, measureNoise, round, ...options }, onIteration && ((it, f, x) => onIteration(it, f, unknowns.map((u, i) => unknownValue(u, x[count + i])))));
+    upload(result.x);
+    return result;
+  }
+
+  /** Why Levenberg–Marquardt cannot run on this setup (null when it can). */
+  levenbergMarquardtRefusal(): string | null {
+    if (this.config.method !== 'taylor') return `Levenberg–Marquardt needs Taylor jets (method taylor), not ${this.config.method}`;
+    const t = this.terms.find((t) => t.stde || t.layout.split || t.jets.length === 0);
+    if (t) return `Levenberg–Marquardt needs fixed directions; the ${t.term.name} term draws random ones`;
+    if (this.config.hardBoundary) return 'Levenberg–Marquardt does not combine with a hard boundary transform yet';
+    return null;
+  }
+
+  private jacobian: ResidualJacobian | null = null;
+
+  /**
+   * Levenberg–Marquardt on the network and the unknowns (after Adam, in place of L-BFGS): the
+   * loss is a sum of squared residuals sqrt(w/n) r_p, whose Jacobian the GPU computes row by row
+   * (loss kernel in Jacobian mode, the jets' backward passes, taylor_jet_jacobian); the damped
+   * Gauss–Newton system is solved on the CPU in f64. Sampled points stay fixed for the whole
+   * phase (the stream L-BFGS uses).
+   */
+  async levenbergMarquardt(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void, options: Partial<LmOptions> = {}): Promise<LmResult> {
+    const refusal = this.levenbergMarquardtRefusal();
+    if (refusal) throw new InputError(refusal);
+    const device = this.device;
+    const jac = (this.jacobian ??= new ResidualJacobian(device, this.terms));
+    const count = this.net.mlp.params.length;
+    const unknowns = this.problem.unknowns ?? [];
+    const nq = unknowns.length;
+    const n = count + nq;
+    const upload = (x: Float64Array) => {
+      this.net.upload(Float32Array.from(x.subarray(0, count)));
+      if (nq > 0) device.queue.writeBuffer(this.unknownParams!, 0, Float32Array.from(x.subarray(count)));
+    };
+    const setMode = (mode: number) => this.terms.forEach((t) => device.queue.writeBuffer(t.params, 12, new Uint32Array([mode])));
+    const rj = async (x: Float64Array) => {
+      upload(x);
+      setMode(1);
+      this.submitPass(
+        (pass) => {
+          this.encodeLoss(pass, true, FIXED_STREAM);
+          jac.encode(pass);
+        },
+        (enc) => {
+          this.clearGradients(enc);
+          enc.clearBuffer(jac.buffer);
+        },
+      );
+      setMode(0);
+      const J32 = await readBuffer(device, jac.buffer, jac.rows * count * 4);
+      const J = new Float64Array(jac.rows * n);
+      const r = new Float64Array(jac.rows);
+      let row = 0;
+      for (const t of this.terms) {
+        r.set(await readBuffer(device, t.parts, t.count * 4), row);
+        const q = t.qparts ? await readBuffer(device, t.qparts, t.count * nq * 4) : null;
+        for (let p = 0; p < t.count; p++) {
+          J.set(J32.subarray((row + p) * count, (row + p + 1) * count), (row + p) * n);
+          for (let u = 0; u < nq; u++) J[(row + p) * n + count + u] = q![p * nq + u];
+        }
+        row += t.count;
+      }
+      return { r, J };
+    };
+    const loss = async (x: Float64Array) => {
+      upload(x);
+      this.submitPass((pass) => this.encodeLoss(pass, false, FIXED_STREAM));
+      return this.readLoss();
+    };
+    const start = new Float64Array(n);
+    start.set(await readBuffer(device, this.net.params, count * 4));
+    if (nq > 0) start.set(await readBuffer(device, this.unknownParams!, nq * 4), count);
+    const round = (x: Float64Array) => Float64Array.from(Float32Array.from(x));
+    const result = await levenbergMarquardt(rj, loss, start, { maxIterations: iterations, round, ...options }, onIteration && ((it, f, x) => onIteration(it, f, unknowns.map((u, i) => unknownValue(u, x[count + i])))));
     upload(result.x);
     return result;
   }
@@ -1126,6 +1209,7 @@ export class PinnTrainer {
       [...t.adjoints, ...t.adJets, ...t.owned, t.points, t.parts, t.params].forEach((b) => b.destroy());
     }
     this.testJet.destroy();
+    this.jacobian?.destroy();
     this.adContext?.destroy();
     this.adam.destroy();
     this.unknownAdam?.destroy();

@@ -1,0 +1,92 @@
+import { createStorageBuffer } from '../gpu';
+import { fillTemplate } from '../shaders';
+import type { TaylorJetForward } from '../taylor-jet';
+import type { TaylorJetBackward } from '../taylor-jet-backward';
+
+/** What the Jacobian needs of one loss term: its point count and, per jet, the jet, its backward pass and the output adjoint. */
+export interface JacobianTerm {
+  count: number;
+  jets: TaylorJetForward[];
+  backwards: TaylorJetBackward[];
+  adjoints: GPUBuffer[];
+}
+
+/**
+ * The Jacobian of the weighted residual vector (sqrt(w/n) r_p over every term's points) with
+ * respect to the network's parameters, on the GPU: after the loss kernel ran in Jacobian mode
+ * (seeds sqrt(w/n) dr/dd) and the jets' backward passes filled the per-point adjoints, one
+ * taylor_jet_jacobian dispatch per layer and jet writes the rows without summing over points.
+ * Rows follow the terms in order; columns the flat parameter layout.
+ */
+export class ResidualJacobian {
+  readonly rows: number;
+  readonly columns: number;
+  readonly buffer: GPUBuffer;
+  private readonly dispatches: ((pass: GPUComputePassEncoder) => void)[] = [];
+
+  constructor(
+    device: GPUDevice,
+    terms: JacobianTerm[],
+  ) {
+    this.rows = terms.reduce((s, t) => s + t.count, 0);
+    const net = terms[0].jets[0].net;
+    this.columns = net.mlp.params.length;
+    const bytes = this.rows * this.columns * 4;
+    if (bytes > device.limits.maxStorageBufferBindingSize) {
+      throw new RangeError(`the Jacobian (${this.rows} residuals x ${this.columns} parameters) needs ${bytes} bytes, over this device's storage-buffer limit of ${device.limits.maxStorageBufferBindingSize}`);
+    }
+    this.buffer = createStorageBuffer(device, bytes, 'residual Jacobian');
+    const layers = net.mlp.layers;
+    const maxX = device.limits.maxComputeWorkgroupsPerDimension;
+    let row0 = 0;
+    for (const t of terms) {
+      t.jets.forEach((jet, j) => {
+        const n1 = jet.order + 1;
+        const blocks = jet.currentBatch / t.count;
+        if (!Number.isInteger(blocks)) throw new Error(`a jet of ${jet.currentBatch} rows does not hold whole blocks of ${t.count} points`);
+        const adjoints = t.backwards[j].adjointBuffers;
+        layers.forEach((layer, l) => {
+          const first = l === 0;
+          const abar = l === layers.length - 1 ? t.adjoints[j] : adjoints[l];
+          const code = fillTemplate('taylor_jet_jacobian', {
+            N1: n1,
+            KIN: first ? Math.min(2, n1) : n1,
+            M: layer.outDim,
+            J: layer.inDim,
+            COUNT: t.count,
+            BLOCKS: blocks,
+            FIRST: first ? 1 : 0,
+            DIR_STRIDE: jet.options.sharedDirection ? 0 : layer.inDim,
+            W_OFF: layer.weightOffset,
+            B_OFF: layer.biasOffset,
+            ROW0: row0,
+            STRIDE: this.columns,
+          });
+          const module = device.createShaderModule({ label: 'taylorJetJacobian', code });
+          const pipeline = device.createComputePipeline({ label: 'taylorJetJacobian', layout: 'auto', compute: { module, entryPoint: 'main' } });
+          const inputs = first ? [jet.points, jet.directions] : [jet.layerOutputs[l - 1], jet.layerOutputs[l - 1]];
+          const bindGroup = device.createBindGroup({
+            layout: pipeline.getBindGroupLayout(0),
+            entries: [abar, ...inputs, this.buffer].map((buffer, binding) => ({ binding, resource: { buffer } })),
+          });
+          const groups = Math.ceil((t.count * layer.outDim * (layer.inDim + 1)) / 64);
+          this.dispatches.push((pass) => {
+            pass.setPipeline(pipeline);
+            pass.setBindGroup(0, bindGroup);
+            pass.dispatchWorkgroups(Math.min(groups, maxX), Math.ceil(groups / maxX));
+          });
+        });
+      });
+      row0 += t.count;
+    }
+  }
+
+  /** Record the Jacobian's dispatches (the buffer must have been cleared: every layer adds to it). */
+  encode(pass: GPUComputePassEncoder): void {
+    for (const d of this.dispatches) d(pass);
+  }
+
+  destroy(): void {
+    this.buffer.destroy();
+  }
+}
