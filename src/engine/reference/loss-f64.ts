@@ -10,12 +10,21 @@ import { referenceJets } from './jet-f64';
  * f32Points: at the f32 roundings of the points, as the GPU has them.
  */
 export function lossF64(problem: PdeProblem, mlp: Mlp, params: ArrayLike<number>, unknownRaw: ArrayLike<number> = [], f32Points = false): number {
+  return residualsF64(problem, mlp, params, unknownRaw, f32Points).reduce((s, r) => s + r * r, 0);
+}
+
+/**
+ * The weighted residual vector whose sum of squares is lossF64: sqrt(weight / n) r(x_p) for
+ * every term's points, in term order (what Levenberg–Marquardt's Jacobian differentiates).
+ */
+export function residualsF64(problem: PdeProblem, mlp: Mlp, params: ArrayLike<number>, unknownRaw: ArrayLike<number> = [], f32Points = false): number[] {
   const q = (problem.unknowns ?? []).map((u, i) => unknownValue(u, unknownRaw[i]));
   const dim = problem.dim;
-  let total = 0;
+  const out: number[] = [];
   for (const term of problem.terms) {
     if (term.points === 'interior') throw new Error(`lossF64: ${problem.id}'s ${term.name} term samples its points; only fixed points are supported`);
     if (term.derivatives.some((s) => s.laplacian)) throw new Error('lossF64: Laplacian terms are not supported');
+    if (term.points.length && term.points[0].length !== dim) throw new Error(`lossF64: ${term.name}'s points are not ${dim}-dimensional`);
     const pts = f32Points ? term.points.map((x) => x.map(Math.fround)) : term.points;
     const jets = term.derivatives.map((s) => {
       const plus = referenceJets(mlp, pts.flat(), s.direction, s.order, params);
@@ -23,18 +32,15 @@ export function lossF64(problem: PdeProblem, mlp: Mlp, params: ArrayLike<number>
       const minus = referenceJets(mlp, pts.flat().map((v) => -v), s.direction.map((v) => -v), s.order, params);
       return plus.map((v, i) => v - minus[i]);
     });
-    let sum = 0;
+    const scale = Math.sqrt(term.weight / pts.length);
     pts.forEach((x, p) => {
       const d = term.derivatives.map((s, i) => {
         let fact = 1;
         for (let m = 2; m <= s.order; m++) fact *= m;
         return fact * jets[i][p * (s.order + 1) + s.order];
       });
-      const r = term.residual(x, d, q);
-      sum += r * r;
+      out.push(scale * term.residual(x, d, q));
     });
-    if (pts.length && pts[0].length !== dim) throw new Error(`lossF64: ${term.name}'s points are not ${dim}-dimensional`);
-    total += (term.weight * sum) / pts.length;
   }
-  return total;
+  return out;
 }

@@ -1013,6 +1013,48 @@ export class PinnTrainer {
   private jacobian: ResidualJacobian | null = null;
 
   /**
+   * At the current parameters: the weighted residuals sqrt(w/n) r_p of every term's points (in
+   * term order; their squares sum to the loss) and their Jacobian, rows x (network parameters,
+   * then the unknowns' raw parameters), row-major. The points are those of the quasi-Newton phases.
+   */
+  async residualsAndJacobian(): Promise<{ r: Float64Array; J: Float64Array }> {
+    const refusal = this.levenbergMarquardtRefusal();
+    if (refusal) throw new InputError(refusal);
+    const device = this.device;
+    const jac = (this.jacobian ??= new ResidualJacobian(device, this.terms));
+    const count = this.net.mlp.params.length;
+    const nq = this.problem.unknowns?.length ?? 0;
+    const n = count + nq;
+    const setMode = (mode: number) => this.terms.forEach((t) => device.queue.writeBuffer(t.params, 12, new Uint32Array([mode])));
+    setMode(1);
+    this.submitPass(
+      (pass) => {
+        this.encodeLoss(pass, true, FIXED_STREAM);
+        jac.encode(pass);
+      },
+      (enc) => {
+        this.clearGradients(enc);
+        enc.clearBuffer(jac.buffer);
+      },
+    );
+    setMode(0);
+    const J32 = await readBuffer(device, jac.buffer, jac.rows * count * 4);
+    const J = new Float64Array(jac.rows * n);
+    const r = new Float64Array(jac.rows);
+    let row = 0;
+    for (const t of this.terms) {
+      r.set(await readBuffer(device, t.parts, t.count * 4), row);
+      const q = t.qparts ? await readBuffer(device, t.qparts, t.count * nq * 4) : null;
+      for (let p = 0; p < t.count; p++) {
+        J.set(J32.subarray((row + p) * count, (row + p + 1) * count), (row + p) * n);
+        for (let u = 0; u < nq; u++) J[(row + p) * n + count + u] = q![p * nq + u];
+      }
+      row += t.count;
+    }
+    return { r, J };
+  }
+
+  /**
    * Levenberg–Marquardt on the network and the unknowns (after Adam, in place of L-BFGS): the
    * loss is a sum of squared residuals sqrt(w/n) r_p, whose Jacobian the GPU computes row by row
    * (loss kernel in Jacobian mode, the jets' backward passes, taylor_jet_jacobian); the damped
@@ -1023,7 +1065,6 @@ export class PinnTrainer {
     const refusal = this.levenbergMarquardtRefusal();
     if (refusal) throw new InputError(refusal);
     const device = this.device;
-    const jac = (this.jacobian ??= new ResidualJacobian(device, this.terms));
     const count = this.net.mlp.params.length;
     const unknowns = this.problem.unknowns ?? [];
     const nq = unknowns.length;
@@ -1032,35 +1073,9 @@ export class PinnTrainer {
       this.net.upload(Float32Array.from(x.subarray(0, count)));
       if (nq > 0) device.queue.writeBuffer(this.unknownParams!, 0, Float32Array.from(x.subarray(count)));
     };
-    const setMode = (mode: number) => this.terms.forEach((t) => device.queue.writeBuffer(t.params, 12, new Uint32Array([mode])));
     const rj = async (x: Float64Array) => {
       upload(x);
-      setMode(1);
-      this.submitPass(
-        (pass) => {
-          this.encodeLoss(pass, true, FIXED_STREAM);
-          jac.encode(pass);
-        },
-        (enc) => {
-          this.clearGradients(enc);
-          enc.clearBuffer(jac.buffer);
-        },
-      );
-      setMode(0);
-      const J32 = await readBuffer(device, jac.buffer, jac.rows * count * 4);
-      const J = new Float64Array(jac.rows * n);
-      const r = new Float64Array(jac.rows);
-      let row = 0;
-      for (const t of this.terms) {
-        r.set(await readBuffer(device, t.parts, t.count * 4), row);
-        const q = t.qparts ? await readBuffer(device, t.qparts, t.count * nq * 4) : null;
-        for (let p = 0; p < t.count; p++) {
-          J.set(J32.subarray((row + p) * count, (row + p + 1) * count), (row + p) * n);
-          for (let u = 0; u < nq; u++) J[(row + p) * n + count + u] = q![p * nq + u];
-        }
-        row += t.count;
-      }
-      return { r, J };
+      return this.residualsAndJacobian();
     };
     const loss = async (x: Float64Array) => {
       upload(x);

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { burgersSelfSimilar } from '../../src/engine/problems/burgers-selfsimilar';
+import type { PdeProblem } from '../../src/engine/problems/types';
+import { residualsF64 } from '../../src/engine/reference/loss-f64';
+import { defaultTrainConfig, PinnTrainer } from '../../src/engine/train/trainer';
+import { Rng } from '../../src/engine/rng';
+import { useNodeGpu } from './helpers';
+
+const gpu = useNodeGpu();
+
+const infNorm = (v: ArrayLike<number>) => Math.max(...Array.from(v, Math.abs));
+
+/**
+ * The GPU's residual vector and Jacobian (Levenberg–Marquardt's inputs) against the f64
+ * reference: the residuals sqrt(w/n) r_p from f64 jets, J v against central differences of
+ * those residuals along a random direction, and 2 Jᵀ r against the trainer's own gradient.
+ */
+describe('the residuals’ Jacobian on the GPU (taylor_jet_jacobian)', () => {
+  const cases: [string, PdeProblem, 'f32' | 'double-single'][] = [
+    ['Burgers k = 0, odd model (two jet blocks per point), double-single residuals', burgersSelfSimilar(0), 'double-single'],
+    ['Burgers k = 1, plain model (one shared-direction jet per term), f32', { ...burgersSelfSimilar(1), oddModel: false }, 'f32'],
+  ];
+  it.each(cases)('%s', async (_name, problem, precision) => {
+    const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), seed: 4, precision });
+    const raw = 0.3;
+    trainer.setUnknownRaw([Math.fround(raw)]);
+    const mlp = await trainer.net.download();
+    const { r, J } = await trainer.residualsAndJacobian();
+    const count = mlp.params.length;
+    const n = count + 1;
+    expect(J.length).toBe(r.length * n);
+    const x = Float64Array.from([...mlp.params, Math.fround(raw)]);
+    const residuals = (y: Float64Array) => residualsF64(problem, mlp, y.subarray(0, count), [y[count]], true);
+    const ref = residuals(x);
+    expect(r.length).toBe(ref.length);
+    const rErr = infNorm(ref.map((v, i) => v - r[i])) / infNorm(ref);
+    // f32 jets: a few ulps of the largest terms that cancel in R^(m); double-single: f32 rounding of r
+    expect(rErr).toBeLessThan(precision === 'f32' ? 1e-5 : 1e-6);
+    // J v against central differences in f64 (h = 1e-3 on a unit direction: truncation near 1e-7 relative)
+    const rng = new Rng(11);
+    const v = Float64Array.from({ length: n }, () => rng.normal());
+    const norm = Math.sqrt(v.reduce((s, a) => s + a * a, 0));
+    v.forEach((a, i) => (v[i] = a / norm));
+    const h = 1e-3;
+    const plus = residuals(x.map((a, i) => a + h * v[i]));
+    const minus = residuals(x.map((a, i) => a - h * v[i]));
+    const fd = plus.map((a, i) => (a - minus[i]) / (2 * h));
+    const jv = ref.map((_, row) => {
+      let s = 0;
+      for (let c = 0; c < n; c++) s += J[row * n + c] * v[c];
+      return s;
+    });
+    const jvErr = infNorm(jv.map((a, i) => a - fd[i])) / infNorm(fd);
+    // the λ column alone, against a difference in the raw parameter only
+    const e = Float64Array.from({ length: n }, (_, i) => (i === count ? 1 : 0));
+    const lp = residuals(x.map((a, i) => a + h * e[i]));
+    const lm = residuals(x.map((a, i) => a - h * e[i]));
+    const lambdaFd = lp.map((a, i) => (a - lm[i]) / (2 * h));
+    const lambdaErr = infNorm(lambdaFd.map((a, row) => a - J[row * n + count])) / infNorm(lambdaFd);
+    console.log(`${_name}: residuals ${rErr.toExponential(2)}, J v ${jvErr.toExponential(2)}, λ column ${lambdaErr.toExponential(2)} (relative, max norm)`);
+    // f32 Jacobian entries (about 5e-7 measured): 2e-5 leaves room for other adapters, and a wrong
+    // column or a missed jet block is off by order one
+    expect(jvErr).toBeLessThan(2e-5);
+    expect(lambdaErr).toBeLessThan(2e-5);
+    // 2 Jᵀ r is the gradient of Σ r² (the trainer's f32 gradient pass)
+    const g = await trainer.gradient();
+    const jtr = new Float64Array(n);
+    r.forEach((ri, row) => {
+      for (let c = 0; c < n; c++) jtr[c] += 2 * J[row * n + c] * ri;
+    });
+    const full = [...g.grad, ...g.unknownGrad];
+    const gErr = infNorm(full.map((a, i) => a - jtr[i])) / infNorm(full);
+    expect(gErr).toBeLessThan(1e-3);
+    expect(Math.abs(g.loss - r.reduce((s, a) => s + a * a, 0)) / g.loss).toBeLessThan(1e-4);
+    trainer.destroy();
+  });
+
+  it('is refused with a reason for methods without Taylor jets', async () => {
+    const problem = burgersSelfSimilar(0);
+    const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method: 'ad', precision: 'f32' });
+    await expect(trainer.residualsAndJacobian()).rejects.toThrow(/Taylor jets/);
+    await expect(trainer.levenbergMarquardt(3)).rejects.toThrow(/Taylor jets/);
+    trainer.destroy();
+  });
+});
