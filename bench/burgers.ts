@@ -6,6 +6,8 @@
  *      wall time each method needs to reach the same λ error (the larger of the two final ones).
  *   3. For every k: median time per Adam step, Taylor and AD (AD from a few steps).
  * Options: --ks 0,1,2,3  --race 0,1  --steps S  --lbfgs N  --train-ks 0,1 (which k's to train, default --ks)
+ *          --lm N (part 1 finishes with N Levenberg–Marquardt iterations instead of L-BFGS; the race
+ *          keeps L-BFGS for both methods, since AD has no per-point Jacobian)
  *          --timing-only (part 3 alone)  --json
  */
 import { nodeDevice } from '../src/node/webgpu-node';
@@ -24,6 +26,7 @@ const ks = list(value('--ks', '0,1,2,3'));
 const race = list(value('--race', '0,1'));
 const stepsArg = args.includes('--steps') ? Number(value('--steps', '0')) : null;
 const lbfgsIterations = Number(value('--lbfgs', '1000'));
+const lmIterations = Number(value('--lm', '0'));
 const gpu = await nodeDevice();
 const device = gpu.device;
 
@@ -31,11 +34,13 @@ interface Trace {
   seconds: number;
   lambdaError: number;
 }
+type Finish = 'L-BFGS' | 'Levenberg–Marquardt';
 interface Run {
   k: number;
   method: TrainMethod;
+  finish: Finish;
   steps: number;
-  lbfgs: number;
+  iterations: number;
   lambda: number;
   lambdaError: number;
   l2re: number;
@@ -44,7 +49,7 @@ interface Run {
   reason: string;
 }
 
-async function train(k: number, method: TrainMethod): Promise<Run> {
+async function train(k: number, method: TrainMethod, finish: Finish = 'L-BFGS'): Promise<Run> {
   const problem = burgersSelfSimilar(k);
   const base = defaultTrainConfig(problem);
   const steps = stepsArg ?? base.steps;
@@ -57,14 +62,18 @@ async function train(k: number, method: TrainMethod): Promise<Run> {
     trace.push({ seconds: r.seconds, lambdaError: Math.abs(r.unknowns![0] - exact) });
     process.stderr.write(`\rk=${k} ${method}: step ${r.step}/${steps} λ ${r.unknowns![0].toPrecision(8)}   `);
   });
-  const lb = await trainer.lbfgs(lbfgsIterations, (_it, _f, q) => void trace.push({ seconds: (performance.now() - t0) / 1000, lambdaError: Math.abs(q[0] - exact) }));
+  const onIteration = (it: number, _f: number, q: number[]) => {
+    trace.push({ seconds: (performance.now() - t0) / 1000, lambdaError: Math.abs(q[0] - exact) });
+    process.stderr.write(`\rk=${k} ${method}: ${finish} ${it} λ ${q[0].toPrecision(8)}   `);
+  };
+  const lb = finish === 'L-BFGS' ? await trainer.lbfgs(lbfgsIterations, onIteration) : await trainer.levenbergMarquardt(lmIterations, onIteration);
   const [lambda] = await trainer.unknownValues();
   const seconds = (performance.now() - t0) / 1000;
   trace.push({ seconds, lambdaError: Math.abs(lambda - exact) });
   const l2re = await trainer.l2RelativeError();
   trainer.destroy();
   process.stderr.write('\n');
-  return { k, method, steps, lbfgs: lb.iterations, lambda, lambdaError: Math.abs(lambda - exact), l2re, seconds, trace, reason: lb.reason };
+  return { k, method, finish, steps, iterations: lb.iterations, lambda, lambdaError: Math.abs(lambda - exact), l2re, seconds, trace, reason: lb.reason };
 }
 
 /** Median seconds per Adam step after a warm-up. */
@@ -79,10 +88,10 @@ async function perStep(k: number, method: TrainMethod, n: number): Promise<numbe
 const timingOnly = args.includes('--timing-only');
 const trainKs = timingOnly ? [] : list(value('--train-ks', ks.join(',')));
 const runs: Run[] = [];
-for (const k of trainKs) runs.push(await train(k, 'taylor'));
+for (const k of trainKs) runs.push(await train(k, 'taylor', lmIterations > 0 ? 'Levenberg–Marquardt' : 'L-BFGS'));
 const races: { k: number; target: number; taylorSeconds: number; adSeconds: number; ratio: number; ad: Run }[] = [];
 for (const k of timingOnly ? [] : race) {
-  const ntp = runs.find((r) => r.k === k) ?? (await train(k, 'taylor'));
+  const ntp = runs.find((r) => r.k === k && r.finish === 'L-BFGS') ?? (await train(k, 'taylor'));
   const ad = await train(k, 'ad');
   const target = Math.max(ntp.lambdaError, ad.lambdaError);
   // the time from which the error stays at or below the target (a trajectory that starts below it
@@ -105,10 +114,10 @@ process.stderr.write('\n');
 if (args.includes('--json')) {
   console.log(JSON.stringify({ device: adapterLabel(gpu.adapter), runs: runs.map(({ trace: _t, ...r }) => r), races: races.map(({ ad, ...r }) => ({ ...r, adLambdaError: ad.lambdaError })), timings }, null, 1));
 } else {
-  console.log(`device: ${adapterLabel(gpu.adapter)}; 3x24 tanh, Adam (lr 1e-3 halved each quarter) then L-BFGS (${lbfgsIterations} iterations at most)`);
-  if (runs.length) console.log('\n| k | exact λ | learned λ | λ error | L2 rel. error of U | Adam steps | L-BFGS iterations | seconds | L-BFGS stopped |');
-  if (runs.length) console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const r of runs) console.log(`| ${r.k} | 1/${2 * r.k + 2} | ${r.lambda.toPrecision(9)} | ${r.lambdaError.toExponential(2)} | ${r.l2re.toExponential(2)} | ${r.steps} | ${r.lbfgs} | ${r.seconds.toFixed(0)} | ${r.reason} |`);
+  console.log(`device: ${adapterLabel(gpu.adapter)}; 3x24 tanh, Adam (lr 1e-3 halved each quarter) then L-BFGS (${lbfgsIterations} iterations at most)${lmIterations > 0 ? ` or Levenberg–Marquardt (${lmIterations} at most)` : ''}`);
+  if (runs.length) console.log('\n| k | exact λ | learned λ | λ error | L2 rel. error of U | Adam steps | then | iterations | seconds | stopped |');
+  if (runs.length) console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of runs) console.log(`| ${r.k} | 1/${2 * r.k + 2} | ${r.lambda.toPrecision(9)} | ${r.lambdaError.toExponential(2)} | ${r.l2re.toExponential(2)} | ${r.steps} | ${r.finish} | ${r.iterations} | ${r.seconds.toFixed(0)} | ${r.reason} |`);
   if (races.length) {
     console.log('\n| k | λ error reached by both | nTP seconds | AD seconds | AD / nTP | AD final λ error |');
     console.log('|---|---|---|---|---|---|');

@@ -19,7 +19,7 @@ import { simulateDeviceLoss } from './gpu-session';
 type TrainValues = TrainSpec;
 
 /** Controls a classroom link hides (classroom=1); hide=a,b hides any. */
-const ADVANCED: readonly string[] = ['width', 'depth', 'activation', 'lr', 'points', 'resample', 'seed', 'sampling', 'lbfgs', 'schedule', 'weights'];
+const ADVANCED: readonly string[] = ['width', 'depth', 'activation', 'lr', 'points', 'resample', 'seed', 'sampling', 'lbfgs', 'lm', 'schedule', 'weights'];
 
 /** What each derivative method computes and costs, in a sentence or two. */
 const METHOD_EXPLAINED: Record<TrainMethod, string> = {
@@ -38,8 +38,8 @@ const PRESETS: { name: string; values: Record<string, string | number> }[] = [
   { name: 'Fourth order: a beam (AD nests four gradients)', values: { pde: 'beam-1d', method: 'ad' } },
   { name: 'Exact boundary: Poisson 2-D with a hard transform', values: { pde: 'poisson-2d', hard: 'on' } },
   { name: 'Ten dimensions: Poisson with Sobol points', values: { pde: 'poisson-nd', dim: 10, sampling: 'sobol' } },
-  { name: 'Learn an exponent: self-similar Burgers, k = 0', values: { pde: 'burgers-selfsimilar', k: 0, lbfgs: 500 } },
-  { name: 'Higher smoothness: self-similar Burgers, k = 1', values: { pde: 'burgers-selfsimilar', k: 1, lbfgs: 500 } },
+  { name: 'Learn an exponent: self-similar Burgers, k = 0', values: { pde: 'burgers-selfsimilar', k: 0, lm: 150 } },
+  { name: 'Higher smoothness: self-similar Burgers, k = 1', values: { pde: 'burgers-selfsimilar', k: 1, lm: 150 } },
   { name: 'A hard case for plain PINNs: wave 1-D', values: { pde: 'wave-1d' } },
   { name: 'Forward passes only: Stein’s estimator on Poisson sin(Σx), 10-D', values: { pde: 'poisson-sin', dim: 10, method: 'stein' } },
   { name: 'Random jets: STDE on Poisson 50-D, 8 jets per point', values: { pde: 'poisson-nd', dim: 50, method: 'stde', randBatch: 8 } },
@@ -184,20 +184,42 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
       setMessage(`Training stopped: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
-    if (runningRef.current && trainerRef.current === t && t.step >= values.steps && values.lbfgs > 0 && !lbfgsDone.current) {
+    if (runningRef.current && trainerRef.current === t && t.step >= values.steps && (values.lbfgs > 0 || values.lm > 0) && !lbfgsDone.current) {
       lbfgsDone.current = true;
       setMessage(null);
-      const r = await t.lbfgs(values.lbfgs, (it, f) => {
-        if (it % 10 === 0) setPhase(`L-BFGS iteration ${it} of ${values.lbfgs}: loss ${f.toExponential(3)}`);
-        return runningRef.current;
-      });
-      const u = await t.predictTest();
-      const seconds = clock.current.elapsed + (performance.now() - clock.current.start) / 1000;
-      setPrediction(u);
-      setHistory((h) => [...h, { step: t.step + r.iterations, seconds, loss: r.f, l2re: 0 }]);
-      const l2re = await t.l2RelativeError(u);
-      setHistory((h) => h.map((x, i) => (i === h.length - 1 ? { ...x, l2re } : x)));
-      setPhase(`L-BFGS: ${r.iterations} iterations, ${r.reason}`);
+      // the quasi-Newton phases after Adam: L-BFGS, then Levenberg–Marquardt (Taylor jets only)
+      const phases = [
+        { name: 'L-BFGS', iterations: values.lbfgs, run: t.lbfgs.bind(t) },
+        { name: 'Levenberg–Marquardt', iterations: values.method === 'taylor' ? values.lm : 0, run: t.levenbergMarquardt.bind(t) },
+      ].filter((ph) => ph.iterations > 0);
+      let done = t.step;
+      const summary: string[] = [];
+      try {
+        for (const ph of phases) {
+          if (!runningRef.current) break;
+          const start = done;
+          const r = await ph.run(ph.iterations, (it, f, unknowns) => {
+            if (it % 10 === 0) {
+              setPhase(`${ph.name} iteration ${it} of ${ph.iterations}: loss ${f.toExponential(3)}`);
+              // λ's trajectory goes on through the phase (the L2 error is measured at its end)
+              const seconds = clock.current.elapsed + (performance.now() - clock.current.start) / 1000;
+              setHistory((h) => [...h, { step: start + it, seconds, loss: f, l2re: NaN, unknowns: unknowns.length ? unknowns : undefined }]);
+            }
+            return runningRef.current;
+          });
+          done = start + r.iterations;
+          const u = await t.predictTest();
+          const seconds = clock.current.elapsed + (performance.now() - clock.current.start) / 1000;
+          setPrediction(u);
+          const l2re = await t.l2RelativeError(u);
+          const unknowns = t.problem.unknowns?.length ? await t.unknownValues() : undefined;
+          setHistory((h) => [...h, { step: done, seconds, loss: r.f, l2re, unknowns }]);
+          summary.push(`${ph.name}: ${r.iterations} iterations, ${r.reason}`);
+          setPhase(summary.join(' · '));
+        }
+      } catch (e) {
+        setMessage(`${phases.map((ph) => ph.name).join(' / ')} stopped: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
     clock.current.elapsed += (performance.now() - clock.current.start) / 1000;
     runningRef.current = false;
@@ -333,6 +355,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {problem.hard && <ChoiceField spec={fields.hard} value={values.hard} onChange={(hard) => set({ hard })} />}
         {shown('weights') && <TextField spec={fields.weights} value={values.weights} onChange={(weights) => set({ weights })} placeholder={problem.terms.map((t) => `${t.name}=${t.weight}`).join(',')} />}
         {shown('lbfgs') && <IntField spec={fields.lbfgs} value={values.lbfgs} onChange={(lbfgs) => set({ lbfgs })} />}
+        {values.method === 'taylor' && shown('lm') && <IntField spec={fields.lm} value={values.lm} onChange={(lm) => set({ lm })} />}
         {shown('seed') && <IntField spec={fields.seed} value={values.seed} onChange={(seed) => set({ seed })} />}
       </div>
       <p className="explain" data-testid="method-explained">
@@ -343,7 +366,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {running ? (
           <button onClick={pause} data-testid="pause">Pause</button>
         ) : (
-          <button onClick={() => void play()} data-testid="play" disabled={!trainerRef.current || ((last?.step ?? 0) >= values.steps && (values.lbfgs === 0 || lbfgsDone.current))}>
+          <button onClick={() => void play()} data-testid="play" disabled={!trainerRef.current || ((last?.step ?? 0) >= values.steps && ((values.lbfgs === 0 && values.lm === 0) || lbfgsDone.current))}>
             Play
           </button>
         )}
@@ -413,7 +436,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
       {phase && <p className="meta" data-testid="train-phase">{phase}</p>}
       <p className="meta" data-testid="train-status">
         {last
-          ? `step ${last.step} of ${values.steps} · loss ${last.loss.toExponential(3)} · L2 relative error ${last.l2re.toExponential(3)}${unknownsText(problem, last)} · ${(last.step / Math.max(last.seconds, 1e-9)).toFixed(1)} steps/s`
+          ? `step ${last.step} of ${values.steps} · loss ${last.loss.toExponential(3)} · L2 relative error ${Number.isFinite(last.l2re) ? last.l2re.toExponential(3) : '(at the phase’s end)'}${unknownsText(problem, last)} · ${(last.step / Math.max(last.seconds, 1e-9)).toFixed(1)} steps/s`
           : 'Press Play (or the space bar) to train.'}
       </p>
       {comparing && <p className="meta">{comparing}</p>}

@@ -38,7 +38,7 @@ Commands:
              [--reps 20] [--warmup 3] [--ad-max-order N] [--json]
       One training step (derivatives 0..n, sum of mean squares, gradient of all parameters)
       by stacked AD and by n-TangentProp: median ms, AD/nTP ratio, graph size, peak GPU bytes.
-  pinn train --pde ID [--dim D] [--k K] [--method taylor|ad|fd|stde|stein] [--fd-step h] [--steps S] [--lbfgs S2] [--seed K] [--width W] [--depth L]
+  pinn train --pde ID [--dim D] [--k K] [--method taylor|ad|fd|stde|stein] [--fd-step h] [--steps S] [--lbfgs S2] [--lm S3] [--seed K] [--width W] [--depth L]
              [--lr LR] [--activation tanh|sin] [--points N] [--resample-every R] [--sampling uniform|sobol|lhs] [--weight term=w,...] [--hard|--soft]
              [--schedule constant|linear[:f]|exponential[:r]] [--log-every K] [--json]
       Train a PINN on the GPU (Taylor jets, stacked AD computing the same loss, or finite differences); prints progress (step, loss, error, steps/s, time left),
@@ -185,7 +185,7 @@ async function train(argv: string[]): Promise<number> {
   if (kind === 'highdim') return trainBall(args, id);
   // the experiment spec validates every setting (src/engine/experiment.ts), as the app's link does
   const { values: spec, given } = specFromCli('train', args, [...CLI_ONLY.values, ...CLI_ONLY.flags]);
-  const { problem, config: specConfig, lbfgs: lbfgsIterations } = trainSetup(spec, given);
+  const { problem, config: specConfig, lbfgs: lbfgsIterations, lm: lmIterations } = trainSetup(spec, given);
   const method = specConfig.method;
   const steps = specConfig.steps;
   const stein = specConfig.stein ?? { ...STEIN_DEFAULTS, varianceReduction: true, unbiasedLoss: false };
@@ -193,6 +193,12 @@ async function train(argv: string[]): Promise<number> {
   const json = args.flags.has('json');
   const gpu = await nodeDevice();
   const trainer = new PinnTrainer(gpu.device, problem, config);
+  // refuse a phase that cannot run before spending the Adam steps
+  const lmRefusal = lmIterations > 0 ? trainer.levenbergMarquardtRefusal() : null;
+  if (lmRefusal) {
+    trainer.destroy();
+    throw new InputError(`--lm: ${lmRefusal}`);
+  }
   const tty = process.stderr.isTTY && !json;
   if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}${method === 'stein' ? ` (sigma ${stein.sigma}, ${stein.samples} samples${stein.varianceReduction ? ' in antithetic pairs' : ', plain'}${stein.unbiasedLoss ? ', unbiased loss' : ''})` : ''}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${steps} Adam steps`);
   const result = await trainer.run((r) => {
@@ -204,20 +210,25 @@ async function train(argv: string[]): Promise<number> {
     process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
   });
   if (tty) process.stderr.write('\n');
-  let lbfgsReport: { iterations: number; evaluations: number; loss: number; l2re: number; reason: string; seconds: number } | null = null;
-  if (lbfgsIterations > 0 && !result.stopReason.startsWith('diverged')) {
+  type PhaseReport = { iterations: number; evaluations: number; loss: number; l2re: number; reason: string; seconds: number };
+  /** A quasi-Newton phase after Adam (L-BFGS or Levenberg–Marquardt), with progress on stderr. */
+  const phase = async (name: string, iterations: number, run: (onIteration: (it: number, f: number) => void) => Promise<{ iterations: number; evaluations: number; f: number; reason: string }>): Promise<PhaseReport | null> => {
+    if (iterations <= 0 || result.stopReason.startsWith('diverged')) return null;
     const t0 = performance.now();
-    const lb = await trainer.lbfgs(lbfgsIterations, (it, f) => {
-      if (!json && (it % 10 === 0 || it === lbfgsIterations)) {
-        const line = `L-BFGS iteration ${it}/${lbfgsIterations}  loss ${f.toExponential(3)}`;
+    const out = await run((it, f) => {
+      if (!json && (it % 10 === 0 || it === iterations)) {
+        const line = `${name} iteration ${it}/${iterations}  loss ${f.toExponential(3)}`;
         process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
       }
     });
     if (tty) process.stderr.write('\n');
-    lbfgsReport = { iterations: lb.iterations, evaluations: lb.evaluations, loss: lb.f, l2re: await trainer.l2RelativeError(), reason: lb.reason, seconds: (performance.now() - t0) / 1000 };
-    result.l2re = lbfgsReport.l2re;
-    result.seconds += lbfgsReport.seconds;
-  }
+    const report = { iterations: out.iterations, evaluations: out.evaluations, loss: out.f, l2re: await trainer.l2RelativeError(), reason: out.reason, seconds: (performance.now() - t0) / 1000 };
+    result.l2re = report.l2re;
+    result.seconds += report.seconds;
+    return report;
+  };
+  const lbfgsReport = await phase('L-BFGS', lbfgsIterations, (on) => trainer.lbfgs(lbfgsIterations, on));
+  const lmReport = await phase('Levenberg–Marquardt', lmIterations, (on) => trainer.levenbergMarquardt(lmIterations, on));
   const unknownValues = await trainer.unknownValues();
   const unknownFields: Record<string, number> = {};
   (problem.unknowns ?? []).forEach((u, i) => {
@@ -240,12 +251,14 @@ async function train(argv: string[]): Promise<number> {
         history_steps: result.history.map((h) => h.step),
         stop_reason: result.stopReason,
         lbfgs: lbfgsReport,
+        lm: lmReport,
       }) + '\n',
     );
   } else {
     if (lbfgsReport) console.log(`L-BFGS: ${lbfgsReport.iterations} iterations (${lbfgsReport.evaluations} evaluations), ${lbfgsReport.reason}`);
+    if (lmReport) console.log(`Levenberg–Marquardt: ${lmReport.iterations} iterations (${lmReport.evaluations} evaluations), ${lmReport.reason}`);
     if (problem.unknowns?.length) console.log(`learned: ${describeUnknowns(problem, unknownValues, 8).join(', ')}`);
-    console.log(`${result.stopReason}: ${result.steps} Adam steps${lbfgsReport ? ` + ${lbfgsReport.iterations} L-BFGS iterations` : ''} in ${result.seconds.toFixed(1)} s, L2 relative error ${result.l2re.toExponential(3)}`);
+    console.log(`${result.stopReason}: ${result.steps} Adam steps${lbfgsReport ? ` + ${lbfgsReport.iterations} L-BFGS iterations` : ''}${lmReport ? ` + ${lmReport.iterations} Levenberg–Marquardt iterations` : ''} in ${result.seconds.toFixed(1)} s, L2 relative error ${result.l2re.toExponential(3)}`);
   }
   trainer.destroy();
   return result.stopReason.startsWith('diverged') ? 1 : 0;

@@ -166,6 +166,16 @@ export const TRAIN_FIELDS = {
     help: 'Weights of the loss terms by name, e.g. boundary=100,initial=10 (empty: each problem’s own).',
   },
   lbfgs: { kind: 'int', default: 0, min: 0, max: 1_000_000, cli: 'lbfgs', label: 'L-BFGS iterations', help: 'A second phase after Adam on fixed collocation points (0: none), as DeepXDE users do.' },
+  lm: {
+    kind: 'int',
+    default: 0,
+    min: 0,
+    max: 100_000,
+    cli: 'lm',
+    method: 'taylor',
+    label: 'Levenberg–Marquardt iterations',
+    help: 'A last phase (after Adam and any L-BFGS) on fixed points: damped Gauss–Newton steps from the residuals’ Jacobian, which the GPU computes point by point from the Taylor jets (0: none). Each iteration costs a Jacobian and a small linear solve on the CPU; near a solution it converges in far fewer iterations than L-BFGS.',
+  },
   seed: common.seed,
 } as const satisfies FieldTable;
 
@@ -458,7 +468,7 @@ export function weightsFromSpec(raw: string, problem: PdeProblem): Record<string
  * `given`: which fields were set explicitly (a dimension or profile the problem does not
  * take is refused only when given).
  */
-export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set()): { problem: PdeProblem; config: TrainConfig; lbfgs: number } {
+export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set()): { problem: PdeProblem; config: TrainConfig; lbfgs: number; lm: number } {
   const base = problemById(spec.pde);
   if (!base) throw new InputError(`unknown problem '${spec.pde}' (pinn list names them: ${[...PROBLEMS, ...HIGHDIM_PROBLEMS].map((p) => p.id).join(', ')})`);
   const ranges = base.paramRanges ?? {};
@@ -496,7 +506,7 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     stde: { kind: spec.stde as 'sparse' | 'dense', batch: spec.randBatch },
     stein: method === 'stein' ? { sigma: Number(spec.sigma), samples: spec.samples, varianceReduction: spec.vr === 'on', unbiasedLoss: spec.unbiased === 'on' } : undefined,
   };
-  return { problem, config, lbfgs: spec.lbfgs };
+  return { problem, config, lbfgs: spec.lbfgs, lm: method === 'taylor' ? spec.lm : 0 };
 }
 
 /** A high-dimensional spec as the problem and the trainer's configuration (InputError when invalid). */
