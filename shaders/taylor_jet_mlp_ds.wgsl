@@ -3,11 +3,13 @@
 // The f32 jet kernels round every product and every step of the tanh recurrence, and where a
 // loss's terms cancel (the self-similar Burgers smoothness term: terms near 24 summing to
 // 1e-2) that rounding, not the network, sets the floor of the loss. The weights, points and
-// directions are f32, so their products are exact here; only sums and the activation round.
+// directions are f32 and the weights hi + lo pairs (paramsLo: zero after an f32 update, set by
+// the quasi-Newton phases, whose last steps are below an f32 ulp); sums, products and the
+// activation round to double-single.
 // One thread per row (point, direction); each keeps the current layer's jets, [neuron][order],
 // in function memory.
 //
-// Buffers: params (the flat f32 MLP parameters: W as [OUT][IN] row-major at its offset, then b);
+// Buffers: params, paramsLo (the flat MLP parameters, hi and lo: W as [OUT][IN] row-major at its offset, then b);
 //   points [batch][D]; dirs [batch][D] (dirStride = D) or one [D] (dirStride = 0);
 //   outHi, outLo: the jets as hi + lo, [batch][N1].
 // #include double_single
@@ -24,6 +26,9 @@ struct Dims { batch : u32, dirStride : u32, one : f32, pad1 : u32 }
 @group(0) @binding(3) var<storage, read_write> outHi : array<f32>;
 @group(0) @binding(4) var<storage, read_write> outLo : array<f32>;
 @group(0) @binding(5) var<uniform> dims : Dims;
+@group(0) @binding(6) var<storage, read> paramsLo : array<f32>;
+
+fn param(i : u32) -> vec2f { return vec2f(params[i], paramsLo[i]); }
 
 alias Jets = array<vec2f, N1 * WMAX>;
 
@@ -51,10 +56,10 @@ fn layer(src : ptr<function, Jets>, dst : ptr<function, Jets>, IN : u32, OUT : u
     var a = array<vec2f, N1>();
     for (var k = 0u; k < N1; k++) {
       var acc = vec2f(0.0, 0.0);
-      for (var j = 0u; j < IN; j++) { acc = dsAdd(acc, dsMulF((*src)[j * N1 + k], params[W_OFF + m * IN + j])); }
+      for (var j = 0u; j < IN; j++) { acc = dsAdd(acc, dsMul((*src)[j * N1 + k], param(W_OFF + m * IN + j))); }
       a[k] = acc;
     }
-    a[0] = dsAdd(a[0], vec2f(params[B_OFF + m], 0.0));
+    a[0] = dsAdd(a[0], param(B_OFF + m));
     if (act) { a = tanhSeries(a); }
     for (var k = 0u; k < N1; k++) { (*dst)[m * N1 + k] = a[k]; }
   }

@@ -58,8 +58,13 @@ export class Mlp {
     return this.sizes[this.sizes.length - 1];
   }
 
-  /** Glorot/Xavier-normal weights, zero biases, from a seed: the same seed gives the same network everywhere. */
-  static init(shape: MlpShape, seed: number): Mlp {
+  /**
+   * Glorot/Xavier-normal weights, from a seed: the same seed gives the same network everywhere.
+   * Biases are zero, or with `biases: 'uniform'` drawn from U(−1/√fan_in, 1/√fan_in) (PyTorch's
+   * default): an odd model N(x) − N(−x) needs them, since with zero biases N is odd, every bias
+   * gradient of N(x) − N(−x) is exactly zero, and the biases never leave zero.
+   */
+  static init(shape: MlpShape, seed: number, options: { biases?: 'zero' | 'uniform' } = {}): Mlp {
     validateShape(shape);
     const sizes = [shape.inputDim, ...Array<number>(shape.depth).fill(shape.width), shape.outputDim];
     const { layers, count } = mlpLayout(sizes);
@@ -68,6 +73,13 @@ export class Mlp {
     for (const layer of layers) {
       const std = Math.sqrt(2 / (layer.inDim + layer.outDim));
       for (let i = 0; i < layer.inDim * layer.outDim; i++) params[layer.weightOffset + i] = std * rng.normal();
+    }
+    if (options.biases === 'uniform') {
+      // drawn after every weight, so the weights are those of the zero-bias network of the same seed
+      for (const layer of layers) {
+        const bound = 1 / Math.sqrt(layer.inDim);
+        for (let o = 0; o < layer.outDim; o++) params[layer.biasOffset + o] = bound * (2 * rng.uniform() - 1);
+      }
     }
     return new Mlp(sizes, shape.activation, params);
   }

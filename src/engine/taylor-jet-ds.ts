@@ -49,7 +49,7 @@ export class DoubleSingleJet {
     this.dims = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.bindGroup = device.createBindGroup({
       layout: this.pipeline.getBindGroupLayout(0),
-      entries: [jet.net.params, jet.points, jet.directions, jet.output, this.lo, this.dims].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      entries: [jet.net.params, jet.points, jet.directions, jet.output, this.lo, this.dims, jet.net.paramsLo].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
     this.setBatch(jet.currentBatch);
   }

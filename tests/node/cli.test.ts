@@ -157,6 +157,16 @@ describe('pinn train and pinn list', () => {
     expect(out.lambda_error).toBeCloseTo(Math.abs(out.lambda - 0.25), 10);
   });
 
+  it('train --lm runs Levenberg–Marquardt after Adam and reports it (the loss falls)', () => {
+    const r = pinn('train', '--pde', 'burgers-selfsimilar', '--k', '0', '--steps', '20', '--log-every', '10', '--width', '8', '--lm', '4', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.lm).toMatchObject({ iterations: 4 });
+    expect(out.lm.evaluations).toBeGreaterThanOrEqual(8);
+    expect(out.lm.loss).toBeLessThan(out.loss[out.loss.length - 1]);
+    expect(out.lambda).toBeGreaterThan(1 / 3);
+  });
+
   it('train runs a high-dimensional problem with sparse STDE (d = 300) and reports it', () => {
     const r = pinn('train', '--pde', 'allen-cahn-twobody', '--dim', '300', '--rand-batch', '4', '--steps', '4', '--log-every', '2', '--width', '8', '--points', '8', '--json');
     expect(r.code).toBe(0);
@@ -186,6 +196,7 @@ describe('pinn train and pinn list', () => {
     [['--pde', 'hjb-lin', '--dim', '10', '--rand-batch', '11'], /--rand-batch must be an integer in \[1, 10\]/],
     [['--pde', 'bsb', '--stde', 'dense'], /bsb uses sparse STDE/],
     [['--pde', 'wave-sinh', '--lbfgs', '10'], /--lbfgs does not apply to wave-sinh/],
+    [['--pde', 'burgers-selfsimilar', '--method', 'ad', '--lm', '10'], /--lm applies to --method taylor only/],
     [['--pde', 'poisson-1d', '--method', 'stde'], /STDE estimates Laplacians; poisson-1d has none/],
     [['--pde', 'poisson-nd', '--dim', '4', '--method', 'stde', '--rand-batch', '5'], /STDE's random batch must be an integer from 1 to the dimension \(4\), got 5/],
     [['--pde', 'poisson-nd', '--stde', 'dense'], /--stde and --rand-batch apply to --method stde only/],

@@ -16,13 +16,16 @@ const gpu = useNodeGpu();
  * and directions are exact in both). Returns the worst error of each, relative to the largest
  * coefficient of the same order over the batch (jets of order 10 reach 1e4 and more).
  */
-async function compare(inputDim: number, width: number, depth: number, order: number, batch: number, seed: number) {
+async function compare(inputDim: number, width: number, depth: number, order: number, batch: number, seed: number, preciseParams = false) {
   const device = gpu.device;
   const mlp = Mlp.init({ inputDim, width, depth, outputDim: 1, activation: 'tanh' }, seed);
   const rng = new Rng(seed + 1);
   const points = Float32Array.from({ length: batch * inputDim }, () => 2 * rng.uniform() - 1);
   const dirs = Float32Array.from({ length: batch * inputDim }, () => 2 * rng.uniform() - 1);
   const net = new GpuMlp(device, mlp);
+  // preciseParams: parameters between f32 values (hi + lo pairs), as the quasi-Newton phases set them
+  const params = preciseParams ? Float64Array.from(mlp.params, (v) => v * (1 + 1e-9 * (2 * rng.uniform() - 1)) + 1e-12) : Float64Array.from(mlp.params);
+  if (preciseParams) net.uploadPrecise(params);
   const jet = new TaylorJetForward(device, net, { order, maxBatch: batch, sharedDirection: false });
   const f32 = await jet.run(points, dirs);
   const ds = new DoubleSingleJet(device, jet);
@@ -34,7 +37,7 @@ async function compare(inputDim: number, width: number, depth: number, order: nu
   device.queue.submit([enc.finish()]);
   const hi = await readBuffer(device, jet.output);
   const lo = await readBuffer(device, ds.lo);
-  const ref = referenceJets(mlp, points, dirs, order);
+  const ref = referenceJets(mlp, points, dirs, order, params);
   const n1 = order + 1;
   let errF32 = 0;
   let errDs = 0;
@@ -64,6 +67,13 @@ describe('double-single jets (taylor_jet_mlp_ds.wgsl)', () => {
     const { errF32, errDs } = await compare(d, width, depth, order, 70, 7 * order + d);
     expect(errDs).toBeLessThan(1e-11);
     expect(errF32).toBeGreaterThan(1e-8);
+  });
+
+  it('double-single parameters (hi + lo, between f32 values): the jets follow them within 1e-11 of f64', async () => {
+    // the parameters sit about 1e-9 (relative) off their f32 values: jets that ignored the low
+    // parts would be about that far from the f64 reference, a hundred times the bound
+    const { errDs } = await compare(1, 24, 3, 6, 70, 5, true);
+    expect(errDs).toBeLessThan(1e-11);
   });
 
   it('refuses a sin network with a reason', () => {

@@ -147,6 +147,32 @@ describe('trained unknowns (burgers-selfsimilar, lambda)', () => {
   });
 });
 
+describe('an odd model N(x) − N(−x) starts with non-zero biases', () => {
+  it('its bias gradients are non-zero (with zero biases they vanish exactly, and the biases never move)', async () => {
+    const problem = problemWith('burgers-selfsimilar', { k: 1 })!;
+    const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), width: 8, depth: 2, seed: 4 });
+    const mlp = await trainer.net.download();
+    const { grad } = await trainer.gradient();
+    for (const layer of mlp.layers) {
+      const biases = Array.from(mlp.params.subarray(layer.biasOffset, layer.biasOffset + layer.outDim));
+      expect(Math.max(...biases.map(Math.abs))).toBeGreaterThan(0);
+      expect(Math.max(...biases.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(layer.inDim));
+    }
+    // the hidden layers' bias gradients: zero-bias odd networks give exactly 0 here
+    const hidden = mlp.layers.slice(0, -1).flatMap((l) => Array.from(grad.subarray(l.biasOffset, l.biasOffset + l.outDim)));
+    expect(Math.max(...hidden.map(Math.abs))).toBeGreaterThan(1e-6);
+    trainer.destroy();
+    // a plain model keeps Glorot weights with zero biases
+    const plain = new PinnTrainer(gpu.device, { ...problem, oddModel: false }, { ...defaultTrainConfig(problem), width: 8, depth: 2, seed: 4 });
+    const p = await plain.net.download();
+    expect(p.layers.every((l) => p.params.subarray(l.biasOffset, l.biasOffset + l.outDim).every((b) => b === 0))).toBe(true);
+    // same weights either way
+    const w = mlp.layers[0];
+    expect(Array.from(p.params.subarray(w.weightOffset, w.weightOffset + w.inDim * w.outDim))).toEqual(Array.from(mlp.params.subarray(w.weightOffset, w.weightOffset + w.inDim * w.outDim)));
+    plain.destroy();
+  });
+});
+
 describe('profiling a step by phase', () => {
   it.each(['taylor', 'ad'] as TrainMethod[])('%s: names its phases with positive times and leaves the run unchanged', async (method) => {
     const cfg = { ...defaultTrainConfig(poisson1d), method, width: 8, depth: 2, interiorPoints: 32, steps: 8, logEvery: 4 };

@@ -244,7 +244,8 @@ export class PinnTrainer {
     readonly config: TrainConfig,
   ) {
     if (!Number.isInteger(config.interiorPoints) || config.interiorPoints < 1) throw new InputError('interior points must be a positive integer');
-    const mlp = Mlp.init({ inputDim: problem.dim, width: config.width, depth: config.depth, outputDim: 1, activation: config.activation }, config.seed);
+    // an odd model needs non-zero biases (Mlp.init: with zero ones they would stay zero)
+    const mlp = Mlp.init({ inputDim: problem.dim, width: config.width, depth: config.depth, outputDim: 1, activation: config.activation }, config.seed, { biases: problem.oddModel ? 'uniform' : 'zero' });
     this.net = new GpuMlp(device, mlp);
     const bytes = mlp.params.byteLength;
     this.grad = createStorageBuffer(device, bytes, 'parameter gradient');
@@ -973,13 +974,7 @@ export class PinnTrainer {
    */
   async lbfgs(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void, options: Partial<LbfgsOptions> = {}): Promise<LbfgsResult> {
     const stream = FIXED_STREAM;
-    const count = this.net.mlp.params.length;
-    const nq = this.problem.unknowns?.length ?? 0;
-    // the unknowns' raw parameters ride at the end of the vector
-    const upload = (x: Float64Array) => {
-      this.net.upload(Float32Array.from(x.subarray(0, count)));
-      if (nq > 0) this.device.queue.writeBuffer(this.unknownParams!, 0, Float32Array.from(x.subarray(count)));
-    };
+    const { count, nq, upload, round } = this.quasiNewtonVector(false);
     const fg = async (x: Float64Array) => {
       upload(x);
       this.computeGradient(stream);
@@ -989,16 +984,48 @@ export class PinnTrainer {
       if (nq > 0) g.set(await readBuffer(this.device, this.unknownGrad!, nq * 4), count);
       return { f, g };
     };
-    const start = new Float64Array(count + nq);
-    start.set(await readBuffer(this.device, this.net.params, count * 4));
-    if (nq > 0) start.set(await readBuffer(this.device, this.unknownParams!, nq * 4), count);
+    const start = await this.readQuasiNewtonVector(false);
     const unknowns = this.problem.unknowns ?? [];
     const noise = iterations > 0 ? await lossNoise(fg, start) : 0;
-    const round = (x: Float64Array) => Float64Array.from(Float32Array.from(x)); // what the GPU evaluates
     const measureNoise = (x: Float64Array) => lossNoise(fg, x);
     const result = await lbfgs(fg, start, { maxIterations: iterations, noise, measureNoise, round, ...options }, onIteration && ((it, f, x) => onIteration(it, f, unknowns.map((u, i) => unknownValue(u, x[count + i])))));
     upload(result.x);
     return result;
+  }
+
+  /**
+   * The quasi-Newton phases' vector: the network's parameters, then the unknowns' raw ones.
+   * upload sets it on the GPU; round gives what the GPU then evaluates (f32 values, or with
+   * `precise` the network's parameters as double-single pairs, hi + lo).
+   */
+  private quasiNewtonVector(precise: boolean): { count: number; nq: number; upload: (x: Float64Array) => void; round: (x: Float64Array) => Float64Array } {
+    const count = this.net.mlp.params.length;
+    const nq = this.problem.unknowns?.length ?? 0;
+    const upload = (x: Float64Array) => {
+      if (precise) this.net.uploadPrecise(x.subarray(0, count));
+      else this.net.upload(Float32Array.from(x.subarray(0, count)));
+      if (nq > 0) this.device.queue.writeBuffer(this.unknownParams!, 0, Float32Array.from(x.subarray(count)));
+    };
+    const round = (x: Float64Array) =>
+      Float64Array.from(x, (v, i) => {
+        const hi = Math.fround(v);
+        return precise && i < count ? hi + Math.fround(v - hi) : hi;
+      });
+    return { count, nq, upload, round };
+  }
+
+  /** The current quasi-Newton vector, read from the GPU (with `precise`, hi + lo). */
+  private async readQuasiNewtonVector(precise: boolean): Promise<Float64Array> {
+    const count = this.net.mlp.params.length;
+    const nq = this.problem.unknowns?.length ?? 0;
+    const x = new Float64Array(count + nq);
+    x.set(await readBuffer(this.device, this.net.params, count * 4));
+    if (precise) {
+      const lo = await readBuffer(this.device, this.net.paramsLo, count * 4);
+      for (let i = 0; i < count; i++) x[i] += lo[i];
+    }
+    if (nq > 0) x.set(await readBuffer(this.device, this.unknownParams!, nq * 4), count);
+    return x;
   }
 
   /** Why Levenberg–Marquardt cannot run on this setup (null when it can). */
@@ -1064,15 +1091,10 @@ export class PinnTrainer {
   async levenbergMarquardt(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void, options: Partial<LmOptions> = {}): Promise<LmResult> {
     const refusal = this.levenbergMarquardtRefusal();
     if (refusal) throw new InputError(refusal);
-    const device = this.device;
-    const count = this.net.mlp.params.length;
+    // double-single jets: double-single parameters too (the last steps are below an f32 ulp)
+    const precise = this.config.precision === 'double-single';
+    const { count, upload, round } = this.quasiNewtonVector(precise);
     const unknowns = this.problem.unknowns ?? [];
-    const nq = unknowns.length;
-    const n = count + nq;
-    const upload = (x: Float64Array) => {
-      this.net.upload(Float32Array.from(x.subarray(0, count)));
-      if (nq > 0) device.queue.writeBuffer(this.unknownParams!, 0, Float32Array.from(x.subarray(count)));
-    };
     const rj = async (x: Float64Array) => {
       upload(x);
       return this.residualsAndJacobian();
@@ -1082,10 +1104,7 @@ export class PinnTrainer {
       this.submitPass((pass) => this.encodeLoss(pass, false, FIXED_STREAM));
       return this.readLoss();
     };
-    const start = new Float64Array(n);
-    start.set(await readBuffer(device, this.net.params, count * 4));
-    if (nq > 0) start.set(await readBuffer(device, this.unknownParams!, nq * 4), count);
-    const round = (x: Float64Array) => Float64Array.from(Float32Array.from(x));
+    const start = await this.readQuasiNewtonVector(precise);
     const result = await levenbergMarquardt(rj, loss, start, { maxIterations: iterations, round, ...options }, onIteration && ((it, f, x) => onIteration(it, f, unknowns.map((u, i) => unknownValue(u, x[count + i])))));
     upload(result.x);
     return result;
