@@ -20,9 +20,15 @@ export interface LmOptions {
   maxRejections: number;
   /** The point actually evaluated for a trial x (e.g. its f32 rounding). */
   round?: (x: Float64Array) => Float64Array;
+  /**
+   * Marquardt's scaling: damp each parameter by its own column norm of J (the largest seen so
+   * far, Moré's rule) instead of μI, so parameters on very different scales (λ's raw parameter
+   * against the first layer's weights) get comparable steps.
+   */
+  scaled: boolean;
 }
 
-export const LM_DEFAULTS: LmOptions = { maxIterations: 200, initialDamping: 1e-3, tolerance: 1e-10, patience: 20, maxRejections: 12 };
+export const LM_DEFAULTS: LmOptions = { maxIterations: 200, initialDamping: 1e-3, tolerance: 1e-10, patience: 20, maxRejections: 12, scaled: true };
 
 export interface LmResult {
   x: Float64Array;
@@ -140,15 +146,26 @@ export async function levenbergMarquardt(
   let evaluations = 0;
   let mu = -1;
   let nu = 2;
+  let scale: Float64Array | null = null;
   const history: number[] = [];
   let f = NaN;
   for (let it = 1; it <= o.maxIterations; it++) {
-    const { r, J } = await rj(x);
+    const { r, J: raw } = await rj(x);
     evaluations++;
     f = sumSquares(r);
     if (!Number.isFinite(f)) return { x, f, iterations: it - 1, evaluations, reason: `the loss is ${f}` };
     const m = r.length;
     const n = x.length;
+    // in scaled variables y = D x: J D⁻¹, and the step comes back as D⁻¹ δy
+    let J = raw;
+    if (o.scaled) {
+      const norms = new Float64Array(n);
+      for (let i = 0; i < m * n; i++) norms[i % n] += raw[i] * raw[i];
+      scale ??= new Float64Array(n);
+      for (let c = 0; c < n; c++) scale[c] = Math.max(scale[c], Math.sqrt(norms[c]));
+      const d = scale;
+      J = raw.map((v, i) => (d[i % n] > 0 ? v / d[i % n] : v));
+    }
     // the smaller Gram matrix: JJᵀ (m x m) or JᵀJ (n x n)
     const A = m <= n ? gram(J, m, n) : gram(transpose(J, m, n), n, m);
     if (mu < 0) {
@@ -159,7 +176,8 @@ export async function levenbergMarquardt(
     }
     let accepted = false;
     for (let tries = 0; tries < o.maxRejections; tries++) {
-      const delta = lmStep(J, m, n, r, A, mu);
+      const stepY = lmStep(J, m, n, r, A, mu);
+      const delta = stepY && scale ? stepY.map((v, c) => (scale![c] > 0 ? v / scale![c] : v)) : stepY;
       if (!delta) {
         mu *= nu;
         nu *= 2;
@@ -170,7 +188,7 @@ export async function levenbergMarquardt(
       const fTrial = await loss(trial);
       evaluations++;
       // predicted decrease of the linear model: f − |r + J step|²
-      const predicted = f - sumSquares(times(J, m, n, step).map((v, i) => v + r[i]));
+      const predicted = f - sumSquares(times(raw, m, n, step).map((v, i) => v + r[i]));
       const rho = predicted > 0 ? (f - fTrial) / predicted : -1;
       if (Number.isFinite(fTrial) && fTrial < f && rho > 0) {
         x = trial;
