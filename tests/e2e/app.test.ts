@@ -285,7 +285,7 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1200 } });
     const errors = collectErrors(page);
     type T = { history: { step: number; unknowns?: number[] }[]; running: boolean };
-    await page.goto(`${server.url}#train?pde=burgers-selfsimilar&k=0&width=8&depth=2&steps=50&classroom=1`);
+    await page.goto(`${server.url}#train?pde=burgers-selfsimilar&k=0&width=8&depth=2&steps=50&lm=4&classroom=1`);
     // classroom mode hides the advanced controls, and the link keeps the flag
     expect(await page.locator('label:has-text("Width")').count()).toBe(0);
     await page.click('[data-testid=play]', { timeout: 60_000 });
@@ -297,12 +297,19 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     expect(await page.textContent('[data-testid=train-status]')).toMatch(/lambda 0\.\d+ \(error /);
     const names = await page.evaluate(() => ((document.querySelector('[data-testid=train-unknowns]') as unknown as { data?: { name: string }[] })?.data ?? []).map((d) => d.name));
     expect(names).toEqual(['lambda', 'lambda exact']);
+    // after Adam, the Levenberg–Marquardt phase (lm=4 in the link) runs and says how it ended
+    await page.waitForSelector('[data-testid=train-phase]:has-text("Levenberg–Marquardt: ")', { timeout: 240_000 });
+    await page.waitForFunction(() => !(window as unknown as { __pinnTrain: T }).__pinnTrain.running, undefined, { timeout: 60_000 });
+    const after = await page.evaluate(() => (window as unknown as { __pinnTrain: T }).__pinnTrain.history);
+    expect(after[after.length - 1].step).toBeGreaterThan(50);
+    expect(after[after.length - 1].unknowns).toHaveLength(1);
     // the experiment file: settings, problem parameters and the same history
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-experiment]')]);
     const experiment = JSON.parse(readFileSync((await download.path())!, 'utf8'));
     expect(experiment.settings).toMatchObject({ pde: 'burgers-selfsimilar', k: 0, width: 8 });
     expect(experiment.problem).toMatchObject({ id: 'burgers-selfsimilar', k: 0 });
-    expect(experiment.history).toEqual(h);
+    expect(experiment.history.length).toBe(after.length);
+    expect(experiment.history[0]).toEqual(h[0]);
     // one step timed by phase
     await page.click('[data-testid=profile]');
     await page.waitForSelector('[data-testid=profile-table]', { timeout: 120_000 });
