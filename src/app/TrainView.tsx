@@ -199,11 +199,11 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
           if (!runningRef.current) break;
           const start = done;
           const r = await ph.run(ph.iterations, (it, f, unknowns) => {
-            if (it % 10 === 0) {
-              setPhase(`${ph.name} iteration ${it} of ${ph.iterations}: loss ${f.toExponential(3)}`);
+            if (it % 10 === 0) setPhase(`${ph.name} iteration ${it} of ${ph.iterations}: loss ${f.toExponential(3)}`);
+            if (it % 10 === 0 && unknowns.length) {
               // λ's trajectory goes on through the phase (the L2 error is measured at its end)
               const seconds = clock.current.elapsed + (performance.now() - clock.current.start) / 1000;
-              setHistory((h) => [...h, { step: start + it, seconds, loss: f, l2re: NaN, unknowns: unknowns.length ? unknowns : undefined }]);
+              setHistory((h) => [...h, { step: start + it, seconds, loss: f, l2re: NaN, unknowns }]);
             }
             return runningRef.current;
           });

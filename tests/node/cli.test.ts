@@ -196,7 +196,7 @@ describe('pinn train and pinn list', () => {
     [['--pde', 'hjb-lin', '--dim', '10', '--rand-batch', '11'], /--rand-batch must be an integer in \[1, 10\]/],
     [['--pde', 'bsb', '--stde', 'dense'], /bsb uses sparse STDE/],
     [['--pde', 'wave-sinh', '--lbfgs', '10'], /--lbfgs does not apply to wave-sinh/],
-    [['--pde', 'burgers-selfsimilar', '--method', 'ad', '--lm', '10'], /--lm applies to --method taylor only/],
+    [['--pde', 'burgers-selfsimilar', '--method', 'ad', '--lm', '10'], /--precision and --lm apply to --method taylor only/],
     [['--pde', 'poisson-1d', '--method', 'stde'], /STDE estimates Laplacians; poisson-1d has none/],
     [['--pde', 'poisson-nd', '--dim', '4', '--method', 'stde', '--rand-batch', '5'], /STDE's random batch must be an integer from 1 to the dimension \(4\), got 5/],
     [['--pde', 'poisson-nd', '--stde', 'dense'], /--stde and --rand-batch apply to --method stde only/],
