@@ -75,6 +75,29 @@ describe('the residuals’ Jacobian on the GPU (taylor_jet_jacobian)', () => {
     trainer.destroy();
   });
 
+  it('Levenberg–Marquardt brings a continuation term in by stages and restores its weight (Burgers k = 1)', async () => {
+    const problem = burgersSelfSimilar(1);
+    expect(problem.terms.find((t) => t.name === 'smoothness')!.continuation).toBe(true);
+    expect(burgersSelfSimilar(0).terms.some((t) => t.continuation)).toBe(false);
+    const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), seed: 4 });
+    const before = (await trainer.gradient()).loss;
+    // at the start the smoothness term is nearly all of the loss (R^(5) of an untrained 3x24 network)
+    const parts = await trainer.evaluateTerms();
+    const smooth = parts.find((t) => t.name === 'smoothness')!.parts.reduce((a, b) => a + b, 0);
+    expect(smooth / before).toBeGreaterThan(0.99);
+    const losses: number[] = [];
+    const r = await trainer.levenbergMarquardt(10, (_it, f) => void losses.push(f));
+    expect(r.reason).toMatch(/smoothness brought in over 5 stages/);
+    expect(r.iterations).toBe(10);
+    // stage 0 weighs the smoothness term by 1e-8: its losses are below 2% of the start (where that term was 99%)
+    expect(losses[0]).toBeLessThan(0.02 * before);
+    // afterwards the full weight is back: the trainer's own loss equals the phase's final one
+    const after = (await trainer.gradient()).loss;
+    expect(Math.abs(after - r.f) / r.f).toBeLessThan(1e-3);
+    expect(r.f).toBeLessThan(before);
+    trainer.destroy();
+  });
+
   it('is refused with a reason for methods without Taylor jets', async () => {
     const problem = burgersSelfSimilar(0);
     const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method: 'ad', precision: 'f32' });

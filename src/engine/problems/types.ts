@@ -67,6 +67,13 @@ export interface LossTerm {
   /** The same residual in f64 (tests check the exact solution with it); q: the unknowns' values. */
   residual(x: number[], d: number[], q?: number[]): number;
   weight: number;
+  /**
+   * Levenberg–Marquardt raises this term's weight in stages to its own (× 1e-8, 1e-6, 1e-4,
+   * 1e-2, 1): the other terms are fitted first, then this one is brought in (a homotopy). For a
+   * term whose residual is huge at the start and cannot be met together with the others from
+   * there (self-similar Burgers' high-order smoothness term).
+   */
+  continuation?: boolean;
 }
 
 /**

@@ -26,9 +26,11 @@ export interface LmOptions {
    * against the first layer's weights) get comparable steps.
    */
   scaled: boolean;
+  /** A step that moves any parameter by more than this is rejected like a failed one (μ grows). */
+  maxStep: number;
 }
 
-export const LM_DEFAULTS: LmOptions = { maxIterations: 200, initialDamping: 1e-3, tolerance: 1e-10, patience: 20, maxRejections: 12, scaled: true };
+export const LM_DEFAULTS: LmOptions = { maxIterations: 200, initialDamping: 1e-3, tolerance: 1e-10, patience: 20, maxRejections: 12, scaled: true, maxStep: 1 };
 
 export interface LmResult {
   x: Float64Array;
@@ -147,13 +149,21 @@ export async function levenbergMarquardt(
   let mu = -1;
   let nu = 2;
   let scale: Float64Array | null = null;
+  let previous: { x: Float64Array; r: Float64Array; raw: Float64Array; f: number; mu: number } | null = null;
   const history: number[] = [];
   let f = NaN;
   for (let it = 1; it <= o.maxIterations; it++) {
-    const { r, J: raw } = await rj(x);
+    let { r, J: raw } = await rj(x);
     evaluations++;
     f = sumSquares(r);
     if (!Number.isFinite(f)) return { x, f, iterations: it - 1, evaluations, reason: `the loss is ${f}` };
+    if (!raw.every(Number.isFinite)) {
+      // the last step reached a point whose Jacobian overflows (a finite loss, e.g. weights that
+      // only an absent term would constrain): take it back and damp harder
+      if (!previous) return { x, f, iterations: it - 1, evaluations, reason: 'the Jacobian is not finite at the start' };
+      ({ x, r, raw, f } = previous);
+      mu = previous.mu * 16;
+    }
     const m = r.length;
     const n = x.length;
     // in scaled variables y = D x: J D⁻¹, and the step comes back as D⁻¹ δy
@@ -183,6 +193,12 @@ export async function levenbergMarquardt(
         nu *= 2;
         continue;
       }
+      // a trust bound: a huge step from a small μ can carry weights to where the jets overflow
+      if (delta.some((v) => !(Math.abs(v) <= o.maxStep))) {
+        mu *= nu;
+        nu *= 2;
+        continue;
+      }
       const trial = round(x.map((v, i) => v + delta[i]));
       const step = trial.map((v, i) => v - x[i]);
       const fTrial = await loss(trial);
@@ -191,6 +207,7 @@ export async function levenbergMarquardt(
       const predicted = f - sumSquares(times(raw, m, n, step).map((v, i) => v + r[i]));
       const rho = predicted > 0 ? (f - fTrial) / predicted : -1;
       if (Number.isFinite(fTrial) && fTrial < f && rho > 0) {
+        previous = { x, r, raw, f, mu };
         x = trial;
         f = fTrial;
         mu *= Math.max(1 / 3, 1 - (2 * rho - 1) ** 3);

@@ -185,6 +185,12 @@ interface TermRuntime {
   precise: { before: ((pass: GPUComputePassEncoder) => void)[]; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup } | null;
 }
 
+/**
+ * Levenberg–Marquardt's stages for a term with `continuation`: factors of its weight. The first
+ * is small, not zero: left out entirely, the term's high derivatives are free to overflow f32.
+ */
+const CONTINUATION_FACTORS = [1e-8, 1e-6, 1e-4, 1e-2, 1];
+
 /** The sampling stream of the quasi-Newton phases: one Adam never draws, fixed points for the whole phase. */
 const FIXED_STREAM = 0x7fffffff;
 
@@ -1105,9 +1111,34 @@ export class PinnTrainer {
       return this.readLoss();
     };
     const start = await this.readQuasiNewtonVector(precise);
-    const result = await levenbergMarquardt(rj, loss, start, { maxIterations: iterations, round, ...options }, onIteration && ((it, f, x) => onIteration(it, f, unknowns.map((u, i) => unknownValue(u, x[count + i])))));
-    upload(result.x);
-    return result;
+    // terms brought in by continuation: their weight rises in stages, the others' stays
+    const staged = this.terms.filter((t) => t.term.continuation);
+    const factors = staged.length > 0 ? CONTINUATION_FACTORS : [1];
+    const setFactor = (f: number) => staged.forEach((t) => this.device.queue.writeBuffer(t.params, 4, new Float32Array([f * this.termWeight(t.term)])));
+    let x = start;
+    let done = 0;
+    let evaluations = 0;
+    let result: LmResult | null = null;
+    try {
+      for (const [stage, factor] of factors.entries()) {
+        const budget = Math.floor((iterations * (stage + 1)) / factors.length) - done;
+        if (budget <= 0) continue;
+        setFactor(factor);
+        const offset = done;
+        const last = stage === factors.length - 1;
+        result = await levenbergMarquardt(rj, loss, x, { maxIterations: budget, round, ...options }, (it, f, y) => onIteration?.(offset + it, f, unknowns.map((u, i) => unknownValue(u, y[count + i]))));
+        x = result.x;
+        done += result.iterations;
+        evaluations += result.evaluations;
+        if (result.reason === 'stopped' || (!last && result.reason.startsWith('the loss is'))) break;
+      }
+    } finally {
+      setFactor(1);
+    }
+    upload(x);
+    const f = await loss(x);
+    const reason = result!.reason + (staged.length > 0 ? ` (${staged.map((t) => t.term.name).join(', ')} brought in over ${factors.length} stages)` : '');
+    return { x, f, iterations: done, evaluations: evaluations + 1, reason };
   }
 
   /**
