@@ -53,6 +53,19 @@ describe('Levenberg–Marquardt (CPU, f64)', () => {
     expect(Math.max(...residuals(res.x).map(Math.abs))).toBeLessThan(1e-12);
   });
 
+  it('bounds each step by maxStep for the leading parameters only (and still converges)', async () => {
+    // r = (x0 − 20, x1 + 30): the Gauss–Newton step is (20, −30); x0 may move 1 per step, x1 freely
+    const residuals = (x: Float64Array) => Float64Array.from([x[0] - 20, x[1] + 30]);
+    const rj = async (x: Float64Array) => ({ r: residuals(x), J: Float64Array.from([1, 0, 0, 1]) });
+    const loss = async (x: Float64Array) => residuals(x).reduce((a, v) => a + v * v, 0);
+    const path: number[][] = [[0, 0]];
+    const res = await levenbergMarquardt(rj, loss, Float64Array.from([0, 0]), { maxIterations: 200, tolerance: 0, maxStep: 1, bounded: 1, scaled: false }, (_it, _f, x) => void path.push([x[0], x[1]]));
+    for (let i = 1; i < path.length; i++) expect(Math.abs(path[i][0] - path[i - 1][0])).toBeLessThanOrEqual(1 + 1e-12);
+    expect(Math.max(...path.slice(1).map((p, i) => Math.abs(p[1] - path[i][1])))).toBeGreaterThan(1);
+    expect(Math.abs(res.x[0] - 20)).toBeLessThan(1e-6);
+    expect(Math.abs(res.x[1] + 30)).toBeLessThan(1e-6);
+  });
+
   it('stops with a reason when no step decreases the loss', async () => {
     // a loss that the linear model always over-promises on: r = x² with J reported as 10 (wrong)
     const rj = async (x: Float64Array) => ({ r: Float64Array.from([x[0] * x[0] + 1]), J: Float64Array.from([-10]) });

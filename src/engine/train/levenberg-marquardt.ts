@@ -26,8 +26,10 @@ export interface LmOptions {
    * against the first layer's weights) get comparable steps.
    */
   scaled: boolean;
-  /** A step that moves any parameter by more than this is rejected like a failed one (μ grows). */
+  /** A step that moves any of the first `bounded` parameters by more than this is rejected like a failed one (μ grows). */
   maxStep: number;
+  /** How many leading parameters maxStep bounds (the network's; a reparametrized unknown may need long moves). */
+  bounded?: number;
 }
 
 export const LM_DEFAULTS: LmOptions = { maxIterations: 200, initialDamping: 1e-3, tolerance: 1e-10, patience: 20, maxRejections: 12, scaled: true, maxStep: 1 };
@@ -194,7 +196,8 @@ export async function levenbergMarquardt(
         continue;
       }
       // a trust bound: a huge step from a small μ can carry weights to where the jets overflow
-      if (delta.some((v) => !(Math.abs(v) <= o.maxStep))) {
+      const bounded = o.bounded ?? n;
+      if (delta.some((v, i) => !Number.isFinite(v) || (i < bounded && Math.abs(v) > o.maxStep))) {
         mu *= nu;
         nu *= 2;
         continue;

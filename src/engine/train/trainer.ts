@@ -1126,7 +1126,7 @@ export class PinnTrainer {
         setFactor(factor);
         const offset = done;
         const last = stage === factors.length - 1;
-        result = await levenbergMarquardt(rj, loss, x, { maxIterations: budget, round, ...options }, (it, f, y) => onIteration?.(offset + it, f, unknowns.map((u, i) => unknownValue(u, y[count + i]))));
+        result = await levenbergMarquardt(rj, loss, x, { maxIterations: budget, round, bounded: count, ...options }, (it, f, y) => onIteration?.(offset + it, f, unknowns.map((u, i) => unknownValue(u, y[count + i]))));
         x = result.x;
         done += result.iterations;
         evaluations += result.evaluations;
