@@ -1101,9 +1101,17 @@ export class PinnTrainer {
     const precise = this.config.precision === 'double-single';
     const { count, upload, round } = this.quasiNewtonVector(precise);
     const unknowns = this.problem.unknowns ?? [];
+    // in a continuation's first stage the unknowns stay put: the staged term (at ×1e-8) is what
+    // selects them, and without it they drift (k = 3's λ ran into its bound, where tanh is flat)
+    let freezeUnknowns = false;
     const rj = async (x: Float64Array) => {
       upload(x);
-      return this.residualsAndJacobian();
+      const out = await this.residualsAndJacobian();
+      if (freezeUnknowns) {
+        const n = out.J.length / out.r.length;
+        for (let row = 0; row < out.r.length; row++) out.J.fill(0, row * n + count, (row + 1) * n);
+      }
+      return out;
     };
     const loss = async (x: Float64Array) => {
       upload(x);
@@ -1124,6 +1132,7 @@ export class PinnTrainer {
         const budget = Math.floor((iterations * (stage + 1)) / factors.length) - done;
         if (budget <= 0) continue;
         setFactor(factor);
+        freezeUnknowns = staged.length > 0 && stage === 0;
         const offset = done;
         const last = stage === factors.length - 1;
         result = await levenbergMarquardt(rj, loss, x, { maxIterations: budget, round, bounded: count, ...options }, (it, f, y) => onIteration?.(offset + it, f, unknowns.map((u, i) => unknownValue(u, y[count + i]))));
