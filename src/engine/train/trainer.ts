@@ -1146,7 +1146,7 @@ export class PinnTrainer {
     }
     upload(x);
     const f = await loss(x);
-    const reason = result!.reason + (staged.length > 0 ? ` (${staged.map((t) => t.term.name).join(', ')} brought in over ${factors.length} stages)` : '');
+    const reason = (result?.reason ?? 'no iterations asked for') + (staged.length > 0 ? ` (${staged.map((t) => t.term.name).join(', ')} brought in over ${factors.length} stages)` : '');
     return { x, f, iterations: done, evaluations: evaluations + 1, reason };
   }
 
