@@ -39,7 +39,7 @@ const PRESETS: { name: string; values: Record<string, string | number> }[] = [
   { name: 'Exact boundary: Poisson 2-D with a hard transform', values: { pde: 'poisson-2d', hard: 'on' } },
   { name: 'Ten dimensions: Poisson with Sobol points', values: { pde: 'poisson-nd', dim: 10, sampling: 'sobol' } },
   { name: 'Learn an exponent: self-similar Burgers, k = 0', values: { pde: 'burgers-selfsimilar', k: 0, steps: 1000, lm: 300 } },
-  { name: 'Higher smoothness: self-similar Burgers, k = 1', values: { pde: 'burgers-selfsimilar', k: 1, lm: 150 } },
+  { name: 'Higher smoothness: self-similar Burgers, k = 1', values: { pde: 'burgers-selfsimilar', k: 1, steps: 1000, lm: 300 } },
   { name: 'A hard case for plain PINNs: wave 1-D', values: { pde: 'wave-1d' } },
   { name: 'Forward passes only: Stein’s estimator on Poisson sin(Σx), 10-D', values: { pde: 'poisson-sin', dim: 10, method: 'stein' } },
   { name: 'Random jets: STDE on Poisson 50-D, 8 jets per point', values: { pde: 'poisson-nd', dim: 50, method: 'stde', randBatch: 8 } },
