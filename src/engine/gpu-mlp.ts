@@ -21,19 +21,23 @@ export class GpuMlp {
     this.upload(mlp.params);
   }
 
-  /** Set the parameters (f32: the low parts are cleared). */
+  /** Whether paramsLo holds non-zero low parts (set by uploadPrecise, cleared by upload). */
+  private hasLowParts = false;
+
+  /** Set the parameters (f32: the low parts are cleared, when there are any). */
   upload(values: Float32Array): void {
     this.device.queue.writeBuffer(this.params, 0, values.buffer, values.byteOffset, values.byteLength);
-    this.device.queue.writeBuffer(this.paramsLo, 0, new Float32Array(values.length));
+    if (this.hasLowParts) this.device.queue.writeBuffer(this.paramsLo, 0, new Float32Array(values.length));
+    this.hasLowParts = false;
   }
 
-  /** Set the parameters as double-single pairs: hi = f32(x), lo = f32(x − hi). Returns hi + lo, what the double-single jets see. */
-  uploadPrecise(values: Float64Array): Float64Array {
+  /** Set the parameters as double-single pairs: hi = f32(x), lo = f32(x − hi). */
+  uploadPrecise(values: Float64Array): void {
     const hi = Float32Array.from(values);
     const lo = Float32Array.from(values, (v, i) => v - hi[i]);
     this.device.queue.writeBuffer(this.params, 0, hi.buffer, hi.byteOffset, hi.byteLength);
     this.device.queue.writeBuffer(this.paramsLo, 0, lo.buffer, lo.byteOffset, lo.byteLength);
-    return Float64Array.from(hi, (h, i) => h + lo[i]);
+    this.hasLowParts = true;
   }
 
   /** Current parameters as a CPU model (for export and checks). */

@@ -980,7 +980,7 @@ export class PinnTrainer {
    */
   async lbfgs(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void, options: Partial<LbfgsOptions> = {}): Promise<LbfgsResult> {
     const stream = FIXED_STREAM;
-    const { count, nq, upload, round } = this.quasiNewtonVector(false);
+    const { count, nq, upload, read, round } = this.quasiNewtonVector(false);
     const fg = async (x: Float64Array) => {
       upload(x);
       this.computeGradient(stream);
@@ -990,7 +990,7 @@ export class PinnTrainer {
       if (nq > 0) g.set(await readBuffer(this.device, this.unknownGrad!, nq * 4), count);
       return { f, g };
     };
-    const start = await this.readQuasiNewtonVector(false);
+    const start = await read();
     const unknowns = this.problem.unknowns ?? [];
     const noise = iterations > 0 ? await lossNoise(fg, start) : 0;
     const measureNoise = (x: Float64Array) => lossNoise(fg, x);
@@ -1001,10 +1001,10 @@ export class PinnTrainer {
 
   /**
    * The quasi-Newton phases' vector: the network's parameters, then the unknowns' raw ones.
-   * upload sets it on the GPU; round gives what the GPU then evaluates (f32 values, or with
-   * `precise` the network's parameters as double-single pairs, hi + lo).
+   * upload sets it on the GPU, read gets it back, round gives what the GPU evaluates for a
+   * vector (f32 values, or with `precise` the network's parameters as double-single pairs, hi + lo).
    */
-  private quasiNewtonVector(precise: boolean): { count: number; nq: number; upload: (x: Float64Array) => void; round: (x: Float64Array) => Float64Array } {
+  private quasiNewtonVector(precise: boolean): { count: number; nq: number; upload: (x: Float64Array) => void; read: () => Promise<Float64Array>; round: (x: Float64Array) => Float64Array } {
     const count = this.net.mlp.params.length;
     const nq = this.problem.unknowns?.length ?? 0;
     const upload = (x: Float64Array) => {
@@ -1012,26 +1012,22 @@ export class PinnTrainer {
       else this.net.upload(Float32Array.from(x.subarray(0, count)));
       if (nq > 0) this.device.queue.writeBuffer(this.unknownParams!, 0, Float32Array.from(x.subarray(count)));
     };
+    const read = async () => {
+      const x = new Float64Array(count + nq);
+      x.set(await readBuffer(this.device, this.net.params, count * 4));
+      if (precise) {
+        const lo = await readBuffer(this.device, this.net.paramsLo, count * 4);
+        for (let i = 0; i < count; i++) x[i] += lo[i];
+      }
+      if (nq > 0) x.set(await readBuffer(this.device, this.unknownParams!, nq * 4), count);
+      return x;
+    };
     const round = (x: Float64Array) =>
       Float64Array.from(x, (v, i) => {
         const hi = Math.fround(v);
         return precise && i < count ? hi + Math.fround(v - hi) : hi;
       });
-    return { count, nq, upload, round };
-  }
-
-  /** The current quasi-Newton vector, read from the GPU (with `precise`, hi + lo). */
-  private async readQuasiNewtonVector(precise: boolean): Promise<Float64Array> {
-    const count = this.net.mlp.params.length;
-    const nq = this.problem.unknowns?.length ?? 0;
-    const x = new Float64Array(count + nq);
-    x.set(await readBuffer(this.device, this.net.params, count * 4));
-    if (precise) {
-      const lo = await readBuffer(this.device, this.net.paramsLo, count * 4);
-      for (let i = 0; i < count; i++) x[i] += lo[i];
-    }
-    if (nq > 0) x.set(await readBuffer(this.device, this.unknownParams!, nq * 4), count);
-    return x;
+    return { count, nq, upload, read, round };
   }
 
   /** Why Levenberg–Marquardt cannot run on this setup (null when it can). */
@@ -1099,7 +1095,7 @@ export class PinnTrainer {
     if (refusal) throw new InputError(refusal);
     // double-single jets: double-single parameters too (the last steps are below an f32 ulp)
     const precise = this.config.precision === 'double-single';
-    const { count, upload, round } = this.quasiNewtonVector(precise);
+    const { count, upload, read, round } = this.quasiNewtonVector(precise);
     const unknowns = this.problem.unknowns ?? [];
     // in a continuation's first stage the unknowns stay put: the staged term (at ×1e-8) is what
     // selects them, and without it they drift (k = 3's λ ran into its bound, where tanh is flat)
@@ -1118,7 +1114,7 @@ export class PinnTrainer {
       this.submitPass((pass) => this.encodeLoss(pass, false, FIXED_STREAM));
       return this.readLoss();
     };
-    const start = await this.readQuasiNewtonVector(precise);
+    const start = await read();
     // terms brought in by continuation: their weight rises in stages, the others' stays
     const staged = this.terms.filter((t) => t.term.continuation);
     const factors = staged.length > 0 ? CONTINUATION_FACTORS : [1];
