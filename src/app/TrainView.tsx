@@ -4,7 +4,7 @@ import { problemById } from '../engine/problems';
 import { ALL_TRAIN_METHODS, PinnTrainer, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
 import { downloadText } from './download';
 import { namedSchedule } from '../engine/train/schedule';
-import { fieldsFor, specDefaults, specToCli, specToParams, trainSetup, type TrainSpec } from '../engine/experiment';
+import { appliesTo, fieldsFor, specDefaults, specToCli, specToParams, trainSetup, type TrainSpec } from '../engine/experiment';
 import { CostPanel } from './CostPanel';
 import type { Activation } from '../engine/mlp';
 import { useExperiment } from './experiment-store';
@@ -187,10 +187,10 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     if (runningRef.current && trainerRef.current === t && t.step >= values.steps && (values.lbfgs > 0 || values.lm > 0) && !lbfgsDone.current) {
       lbfgsDone.current = true;
       setMessage(null);
-      // the quasi-Newton phases after Adam: L-BFGS, then Levenberg–Marquardt (Taylor jets only)
+      // the quasi-Newton phases after Adam: L-BFGS, then Levenberg–Marquardt (Taylor jets or stacked AD)
       const phases = [
         { name: 'L-BFGS', iterations: values.lbfgs, run: t.lbfgs.bind(t) },
-        { name: 'Levenberg–Marquardt', iterations: values.method === 'taylor' ? values.lm : 0, run: t.levenbergMarquardt.bind(t) },
+        { name: 'Levenberg–Marquardt', iterations: appliesTo(fields.lm, values.method) ? values.lm : 0, run: t.levenbergMarquardt.bind(t) },
       ].filter((ph) => ph.iterations > 0);
       let done = t.step;
       const summary: string[] = [];
@@ -355,7 +355,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {problem.hard && <ChoiceField spec={fields.hard} value={values.hard} onChange={(hard) => set({ hard })} />}
         {shown('weights') && <TextField spec={fields.weights} value={values.weights} onChange={(weights) => set({ weights })} placeholder={problem.terms.map((t) => `${t.name}=${t.weight}`).join(',')} />}
         {shown('lbfgs') && <IntField spec={fields.lbfgs} value={values.lbfgs} onChange={(lbfgs) => set({ lbfgs })} />}
-        {values.method === 'taylor' && shown('lm') && <IntField spec={fields.lm} value={values.lm} onChange={(lm) => set({ lm })} />}
+        {appliesTo(fields.lm, values.method) && shown('lm') && <IntField spec={fields.lm} value={values.lm} onChange={(lm) => set({ lm })} />}
         {shown('seed') && <IntField spec={fields.seed} value={values.seed} onChange={(seed) => set({ seed })} />}
       </div>
       <p className="explain" data-testid="method-explained">

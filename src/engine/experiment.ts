@@ -27,8 +27,18 @@ interface FieldBase {
   help: string;
   /** The `pinn train` option (`--name value`); absent: not a command-line setting. */
   cli?: string;
-  /** Only meaningful for this derivative method (the CLI refuses it with another). */
-  method?: TrainMethod;
+  /** Only meaningful for this derivative method, or these (the CLI refuses it with another). */
+  method?: TrainMethod | readonly TrainMethod[];
+}
+
+/** The derivative methods a field applies to, as a phrase ("taylor", "taylor or ad"); null: every method. */
+function fieldMethods(f: FieldBase): string | null {
+  return f.method === undefined ? null : typeof f.method === 'string' ? f.method : f.method.join(' or ');
+}
+
+/** Whether a field means something for `method`. */
+export function appliesTo(f: FieldBase, method: unknown): boolean {
+  return f.method === undefined || (typeof f.method === 'string' ? f.method === method : f.method.includes(method as TrainMethod));
 }
 export type IntField = FieldBase & {
   kind: 'int';
@@ -172,9 +182,9 @@ export const TRAIN_FIELDS = {
     min: 0,
     max: 100_000,
     cli: 'lm',
-    method: 'taylor',
+    method: ['taylor', 'ad'],
     label: 'Levenberg–Marquardt iterations',
-    help: 'A last phase (after Adam and any L-BFGS) on fixed points: damped Gauss–Newton steps from the residuals’ Jacobian, which the GPU computes point by point from the Taylor jets (0: none). Each iteration costs a Jacobian and a small linear solve on the CPU; near a solution it converges in far fewer iterations than L-BFGS.',
+    help: 'A last phase (after Adam and any L-BFGS) on fixed points: damped Gauss–Newton steps from the residuals’ Jacobian, which the GPU computes point by point, from the Taylor jets or by stacked AD’s per-point reverse pass (0: none). Each iteration costs a Jacobian and a small linear solve on the CPU; near a solution it converges in far fewer iterations than L-BFGS.',
   },
   seed: common.seed,
 } as const satisfies FieldTable;
@@ -410,8 +420,8 @@ export function specFromCli<K extends SpecKind>(kind: K, args: CliOptions, ignor
   for (const [key, f] of Object.entries(table)) {
     const setBy = [...(f.cli && args.values.has(f.cli) ? [`--${f.cli}`] : []), ...(f.kind === 'choice' && f.flags ? Object.keys(f.flags).filter((fl) => args.flags.has(fl)).map((fl) => `--${fl}`) : [])];
     if (setBy.length === 0) continue;
-    if (f.method && f.method !== method) {
-      misplaced ??= f.method;
+    if (!appliesTo(f, method)) {
+      misplaced ??= fieldMethods(f);
       continue;
     }
     given.add(key);
@@ -420,7 +430,7 @@ export function specFromCli<K extends SpecKind>(kind: K, args: CliOptions, ignor
   }
   if (misplaced !== null) {
     const m = misplaced;
-    const all = Object.values(table).flatMap((f) => (f.method === m ? [...(f.cli ? [`--${f.cli}`] : []), ...(f.kind === 'choice' && f.flags ? Object.keys(f.flags).map((x) => `--${x}`) : [])] : []));
+    const all = Object.values(table).flatMap((f) => (fieldMethods(f) === m ? [...(f.cli ? [`--${f.cli}`] : []), ...(f.kind === 'choice' && f.flags ? Object.keys(f.flags).map((x) => `--${x}`) : [])] : []));
     const list = all.length > 1 ? `${all.slice(0, -1).join(', ')} and ${all[all.length - 1]}` : all[0];
     throw new InputError(`${list} ${all.length > 1 ? 'apply' : 'applies'} to --method ${m} only`);
   }
@@ -433,7 +443,7 @@ export function specToCli(kind: SpecKind, values: Record<string, number | string
   const parts = ['pinn', 'train'];
   for (const [key, f] of Object.entries(table)) {
     const v = values[key];
-    if (key !== 'pde' && (v === f.default || (f.method && f.method !== values.method))) continue;
+    if (key !== 'pde' && (v === f.default || !appliesTo(f, values.method))) continue;
     if (key === 'dim' && f.kind === 'int' && f.min === f.max) continue;
     if (f.kind === 'choice' && f.flags) {
       const flag = Object.entries(f.flags).find(([, fv]) => fv === v)?.[0];
@@ -506,7 +516,7 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     stde: { kind: spec.stde as 'sparse' | 'dense', batch: spec.randBatch },
     stein: method === 'stein' ? { sigma: Number(spec.sigma), samples: spec.samples, varianceReduction: spec.vr === 'on', unbiasedLoss: spec.unbiased === 'on' } : undefined,
   };
-  return { problem, config, lbfgs: spec.lbfgs, lm: method === 'taylor' ? spec.lm : 0 };
+  return { problem, config, lbfgs: spec.lbfgs, lm: appliesTo(TRAIN_FIELDS.lm, method) ? spec.lm : 0 };
 }
 
 /** A high-dimensional spec as the problem and the trainer's configuration (InputError when invalid). */

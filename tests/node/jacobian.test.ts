@@ -15,13 +15,15 @@ const infNorm = (v: ArrayLike<number>) => Math.max(...Array.from(v, Math.abs));
  * reference: the residuals sqrt(w/n) r_p from f64 jets, J v against central differences of
  * those residuals along a random direction, and 2 Jᵀ r against the trainer's own gradient.
  */
-describe('the residuals’ Jacobian on the GPU (taylor_jet_jacobian)', () => {
-  const cases: [string, PdeProblem, 'f32' | 'double-single'][] = [
-    ['Burgers k = 0, odd model (two jet blocks per point), double-single residuals', burgersSelfSimilar(0), 'double-single'],
-    ['Burgers k = 1, plain model (one shared-direction jet per term), f32', { ...burgersSelfSimilar(1), oddModel: false }, 'f32'],
+describe('the residuals’ Jacobian on the GPU (taylor_jet_jacobian; stacked AD’s per-row reverse pass)', () => {
+  const cases: [string, PdeProblem, 'f32' | 'double-single', 'taylor' | 'ad'][] = [
+    ['Burgers k = 0, odd model (two jet blocks per point), double-single residuals', burgersSelfSimilar(0), 'double-single', 'taylor'],
+    ['Burgers k = 1, plain model (one shared-direction jet per term), f32', { ...burgersSelfSimilar(1), oddModel: false }, 'f32', 'taylor'],
+    ['Burgers k = 0, odd model, stacked AD (nested gradients, then per-row parameter gradients)', burgersSelfSimilar(0), 'f32', 'ad'],
+    ['Burgers k = 1, plain model, stacked AD', { ...burgersSelfSimilar(1), oddModel: false }, 'f32', 'ad'],
   ];
-  it.each(cases)('%s', async (_name, problem, precision) => {
-    const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), seed: 4, precision });
+  it.each(cases)('%s', async (_name, problem, precision, method) => {
+    const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), seed: 4, precision, method });
     const raw = 0.3;
     trainer.setUnknownRaw([Math.fround(raw)]);
     const mlp = await trainer.net.download();
@@ -98,11 +100,11 @@ describe('the residuals’ Jacobian on the GPU (taylor_jet_jacobian)', () => {
     trainer.destroy();
   });
 
-  it('is refused with a reason for methods without Taylor jets', async () => {
-    const problem = burgersSelfSimilar(0);
-    const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method: 'ad', precision: 'f32' });
-    await expect(trainer.residualsAndJacobian()).rejects.toThrow(/Taylor jets/);
-    await expect(trainer.levenbergMarquardt(3)).rejects.toThrow(/Taylor jets/);
+  it('is refused with a reason for methods without Taylor jets or stacked AD', async () => {
+    const problem = { ...burgersSelfSimilar(0), oddModel: false };
+    const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method: 'fd', precision: 'f32' });
+    await expect(trainer.residualsAndJacobian()).rejects.toThrow(/Taylor jets or stacked AD/);
+    await expect(trainer.levenbergMarquardt(3)).rejects.toThrow(/Taylor jets or stacked AD/);
     trainer.destroy();
   });
 });

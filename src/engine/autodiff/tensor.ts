@@ -13,8 +13,13 @@ type Shape = readonly [number, number];
 interface Node {
   op: string;
   inputs: Tensor[];
-  /** Gradients of the inputs given the gradient of the output (null: input needs none). */
-  backward: (grad: Tensor) => (Tensor | null)[];
+  /**
+   * Gradients of the inputs given the gradient of the output; `need[k]`: input k wants one
+   * (PyTorch's needs_input_grad), null where it does not.
+   */
+  backward: (grad: Tensor, need: boolean[]) => (Tensor | null)[];
+  /** matmul's transposes (per-row gradients need them). */
+  transposes?: [boolean, boolean];
 }
 
 export class Tensor {
@@ -108,24 +113,21 @@ function map(expr: string, a: Tensor, b: Tensor | null, alpha = 0, outShape?: Sh
 }
 
 export function add(a: Tensor, b: Tensor): Tensor {
-  return record(map('x + y', a, b), 'add', [a, b], (g) => [sumTo(g, a.shape), sumTo(g, b.shape)]);
+  return record(map('x + y', a, b), 'add', [a, b], (g, need) => [need[0] ? sumTo(g, a.shape) : null, need[1] ? sumTo(g, b.shape) : null]);
 }
 
 export function sub(a: Tensor, b: Tensor): Tensor {
-  return record(map('x - y', a, b), 'sub', [a, b], (g) => [sumTo(g, a.shape), sumTo(scale(g, -1), b.shape)]);
+  return record(map('x - y', a, b), 'sub', [a, b], (g, need) => [need[0] ? sumTo(g, a.shape) : null, need[1] ? sumTo(scale(g, -1), b.shape) : null]);
 }
 
 export function mul(a: Tensor, b: Tensor): Tensor {
-  return record(map('x * y', a, b), 'mul', [a, b], (g) => [
-    a.requiresGrad ? sumTo(mul(g, b), a.shape) : null,
-    b.requiresGrad ? sumTo(mul(g, a), b.shape) : null,
-  ]);
+  return record(map('x * y', a, b), 'mul', [a, b], (g, need) => [need[0] ? sumTo(mul(g, b), a.shape) : null, need[1] ? sumTo(mul(g, a), b.shape) : null]);
 }
 
 export function div(a: Tensor, b: Tensor): Tensor {
-  return record(map('x / y', a, b), 'div', [a, b], (g) => [
-    a.requiresGrad ? sumTo(div(g, b), a.shape) : null,
-    b.requiresGrad ? sumTo(scale(div(mul(g, a), square(b)), -1), b.shape) : null,
+  return record(map('x / y', a, b), 'div', [a, b], (g, need) => [
+    need[0] ? sumTo(div(g, b), a.shape) : null,
+    need[1] ? sumTo(scale(div(mul(g, a), square(b)), -1), b.shape) : null,
   ]);
 }
 
@@ -148,9 +150,9 @@ export function tanh(a: Tensor): Tensor {
 
 /** g * (1 - y^2), fused as PyTorch's tanh_backward; differentiable in both arguments. */
 export function tanhBackward(g: Tensor, y: Tensor): Tensor {
-  return record(map('x * (1.0 - y * y)', g, y), 'tanhBackward', [g, y], (gg) => [
-    g.requiresGrad ? tanhBackward(gg, y) : null,
-    y.requiresGrad ? sumTo(scale(mul(mul(gg, g), y), -2), y.shape) : null,
+  return record(map('x * (1.0 - y * y)', g, y), 'tanhBackward', [g, y], (gg, need) => [
+    need[0] ? tanhBackward(gg, y) : null,
+    need[1] ? sumTo(scale(mul(mul(gg, g), y), -2), y.shape) : null,
   ]);
 }
 
@@ -234,20 +236,42 @@ export function matmul(a: Tensor, b: Tensor, ta = false, tb = false): Tensor {
     if (shader === 'ad_matmul_small') ctx.dispatch(pipeline, 'in2', buffers, slot, Math.ceil((m * n) / 64));
     else ctx.dispatch(pipeline, 'in2', buffers, slot, Math.ceil(n / 16), Math.ceil(m / 16));
   }
-  return record(new Tensor(ctx, out, [m, n]), 'matmul', [a, b], (g) => [
-    a.requiresGrad ? (ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb)) : null,
-    b.requiresGrad ? (tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false)) : null,
+  const y = record(new Tensor(ctx, out, [m, n]), 'matmul', [a, b], (g, need) => [
+    need[0] ? (ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb)) : null,
+    need[1] ? (tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false)) : null,
   ]);
+  if (y.node) y.node.transposes = [ta, tb];
+  return y;
 }
 
 // ---------------------------------------------------------------- backward
 
 /**
+ * Where per-row gradients go: row p of every batch tensor is one sample (a point), and
+ * J[(firstRow + p) * rowStride + columns.get(param) + i] gets d y_p / d param_i, the gradient
+ * of the sample's own share of y. This is the Jacobian of a per-sample output (the residuals
+ * that Levenberg–Marquardt needs), as vmap(grad) would give it: each parameter's contribution
+ * is taken before the sum over rows (outer products of matmul operands, a bias's rows).
+ */
+export interface PerRowJacobian {
+  buffer: GPUBuffer;
+  rows: number;
+  rowStride: number;
+  firstRow: number;
+  /** The parameters (leaf tensors) and the column where each one's entries start. */
+  columns: Map<Tensor, number>;
+}
+
+/**
  * Gradients of scalar `y` with respect to `xs` by reverse accumulation.
  * createGraph: record the backward ops so the result can be differentiated again.
+ * perRow: the parameters in perRow.columns get per-row gradients in perRow.buffer instead
+ * (added to it; they are missing from the result).
  */
-export function grad(y: Tensor, xs: Tensor[], options: { createGraph?: boolean } = {}): Tensor[] {
+export function grad(y: Tensor, xs: Tensor[], options: { createGraph?: boolean; perRow?: PerRowJacobian } = {}): Tensor[] {
   if (y.size !== 1) throw new InputError(`grad needs a scalar output, got shape [${y.shape}]`);
+  const perRow = options.perRow;
+  if (perRow && options.createGraph) throw new InputError('per-row gradients are not differentiable (createGraph)');
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
   const visit = (t: Tensor) => {
@@ -266,10 +290,13 @@ export function grad(y: Tensor, xs: Tensor[], options: { createGraph?: boolean }
       const t = order[i];
       const g = grads.get(t);
       if (!g || !t.node) continue;
-      const inputGrads = t.node.backward(g);
+      const need = t.node.inputs.map((input) => input.requiresGrad && !perRow?.columns.has(input));
+      if (perRow) t.node.inputs.forEach((input, k) => perRow.columns.has(input) && rowGradient(perRow, t, k, g));
+      if (!need.some(Boolean)) continue;
+      const inputGrads = t.node.backward(g, need);
       t.node.inputs.forEach((input, k) => {
         const gi = inputGrads[k];
-        if (!gi || !input.requiresGrad) return;
+        if (!gi || !need[k]) return;
         const prev = grads.get(input);
         grads.set(input, prev ? add(prev, gi) : gi);
       });
@@ -278,6 +305,49 @@ export function grad(y: Tensor, xs: Tensor[], options: { createGraph?: boolean }
   } finally {
     gradMode = previous;
   }
+}
+
+/**
+ * Per-row contribution of op `t`'s input k (a parameter) given the op's output gradient g:
+ * matmul(a, W) or matmul(a, Wᵀ) with a's rows the samples: outer(a_p, g_p) or outer(g_p, a_p)
+ * in W's row-major layout; add, sub or mul with a parameter broadcast over the rows: g_p,
+ * −g_p or g_p ∘ other_p. Other uses of a parameter are refused (never silently summed).
+ */
+function rowGradient(perRow: PerRowJacobian, t: Tensor, k: number, g: Tensor): void {
+  const node = t.node!;
+  const param = node.inputs[k];
+  const other = node.inputs[1 - k];
+  const ctx = param.ctx;
+  const column = perRow.columns.get(param)!;
+  const rowsOf = (x: Tensor) => x.rows === perRow.rows;
+  const base = { rows: perRow.rows, stride: perRow.rowStride, jOff: perRow.firstRow * perRow.rowStride + column };
+  if (node.op === 'matmul' && k === 1 && !node.transposes![0] && rowsOf(other) && rowsOf(g)) {
+    // tb: y = a·Wᵀ, dW[i][j] = Σ_p g[p][i] a[p][j]; else y = a·W, dW[i][j] = Σ_p a[p][i] g[p][j]
+    const [u, v] = node.transposes![1] ? [g, other] : [other, g];
+    rowGradientKernel(ctx, perRow.buffer, u, v, { ...base, outer: true, scale: 1 });
+    return;
+  }
+  if ((node.op === 'add' || node.op === 'sub' || node.op === 'mul') && param.rows === 1 && rowsOf(g) && g.cols === param.cols) {
+    const sign = node.op === 'sub' && k === 1 ? -1 : 1;
+    const previous = gradMode;
+    gradMode = false;
+    const v = node.op === 'mul' ? mul(g, other) : g;
+    gradMode = previous;
+    rowGradientKernel(ctx, perRow.buffer, v, v, { ...base, outer: false, scale: sign });
+    return;
+  }
+  throw new InputError(`per-row gradients: a parameter of shape [${param.shape}] used by ${node.op} is not supported`);
+}
+
+/** ad_row_grad: J[p*stride + jOff + i*C + j] += scale * u[p][i] * v[p][j] (outer) or scale * v[p][j]. */
+function rowGradientKernel(ctx: AdContext, J: GPUBuffer, u: Tensor, v: Tensor, o: { rows: number; stride: number; jOff: number; outer: boolean; scale: number }): void {
+  const R = o.outer ? u.cols : 1;
+  const C = v.cols;
+  const slot = ctx.params();
+  slot.u32.set([o.rows, R, C, u.offset, v.offset, o.jOff, o.stride]);
+  slot.f32[7] = o.scale;
+  const outer = o.outer ? 1 : 0;
+  ctx.dispatch(ctx.pipeline(`ad_row_grad:${outer}`, 'in2', 'ad_row_grad', { OUTER: outer }), 'in2', [u.buffer, v.buffer, J], slot, Math.ceil((o.rows * R * C) / 64));
 }
 
 function zerosLike(x: Tensor): Tensor {

@@ -12,6 +12,21 @@ export interface JacobianTerm {
 }
 
 /**
+ * The buffer of the residual Jacobian's rows (one per point of every term, `columns` network
+ * parameters each), refused where it exceeds the device's storage-buffer limit. Stacked AD
+ * fills it with per-row gradients (autodiff/tensor.ts, grad's perRow); Taylor jets through
+ * ResidualJacobian.
+ */
+export function jacobianRows(device: GPUDevice, terms: { count: number }[], columns: number): { rows: number; buffer: GPUBuffer } {
+  const rows = terms.reduce((s, t) => s + t.count, 0);
+  const bytes = rows * columns * 4;
+  if (bytes > device.limits.maxStorageBufferBindingSize) {
+    throw new RangeError(`the Jacobian (${rows} residuals x ${columns} parameters) needs ${bytes} bytes, over this device's storage-buffer limit of ${device.limits.maxStorageBufferBindingSize}`);
+  }
+  return { rows, buffer: createStorageBuffer(device, bytes, 'residual Jacobian') };
+}
+
+/**
  * The Jacobian of the weighted residual vector (sqrt(w/n) r_p over every term's points) with
  * respect to the network's parameters, on the GPU: after the loss kernel ran in Jacobian mode
  * (seeds sqrt(w/n) dr/dd) and the jets' backward passes filled the per-point adjoints, one
@@ -28,14 +43,9 @@ export class ResidualJacobian {
     device: GPUDevice,
     terms: JacobianTerm[],
   ) {
-    this.rows = terms.reduce((s, t) => s + t.count, 0);
     const net = terms[0].jets[0].net;
     this.columns = net.mlp.params.length;
-    const bytes = this.rows * this.columns * 4;
-    if (bytes > device.limits.maxStorageBufferBindingSize) {
-      throw new RangeError(`the Jacobian (${this.rows} residuals x ${this.columns} parameters) needs ${bytes} bytes, over this device's storage-buffer limit of ${device.limits.maxStorageBufferBindingSize}`);
-    }
-    this.buffer = createStorageBuffer(device, bytes, 'residual Jacobian');
+    ({ rows: this.rows, buffer: this.buffer } = jacobianRows(device, terms, this.columns));
     const layers = net.mlp.layers;
     const maxX = device.limits.maxComputeWorkgroupsPerDimension;
     let row0 = 0;

@@ -19,7 +19,7 @@ import { TaylorJetBackward } from '../taylor-jet-backward';
 import { Adam } from './adam';
 import { lbfgs, type LbfgsOptions, type LbfgsResult } from './lbfgs';
 import { levenbergMarquardt, type LmOptions, type LmResult } from './levenberg-marquardt';
-import { ResidualJacobian } from './jacobian';
+import { jacobianRows, ResidualJacobian } from './jacobian';
 import { centralStencil, defaultStep, fornbergWeights } from '../methods/finite-difference';
 import { AdContext } from '../autodiff/context';
 import { adParams, nestedDerivativesAd } from '../autodiff/mlp-ad';
@@ -190,6 +190,12 @@ interface TermRuntime {
  * is small, not zero: left out entirely, the term's high derivatives are free to overflow f32.
  */
 const CONTINUATION_FACTORS = [1e-8, 1e-6, 1e-4, 1e-2, 1];
+
+/** Levenberg–Marquardt's continuation, when a term has one: the stages' weight factors and their shares of the iterations. */
+export interface ContinuationOptions {
+  factors?: number[];
+  shares?: number[];
+}
 
 /** The sampling stream of the quasi-Newton phases: one Adam never draws, fixed points for the whole phase. */
 const FIXED_STREAM = 0x7fffffff;
@@ -765,7 +771,7 @@ export class PinnTrainer {
    * (create_graph), copied into jet-shaped buffers so the same loss kernel runs; its
    * adjoints seed one more reverse pass, whose parameter gradients add to `grad`.
    */
-  private adTerm(t: TermRuntime, withGradient: boolean): void {
+  private adTerm(t: TermRuntime, withGradient: boolean, jacobian?: { buffer: GPUBuffer; firstRow: number; rowStride: number }): void {
     const ctx = this.adContext!;
     const d = this.problem.dim;
     const x = view(ctx, t.points, 0, [t.count, d], true);
@@ -801,6 +807,14 @@ export class PinnTrainer {
       });
     });
     const total = seeded.reduce((a, b) => add(a, b));
+    if (jacobian) {
+      // Jacobian mode: the seeds are sqrt(w/n) dr_p/du^(k), and each point's row is kept (vmap(grad))
+      const columns = new Map<Tensor, number>();
+      this.net.mlp.layers.forEach((layer, l) => columns.set(params.weights[l], layer.weightOffset).set(params.biases[l], layer.biasOffset));
+      grad(total, [], { perRow: { ...jacobian, rows: t.count, columns } });
+      ctx.flush();
+      return;
+    }
     const grads = grad(total, params.all);
     this.net.mlp.layers.forEach((layer, l) => {
       const gw = grads[2 * l];
@@ -815,6 +829,17 @@ export class PinnTrainer {
   private adBlock(t: TermRuntime, j: number): { buffer: number; base: number; n1: number } {
     // packed orders are all equal, so block j >= J (mirrored) reads orders[0] too
     return t.layout.packed ? { buffer: 0, base: j * t.layout.chunk, n1: t.orders[0] + 1 } : { buffer: j, base: 0, n1: t.orders[j] + 1 };
+  }
+
+  /** Submit the loss alone (every term's parts) at the points of sampling stream `stream`. */
+  private evaluateLoss(stream: number): void {
+    if (this.config.method === 'ad') {
+      this.submitPass((pass) => this.terms.forEach((t) => this.encodeSampling(pass, t, stream)));
+      this.terms.forEach((t) => this.adTerm(t, false));
+      this.adContext!.releaseAll();
+    } else {
+      this.submitPass((pass) => this.encodeLoss(pass, false, stream));
+    }
   }
 
   /** Submit the loss and its gradient (into `grad`) at the points of sampling stream `stream`. */
@@ -1032,14 +1057,15 @@ export class PinnTrainer {
 
   /** Why Levenberg–Marquardt cannot run on this setup (null when it can). */
   levenbergMarquardtRefusal(): string | null {
-    if (this.config.method !== 'taylor') return `Levenberg–Marquardt needs Taylor jets (method taylor), not ${this.config.method}`;
-    const t = this.terms.find((t) => t.stde || t.layout.split || t.jets.length === 0);
+    const method = this.config.method;
+    if (method !== 'taylor' && method !== 'ad') return `Levenberg–Marquardt needs Taylor jets or stacked AD (method taylor or ad), not ${method}`;
+    const t = this.terms.find((t) => t.stde || t.layout.split || (method === 'taylor' && t.jets.length === 0));
     if (t) return `Levenberg–Marquardt needs fixed directions; the ${t.term.name} term draws random ones`;
     if (this.config.hardBoundary) return 'Levenberg–Marquardt does not combine with a hard boundary transform yet';
     return null;
   }
 
-  private jacobian: ResidualJacobian | null = null;
+  private jacobian: { rows: number; buffer: GPUBuffer; encode?: (pass: GPUComputePassEncoder) => void } | null = null;
 
   /**
    * At the current parameters: the weighted residuals sqrt(w/n) r_p of every term's points (in
@@ -1050,22 +1076,40 @@ export class PinnTrainer {
     const refusal = this.levenbergMarquardtRefusal();
     if (refusal) throw new InputError(refusal);
     const device = this.device;
-    const jac = (this.jacobian ??= new ResidualJacobian(device, this.terms));
+    if (!this.jacobian) this.jacobian = this.config.method === 'ad' ? jacobianRows(device, this.terms, this.net.mlp.params.length) : new ResidualJacobian(device, this.terms);
+    const jac = this.jacobian;
     const count = this.net.mlp.params.length;
     const nq = this.problem.unknowns?.length ?? 0;
     const n = count + nq;
     const setMode = (mode: number) => this.terms.forEach((t) => device.queue.writeBuffer(t.params, 12, new Uint32Array([mode])));
     setMode(1);
-    this.submitPass(
-      (pass) => {
-        this.encodeLoss(pass, true, FIXED_STREAM);
-        jac.encode(pass);
-      },
-      (enc) => {
-        this.clearGradients(enc);
-        enc.clearBuffer(jac.buffer);
-      },
-    );
+    if (this.config.method === 'ad') {
+      // stacked AD: each term's graph, then one reverse pass keeping every point's row
+      this.submitPass(
+        (pass) => this.terms.forEach((t) => this.encodeSampling(pass, t, FIXED_STREAM)),
+        (enc) => {
+          this.clearGradients(enc);
+          enc.clearBuffer(jac.buffer);
+        },
+      );
+      let firstRow = 0;
+      for (const t of this.terms) {
+        this.adTerm(t, true, { buffer: jac.buffer, firstRow, rowStride: count });
+        firstRow += t.count;
+      }
+      this.adContext!.releaseAll();
+    } else {
+      this.submitPass(
+        (pass) => {
+          this.encodeLoss(pass, true, FIXED_STREAM);
+          jac.encode!(pass);
+        },
+        (enc) => {
+          this.clearGradients(enc);
+          enc.clearBuffer(jac.buffer);
+        },
+      );
+    }
     setMode(0);
     const J32 = await readBuffer(device, jac.buffer, jac.rows * count * 4);
     const J = new Float64Array(jac.rows * n);
@@ -1090,7 +1134,8 @@ export class PinnTrainer {
    * Gauss–Newton system is solved on the CPU in f64. Sampled points stay fixed for the whole
    * phase (the stream L-BFGS uses).
    */
-  async levenbergMarquardt(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void, options: Partial<LmOptions> = {}): Promise<LmResult> {
+  async levenbergMarquardt(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void, options: Partial<LmOptions> & ContinuationOptions = {}): Promise<LmResult> {
+    const { factors: stageFactors, shares, ...lmOptions } = options;
     const refusal = this.levenbergMarquardtRefusal();
     if (refusal) throw new InputError(refusal);
     // double-single jets: double-single parameters too (the last steps are below an f32 ulp)
@@ -1111,13 +1156,18 @@ export class PinnTrainer {
     };
     const loss = async (x: Float64Array) => {
       upload(x);
-      this.submitPass((pass) => this.encodeLoss(pass, false, FIXED_STREAM));
+      this.evaluateLoss(FIXED_STREAM);
       return this.readLoss();
     };
     const start = await read();
     // terms brought in by continuation: their weight rises in stages, the others' stays
     const staged = this.terms.filter((t) => t.term.continuation);
-    const factors = staged.length > 0 ? CONTINUATION_FACTORS : [1];
+    const factors = staged.length > 0 ? (stageFactors ?? CONTINUATION_FACTORS) : [1];
+    // each stage's share of the iterations (even by default), as cumulative fractions
+    const weights = staged.length > 0 && shares ? shares : factors.map(() => 1);
+    if (weights.length !== factors.length) throw new InputError(`continuation: ${weights.length} shares for ${factors.length} stages`);
+    const totalShare = weights.reduce((a, b) => a + b, 0);
+    const cumulative = weights.map((_, i) => weights.slice(0, i + 1).reduce((a, b) => a + b, 0) / totalShare);
     const setFactor = (f: number) => staged.forEach((t) => this.device.queue.writeBuffer(t.params, 4, new Float32Array([f * this.termWeight(t.term)])));
     let x = start;
     let done = 0;
@@ -1125,13 +1175,13 @@ export class PinnTrainer {
     let result: LmResult | null = null;
     try {
       for (const [stage, factor] of factors.entries()) {
-        const budget = Math.floor((iterations * (stage + 1)) / factors.length) - done;
+        const budget = Math.round(iterations * cumulative[stage]) - done;
         if (budget <= 0) continue;
         setFactor(factor);
         freezeUnknowns = staged.length > 0 && stage === 0;
         const offset = done;
         const last = stage === factors.length - 1;
-        result = await levenbergMarquardt(rj, loss, x, { maxIterations: budget, round, bounded: count, ...options }, (it, f, y) => onIteration?.(offset + it, f, unknowns.map((u, i) => unknownValue(u, y[count + i]))));
+        result = await levenbergMarquardt(rj, loss, x, { maxIterations: budget, round, bounded: count, ...lmOptions }, (it, f, y) => onIteration?.(offset + it, f, unknowns.map((u, i) => unknownValue(u, y[count + i]))));
         x = result.x;
         done += result.iterations;
         evaluations += result.evaluations;
@@ -1279,7 +1329,7 @@ export class PinnTrainer {
       [...t.adjoints, ...t.adJets, ...t.owned, t.points, t.parts, t.params].forEach((b) => b.destroy());
     }
     this.testJet.destroy();
-    this.jacobian?.destroy();
+    this.jacobian?.buffer.destroy();
     this.adContext?.destroy();
     this.adam.destroy();
     this.unknownAdam?.destroy();
