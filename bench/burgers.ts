@@ -2,12 +2,13 @@
  * npm run bench:burgers — the self-similar Burgers profiles (n-TangentProp's flagship):
  * λ learned with the network, selected by the smoothness term of order 2k+3.
  *   1. For each k: Taylor jets, Adam then L-BFGS; the learned λ and its error, the time.
- *   2. For --race k's (default 0,1): the same run with stacked AD from the same seed; the
- *      wall time each method needs to reach the same λ error (the larger of the two final ones).
+ *   2. For --race k's (default 0,1): the same run with stacked AD from the same seed (the same
+ *      optimizer: L-BFGS, or Levenberg–Marquardt with --lm); the wall time each method needs to
+ *      reach the same λ error (the larger of the two final ones), and to each decade both reach.
  *   3. For every k: median time per Adam step, Taylor and AD (AD from a few steps).
  * Options: --ks 0,1,2,3  --race 0,1  --steps S  --lbfgs N  --train-ks 0,1 (which k's to train, default --ks)
- *          --lm N (part 1 finishes with N Levenberg–Marquardt iterations instead of L-BFGS; the race
- *          keeps L-BFGS for both methods, since AD has no per-point Jacobian)
+ *          --lm N (parts 1 and 2 finish with N Levenberg–Marquardt iterations instead of L-BFGS:
+ *          the Jacobian from the jets' backward pass for nTP, from per-point reverse passes for AD)
  *          --timing-only (part 3 alone)  --json
  */
 import { nodeDevice } from '../src/node/webgpu-node';
@@ -45,6 +46,8 @@ interface Run {
   lambdaError: number;
   l2re: number;
   seconds: number;
+  /** Seconds spent in Adam (the rest went to the quasi-Newton phase). */
+  adamSeconds: number;
   trace: Trace[];
   reason: string;
 }
@@ -62,6 +65,7 @@ async function train(k: number, method: TrainMethod, finish: Finish = 'L-BFGS'):
     trace.push({ seconds: r.seconds, lambdaError: Math.abs(r.unknowns![0] - exact) });
     process.stderr.write(`\rk=${k} ${method}: step ${r.step}/${steps} λ ${r.unknowns![0].toPrecision(8)}   `);
   });
+  const adamSeconds = (performance.now() - t0) / 1000;
   const onIteration = (it: number, _f: number, q: number[]) => {
     trace.push({ seconds: (performance.now() - t0) / 1000, lambdaError: Math.abs(q[0] - exact) });
     process.stderr.write(`\rk=${k} ${method}: ${finish} ${it} λ ${q[0].toPrecision(8)}   `);
@@ -73,7 +77,7 @@ async function train(k: number, method: TrainMethod, finish: Finish = 'L-BFGS'):
   const l2re = await trainer.l2RelativeError();
   trainer.destroy();
   process.stderr.write('\n');
-  return { k, method, finish, steps, iterations: lb.iterations, lambda, lambdaError: Math.abs(lambda - exact), l2re, seconds, trace, reason: lb.reason };
+  return { k, method, finish, steps, iterations: lb.iterations, lambda, lambdaError: Math.abs(lambda - exact), l2re, seconds, adamSeconds, trace, reason: lb.reason };
 }
 
 /** Median seconds per Adam step after a warm-up. */
@@ -89,18 +93,36 @@ const timingOnly = args.includes('--timing-only');
 const trainKs = timingOnly ? [] : list(value('--train-ks', ks.join(',')));
 const runs: Run[] = [];
 for (const k of trainKs) runs.push(await train(k, 'taylor', lmIterations > 0 ? 'Levenberg–Marquardt' : 'L-BFGS'));
-const races: { k: number; target: number; taylorSeconds: number; adSeconds: number; ratio: number; ad: Run }[] = [];
+interface Race {
+  k: number;
+  target: number;
+  taylorSeconds: number;
+  adSeconds: number;
+  ratio: number;
+  ntp: Run;
+  ad: Run;
+  /** Time to each decade of λ error that both runs reach and stay under. */
+  levels: { level: number; taylorSeconds: number; adSeconds: number }[];
+}
+const races: Race[] = [];
+const finish: Finish = lmIterations > 0 ? 'Levenberg–Marquardt' : 'L-BFGS';
 for (const k of timingOnly ? [] : race) {
-  const ntp = runs.find((r) => r.k === k && r.finish === 'L-BFGS') ?? (await train(k, 'taylor'));
-  const ad = await train(k, 'ad');
+  const ntp = runs.find((r) => r.k === k && r.finish === finish) ?? (await train(k, 'taylor', finish));
+  const ad = await train(k, 'ad', finish);
   const target = Math.max(ntp.lambdaError, ad.lambdaError);
-  // the time from which the error stays at or below the target (a trajectory that starts below it
-  // and wanders off does not count as having reached it at t = 0)
-  const reach = (r: Run) => {
-    const last = r.trace.findLastIndex((t) => t.lambdaError > target);
+  // the time from which the error stays at or below a level (a trajectory that starts below it
+  // and wanders off does not count as having reached it at t = 0); null: it ends above
+  const reach = (r: Run, level: number) => {
+    if (r.lambdaError > level) return null;
+    const last = r.trace.findLastIndex((t) => t.lambdaError > level);
     return r.trace[Math.min(last + 1, r.trace.length - 1)].seconds;
   };
-  races.push({ k, target, taylorSeconds: reach(ntp), adSeconds: reach(ad), ratio: reach(ad) / reach(ntp), ad });
+  const levels: Race['levels'] = [];
+  for (let level = 1e-1; level > target; level /= 10) {
+    const [a, b] = [reach(ntp, level), reach(ad, level)];
+    if (a !== null && b !== null) levels.push({ level, taylorSeconds: a, adSeconds: b });
+  }
+  races.push({ k, target, taylorSeconds: reach(ntp, target)!, adSeconds: reach(ad, target)!, ratio: reach(ad, target)! / reach(ntp, target)!, ntp, ad, levels });
 }
 const timings: { k: number; taylorMs: number; adMs: number; ratio: number }[] = [];
 for (const k of ks) {
@@ -112,16 +134,22 @@ for (const k of ks) {
 process.stderr.write('\n');
 
 if (args.includes('--json')) {
-  console.log(JSON.stringify({ device: adapterLabel(gpu.adapter), runs: runs.map(({ trace: _t, ...r }) => r), races: races.map(({ ad, ...r }) => ({ ...r, adLambdaError: ad.lambdaError })), timings }, null, 1));
+  console.log(JSON.stringify({ device: adapterLabel(gpu.adapter), runs: runs.map(({ trace: _t, ...r }) => r), races: races.map(({ ad, ntp, ...r }) => ({ ...r, ntpLambdaError: ntp.lambdaError, adLambdaError: ad.lambdaError })), timings }, null, 1));
 } else {
   console.log(`device: ${adapterLabel(gpu.adapter)}; 3x24 tanh, Adam (lr 1e-3 halved each quarter) then L-BFGS (${lbfgsIterations} iterations at most)${lmIterations > 0 ? ` or Levenberg–Marquardt (${lmIterations} at most)` : ''}`);
   if (runs.length) console.log('\n| k | exact λ | learned λ | λ error | L2 rel. error of U | Adam steps | then | iterations | seconds | stopped |');
   if (runs.length) console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of runs) console.log(`| ${r.k} | 1/${2 * r.k + 2} | ${r.lambda.toPrecision(9)} | ${r.lambdaError.toExponential(2)} | ${r.l2re.toExponential(2)} | ${r.steps} | ${r.finish} | ${r.iterations} | ${r.seconds.toFixed(0)} | ${r.reason} |`);
   if (races.length) {
-    console.log('\n| k | λ error reached by both | nTP seconds | AD seconds | AD / nTP | AD final λ error |');
-    console.log('|---|---|---|---|---|---|');
-    for (const r of races) console.log(`| ${r.k} | ${r.target.toExponential(2)} | ${r.taylorSeconds.toFixed(1)} | ${r.adSeconds.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.ad.lambdaError.toExponential(2)} |`);
+    console.log(`\nRace (Adam, then ${finish}, both methods from the same seed):`);
+    console.log('\n| k | λ error reached by both | nTP seconds | AD seconds | AD / nTP | nTP final λ error | AD final λ error | Adam seconds nTP / AD |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const r of races) {
+      console.log(`| ${r.k} | ${r.target.toExponential(2)} | ${r.taylorSeconds.toFixed(1)} | ${r.adSeconds.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.ntp.lambdaError.toExponential(2)} | ${r.ad.lambdaError.toExponential(2)} | ${r.ntp.adamSeconds.toFixed(0)} / ${r.ad.adamSeconds.toFixed(0)} |`);
+    }
+    console.log('\n| k | λ error at most | nTP seconds | AD seconds | AD / nTP |');
+    console.log('|---|---|---|---|---|');
+    for (const r of races) for (const l of r.levels) console.log(`| ${r.k} | ${l.level.toExponential(0)} | ${l.taylorSeconds.toFixed(1)} | ${l.adSeconds.toFixed(1)} | ${(l.adSeconds / l.taylorSeconds).toFixed(2)} |`);
   }
   console.log('\n| k | smoothness order | nTP ms/step | AD ms/step | AD / nTP |');
   console.log('|---|---|---|---|---|');
