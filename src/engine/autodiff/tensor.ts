@@ -281,6 +281,11 @@ export function grad(y: Tensor, xs: Tensor[], options: { createGraph?: boolean; 
     order.push(t);
   };
   visit(y);
+  // only paths that end at a wanted tensor are differentiated (PyTorch prunes the same way): a
+  // nested derivative in x skips every weight gradient, the loss gradient skips x's
+  const wanted = new Set<Tensor>([...xs, ...(perRow?.columns.keys() ?? [])]);
+  const leads = new Set<Tensor>();
+  for (const t of order) if (t.node!.inputs.some((i) => wanted.has(i) || leads.has(i))) leads.add(t);
   const previous = gradMode;
   gradMode = options.createGraph === true;
   try {
@@ -290,7 +295,7 @@ export function grad(y: Tensor, xs: Tensor[], options: { createGraph?: boolean; 
       const t = order[i];
       const g = grads.get(t);
       if (!g || !t.node) continue;
-      const need = t.node.inputs.map((input) => input.requiresGrad && !perRow?.columns.has(input));
+      const need = t.node.inputs.map((input) => input.requiresGrad && (wanted.has(input) || leads.has(input)) && !perRow?.columns.has(input));
       if (perRow) t.node.inputs.forEach((input, k) => perRow.columns.has(input) && rowGradient(perRow, t, k, g));
       if (!need.some(Boolean)) continue;
       const inputGrads = t.node.backward(g, need);

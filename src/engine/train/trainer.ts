@@ -195,6 +195,8 @@ const CONTINUATION_FACTORS = [1e-8, 1e-6, 1e-4, 1e-2, 1];
 export interface ContinuationOptions {
   factors?: number[];
   shares?: number[];
+  /** Called at the end of each stage, its factor still set (evaluateTerms then shows the staged weights). */
+  onStage?: (stage: number, factor: number, result: LmResult) => Promise<void> | void;
 }
 
 /** The sampling stream of the quasi-Newton phases: one Adam never draws, fixed points for the whole phase. */
@@ -1135,7 +1137,7 @@ export class PinnTrainer {
    * phase (the stream L-BFGS uses).
    */
   async levenbergMarquardt(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void, options: Partial<LmOptions> & ContinuationOptions = {}): Promise<LmResult> {
-    const { factors: stageFactors, shares, ...lmOptions } = options;
+    const { factors: stageFactors, shares, onStage, ...lmOptions } = options;
     const refusal = this.levenbergMarquardtRefusal();
     if (refusal) throw new InputError(refusal);
     // double-single jets: double-single parameters too (the last steps are below an f32 ulp)
@@ -1185,6 +1187,10 @@ export class PinnTrainer {
         x = result.x;
         done += result.iterations;
         evaluations += result.evaluations;
+        if (onStage) {
+          upload(x);
+          await onStage(stage, factor, result);
+        }
         if (result.reason === 'stopped' || (!last && result.reason.startsWith('the loss is'))) break;
       }
     } finally {
