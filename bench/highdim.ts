@@ -9,7 +9,7 @@
  *      sparse STDE with 16 coordinates, the exact Laplacian from d coordinate jets (B = d,
  *      the same kernels; measured on fewer points and scaled to 1024), and stacked AD
  *      (d reverse passes after a create_graph gradient; fitted from a few axes), with memory.
- * Options: --train LIST  --speed LIST  --cost-dim D (0: skip)  --json
+ * Options: --train LIST  --speed LIST  --cost-dim D (0: skip)  --lr LR  --lr-floor F (the decay ends at F x LR, default 0.1)  --json
  */
 import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu';
@@ -36,6 +36,9 @@ const trainList = value('--train', 'sine-gordon-twobody:1000:600,allen-cahn-twob
     const [id, d, sec] = s.split(':');
     return { id, d: Number(d), seconds: Number(sec) };
   });
+/** Adam's learning rate (default: the problem's) and where its linear decay ends, as a fraction of it. */
+const lrArg = args.includes('--lr') ? Number(value('--lr', '0')) : null;
+const lrFloor = Number(value('--lr-floor', '0.1'));
 const speedDims = value('--speed', '100000').split(',').filter(Boolean).map(Number);
 const costDim = Number(value('--cost-dim', '1000'));
 const gpu = await nodeDevice();
@@ -62,7 +65,7 @@ for (const { id, d, seconds } of trainList) {
   const base = defaultHighDimConfig(p);
   const { ms } = await stepMs(base, id, d);
   const steps = Math.max(10, Math.floor(((seconds * 1000) / ms) * 0.9));
-  const cfg: HighDimConfig = { ...base, steps, schedule: namedSchedule('linear', steps, 0.1), logEvery: Math.max(1, Math.round(steps / 20)) };
+  const cfg: HighDimConfig = { ...base, lr: lrArg ?? base.lr, steps, schedule: namedSchedule('linear', steps, lrFloor), logEvery: Math.max(1, Math.round(steps / 20)) };
   const t = new HighDimTrainer(device, p, cfg);
   const r = await t.run((rec) => void console.log(`  ${id} d=${d} step ${rec.step}/${steps} loss ${rec.loss.toExponential(3)} L2 rel. error ${rec.l2re.toExponential(3)} (${rec.seconds.toFixed(0)} s)`), seconds);
   t.destroy();
