@@ -9,11 +9,13 @@
  * Options: --ks 0,1,2,3  --race 0,1  --steps S  --lbfgs N  --train-ks 0,1 (which k's to train, default --ks)
  *          --lm N (parts 1 and 2 finish with N Levenberg–Marquardt iterations instead of L-BFGS:
  *          the Jacobian from the jets' backward pass for nTP, from per-point reverse passes for AD)
+ *          --lambda-start V (λ's first value instead of the middle of its bounds)
  *          --timing-only (part 3 alone)  --json
  */
 import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu';
 import { burgersSelfSimilar } from '../src/engine/problems/burgers-selfsimilar';
+import { unknownRaw } from '../src/engine/problems/types';
 import { defaultTrainConfig, PinnTrainer, type TrainMethod } from '../src/engine/train/trainer';
 import { namedSchedule } from '../src/engine/train/schedule';
 
@@ -28,6 +30,7 @@ const race = list(value('--race', '0,1'));
 const stepsArg = args.includes('--steps') ? Number(value('--steps', '0')) : null;
 const lbfgsIterations = Number(value('--lbfgs', '1000'));
 const lmIterations = Number(value('--lm', '0'));
+const lambdaStart = args.includes('--lambda-start') ? Number(value('--lambda-start', '')) : null;
 const gpu = await nodeDevice();
 const device = gpu.device;
 
@@ -52,8 +55,17 @@ interface Run {
   reason: string;
 }
 
-async function train(k: number, method: TrainMethod, finish: Finish = 'L-BFGS'): Promise<Run> {
+/** The profile, with λ starting at --lambda-start V where given (default: the middle of its bounds). */
+function profile(k: number) {
   const problem = burgersSelfSimilar(k);
+  if (lambdaStart === null) return problem;
+  const u = problem.unknowns![0];
+  if (!(lambdaStart > u.bounds![0] && lambdaStart < u.bounds![1])) throw new Error(`--lambda-start ${lambdaStart} is outside k = ${k}'s bounds (${u.bounds!.join(', ')})`);
+  return { ...problem, unknowns: [{ ...u, init: unknownRaw(u, lambdaStart) }] };
+}
+
+async function train(k: number, method: TrainMethod, finish: Finish = 'L-BFGS'): Promise<Run> {
+  const problem = profile(k);
   const base = defaultTrainConfig(problem);
   const steps = stepsArg ?? base.steps;
   const exact = problem.unknowns![0].exact!;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { burgersSelfSimilar } from '../../src/engine/problems/burgers-selfsimilar';
 import type { PdeProblem } from '../../src/engine/problems/types';
 import { residualsF64 } from '../../src/engine/reference/loss-f64';
-import { defaultTrainConfig, PinnTrainer } from '../../src/engine/train/trainer';
+import { continuationFactors, defaultTrainConfig, PinnTrainer } from '../../src/engine/train/trainer';
 import { Rng } from '../../src/engine/rng';
 import { useNodeGpu } from './helpers';
 
@@ -79,8 +79,12 @@ describe('the residuals’ Jacobian on the GPU (taylor_jet_jacobian; stacked AD�
 
   it('Levenberg–Marquardt brings a continuation term in by stages and restores its weight (Burgers k = 1)', async () => {
     const problem = burgersSelfSimilar(1);
-    expect(problem.terms.find((t) => t.name === 'smoothness')!.continuation).toBe(true);
-    expect(burgersSelfSimilar(0).terms.some((t) => t.continuation)).toBe(false);
+    // the first factor brings 100 (5!)² below 1: 1e-8 (k = 2, 3: 1e-10 and 1e-14), a hundredfold per stage
+    expect(problem.terms.find((t) => t.name === 'smoothness')!.continuation).toBeCloseTo(1e-8, 20);
+    expect(burgersSelfSimilar(2).terms.find((t) => t.name === 'smoothness')!.continuation).toBeCloseTo(1e-10, 22);
+    expect(burgersSelfSimilar(3).terms.find((t) => t.name === 'smoothness')!.continuation).toBeCloseTo(1e-14, 26);
+    expect(continuationFactors(1e-8)).toEqual([1e-8, 1e-6, 1e-4, 1e-2, 1]);
+    expect(burgersSelfSimilar(0).terms.some((t) => t.continuation !== undefined)).toBe(false);
     const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), seed: 4 });
     const before = (await trainer.gradient()).loss;
     // at the start the smoothness term is nearly all of the loss (R^(5) of an untrained 3x24 network)

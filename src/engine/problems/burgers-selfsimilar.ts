@@ -208,7 +208,7 @@ const derivativeName = (j: number) => (j === 0 ? 'U' : j <= 3 ? `U${"'".repeat(j
  * the f32 jets' errors, 2e-7 in R and R′ and far more in the smoothness term, whose terms near 24
  * cancel to 1e-2, decide the sign of λ's gradient).
  */
-function residualTerm(name: string, m: number, points: number[][], weight: number, continuation = false): LossTerm {
+function residualTerm(name: string, m: number, points: number[][], weight: number, continuation?: number): LossTerm {
   const wgsl = residualDerivativeWgsl(m);
   const derivatives: DerivativeSpec[] = Array.from({ length: m + 2 }, (_, j) => ({ name: derivativeName(j), direction: [1], order: j }));
   return {
@@ -240,6 +240,19 @@ function endTerm(name: string, x: number, g: number): LossTerm {
 
 const ORDINALS = ['first', 'second', 'third', 'fourth'];
 
+/**
+ * The first factor of the smoothness term's continuation: R^(p) of an unconstrained tanh
+ * network is of the size of p! (the term, a mean square, of (p!)²: 4.5e4, 6.5e7 and 2.6e11 at
+ * the start for p = 5, 7, 9), so the first stage weighs it by the power of 100 that brings
+ * 100 (p!)² to 1 or below: 1e-8, 1e-10 and 1e-14 for k = 1, 2, 3. A fixed 1e-8 left k = 3's
+ * term near 1e3 in its first stage, the others unfitted, and λ ran into its bound (README).
+ */
+function smoothnessContinuation(p: number): number {
+  let fact = 1;
+  for (let i = 2; i <= p; i++) fact *= i;
+  return Number(`1e-${2 * Math.ceil(Math.log(100 * fact * fact) / Math.log(100))}`);
+}
+
 /** The k-th smooth self-similar Burgers profile (k = 0..3), λ_k = 1/(2k + 2) learned with the network. */
 export function burgersSelfSimilar(k: number): PdeProblem {
   if (!Number.isInteger(k) || k < 0 || k > MAX_K) throw new RangeError(`burgers-selfsimilar: k must be an integer from 0 to ${MAX_K} (got ${k})`);
@@ -265,7 +278,7 @@ export function burgersSelfSimilar(k: number): PdeProblem {
       residualTerm("residual'", 1, grid, 0.3),
       // k >= 1: the term starts at 4.5e4 to 2.6e11 (1.4e2 at k = 0), and Levenberg–Marquardt from
       // there stalls with λ drifting; fitted after the rest, in stages, it selects λ (README)
-      residualTerm('smoothness', p, near0, 0.2, k >= 1),
+      residualTerm('smoothness', p, near0, 0.2, k >= 1 ? smoothnessContinuation(p) : undefined),
     ],
     exact: (x) => selfSimilarProfile(x[0], k),
     exactDerivatives: (x, direction, order) => selfSimilarDerivatives(x[0], k, order).map((v, j) => v * direction[0] ** j),

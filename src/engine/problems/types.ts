@@ -68,12 +68,13 @@ export interface LossTerm {
   residual(x: number[], d: number[], q?: number[]): number;
   weight: number;
   /**
-   * Levenberg–Marquardt raises this term's weight in stages to its own (× 1e-8, 1e-6, 1e-4,
-   * 1e-2, 1): the other terms are fitted first, then this one is brought in (a homotopy). For a
-   * term whose residual is huge at the start and cannot be met together with the others from
-   * there (self-similar Burgers' high-order smoothness term).
+   * Levenberg–Marquardt raises this term's weight in stages to its own: × this factor (a small
+   * power of 100), then a hundred times more each stage up to × 1. The other terms are fitted
+   * first, then this one is brought in (a homotopy). For a term whose residual is huge at the
+   * start and cannot be met together with the others from there (self-similar Burgers'
+   * high-order smoothness term); the first factor should bring the term near the others' size.
    */
-  continuation?: boolean;
+  continuation?: number;
 }
 
 /**

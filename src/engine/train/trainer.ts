@@ -186,15 +186,22 @@ interface TermRuntime {
 }
 
 /**
- * Levenberg–Marquardt's stages for a term with `continuation`: factors of its weight. The first
- * is small, not zero: left out entirely, the term's high derivatives are free to overflow f32.
+ * Levenberg–Marquardt's stages for a term with `continuation` f0: factors of its weight, f0, 100 f0,
+ * …, 1. The first is small, not zero: left out entirely, the term's high derivatives are free
+ * to overflow f32.
  */
-const CONTINUATION_FACTORS = [1e-8, 1e-6, 1e-4, 1e-2, 1];
+export function continuationFactors(first: number): number[] {
+  if (!(first > 0 && first <= 1)) throw new InputError(`a continuation starts at a factor in (0, 1], not ${first}`);
+  const stages = Math.round(Math.log(1 / first) / Math.log(100));
+  return Array.from({ length: stages + 1 }, (_, i) => Number(`1e${2 * (i - stages)}`));
+}
 
 /** Levenberg–Marquardt's continuation, when a term has one: the stages' weight factors and their shares of the iterations. */
 export interface ContinuationOptions {
   factors?: number[];
   shares?: number[];
+  /** How many leading stages keep the unknowns frozen (default 1: the first). */
+  frozenStages?: number;
   /** Called at the end of each stage, its factor still set (evaluateTerms then shows the staged weights). */
   onStage?: (stage: number, factor: number, result: LmResult) => Promise<void> | void;
 }
@@ -1137,14 +1144,14 @@ export class PinnTrainer {
    * phase (the stream L-BFGS uses).
    */
   async levenbergMarquardt(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void, options: Partial<LmOptions> & ContinuationOptions = {}): Promise<LmResult> {
-    const { factors: stageFactors, shares, onStage, ...lmOptions } = options;
+    const { factors: stageFactors, shares, onStage, frozenStages = 1, ...lmOptions } = options;
     const refusal = this.levenbergMarquardtRefusal();
     if (refusal) throw new InputError(refusal);
     // double-single jets: double-single parameters too (the last steps are below an f32 ulp)
     const precise = this.config.precision === 'double-single';
     const { count, upload, read, round } = this.quasiNewtonVector(precise);
     const unknowns = this.problem.unknowns ?? [];
-    // in a continuation's first stage the unknowns stay put: the staged term (at ×1e-8) is what
+    // in a continuation's first stage the unknowns stay put: the staged term (at its first factor) is what
     // selects them, and without it they drift (k = 3's λ ran into its bound, where tanh is flat)
     let freezeUnknowns = false;
     const rj = async (x: Float64Array) => {
@@ -1163,8 +1170,8 @@ export class PinnTrainer {
     };
     const start = await read();
     // terms brought in by continuation: their weight rises in stages, the others' stays
-    const staged = this.terms.filter((t) => t.term.continuation);
-    const factors = staged.length > 0 ? (stageFactors ?? CONTINUATION_FACTORS) : [1];
+    const staged = this.terms.filter((t) => t.term.continuation !== undefined);
+    const factors = staged.length > 0 ? (stageFactors ?? continuationFactors(Math.min(...staged.map((t) => t.term.continuation!)))) : [1];
     // each stage's share of the iterations (even by default), as cumulative fractions
     const weights = staged.length > 0 && shares ? shares : factors.map(() => 1);
     if (weights.length !== factors.length) throw new InputError(`continuation: ${weights.length} shares for ${factors.length} stages`);
@@ -1180,7 +1187,7 @@ export class PinnTrainer {
         const budget = Math.round(iterations * cumulative[stage]) - done;
         if (budget <= 0) continue;
         setFactor(factor);
-        freezeUnknowns = staged.length > 0 && stage === 0;
+        freezeUnknowns = staged.length > 0 && stage < frozenStages;
         const offset = done;
         const last = stage === factors.length - 1;
         result = await levenbergMarquardt(rj, loss, x, { maxIterations: budget, round, bounded: count, ...lmOptions }, (it, f, y) => onIteration?.(offset + it, f, unknowns.map((u, i) => unknownValue(u, y[count + i]))));
