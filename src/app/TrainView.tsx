@@ -40,6 +40,8 @@ const PRESETS: { name: string; values: Record<string, string | number> }[] = [
   { name: 'Ten dimensions: Poisson with Sobol points', values: { pde: 'poisson-nd', dim: 10, sampling: 'sobol' } },
   { name: 'Learn an exponent: self-similar Burgers, k = 0', values: { pde: 'burgers-selfsimilar', k: 0, steps: 1000, lm: 300 } },
   { name: 'Higher smoothness: self-similar Burgers, k = 1', values: { pde: 'burgers-selfsimilar', k: 1, steps: 1000, lm: 300 } },
+  { name: 'Order 7 smoothness: self-similar Burgers, k = 2', values: { pde: 'burgers-selfsimilar', k: 2, steps: 1000, lm: 300 } },
+  { name: 'Order 9 smoothness: self-similar Burgers, k = 3', values: { pde: 'burgers-selfsimilar', k: 3, steps: 1000, lm: 400 } },
   { name: 'A hard case for plain PINNs: wave 1-D', values: { pde: 'wave-1d' } },
   { name: 'Forward passes only: Stein’s estimator on Poisson sin(Σx), 10-D', values: { pde: 'poisson-sin', dim: 10, method: 'stein' } },
   { name: 'Random jets: STDE on Poisson 50-D, 8 jets per point', values: { pde: 'poisson-nd', dim: 50, method: 'stde', randBatch: 8 } },
