@@ -31,14 +31,19 @@ interface FieldBase {
   method?: TrainMethod | readonly TrainMethod[];
 }
 
+/** The derivative methods a field applies to; null: every method. */
+function methodList(f: FieldBase): readonly TrainMethod[] | null {
+  return f.method === undefined ? null : typeof f.method === 'string' ? [f.method] : f.method;
+}
+
 /** The derivative methods a field applies to, as a phrase ("taylor", "taylor or ad"); null: every method. */
 function fieldMethods(f: FieldBase): string | null {
-  return f.method === undefined ? null : typeof f.method === 'string' ? f.method : f.method.join(' or ');
+  return methodList(f)?.join(' or ') ?? null;
 }
 
 /** Whether a field means something for `method`. */
 export function appliesTo(f: FieldBase, method: unknown): boolean {
-  return f.method === undefined || (typeof f.method === 'string' ? f.method === method : f.method.includes(method as TrainMethod));
+  return methodList(f)?.includes(method as TrainMethod) ?? true;
 }
 export type IntField = FieldBase & {
   kind: 'int';

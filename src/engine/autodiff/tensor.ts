@@ -334,10 +334,8 @@ function rowGradient(perRow: PerRowJacobian, t: Tensor, k: number, g: Tensor): v
   }
   if ((node.op === 'add' || node.op === 'sub' || node.op === 'mul') && param.rows === 1 && rowsOf(g) && g.cols === param.cols) {
     const sign = node.op === 'sub' && k === 1 ? -1 : 1;
-    const previous = gradMode;
-    gradMode = false;
+    // grad refuses perRow with createGraph, so grad mode is off here and mul records nothing
     const v = node.op === 'mul' ? mul(g, other) : g;
-    gradMode = previous;
     rowGradientKernel(ctx, perRow.buffer, v, v, { ...base, outer: false, scale: sign });
     return;
   }

@@ -1,3 +1,4 @@
+import { factorial } from '../taylor-jet';
 import { linePoints, valueTerm, type DerivativeSpec, type LossTerm, type PdeProblem } from './types';
 
 /**
@@ -248,9 +249,7 @@ const ORDINALS = ['first', 'second', 'third', 'fourth'];
  * term near 1e3 in its first stage, the others unfitted, and λ ran into its bound (README).
  */
 function smoothnessContinuation(p: number): number {
-  let fact = 1;
-  for (let i = 2; i <= p; i++) fact *= i;
-  return Number(`1e-${2 * Math.ceil(Math.log(100 * fact * fact) / Math.log(100))}`);
+  return Number(`1e-${2 * Math.ceil(Math.log(100 * factorial(p) ** 2) / Math.log(100))}`);
 }
 
 /** The k-th smooth self-similar Burgers profile (k = 0..3), λ_k = 1/(2k + 2) learned with the network. */

@@ -1091,16 +1091,14 @@ export class PinnTrainer {
     const nq = this.problem.unknowns?.length ?? 0;
     const n = count + nq;
     const setMode = (mode: number) => this.terms.forEach((t) => device.queue.writeBuffer(t.params, 12, new Uint32Array([mode])));
+    const clear = (enc: GPUCommandEncoder) => {
+      this.clearGradients(enc);
+      enc.clearBuffer(jac.buffer);
+    };
     setMode(1);
     if (this.config.method === 'ad') {
       // stacked AD: each term's graph, then one reverse pass keeping every point's row
-      this.submitPass(
-        (pass) => this.terms.forEach((t) => this.encodeSampling(pass, t, FIXED_STREAM)),
-        (enc) => {
-          this.clearGradients(enc);
-          enc.clearBuffer(jac.buffer);
-        },
-      );
+      this.submitPass((pass) => this.terms.forEach((t) => this.encodeSampling(pass, t, FIXED_STREAM)), clear);
       let firstRow = 0;
       for (const t of this.terms) {
         this.adTerm(t, true, { buffer: jac.buffer, firstRow, rowStride: count });
@@ -1108,16 +1106,10 @@ export class PinnTrainer {
       }
       this.adContext!.releaseAll();
     } else {
-      this.submitPass(
-        (pass) => {
-          this.encodeLoss(pass, true, FIXED_STREAM);
-          jac.encode!(pass);
-        },
-        (enc) => {
-          this.clearGradients(enc);
-          enc.clearBuffer(jac.buffer);
-        },
-      );
+      this.submitPass((pass) => {
+        this.encodeLoss(pass, true, FIXED_STREAM);
+        jac.encode!(pass);
+      }, clear);
     }
     setMode(0);
     const J32 = await readBuffer(device, jac.buffer, jac.rows * count * 4);
@@ -1214,13 +1206,7 @@ export class PinnTrainer {
    * Returns, per term, its points and the per-point loss parts weight * r^2 / n.
    */
   async evaluateTerms(): Promise<{ name: string; points: Float32Array; parts: Float32Array }[]> {
-    if (this.config.method === 'ad') {
-      this.submitPass((pass) => this.terms.forEach((t) => this.encodeSampling(pass, t, this.stepIndex)));
-      this.terms.forEach((t) => this.adTerm(t, false));
-      this.adContext!.releaseAll();
-    } else {
-      this.submitPass((pass) => this.encodeLoss(pass, false));
-    }
+    this.evaluateLoss(this.stepIndex);
     const d = this.problem.dim;
     const out = [];
     for (const t of this.terms) {
