@@ -18,6 +18,7 @@
  */
 import { activationDerivatives, composeFaaDiBruno } from '../reference/jet-f64';
 import type { Mlp } from '../mlp';
+import { factorial } from '../taylor-jet';
 
 /** α_c for coordinates c = 0..dim−1 (a dense array; most entries are 0). */
 export type MultiIndex = readonly number[];
@@ -40,12 +41,6 @@ export interface ExpansionTerm {
 }
 
 const key = (alpha: ArrayLike<number>) => Array.from(alpha).join(',');
-
-function factorial(n: number): number {
-  let f = 1;
-  for (let i = 2; i <= n; i++) f *= i;
-  return f;
-}
 
 /**
  * Every partial that lands on order n of u(x + Σ_o e_{slots[o−1]} t^o), by enumerating all
