@@ -3,7 +3,7 @@ import { problemWith } from '../../src/engine/problems';
 import { poisson1d } from '../../src/engine/problems/poisson-1d';
 import { poisson2d } from '../../src/engine/problems/poisson-2d';
 import { hardFactor, unknownValue, type PdeProblem } from '../../src/engine/problems/types';
-import { defaultTrainConfig, PinnTrainer, type TrainConfig, type TrainMethod } from '../../src/engine/train/trainer';
+import { defaultTrainConfig, PinnTrainer, redrawSeed, type TrainConfig, type TrainMethod } from '../../src/engine/train/trainer';
 import { samplePoints } from '../../src/engine/qmc';
 import { expectParts, referenceParts, useNodeGpu } from './helpers';
 
@@ -110,6 +110,48 @@ describe('sampling and weights', () => {
       const b = (await trainer.evaluateTerms())[0].points;
       expect(Array.from(b)).not.toEqual(Array.from(a));
       trainer.destroy();
+    }
+  });
+
+  it('boundary and initial points are redrawn every step where a problem asks (cube faces, sphere × [0, 1], ball × {0}), and kept with resampleEvery 0', async () => {
+    const onFace = (x: number[]) => x.some((v) => v === 0 || v === 1) && x.every((v) => v >= 0 && v <= 1);
+    const r2 = (x: number[], d: number) => x.slice(0, d).reduce((a, v) => a + v * v, 0);
+    const cases = [
+      { problem: problemWith('poisson-sin', { dim: 10 })!, check: { boundary: onFace } },
+      {
+        problem: problemWith('heat-ball', { dim: 20 })!,
+        check: { boundary: (x: number[]) => Math.abs(r2(x, 20) - 1) < 1e-5 && x[20] >= 0 && x[20] <= 1, initial: (x: number[]) => r2(x, 20) < 1 && x[20] === 0 },
+      },
+    ];
+    for (const { problem, check } of cases) {
+      const d = problem.dim;
+      const rows = (flat: Float32Array) => Array.from({ length: flat.length / d }, (_, i) => Array.from(flat.subarray(i * d, (i + 1) * d)));
+      const pointsAt = async (resampleEvery: number, steps: number) => {
+        const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), width: 8, depth: 2, interiorPoints: 16, seed: 5, resampleEvery });
+        for (let s = 0; s < steps; s++) {
+          const enc = gpu.device.createCommandEncoder();
+          trainer.encodeStep(enc);
+          gpu.device.queue.submit([enc.finish()]);
+        }
+        const terms = await trainer.evaluateTerms();
+        trainer.destroy();
+        return terms;
+      };
+      const [first, later, kept] = [await pointsAt(1, 0), await pointsAt(1, 2), await pointsAt(0, 2)];
+      for (const [name, ok] of Object.entries(check)) {
+        const index = problem.terms.findIndex((t) => t.name === name);
+        const term = problem.terms[index];
+        const a = rows(first.find((t) => t.name === name)!.points);
+        const b = rows(later.find((t) => t.name === name)!.points);
+        expect(a.length).toBe((term.points as number[][]).length);
+        for (const x of [...a, ...b]) expect(ok(x), `${problem.id} ${name}: ${x.slice(0, 4)}…`).toBe(true);
+        expect(b).not.toEqual(a);
+        // the redrawn set of a step is the problem's draw from the seed of (run seed, stream, term)
+        const expected = term.redraw!(redrawSeed(5, 2, later.findIndex((t) => t.name === name)));
+        b.forEach((x, i) => x.forEach((v, j) => expect(v).toBeCloseTo(expected[i][j], 6)));
+        // resampleEvery 0 keeps the problem's fixed set
+        rows(kept.find((t) => t.name === name)!.points).forEach((x, i) => x.forEach((v, j) => expect(v).toBeCloseTo((term.points as number[][])[i][j], 6)));
+      }
     }
   });
 

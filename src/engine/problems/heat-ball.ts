@@ -33,9 +33,11 @@ export function heatBall(dim = DEFAULT_DIM): PdeProblem {
     residual: (x, dd) => dd[0] - f64(x),
     weight: 10,
   });
+  const boundaryPoints = (rng: Rng) => Array.from({ length: 256 }, () => [...ballPoint(rng, d, true), rng.uniform()]);
+  const initialPoints = (rng: Rng) => Array.from({ length: 256 }, () => [...ballPoint(rng, d, false), 0]);
   const rng = new Rng(2024 + d);
-  const boundary = Array.from({ length: 256 }, () => [...ballPoint(rng, d, true), rng.uniform()]);
-  const initial = Array.from({ length: 256 }, () => [...ballPoint(rng, d, false), 0]);
+  const boundary = boundaryPoints(rng);
+  const initial = initialPoints(rng);
   return {
     id: 'heat-ball',
     title: `Heat in the ${d}-D ball`,
@@ -57,8 +59,8 @@ export function heatBall(dim = DEFAULT_DIM): PdeProblem {
         residual: (_x, dd) => dd[0] - dd[1],
         weight: 1,
       },
-      valueTerm('boundary', boundary, `r2 / ${2 * d}.0 + x[${d}]`, exact),
-      valueTerm('initial', initial, `r2 / ${2 * d}.0`, (x) => norm2(x) / (2 * d)),
+      { ...valueTerm('boundary', boundary, `r2 / ${2 * d}.0 + x[${d}]`, exact), redraw: (seed) => boundaryPoints(new Rng(seed)) },
+      { ...valueTerm('initial', initial, `r2 / ${2 * d}.0`, (x) => norm2(x) / (2 * d)), redraw: (seed) => initialPoints(new Rng(seed)) },
     ],
     exact,
     testPoints: () => {

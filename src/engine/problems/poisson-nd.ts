@@ -33,7 +33,7 @@ export function poissonNd(dim = DEFAULT_DIM): PdeProblem {
         residual: (x, dd) => -dd[0] - x.reduce((a, xi) => a + (Math.PI ** 2 / 4) * Math.sin((Math.PI * xi) / 2), 0),
         weight: 1,
       },
-      valueTerm('boundary', cubeFacePoints(d, 1234 + d), 10, { wgsl: gWgsl, f64: exact }),
+      { ...valueTerm('boundary', cubeFacePoints(d, 1234 + d), 10, { wgsl: gWgsl, f64: exact }), redraw: (seed) => cubeFacePoints(d, seed) },
     ],
     exact,
     testPoints: () => {

@@ -17,6 +17,7 @@ export function poissonSin(dim = DEFAULT_DIM): PdeProblem {
   const boundary: LossTerm = {
     name: 'boundary',
     points: cubeFacePoints(d, 4321 + d),
+    redraw: (seed) => cubeFacePoints(d, seed),
     derivatives: [{ name: 'u', direction: Array.from({ length: d }, (_, m) => (m === 0 ? 1 : 0)), order: 0 }],
     residualWgsl: `${sumWgsl}\n  return d[0] - psin(s) / ${d}.0;`,
     residualGradWgsl: 'return array<f32, 1>(1.0);',

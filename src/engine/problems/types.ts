@@ -42,6 +42,14 @@ export interface LossTerm {
   name: string;
   /** 'interior': resampled uniformly in the domain every step; otherwise fixed points [n][d]. */
   points: 'interior' | number[][];
+  /**
+   * Fixed-point terms only: a fresh set of as many points from a seed, drawn every step (or
+   * every `resampleEvery` steps) like the interior points. A boundary in many dimensions needs
+   * it: a few hundred fixed points on the faces of [0, 1]^10 or on the sphere in 100-D leave
+   * room for a network that meets the condition there and misses it in between. `points`
+   * stays the set of checks and of runs that keep one set.
+   */
+  redraw?: (seed: number) => number[][];
   derivatives: DerivativeSpec[];
   /**
    * WGSL statements ending in `return` of an f32: the residual, given `x : array<f32, D>`

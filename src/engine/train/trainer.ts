@@ -147,6 +147,11 @@ export interface TrainResult {
   stopReason: string;
 }
 
+/** The seed of a fixed-point term's redrawn set: one per (run seed, point stream, term). */
+export function redrawSeed(seed: number, stream: number, term: number): number {
+  return (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b) ^ Math.imul(term + 1, 0xc2b2ae35)) >>> 0;
+}
+
 interface TermRuntime {
   term: LossTerm;
   count: number;
@@ -738,6 +743,11 @@ export class PinnTrainer {
     // Stein's shifts: drawn by the first of its `before` dispatches from this (seed, stream)
     if (t.steinParams) this.device.queue.writeBuffer(t.steinParams, 0, new Uint32Array(seedWords));
     if (t.stde) this.drawStdeDirections(t, stream);
+    if (t.term.redraw && every > 0) {
+      const pts = Float32Array.from(t.term.redraw(redrawSeed(this.config.seed, pointStream, this.terms.indexOf(t))).flat());
+      if (pts.length !== t.count * this.problem.dim) throw new Error(`${t.term.name}: redraw gave ${pts.length / this.problem.dim} points, expected ${t.count}`);
+      this.device.queue.writeBuffer(t.points, 0, pts);
+    }
     if (t.hostSampling) {
       const { lo, hi } = this.problem.domain;
       const pts = samplePoints(t.hostSampling, t.count, this.problem.dim, lo, hi, this.config.seed, pointStream);
