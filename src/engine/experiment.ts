@@ -221,6 +221,16 @@ export const HIGHDIM_FIELDS = {
   depth: { ...common.depth, default: 3, max: 8, help: 'Hidden layers (tanh).' },
   lr: { ...common.lr, default: '1e-3', help: 'Adam learning rate at the start; the schedule lowers it over the run.' },
   schedule: { ...common.schedule, default: 'linear' },
+  firstLr: {
+    kind: 'text',
+    default: 'auto',
+    pattern: /^(auto|(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)$/,
+    expect: 'auto or a number in (0, 10000]',
+    check: (v: string) => v === 'auto' || (Number(v) > 0 && Number(v) <= 1e4),
+    cli: 'first-layer-lr',
+    label: 'First-layer lr ×',
+    help: 'Multiplier of the learning rate for the first layer’s weights W₁. A point in the ball has coordinates of about 1/√d, so W₁ must grow about √d-fold to express u*’s part linear in x; auto: √d/10, at least 1.',
+  },
   steps: common.steps,
   points: { kind: 'int', default: 100, min: 1, max: 65536, cli: 'points', label: 'Points', help: 'Collocation points per step, drawn uniformly in the ball’s volume on the GPU.' },
   seed: common.seed,
@@ -551,6 +561,7 @@ export function highDimSetup(spec: HighDimSpec): { problem: HighDimProblem; conf
     randBatch: spec.randBatch,
     stde: spec.stde as 'sparse' | 'dense',
     unbiasedLoss: spec.unbiased === 'on',
+    firstLayerLr: spec.firstLr === 'auto' ? undefined : Number(spec.firstLr),
     seed: spec.seed,
   };
   return { problem, config };

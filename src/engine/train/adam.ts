@@ -9,6 +9,12 @@ export interface AdamOptions {
 
 export const ADAM_DEFAULTS: AdamOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
+/** A learning-rate multiplier for the first `count` parameters (a parameter group, e.g. the first layer's weights). */
+export interface LeadingLrScale {
+  count: number;
+  scale: number;
+}
+
 /**
  * Adam on the GPU for a flat parameter buffer and a gradient buffer of the same
  * layout (what TaylorJetBackward writes). The moments live on the GPU; a step
@@ -28,10 +34,12 @@ export class Adam {
     readonly grads: GPUBuffer,
     readonly count: number,
     readonly options: AdamOptions = ADAM_DEFAULTS,
+    readonly leading: LeadingLrScale = { count: 0, scale: 1 },
   ) {
+    if (!(leading.scale > 0) || !Number.isInteger(leading.count) || leading.count < 0 || leading.count > count) throw new RangeError(`Adam: a learning-rate scale needs a positive factor and 0..${count} leading parameters (got ${leading.scale} for ${leading.count})`);
     this.m = createStorageBuffer(device, count * 4, 'Adam first moment');
     this.v = createStorageBuffer(device, count * 4, 'Adam second moment');
-    this.hyper = device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.hyper = device.createBuffer({ size: 48, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const module = device.createShaderModule({ label: 'adamStep', code: fillTemplate('adam_step', {}) });
     this.pipeline = device.createComputePipeline({ label: 'adamStep', layout: 'auto', compute: { module, entryPoint: 'main' } });
     this.bindGroup = device.createBindGroup({
@@ -66,9 +74,10 @@ export class Adam {
   encode(pass: GPUComputePassEncoder, lr: number): void {
     this.t++;
     const { beta1, beta2, eps } = this.options;
-    const data = new ArrayBuffer(32);
+    const data = new ArrayBuffer(48);
     new Float32Array(data, 0, 6).set([lr, beta1, beta2, eps, 1 - beta1 ** this.t, 1 - beta2 ** this.t]);
-    new Uint32Array(data, 24, 1)[0] = this.count;
+    new Uint32Array(data, 24, 2).set([this.count, this.leading.count]);
+    new Float32Array(data, 32, 1)[0] = this.leading.scale;
     this.device.queue.writeBuffer(this.hyper, 0, data);
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, this.bindGroup);
