@@ -9,12 +9,13 @@
  *      sparse STDE with 16 coordinates, the exact Laplacian from d coordinate jets (B = d,
  *      the same kernels; measured on fewer points and scaled to 1024), and stacked AD
  *      (d reverse passes after a create_graph gradient; fitted from a few axes), with memory.
- * Options: --train LIST  --speed LIST  --cost-dim D (0: skip)  --lr LR  --lr-floor F (the decay ends at F x LR, default 0.1)  --json
+ * Options: --train LIST  --speed LIST  --cost-dim D (0: skip)  --lr LR  --lr-floor F (the decay ends at F x LR, default 0.1)
+ *          --first-layer-lr M (W₁'s learning-rate multiplier; default sqrt(d)/10, at least 1)  --ball-sampling volume|radius  --json
  */
 import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu';
 import { highDimProblemWith } from '../src/engine/problems';
-import { defaultHighDimConfig, HighDimTrainer, type HighDimConfig } from '../src/engine/highdim/trainer';
+import { BALL_SAMPLINGS, defaultHighDimConfig, HighDimTrainer, type BallSampling, type HighDimConfig } from '../src/engine/highdim/trainer';
 import { namedSchedule } from '../src/engine/train/schedule';
 import { ballTestPoints } from '../src/engine/highdim/trainer';
 import { createStorageBuffer } from '../src/engine/gpu';
@@ -39,6 +40,9 @@ const trainList = value('--train', 'sine-gordon-twobody:1000:600,allen-cahn-twob
 /** Adam's learning rate (default: the problem's) and where its linear decay ends, as a fraction of it. */
 const lrArg = args.includes('--lr') ? Number(value('--lr', '0')) : null;
 const lrFloor = Number(value('--lr-floor', '0.1'));
+const firstLayerLr = args.includes('--first-layer-lr') ? Number(value('--first-layer-lr', '1')) : undefined;
+const ballSampling = value('--ball-sampling', 'volume');
+if (!BALL_SAMPLINGS.includes(ballSampling as BallSampling)) throw new Error(`--ball-sampling: one of ${BALL_SAMPLINGS.join(', ')}`);
 const speedDims = value('--speed', '100000').split(',').filter(Boolean).map(Number);
 const costDim = Number(value('--cost-dim', '1000'));
 const gpu = await nodeDevice();
@@ -62,14 +66,14 @@ async function stepMs(cfg: HighDimConfig, id: string, d: number, reps = 3): Prom
 
 for (const { id, d, seconds } of trainList) {
   const p = problem(id, d);
-  const base = defaultHighDimConfig(p);
+  const base: HighDimConfig = { ...defaultHighDimConfig(p), firstLayerLr, ballSampling: ballSampling as BallSampling };
   const { ms } = await stepMs(base, id, d);
   const steps = Math.max(10, Math.floor(((seconds * 1000) / ms) * 0.9));
   const cfg: HighDimConfig = { ...base, lr: lrArg ?? base.lr, steps, schedule: namedSchedule('linear', steps, lrFloor), logEvery: Math.max(1, Math.round(steps / 20)) };
   const t = new HighDimTrainer(device, p, cfg);
   const r = await t.run((rec) => void console.log(`  ${id} d=${d} step ${rec.step}/${steps} loss ${rec.loss.toExponential(3)} L2 rel. error ${rec.l2re.toExponential(3)} (${rec.seconds.toFixed(0)} s)`), seconds);
   t.destroy();
-  const row = { id, d, budget: seconds, steps: r.steps, seconds: r.seconds, l2re: r.l2re, msPerStep: ms, stop: r.stopReason };
+  const row = { id, d, budget: seconds, steps: r.steps, seconds: r.seconds, l2re: r.l2re, msPerStep: ms, stop: r.stopReason, firstLayerLr: firstLayerLr ?? 'auto', ballSampling };
   (out.train as unknown[]).push(row);
   console.log(`${id} d=${d}: ${r.steps} steps in ${r.seconds.toFixed(0)} s (budget ${seconds} s, ${ms.toFixed(0)} ms/step), L2 relative error ${r.l2re.toExponential(3)} (${r.stopReason})`);
 }

@@ -1,5 +1,6 @@
 // hdSample: for each point p (one thread), a point uniform in the volume of the unit ball
-// in D dimensions (a Gaussian direction z/|z| times radius U^(1/D)), |x|^2, and B distinct
+// in D dimensions (a Gaussian direction z/|z| times radius U^(1/D); RADIAL = 1: radius U, the
+// STDE release's sampling, which crowds the centre), |x|^2, and B distinct
 // coordinates drawn uniformly without replacement (Floyd's algorithm: exact, O(B^2)).
 // Time-dependent problems (TIME = 1): t uniform in [0, HORIZON] is coordinate D of the
 // point (rows of DIN = D + 1), and the point's last jet row is along time (index D).
@@ -14,6 +15,7 @@ const R1 : u32 = {{R1}}u;      // jet rows per point: B (+ 1 along time)
 const TIME : u32 = {{TIME}}u;
 const HORIZON : f32 = {{HORIZON}};
 const POINTS : u32 = {{POINTS}}u; // 0: keep the points (tests), draw only the coordinates
+const RADIAL : u32 = {{RADIAL}}u; // 1: radius uniform in [0, 1] instead of in the volume
 const TWO_PI : f32 = 6.283185307179586;
 
 struct Params { count : u32, stream : u32, seedLo : u32, seedHi : u32 }
@@ -52,7 +54,8 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
   }
   if (POINTS == 1u) {
     let w = philox4x32(vec4u(p, 0u, params.stream, 2u), key);
-    let radius = pow(uniformOpen(w.x), 1.0 / f32(D));
+    var radius = pow(uniformOpen(w.x), 1.0 / f32(D));
+    if (RADIAL == 1u) { radius = uniformOpen(w.x); }
     let scale = radius / sqrt(norm2);
     var sum2 = 0.0;
     for (var j = 0u; j < D; j++) {

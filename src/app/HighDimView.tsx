@@ -14,7 +14,7 @@ import { texToMathML } from './tex';
 
 type Values = HighDimSpec;
 
-const ADVANCED = ['width', 'depth', 'lr', 'schedule', 'points', 'seed'];
+const ADVANCED = ['width', 'depth', 'lr', 'schedule', 'firstLr', 'points', 'ball', 'unbiased', 'seed'];
 const LOG_EVERY = 10;
 
 /**
@@ -155,8 +155,11 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
         {shown('depth') && <IntField spec={fields.depth} value={values.depth} onChange={(depth) => set({ depth })} />}
         {shown('lr') && <TextField spec={fields.lr} value={values.lr} onChange={(lr) => set({ lr })} />}
         {shown('schedule') && <ScheduleField spec={fields.schedule} value={values.schedule} onChange={(schedule) => set({ schedule })} />}
+        {shown('firstLr') && <TextField spec={fields.firstLr} value={values.firstLr} onChange={(firstLr) => set({ firstLr })} />}
         <IntField spec={fields.steps} value={values.steps} onChange={(steps) => set({ steps })} />
         {shown('points') && <IntField spec={fields.points} value={values.points} onChange={(points) => set({ points })} />}
+        {shown('ball') && <ChoiceField spec={fields.ball} value={values.ball} onChange={(ball) => set({ ball })} />}
+        {shown('unbiased') && <ChoiceField spec={fields.unbiased} value={values.unbiased} onChange={(unbiased) => set({ unbiased })} />}
         {shown('seed') && <IntField spec={fields.seed} value={values.seed} onChange={(seed) => set({ seed })} />}
       </div>
       {problem && (

@@ -18,7 +18,7 @@ import type { PdeProblem } from './problems/types';
 import { SAMPLING_KINDS, type SamplingKind } from './qmc';
 import { namedSchedule, type LrSchedule, type ScheduleName } from './train/schedule';
 import { ALL_TRAIN_METHODS, defaultTrainConfig, STEIN_DEFAULTS, type TrainConfig, type TrainMethod } from './train/trainer';
-import { defaultHighDimConfig, type HighDimConfig } from './highdim/trainer';
+import { BALL_SAMPLINGS, defaultHighDimConfig, type BallSampling, type HighDimConfig } from './highdim/trainer';
 import { denseUnsupportedReason } from './highdim/dense';
 import { JET_PRECISIONS, type JetPrecision } from './taylor-jet-ds';
 
@@ -232,7 +232,15 @@ export const HIGHDIM_FIELDS = {
     help: 'Multiplier of the learning rate for the first layer’s weights W₁. A point in the ball has coordinates of about 1/√d, so W₁ must grow about √d-fold to express u*’s part linear in x; auto: √d/10, at least 1.',
   },
   steps: common.steps,
-  points: { kind: 'int', default: 100, min: 1, max: 65536, cli: 'points', label: 'Points', help: 'Collocation points per step, drawn uniformly in the ball’s volume on the GPU.' },
+  points: { kind: 'int', default: 100, min: 1, max: 65536, cli: 'points', label: 'Points', help: 'Collocation points per step, drawn in the ball on the GPU (see Points in the ball).' },
+  ball: {
+    kind: 'choice',
+    default: 'volume',
+    choices: BALL_SAMPLINGS,
+    cli: 'ball-sampling',
+    label: 'Points in the ball',
+    help: 'volume: uniform in the ball, so in high dimension nearly all points lie by the sphere (|x| > 0.98 at d = 1000); radius: |x| uniform in [0, 1] as the STDE release draws them, which weights the centre. Training and test points both follow it, so errors compare with the paper’s only under radius.',
+  },
   seed: common.seed,
 } as const satisfies FieldTable;
 
@@ -562,6 +570,7 @@ export function highDimSetup(spec: HighDimSpec): { problem: HighDimProblem; conf
     stde: spec.stde as 'sparse' | 'dense',
     unbiasedLoss: spec.unbiased === 'on',
     firstLayerLr: spec.firstLr === 'auto' ? undefined : Number(spec.firstLr),
+    ballSampling: spec.ball as BallSampling,
     seed: spec.seed,
   };
   return { problem, config };

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Mlp } from '../../src/engine/mlp';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
 
@@ -13,6 +13,10 @@ function pinn(...args: string[]) {
   const r = spawnSync(process.execPath, [PINN, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+// Every call blocks this worker's event loop (spawnSync). Yield to the poll phase after each
+// test so vitest's worker reads its replies: without it, over a minute of back-to-back blocking
+// calls lets the worker's RPC timer fire first ("Timeout calling onTaskUpdate").
+afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 function file(name: string, content: unknown): string {
   const p = join(dir, name);
   writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
@@ -168,10 +172,10 @@ describe('pinn train and pinn list', () => {
   });
 
   it('train runs a high-dimensional problem with sparse STDE (d = 300) and reports it', () => {
-    const r = pinn('train', '--pde', 'allen-cahn-twobody', '--dim', '300', '--rand-batch', '4', '--steps', '4', '--log-every', '2', '--width', '8', '--points', '8', '--json');
+    const r = pinn('train', '--pde', 'allen-cahn-twobody', '--dim', '300', '--rand-batch', '4', '--steps', '4', '--log-every', '2', '--width', '8', '--points', '8', '--first-layer-lr', '2', '--ball-sampling', 'radius', '--json');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ pde: 'allen-cahn-twobody', dim: 300, method: 'stde', stde: 'sparse', rand_batch: 4, steps: 4 });
+    expect(out).toMatchObject({ pde: 'allen-cahn-twobody', dim: 300, method: 'stde', stde: 'sparse', rand_batch: 4, steps: 4, first_layer_lr: 2, ball_sampling: 'radius' });
     expect(out.l2re).toBeGreaterThan(0);
     expect(out.loss).toHaveLength(2);
   });
@@ -195,6 +199,8 @@ describe('pinn train and pinn list', () => {
     [['--pde', 'poisson-twobody', '--dim', '1'], /--dim must be an integer in \[2, 1000000\], got '1'/],
     [['--pde', 'hjb-lin', '--dim', '10', '--rand-batch', '11'], /--rand-batch must be an integer in \[1, 10\]/],
     [['--pde', 'bsb', '--stde', 'dense'], /bsb uses sparse STDE/],
+    [['--pde', 'sine-gordon-twobody', '--first-layer-lr', '0'], /--first-layer-lr must be auto or a number in \(0, 10000\], got '0'/],
+    [['--pde', 'sine-gordon-twobody', '--ball-sampling', 'shell'], /--ball-sampling must be one of volume, radius/],
     [['--pde', 'wave-sinh', '--lbfgs', '10'], /--lbfgs does not apply to wave-sinh/],
     [['--pde', 'burgers-selfsimilar', '--method', 'ad', '--precision', 'double-single'], /--precision applies to --method taylor only/],
     [['--pde', 'poisson-1d', '--method', 'fd', '--lm', '10'], /--lm applies to --method taylor or ad only/],

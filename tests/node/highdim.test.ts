@@ -6,7 +6,7 @@ import { bsb } from '../../src/engine/problems/bsb';
 import { waveSinh } from '../../src/engine/problems/wave-sinh';
 import { hjbLqg, hjbLqgReference } from '../../src/engine/problems/hjb-lqg';
 import { Rng } from '../../src/engine/rng';
-import { defaultHighDimConfig, HighDimTrainer, type HighDimConfig } from '../../src/engine/highdim/trainer';
+import { ballTestPoints, defaultHighDimConfig, HighDimTrainer, type HighDimConfig } from '../../src/engine/highdim/trainer';
 import { Mlp } from '../../src/engine/mlp';
 import { useNodeGpu } from './helpers';
 
@@ -242,6 +242,21 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     // the same stream gives the same sample
     const again = await t.probe(3);
     expect(Array.from(again.idx)).toEqual(Array.from(idx));
+    t.destroy();
+  });
+
+  it("samples |x| uniformly in [0, 1] with ballSampling 'radius' (the STDE release's points), in training and in the test set", async () => {
+    const problem = ballProblem('poisson', 'two', 40);
+    const t = new HighDimTrainer(gpu.device, problem, small(problem, { points: 400, randBatch: 4, ballSampling: 'radius' }));
+    const { x } = await t.probe(3);
+    const d = 40;
+    const radii = Array.from({ length: 400 }, (_, p) => Math.sqrt(Array.from(x.subarray(p * d, (p + 1) * d)).reduce((a, v) => a + v * v, 0)));
+    const tests = ballTestPoints(d, 400, 7, undefined, 'radius').map((z) => Math.sqrt(z.reduce((a, v) => a + v * v, 0)));
+    for (const r of [radii, tests]) {
+      // |x| uniform: mean 1/2 (sd 1/sqrt(12 n)); volume-uniform points in 40-D have mean 40/41
+      expect(Math.abs(r.reduce((a, v) => a + v, 0) / r.length - 0.5)).toBeLessThan(4 / Math.sqrt(12 * 400));
+      expect(Math.max(...r)).toBeLessThanOrEqual(1 + 1e-5);
+    }
     t.destroy();
   });
 
