@@ -10,7 +10,7 @@
  *      the same kernels; measured on fewer points and scaled to 1024), and stacked AD
  *      (d reverse passes after a create_graph gradient; fitted from a few axes), with memory.
  * Options: --train LIST  --speed LIST  --cost-dim D (0: skip)  --lr LR  --lr-floor F (the decay ends at F x LR, default 0.1)
- *          --first-layer-lr M (W₁'s learning-rate multiplier; default sqrt(d)/10, at least 1)  --ball-sampling volume|radius  --json
+ *          --first-layer-lr M (W₁'s learning-rate multiplier; default d/1000 within [1, 10])  --ball-sampling volume|radius  --json
  */
 import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu';

@@ -229,7 +229,7 @@ export const HIGHDIM_FIELDS = {
     check: (v: string) => v === 'auto' || (Number(v) > 0 && Number(v) <= 1e4),
     cli: 'first-layer-lr',
     label: 'First-layer lr ×',
-    help: 'Multiplier of the learning rate for the first layer’s weights W₁. A point in the ball has coordinates of about 1/√d, so W₁ must grow about √d-fold to express u*’s part linear in x; auto: √d/10, at least 1.',
+    help: 'Multiplier of the learning rate for the first layer’s weights W₁. A point in the ball has coordinates of about 1/√d, so W₁ must grow about √d-fold to express u*’s part linear in x; auto: d/1000 within [1, 10] (1 up to d = 1000, 10 from d = 10⁴).',
   },
   steps: common.steps,
   points: { kind: 'int', default: 100, min: 1, max: 65536, cli: 'points', label: 'Points', help: 'Collocation points per step, drawn in the ball on the GPU (see Points in the ball).' },
