@@ -15,9 +15,8 @@
 import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu';
 import { highDimProblemWith } from '../src/engine/problems';
-import { BALL_SAMPLINGS, defaultHighDimConfig, HighDimTrainer, type BallSampling, type HighDimConfig } from '../src/engine/highdim/trainer';
+import { BALL_SAMPLINGS, ballTestPoints, defaultHighDimConfig, HighDimTrainer, type BallSampling, type HighDimConfig } from '../src/engine/highdim/trainer';
 import { namedSchedule } from '../src/engine/train/schedule';
-import { ballTestPoints } from '../src/engine/highdim/trainer';
 import { createStorageBuffer } from '../src/engine/gpu';
 import { GpuMlp } from '../src/engine/gpu-mlp';
 import { Mlp } from '../src/engine/mlp';

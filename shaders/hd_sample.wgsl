@@ -54,8 +54,8 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
   }
   if (POINTS == 1u) {
     let w = philox4x32(vec4u(p, 0u, params.stream, 2u), key);
-    var radius = pow(uniformOpen(w.x), 1.0 / f32(D));
-    if (RADIAL == 1u) { radius = uniformOpen(w.x); }
+    let u = uniformOpen(w.x);
+    let radius = select(pow(u, 1.0 / f32(D)), u, RADIAL == 1u);
     let scale = radius / sqrt(norm2);
     var sum2 = 0.0;
     for (var j = 0u; j < D; j++) {

@@ -8,7 +8,7 @@
 import { InputError } from '../engine/errors';
 import { highDimSetup, specFromCli } from '../engine/experiment';
 import { adapterLabel } from '../engine/gpu';
-import { firstLayerLrScale, HighDimTrainer, type HighDimConfig } from '../engine/highdim/trainer';
+import { HighDimTrainer, type HighDimConfig } from '../engine/highdim/trainer';
 import { nodeDevice } from '../node/webgpu-node';
 import { intOption, type ParsedArgs } from './args';
 
@@ -34,7 +34,7 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
       stde === 'dense'
         ? `dense STDE, ${config.randBatch} Rademacher directions per point (W₁v: O(d·width) each)`
         : `sparse STDE, ${config.randBatch} of ${problem.dim} coordinates per point`;
-    const lrNote = `W₁ at ${+(config.firstLayerLr ?? firstLayerLrScale(problem.dim)).toPrecision(3)}x the learning rate`;
+    const lrNote = `W₁ at ${+trainer.firstLayerLr.toPrecision(3)}x the learning rate`;
     const ballNote = config.ballSampling === 'radius' ? ', |x| uniform (the STDE release’s points)' : '';
     console.log(`device: ${adapterLabel(gpu.adapter)}; ${kind}; net ${config.depth}x${config.width} tanh, ${config.points} points${ballNote}, ${steps} Adam steps, ${lrNote}; GPU memory ${(trainer.memoryBytes() / 2 ** 20).toFixed(1)} MiB`);
   }
@@ -53,7 +53,7 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
         method: 'stde',
         stde,
         rand_batch: config.randBatch,
-        first_layer_lr: config.firstLayerLr ?? firstLayerLrScale(problem.dim),
+        first_layer_lr: trainer.firstLayerLr,
         ball_sampling: config.ballSampling ?? 'volume',
         steps: result.steps,
         seconds: result.seconds,

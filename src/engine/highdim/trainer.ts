@@ -128,6 +128,8 @@ export class HighDimTrainer {
   readonly net: GpuMlp;
   readonly grad: GPUBuffer;
   readonly adam: Adam;
+  /** W₁'s learning-rate multiplier in use: config.firstLayerLr, or firstLayerLrScale(d). */
+  readonly firstLayerLr: number;
   private readonly backup: GPUBuffer;
   private readonly train: Batch;
   private readonly test: Batch;
@@ -185,9 +187,9 @@ export class HighDimTrainer {
     const bytes = mlp.params.byteLength;
     this.grad = createStorageBuffer(device, bytes, 'parameter gradient');
     this.backup = createStorageBuffer(device, bytes, 'last good parameters');
-    const lrScale = config.firstLayerLr ?? firstLayerLrScale(d);
-    if (!(lrScale > 0 && lrScale <= 1e4)) throw new InputError(`the first layer's learning-rate multiplier must be in (0, 10000], got ${lrScale}`);
-    this.adam = new Adam(device, this.net.params, this.grad, mlp.params.length, undefined, { count: width * din, scale: lrScale });
+    this.firstLayerLr = config.firstLayerLr ?? firstLayerLrScale(d);
+    if (!(this.firstLayerLr > 0 && this.firstLayerLr <= 1e4)) throw new InputError(`the first layer's learning-rate multiplier must be in (0, 10000], got ${this.firstLayerLr}`);
+    this.adam = new Adam(device, this.net.params, this.grad, mlp.params.length, undefined, { count: width * din, scale: this.firstLayerLr });
 
     this.sampleParams = this.uniform(new Uint32Array([P, 0, config.seed >>> 0, 0]));
     let dense: DenseBuffers | undefined;
