@@ -24,6 +24,18 @@
 //     removes the noise of (|z|² − A) times the mean curvature: for H = I/d in d = 100 a pair's Laplacian
 //     variance falls from about 50 to about 2. CENTRE2 = 1 turns it on (pairs, second order, n >= 2); W2 is
 //     the plain weight, the kernel applies the centring and its factor.
+//   CENTRE1 = 1 (pairs, a direction slot, n >= 2 draws) does the same for first order: a pair's estimate
+//     y = (g+ − g−) a1 / (2s) ≈ (z·v)(z·∇g) carries b (v·∇g)/|v|², b = (z·v)² − |v|² (mean 0); subtracting
+//     b times the mean of the other n − 1 pairs' y (independent of b, so still unbiased) leaves only
+//     (z·v)(z·w), w the part of ∇g across v. Summed over the pairs it is each y weighted by
+//     1 − (Σb − b)/((n − 1)|v|²): still linear in g, so the adjoint uses the same weights. For u_t with
+//     |∇_x u| small (heat-ball) a pair's variance falls from about 2 u_t² to about |∇_x u|².
+//   HUTCH = 1 (pairs with g(x) only) replaces a Laplacian slot's weight a2 = |z_{<A}|² − A by Hutchinson's
+//     a2 = 2 − Σ_{j>=A} (z_j² − 1): then E[a2 z zᵀ] = 2·diag(1 for j < A, 0 else), as for Stein's weight, so for a
+//     quadratic g both give Δ_A g; but the pair's second difference g+ + g− − 2 g0 ≈ s² zᵀHz is weighted by
+//     O(1) instead of O(√A), and its variance is about 2 |H|_F² instead of A |H|_F². The price: its mean is
+//     2 (f − g)/s² − Σ_{j>=A} ∂_jj f = Δ_A g + O(s²), the plain network's Laplacian, not exactly the smoothed
+//     network's. Its weights have mean 2, so they are never centred.
 //   MODE 2 (adjoint): ubar = the transpose of MODE 1 applied to cbar (ACCUMULATE: add to ubar,
 //      for the second and later slots of a term); it seeds the backward pass of the evaluations.
 // #include philox
@@ -47,6 +59,8 @@ const W0 : f32 = {{W0}};
 const W1 : f32 = {{W1}};
 const W2 : f32 = {{W2}};
 const CENTRE2 : u32 = {{CENTRE2}}u;
+const HUTCH : u32 = {{HUTCH}}u;
+const CENTRE1 : u32 = {{CENTRE1}}u;
 var<private> SLOT_DIRS : array<f32, K * D> = array<f32, K * D>({{SLOT_DIRS}});
 var<private> SLOT_AXES : array<u32, K> = array<u32, K>({{SLOT_AXES}});
 
@@ -67,6 +81,7 @@ fn shift(i : u32) {
   let minus = p * E + C0 + S + m;
   var dots : array<f32, K>;
   var sq : array<f32, K>;
+  var sqAll = 0.0;
   for (var b = 0u; b * 4u < D; b++) {
     let r = philox4x32(vec4u(p, m, params.stream, (TERM << 16u) | b), vec2u(params.seedLo, params.seedHi));
     // Box-Muller, two normals per pair of words; 1 - u in (0, 1] keeps the log finite
@@ -82,6 +97,7 @@ fn shift(i : u32) {
       let x = src[p * D + j];
       dst[plus * D + j] = x + SIGMA * z;
       if (VR == 1u) { dst[minus * D + j] = x - SIGMA * z; }
+      sqAll += z * z;
       for (var k = 0u; k < K; k++) {
         dots[k] += z * SLOT_DIRS[k * D + j];
         if (j < SLOT_AXES[k]) { sq[k] += z * z; }
@@ -95,6 +111,9 @@ fn shift(i : u32) {
       for (var j = 0u; j < D; j++) { vv += SLOT_DIRS[k * D + j] * SLOT_DIRS[k * D + j]; }
       proj[o] = dots[k];
       proj[o + 1u] = dots[k] * dots[k] - vv;
+    } else if (HUTCH == 1u) {
+      proj[o] = 0.0;
+      proj[o + 1u] = 2.0 - ((sqAll - sq[k]) - f32(D - SLOT_AXES[k]));
     } else {
       proj[o] = 0.0;
       proj[o + 1u] = sq[k] - f32(SLOT_AXES[k]);
@@ -111,12 +130,23 @@ fn centre2(p : u32) -> vec2f {
   return vec2f(sum / n, n / (n - 1.0));
 }
 
+// CENTRE1 = 1: (Σb over the draws M0 <= m < M1, 1/((n − 1)|v|²)), so a1 is scaled by 1 − (x − b) y; else (0, 0).
+fn centre1(p : u32) -> vec2f {
+  if (CENTRE1 == 0u) { return vec2f(0.0, 0.0); }
+  var sum = 0.0;
+  for (var m = M0; m < M1; m++) { sum += proj[((p * S + m) * K + SLOT) * 2u + 1u]; }
+  var vv = 0.0;
+  for (var j = 0u; j < D; j++) { vv += SLOT_DIRS[SLOT * D + j] * SLOT_DIRS[SLOT * D + j]; }
+  return vec2f(sum, 1.0 / (f32(M1 - M0 - 1u) * vv));
+}
+
 fn combine(p : u32) {
   var c = array<f32, 3>(0.0, 0.0, 0.0);
   let cen = centre2(p);
+  let cen1 = centre1(p);
   for (var m = M0; m < M1; m++) {
     let o = ((p * S + m) * K + SLOT) * 2u;
-    let a1 = proj[o];
+    let a1 = proj[o] * (1.0 - (cen1.x - proj[o + 1u]) * cen1.y);
     let a2 = (proj[o + 1u] - cen.x) * cen.y;
     if (VR == 1u) {
       let gp = src[p * E + C0 + m];
@@ -141,6 +171,7 @@ fn adjoint(p : u32) {
   for (var k = 0u; k < N1; k++) { cb[k] = w[k] * src[p * N1 + k]; }
   var center = 0.0;
   let cen = centre2(p);
+  let cen1 = centre1(p);
   // every row is visited: the first slot's pass (ACCUMULATE = 0) also zeroes rows outside its draws
   for (var m = 0u; m < S; m++) {
     let o = ((p * S + m) * K + SLOT) * 2u;
@@ -149,7 +180,7 @@ fn adjoint(p : u32) {
     var a0 = 0.0;
     if (m >= M0 && m < M1) {
       a0 = 1.0;
-      a1 = proj[o];
+      a1 = proj[o] * (1.0 - (cen1.x - proj[o + 1u]) * cen1.y);
       a2 = (proj[o + 1u] - cen.x) * cen.y;
     }
     if (VR == 1u) {

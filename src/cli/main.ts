@@ -50,10 +50,12 @@ Commands:
       --method stde [--stde sparse|dense] [--rand-batch B]: a Laplacian estimated from B random jets per point (default sparse, 16):
         sparse, B of the d coordinates scaled by d/B; dense, B Rademacher directions. The ball problems (pinn list) are STDE-only and
         take --dim up to 10⁶ (sparse; their first-layer tangent is a column of W₁) or --stde dense (Δu + f(u) = g ones; W₁v costs O(d·width)).
-      --method stein [--sigma S] [--samples N] [--no-variance-reduction] [--unbiased-loss]: Stein's estimator; trains the smoothed
+      --method stein [--sigma S] [--samples N] [--no-variance-reduction] [--unbiased-loss] [--stein-laplacian stein|hutchinson]: Stein's estimator; trains the smoothed
         model E g(x + e), e ~ N(0, S² I), with derivatives (orders 0..2) from N shifted evaluations per point (default S = ${STEIN_DEFAULTS.sigma},
         N = ${STEIN_DEFAULTS.samples}: N/2 antithetic pairs and g(x); --no-variance-reduction: N plain shifts); --unbiased-loss: residuals from two
-        halves of the draws multiplied (r_A r_B), not one squared. The error is measured with the plain network g.
+        halves of the draws multiplied (r_A r_B), not one squared; --stein-laplacian hutchinson: a pair's second difference weighted by 1
+        (Hutchinson) instead of (|z|² − d)/2 (Stein): variance about 2|H|² against d|H|² per pair, but the plain network's Laplacian,
+        O(S²) off the smoothed one's. The error is measured with the plain network g.
   pinn list       The problems with their equations.
   pinn check      Compare this GPU's jet kernels with the f64 reference.
   pinn device     Show the WebGPU adapter in use and its limits.
@@ -200,7 +202,7 @@ async function train(argv: string[]): Promise<number> {
     throw new InputError(`--lm: ${lmRefusal}`);
   }
   const tty = process.stderr.isTTY && !json;
-  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}${method === 'stein' ? ` (sigma ${stein.sigma}, ${stein.samples} samples${stein.varianceReduction ? ' in antithetic pairs' : ', plain'}${stein.unbiasedLoss ? ', unbiased loss' : ''})` : ''}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${steps} Adam steps`);
+  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}${method === 'stein' ? ` (sigma ${stein.sigma}, ${stein.samples} samples${stein.varianceReduction ? ' in antithetic pairs' : ', plain'}${stein.unbiasedLoss ? ', unbiased loss' : ''}${stein.laplacian === 'hutchinson' ? ', Hutchinson Laplacian' : ''})` : ''}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${steps} Adam steps`);
   const result = await trainer.run((r) => {
     if (json) return;
     const rate = r.step / r.seconds;

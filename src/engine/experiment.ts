@@ -17,7 +17,7 @@ import type { HighDimProblem } from './problems/highdim-types';
 import type { PdeProblem } from './problems/types';
 import { SAMPLING_KINDS, type SamplingKind } from './qmc';
 import { namedSchedule, type LrSchedule, type ScheduleName } from './train/schedule';
-import { ALL_TRAIN_METHODS, defaultTrainConfig, STEIN_DEFAULTS, type TrainConfig, type TrainMethod } from './train/trainer';
+import { ALL_TRAIN_METHODS, defaultTrainConfig, STEIN_DEFAULTS, STEIN_LAPLACIANS, type SteinLaplacian, type TrainConfig, type TrainMethod } from './train/trainer';
 import { BALL_SAMPLINGS, defaultHighDimConfig, type BallSampling, type HighDimConfig } from './highdim/trainer';
 import { denseUnsupportedReason } from './highdim/dense';
 import { JET_PRECISIONS, type JetPrecision } from './taylor-jet-ds';
@@ -138,9 +138,18 @@ export const TRAIN_FIELDS = {
     label: 'Stein σ',
     help: 'Stein: width of the Gaussian smoothing E g(x + e), e ~ N(0, σ² I); the derivatives carry an O(σ²) bias and, as σ falls, more noise.',
   },
-  samples: { kind: 'int', default: STEIN_DEFAULTS.samples, min: 1, max: 4096, cli: 'samples', method: 'stein', label: 'Stein samples', help: 'Stein: shifts e drawn per point every step (antithetic pairs count once).' },
+  samples: { kind: 'int', default: STEIN_DEFAULTS.samples, min: 1, max: 4096, cli: 'samples', method: 'stein', label: 'Stein samples', help: 'Stein: shifts e drawn per point every step (with variance reduction, samples/2 antithetic pairs x ± e).' },
   vr: { kind: 'choice', default: 'on', choices: ['on', 'off'], flags: { 'no-variance-reduction': 'off' }, method: 'stein', label: 'Variance reduction', help: 'Stein: antithetic pairs x ± e with the control variate g(x) (on), or plain shifts (off: far noisier).' },
   unbiased: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { 'unbiased-loss': 'on' }, method: 'stein', label: 'Unbiased loss', help: 'Stein: the residual from two halves of the draws multiplied (on), instead of one squared (off: biased by the estimator’s variance).' },
+  steinLap: {
+    kind: 'choice',
+    default: 'stein',
+    choices: STEIN_LAPLACIANS,
+    cli: 'stein-laplacian',
+    method: 'stein',
+    label: 'Stein Laplacian',
+    help: 'Stein: how a pair’s second difference g(x+e) + g(x−e) − 2g(x) is weighted in a Laplacian. stein: by (|z|² − d)/2, exact for the smoothed network (the paper’s); hutchinson: by 1 (Hutchinson’s trace estimate), far less noise in many dimensions (variance about 2|H|² against d|H|² per pair) but the plain network’s Laplacian, O(σ²) off the smoothed one’s. Needs variance reduction.',
+  },
   fdStep: {
     kind: 'text',
     default: 'auto',
@@ -537,7 +546,7 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     precision: method === 'taylor' ? (spec.precision as JetPrecision) : 'f32',
     fdStep: method === 'fd' && spec.fdStep !== 'auto' ? Number(spec.fdStep) : undefined,
     stde: { kind: spec.stde as 'sparse' | 'dense', batch: spec.randBatch },
-    stein: method === 'stein' ? { sigma: Number(spec.sigma), samples: spec.samples, varianceReduction: spec.vr === 'on', unbiasedLoss: spec.unbiased === 'on' } : undefined,
+    stein: method === 'stein' ? { sigma: Number(spec.sigma), samples: spec.samples, varianceReduction: spec.vr === 'on', unbiasedLoss: spec.unbiased === 'on', laplacian: spec.steinLap as SteinLaplacian } : undefined,
   };
   return { problem, config, lbfgs: spec.lbfgs, lm: appliesTo(TRAIN_FIELDS.lm, method) ? spec.lm : 0 };
 }

@@ -79,9 +79,12 @@ const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0)
 function steinF64(mlp: Mlp, x: number[], spec: DerivativeSpec, zs: number[][], o: SteinOptions, params: ArrayLike<number> = mlp.params): number {
   const s = o.sigma;
   const g = (sign: number, z: number[]) => g64(mlp, x.map((v, i) => v + sign * s * z[i]), params);
+  const hutch = spec.laplacian === true && o.laplacian === 'hutchinson';
   const weight2 = (z: number[]) => {
     if (spec.laplacian) {
       const a = spec.axes ?? x.length;
+      // Hutchinson: E[w z zᵀ] = 2 diag(axes < a) from w = 2 − Σ_{j>=a} (z_j² − 1), as Stein's |z_<a|² − a
+      if (hutch) return (2 - z.slice(a).reduce((acc, v) => acc + v * v - 1, 0)) * s * s;
       return z.slice(0, a).reduce((acc, v) => acc + v * v, 0) * s * s - a * s * s;
     }
     return dot(z, spec.direction) ** 2 * s * s - s * s * dot(spec.direction, spec.direction);
@@ -93,13 +96,20 @@ function steinF64(mlp: Mlp, x: number[], spec: DerivativeSpec, zs: number[][], o
     // pairs' (leave-one-out baseline), i.e. the weights centred and scaled by n/(n − 1)
     const n = zs.length;
     const w2 = zs.map(weight2);
-    const w2mean = n >= 2 ? w2.reduce((a, b) => a + b, 0) / n : 0;
-    const w2scale = n >= 2 ? n / (n - 1) : 1;
-    zs.forEach((z, m) => {
-      const [gp, gm] = [g(1, z), g(-1, z)];
-      const e = z.map((v) => s * v);
+    const centred = n >= 2 && !hutch; // Hutchinson's weights have mean 2: not centred
+    const w2mean = centred ? w2.reduce((a, b) => a + b, 0) / n : 0;
+    const w2scale = centred ? n / (n - 1) : 1;
+    // first order, n >= 2 pairs: each pair's y = (g+ − g−)(z·v)/(2s) less b = (z·v)² − |v|² times the
+    // other n − 1 pairs' mean y over |v|² (a leave-one-out control variate, mean 0)
+    const vv = dot(spec.direction, spec.direction);
+    const gs = zs.map((z) => [g(1, z), g(-1, z)]);
+    const ys = zs.map((z, m) => ((gs[m][0] - gs[m][1]) * dot(z, spec.direction)) / (2 * s));
+    const bs = zs.map((z) => dot(z, spec.direction) ** 2 - vv);
+    const ysum = ys.reduce((a, b) => a + b, 0);
+    zs.forEach((_z, m) => {
+      const [gp, gm] = gs[m];
       if (spec.order === 0) sum += (gp + gm) / 2;
-      else if (spec.order === 1) sum += ((gp - gm) * dot(e, spec.direction)) / (2 * s * s);
+      else if (spec.order === 1) sum += n >= 2 && vv > 0 ? ys[m] - (bs[m] * (ysum - ys[m])) / ((n - 1) * vv) : ys[m];
       else sum += ((w2[m] - w2mean) * w2scale * (gp + gm - 2 * g0)) / (2 * s ** 4);
     });
   } else {
@@ -181,11 +191,13 @@ function steinLossF64(problem: PdeProblem, mlp: Mlp, o: SteinOptions, seed: numb
 
 const VR16: SteinOptions = { sigma: 0.1, samples: 16, varianceReduction: true };
 const PLAIN16: SteinOptions = { sigma: 0.1, samples: 16, varianceReduction: false };
+const HUTCH16: SteinOptions = { ...VR16, laplacian: 'hutchinson' };
 
 describe("Stein's estimator (method stein): value, directional first and second derivatives, Laplacian over 3 of 4 axes", () => {
   it.each([
     ['antithetic pairs', VR16],
     ['plain', PLAIN16],
+    ['antithetic pairs, Hutchinson Laplacian', HUTCH16],
   ] as const)('%s: the GPU estimates equal the f64 estimator on the same shifts (Philox twin on the CPU)', async (_label, o) => {
     const C = o.varianceReduction ? 100 : 3000; // plain estimates reach the hundreds
     const { est, mlp, config } = await gpuEstimates(o, 2, C);
@@ -253,6 +265,33 @@ describe("Stein's estimator (method stein): value, directional first and second 
     for (const r of ratios) expect(r.total, r.spec).toBeGreaterThan(r.spec === 'u_vv' || r.spec === 'Δu' ? 1e5 : 1e2);
   });
 
+  it('first order: the leave-one-out control variate removes the noise along the direction (v along ∇g at the point, 64 pairs: the variance over 100 streams falls far below that of the plain pair mean on the same draws)', async () => {
+    const x = POINTS[2];
+    const spec0: DerivativeSpec = { name: 'u_v', direction: V, order: 1 };
+    // the network depends on the seed only: read ∇g at x from a first trainer, then probe along it
+    const first = await gpuEstimates(VR16, 1, 100, 7, probe(100, [x], [spec0]));
+    const grad = Array.from({ length: D }, (_, i) => referenceJets(first.mlp, x, Array.from({ length: D }, (_, m) => (m === i ? 1 : 0)), 1)[1]);
+    const v = grad.map((gi) => gi / Math.hypot(...grad));
+    const spec: DerivativeSpec = { name: 'u_v', direction: v, order: 1 };
+    const o: SteinOptions = { sigma: 0.01, samples: 128, varianceReduction: true };
+    const { est, mlp, config } = await gpuEstimates(o, 100, 100, 7, probe(100, [x], [spec]));
+    expect(mlp.params).toEqual(first.mlp.params);
+    const s = o.sigma;
+    const plainMeans = Array.from({ length: 100 }, (_, stream) => {
+      const zs = termDraws(config.seed, stream, 0, 0, o, 1, D);
+      const g = (z: number[], sign: number) => g64(mlp, x.map((xi, i) => xi + sign * s * z[i]), mlp.params);
+      return zs.reduce((acc, z) => acc + ((g(z, 1) - g(z, -1)) * dot(z, v)) / (2 * s), 0) / zs.length;
+    });
+    const cv = stats(est.map((row) => row[0][0]));
+    const plain = stats(plainMeans);
+    console.info(`u_v along ∇g, 64 pairs, sigma 0.01: sd ${cv.sd.toExponential(2)} with the control variate, ${plain.sd.toExponential(2)} without (|∇g| ${Math.hypot(...grad).toFixed(3)})`);
+    // along v = ∇g/|∇g| a pair's y is |∇g| (b + 1): the plain mean has variance 2 |∇g|²/n; with the control
+    // variate the estimate is |∇g| (1 − Σ_{m≠k} b_m b_k/(n (n − 1))), variance 8 |∇g|²/(n (n − 1)), plus O(s²):
+    // a factor (n − 1)/4, about 16 for 64 pairs
+    expect(plain.sd ** 2 / cv.sd ** 2).toBeGreaterThan(6);
+    expect(Math.abs(cv.mean - plain.mean)).toBeLessThan(4 * Math.hypot(cv.se, plain.se));
+  });
+
   it('sigma in f32 (d = 10, a 3 x 64 network): rounding in the 32-pair Laplacian grows like 1/sigma² yet stays far below its Monte Carlo noise at sigma = 0.01', async () => {
     const D10 = 10;
     const pts = Array.from({ length: 8 }, (_, p) => Array.from({ length: D10 }, (_, i) => 0.5 + 0.4 * Math.sin(1.7 * p + 0.9 * i)));
@@ -268,6 +307,88 @@ describe("Stein's estimator (method stein): value, directional first and second 
     console.info(`f32 rounding of the Laplacian estimate (max over 8 points) against its Monte Carlo sd: sigma 0.01 ${out[0.01].err.toExponential(2)} vs ${out[0.01].sd.toExponential(2)}; sigma 0.1 ${out[0.1].err.toExponential(2)} vs ${out[0.1].sd.toExponential(2)}`);
     expect(out[0.01].err).toBeLessThan(0.05 * out[0.01].sd);
     expect(out[0.01].err).toBeGreaterThan(3 * out[0.1].err); // the 1/sigma² growth is real
+  });
+});
+
+/**
+ * What Hutchinson's Laplacian estimates, in f64 over R antithetic draws: its exact mean
+ * 2 (f(x) − g(x))/s² − Σ_{j>=A} ∂_jj f(x) (f the smoothed network), one pair at a time:
+ * (g(x+sz) + g(x−sz) − 2 g(x))/s² minus the mean of ∂_jj g at x ± sz, j past the Laplacian's axes.
+ */
+function hutchinsonTarget(mlp: Mlp, x: number[], axes: number, sigma: number, R: number, rng: Rng): { mean: number; se: number } {
+  const d = x.length;
+  const g0 = g64(mlp, x, mlp.params);
+  const rest = Array.from({ length: d - axes }, (_, k) => Array.from({ length: d }, (_, m) => (m === axes + k ? 1 : 0)));
+  const vals: number[] = [];
+  for (let r = 0; r < R; r++) {
+    const z = Array.from({ length: d }, () => rng.normal());
+    const ys = [1, -1].map((sign) => x.map((v, i) => v + sign * sigma * z[i]));
+    const second = ys.reduce((acc, y) => acc + rest.reduce((a, v) => a + 2 * referenceJets(mlp, y, v, 2)[2], 0), 0) / 2;
+    vals.push((g64(mlp, ys[0], mlp.params) + g64(mlp, ys[1], mlp.params) - 2 * g0) / sigma ** 2 - second);
+  }
+  return stats(vals);
+}
+
+describe("Stein's pairs with Hutchinson's Laplacian weights (--stein-laplacian hutchinson)", () => {
+  const LAP = 3; // SPECS[3], the Laplacian over 3 of the 4 axes
+
+  it('unbiased for its own target 2(f − g)/σ² − Σ_{j≥A} ∂_jj f at σ = 0.1: the mean over 200 streams is within 4 standard errors at each of 6 points; the other quantities stay Stein’s', async () => {
+    const { est, mlp } = await gpuEstimates(HUTCH16, 200, 100);
+    const rng = new Rng(41);
+    const rows = POINTS.map((x, p) => {
+      const gpuStats = stats(est.map((row) => row[LAP][p]));
+      const ref = hutchinsonTarget(mlp, x, AXES, HUTCH16.sigma, 3000, rng);
+      return { p, mean: gpuStats.mean, ref: ref.mean, se: Math.hypot(gpuStats.se, ref.se), sd: gpuStats.sd };
+    });
+    for (const r of rows) expect(Math.abs(r.mean - r.ref), `point ${r.p}: mean ${r.mean}, f64 ${r.ref}, se ${r.se}`).toBeLessThan(4 * r.se);
+    for (const r of rows) expect(r.sd).toBeGreaterThan(1e-5);
+    // the value and the directional derivatives do not change with the Laplacian's weights
+    const stein = await gpuEstimates(VR16, 2, 100);
+    for (const t of [0, 1, 2]) POINTS.forEach((_, p) => expect(est[1][t][p]).toBe(stein.est[1][t][p]));
+  });
+
+  it('the check can fail: at σ = 0.3 its mean is the plain network’s Laplacian plus O(σ²), many standard errors from the smoothed network’s (Stein’s target)', async () => {
+    const o: SteinOptions = { ...HUTCH16, sigma: 0.3 };
+    const { est, mlp } = await gpuEstimates(o, 200, 100);
+    const rng = new Rng(43);
+    const z2 = { own: 0, smoothed: 0 };
+    POINTS.forEach((x, p) => {
+      const gpuStats = stats(est.map((row) => row[LAP][p]));
+      const own = hutchinsonTarget(mlp, x, AXES, o.sigma, 3000, rng);
+      const smoothed = smoothedReference(mlp, x, SPECS[3], o.sigma, 1500, rng);
+      expect(Math.abs(gpuStats.mean - own.mean), `point ${p}`).toBeLessThan(4 * Math.hypot(gpuStats.se, own.se));
+      z2.own += ((gpuStats.mean - own.mean) / Math.hypot(gpuStats.se, own.se)) ** 2 / POINTS.length;
+      z2.smoothed += ((gpuStats.mean - smoothed.mean) / Math.hypot(gpuStats.se, smoothed.se)) ** 2 / POINTS.length;
+    });
+    console.info(`sigma 0.3, Hutchinson's Laplacian: mean square z against its own target ${z2.own.toFixed(2)}, against the smoothed network's Laplacian ${z2.smoothed.toFixed(1)}`);
+    // six standard normals: a mean square above 10 has chance below 1e-9
+    expect(z2.own).toBeLessThan(3);
+    expect(z2.smoothed).toBeGreaterThan(10);
+  });
+
+  it('far lower variance than Stein’s weights where many axes are summed (d = 10, a 3 x 64 network, 32 pairs, σ = 0.01), and the same mean within noise', async () => {
+    const D10 = 10;
+    const pts = Array.from({ length: 8 }, (_, p) => Array.from({ length: D10 }, (_, i) => 0.5 + 0.4 * Math.sin(1.7 * p + 0.9 * i)));
+    const specs: DerivativeSpec[] = [{ name: 'Δu', direction: Array(D10).fill(0), order: 2, laplacian: true }];
+    const problem = probe(1000, pts, specs, 64, 3);
+    const base: SteinOptions = { sigma: 0.01, samples: 64, varianceReduction: true };
+    const stein = await gpuEstimates(base, 60, 1000, 3, problem);
+    const hutch = await gpuEstimates({ ...base, laplacian: 'hutchinson' }, 60, 1000, 3, problem);
+    const v = (r: { est: number[][][] }, p: number) => stats(r.est.map((row) => row[0][p]));
+    const ratio = pts.reduce((a, _, p) => a + v(stein, p).sd ** 2, 0) / pts.reduce((a, _, p) => a + v(hutch, p).sd ** 2, 0);
+    console.info(`Laplacian variance, Stein / Hutchinson weights (d = 10, 32 pairs, summed over 8 points): ${ratio.toFixed(2)}`);
+    // per pair about A|H|² + (trH)²-free Stein against 2|H|²: a factor near A/2 = 5 for a generic network
+    expect(ratio).toBeGreaterThan(2.5);
+    pts.forEach((_, p) => {
+      const [a, b] = [v(stein, p), v(hutch, p)];
+      expect(Math.abs(a.mean - b.mean), `point ${p}`).toBeLessThan(4 * Math.hypot(a.se, b.se));
+    });
+  });
+
+  it('refuses plain shifts (it weights second differences, which need the pairs and g(x))', () => {
+    const poisson = problemWith('poisson-sin', { dim: 3 })!;
+    const cfg = { ...defaultTrainConfig(poisson), method: 'stein' as TrainMethod, width: 8, depth: 2, interiorPoints: 8 };
+    expect(() => new PinnTrainer(gpu.device, poisson, { ...cfg, stein: { ...PLAIN16, laplacian: 'hutchinson' } })).toThrow(/Hutchinson Laplacian .* needs variance reduction/);
   });
 });
 
@@ -305,6 +426,7 @@ describe('the loss gradient through the Stein path', () => {
     ['antithetic pairs', VR16],
     ['plain', PLAIN16],
     ['antithetic pairs, unbiased loss (r_A r_B from two halves)', { ...VR16, unbiasedLoss: true }],
+    ['antithetic pairs, Hutchinson Laplacian, unbiased loss', { ...HUTCH16, unbiasedLoss: true }],
     ['plain, unbiased loss', { ...PLAIN16, unbiasedLoss: true }],
   ] as const)('%s: matches central differences of the f64 loss on the same shifts', async (_label, o) => {
     const problem = gradientProbe();

@@ -61,7 +61,19 @@ export interface SteinOptions {
    * 0.26 with it, 0.32 without; on heat-ball (d = 100) both stayed near 0.57 after 500 steps.
    */
   unbiasedLoss?: boolean;
+  /**
+   * How pairs weight their second differences in a Laplacian: 'stein' (default, the paper's):
+   * (|z_A|² − A)/2, exact for the smoothed network; 'hutchinson': 1 − Σ_{j>=A} (z_j² − 1)/2 (1 when
+   * the Laplacian sums every axis), Hutchinson's trace estimate of the second difference
+   * g(x+e) + g(x−e) − 2 g(x) ≈ eᵀHe. Its variance per pair is about 2 |H|_F² against A |H|_F²
+   * (A axes summed), but its mean is the plain network's Laplacian up to O(sigma²), not the
+   * smoothed one's (shaders/stein_estimator.wgsl). Needs variance reduction (pairs and g(x)).
+   */
+  laplacian?: SteinLaplacian;
 }
+
+export type SteinLaplacian = 'stein' | 'hutchinson';
+export const STEIN_LAPLACIANS: readonly SteinLaplacian[] = ['stein', 'hutchinson'];
 
 /**
  * sigma 0.01, the paper's: measured in f32 (tests/node/stein.test.ts, "sigma in f32"; d = 10,
@@ -490,6 +502,9 @@ export class PinnTrainer {
       const what = multiple === 1 ? 'an integer from 1' : `${multiple === 2 ? 'an even integer' : `a multiple of ${multiple}`} (${why}) from ${multiple}`;
       throw new InputError(`Stein's samples per point must be ${what} to ${1 << 16}, got ${o.samples}`);
     }
+    const lap = o.laplacian ?? 'stein';
+    if (!STEIN_LAPLACIANS.includes(lap)) throw new InputError(`Stein's Laplacian weights must be one of ${STEIN_LAPLACIANS.join(', ')}, got ${String(lap)}`);
+    if (lap === 'hutchinson' && !o.varianceReduction) throw new InputError("Stein's Hutchinson Laplacian weights second differences g(x+e) + g(x−e) − 2 g(x): it needs variance reduction (antithetic pairs and g(x)), not plain shifts");
     const high = term.derivatives.find((s) => s.order > 2);
     if (high) throw new InputError(`${this.problem.id}'s ${term.name} term needs ${high.name} of order ${high.order}; Stein's estimator gives derivatives of order 0, 1 and 2 only`);
     return o;
@@ -518,6 +533,7 @@ export class PinnTrainer {
     const K = directions.length;
     const s = o.sigma;
     const f = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
+    const hutch = o.laplacian === 'hutchinson';
     const template = (mode: number, slot: number, n1: number, accumulate: boolean, [m0, m1]: [number, number] = [0, S]) => {
       // c_k = (k-th derivative)/k!: 1/n (or 1/2n per pair) over the n draws summed, times 1/s^k from Stein's identity in z = e/s, times 1/k!
       const n = m1 - m0;
@@ -541,7 +557,11 @@ export class PinnTrainer {
         W1: f(w[1]),
         W2: f(w[2]),
         // pairs: second-order weights centred over the draws (a leave-one-out baseline, see the kernel)
-        CENTRE2: o.varianceReduction && n1 >= 3 && n >= 2 ? 1 : 0,
+        // (Hutchinson's Laplacian weights have mean 2, not 0: never centred)
+        CENTRE2: o.varianceReduction && n1 >= 3 && n >= 2 && !(hutch && slotAxes[slot] > 0) ? 1 : 0,
+        HUTCH: hutch ? 1 : 0,
+        // pairs: a direction's first-order weights scaled by a leave-one-out control variate (see the kernel)
+        CENTRE1: o.varianceReduction && n1 >= 2 && n >= 2 && slotAxes[slot] === 0 && directions[slot].some((v) => v !== 0) ? 1 : 0,
         SLOT_DIRS: directions.flatMap((v) => Array.from(v, f)).join(', '),
         SLOT_AXES: slotAxes.map((a) => `${a}u`).join(', '),
       };
