@@ -94,7 +94,12 @@ describe('the experiment spec: one table for the link, the command line and the 
     expect(b.config).toEqual(a.config);
     expect(a.lbfgs).toBe(7);
     expect(a.config).toMatchObject({ method: 'stein', width: 12, depth: 2, activation: 'sin', lr: 0.004, steps: 300, interiorPoints: 48, resampleEvery: 5, seed: 9 });
-    expect(a.config.stein).toEqual({ sigma: 0.05, samples: 32, varianceReduction: false, unbiasedLoss: true });
+    expect(a.config.stein).toEqual({ sigma: 0.05, samples: 32, varianceReduction: false, unbiasedLoss: true, laplacian: 'stein' });
+    // Hutchinson's Laplacian weights travel the same way
+    const hutch = trainSetup(specFromParams('train', new URLSearchParams('pde=poisson-sin&dim=4&method=stein&steinLap=hutchinson')).values);
+    const hutchCli = cliSpec('pinn train --pde poisson-sin --dim 4 --method stein --stein-laplacian hutchinson');
+    expect(trainSetup(hutchCli.values, hutchCli.given).config).toEqual(hutch.config);
+    expect(hutch.config.stein?.laplacian).toBe('hutchinson');
     expect(a.config.schedule).toEqual({ kind: 'linear', finalFraction: 0.2 });
     expect(a.problem.dim).toBe(4);
   });
@@ -153,8 +158,9 @@ describe('the experiment spec: one table for the link, the command line and the 
     ['pinn train --pde poisson-1d --lr 1.5', /--lr must be a number in \(0, 1\), got '1.5'/],
     ['pinn train --pde poisson-1d --activation relu', /--activation must be one of tanh, sin, got 'relu'/],
     ['pinn train --pde poisson-1d --resample-every -1', /--resample-every must be an integer in \[0, 1000000\]/],
-    ['pinn train --pde poisson-1d --samples 8', /--sigma, --samples, --no-variance-reduction and --unbiased-loss apply to --method stein only/],
+    ['pinn train --pde poisson-1d --samples 8', /--sigma, --samples, --no-variance-reduction, --unbiased-loss and --stein-laplacian apply to --method stein only/],
     ['pinn train --pde poisson-1d --k 2', /poisson-1d takes no --k/],
+    ['pinn train --pde poisson-sin --method stein --stein-laplacian trace', /--stein-laplacian must be one of stein, hutchinson, got 'trace'/],
   ])('strict on the command line: %s', (command, message) => {
     expect(() => cliSpec(command)).toThrow(message);
   });
