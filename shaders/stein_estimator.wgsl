@@ -35,7 +35,8 @@
 //     quadratic g both give Δ_A g; but the pair's second difference g+ + g− − 2 g0 ≈ s² zᵀHz is weighted by
 //     O(1) instead of O(√A), and its variance is about 2 |H|_F² instead of A |H|_F². The price: its mean is
 //     2 (f − g)/s² − Σ_{j>=A} ∂_jj f = Δ_A g + O(s²), the plain network's Laplacian, not exactly the smoothed
-//     network's. Its weights have mean 2, so they are never centred.
+//     network's. With CENTRE2 only its zero-mean part Σ_{j>=A} (z_j² − 1) is centred (a2 = 2 + the centred
+//     rest): for heat-ball (t the one axis past A) that removes about (tr H)²/2 per pair, the largest part.
 //   MODE 2 (adjoint): ubar = the transpose of MODE 1 applied to cbar (ACCUMULATE: add to ubar,
 //      for the second and later slots of a term); it seeds the backward pass of the evaluations.
 // #include philox
@@ -121,13 +122,14 @@ fn shift(i : u32) {
   }
 }
 
-// The mean of a2 over the draws M0 <= m < M1 (CENTRE2 = 1; else 0) and the factor n/(n − 1) of the centred weights.
-fn centre2(p : u32) -> vec2f {
-  if (CENTRE2 == 0u) { return vec2f(0.0, 1.0); }
+// The mean of a2 over the draws M0 <= m < M1 (CENTRE2 = 1; else 0), the factor n/(n − 1) of the centred weights,
+// and what is added back after centring (2 for a Hutchinson Laplacian slot, whose weights have mean 2; else 0).
+fn centre2(p : u32) -> vec3f {
+  if (CENTRE2 == 0u) { return vec3f(0.0, 1.0, 0.0); }
   var sum = 0.0;
   for (var m = M0; m < M1; m++) { sum += proj[((p * S + m) * K + SLOT) * 2u + 1u]; }
   let n = f32(M1 - M0);
-  return vec2f(sum / n, n / (n - 1.0));
+  return vec3f(sum / n, n / (n - 1.0), select(0.0, 2.0, HUTCH == 1u && SLOT_AXES[SLOT] > 0u));
 }
 
 // CENTRE1 = 1: (Σb over the draws M0 <= m < M1, 1/((n − 1)|v|²)), so a1 is scaled by 1 − (x − b) y; else (0, 0).
@@ -147,7 +149,7 @@ fn combine(p : u32) {
   for (var m = M0; m < M1; m++) {
     let o = ((p * S + m) * K + SLOT) * 2u;
     let a1 = proj[o] * (1.0 - (cen1.x - proj[o + 1u]) * cen1.y);
-    let a2 = (proj[o + 1u] - cen.x) * cen.y;
+    let a2 = (proj[o + 1u] - cen.x) * cen.y + cen.z;
     if (VR == 1u) {
       let gp = src[p * E + C0 + m];
       let gm = src[p * E + C0 + S + m];
@@ -181,7 +183,7 @@ fn adjoint(p : u32) {
     if (m >= M0 && m < M1) {
       a0 = 1.0;
       a1 = proj[o] * (1.0 - (cen1.x - proj[o + 1u]) * cen1.y);
-      a2 = (proj[o + 1u] - cen.x) * cen.y;
+      a2 = (proj[o + 1u] - cen.x) * cen.y + cen.z;
     }
     if (VR == 1u) {
       let rp = p * E + C0 + m;

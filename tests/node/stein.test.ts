@@ -96,9 +96,10 @@ function steinF64(mlp: Mlp, x: number[], spec: DerivativeSpec, zs: number[][], o
     // pairs' (leave-one-out baseline), i.e. the weights centred and scaled by n/(n − 1)
     const n = zs.length;
     const w2 = zs.map(weight2);
-    const centred = n >= 2 && !hutch; // Hutchinson's weights have mean 2: not centred
-    const w2mean = centred ? w2.reduce((a, b) => a + b, 0) / n : 0;
-    const w2scale = centred ? n / (n - 1) : 1;
+    // Hutchinson's weights have mean 2 s²: only their zero-mean rest is centred, 2 s² added back
+    const w2mean = n >= 2 ? w2.reduce((a, b) => a + b, 0) / n : 0;
+    const w2scale = n >= 2 ? n / (n - 1) : 1;
+    const w2base = n >= 2 && hutch ? 2 * s * s : 0;
     // first order, n >= 2 pairs: each pair's y = (g+ − g−)(z·v)/(2s) less b = (z·v)² − |v|² times the
     // other n − 1 pairs' mean y over |v|² (a leave-one-out control variate, mean 0)
     const vv = dot(spec.direction, spec.direction);
@@ -110,7 +111,7 @@ function steinF64(mlp: Mlp, x: number[], spec: DerivativeSpec, zs: number[][], o
       const [gp, gm] = gs[m];
       if (spec.order === 0) sum += (gp + gm) / 2;
       else if (spec.order === 1) sum += n >= 2 && vv > 0 ? ys[m] - (bs[m] * (ysum - ys[m])) / ((n - 1) * vv) : ys[m];
-      else sum += ((w2[m] - w2mean) * w2scale * (gp + gm - 2 * g0)) / (2 * s ** 4);
+      else sum += ((w2base + (w2[m] - w2mean) * w2scale) * (gp + gm - 2 * g0)) / (2 * s ** 4);
     });
   } else {
     for (const z of zs) {

@@ -557,8 +557,8 @@ export class PinnTrainer {
         W1: f(w[1]),
         W2: f(w[2]),
         // pairs: second-order weights centred over the draws (a leave-one-out baseline, see the kernel)
-        // (Hutchinson's Laplacian weights have mean 2, not 0: never centred)
-        CENTRE2: o.varianceReduction && n1 >= 3 && n >= 2 && !(hutch && slotAxes[slot] > 0) ? 1 : 0,
+        // (of Hutchinson's Laplacian weights, mean 2, only the zero-mean part past the Laplacian's axes)
+        CENTRE2: o.varianceReduction && n1 >= 3 && n >= 2 ? 1 : 0,
         HUTCH: hutch ? 1 : 0,
         // pairs: a direction's first-order weights scaled by a leave-one-out control variate (see the kernel)
         CENTRE1: o.varianceReduction && n1 >= 2 && n >= 2 && slotAxes[slot] === 0 && directions[slot].some((v) => v !== 0) ? 1 : 0,
