@@ -245,19 +245,28 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     t.destroy();
   });
 
-  it("samples |x| uniformly in [0, 1] with ballSampling 'radius' (the STDE release's points), in training and in the test set", async () => {
+  it("samples |x| uniformly in [0, 1] with ballSampling 'radius' (the STDE release's points), in training and in the test set, unless testSampling says 'volume'", async () => {
     const problem = ballProblem('poisson', 'two', 40);
-    const t = new HighDimTrainer(gpu.device, problem, small(problem, { points: 400, randBatch: 4, ballSampling: 'radius' }));
+    const t = new HighDimTrainer(gpu.device, problem, small(problem, { points: 400, randBatch: 4, ballSampling: 'radius', testPoints: 400 }));
     const { x } = await t.probe(3);
     const d = 40;
-    const radii = Array.from({ length: 400 }, (_, p) => Math.sqrt(Array.from(x.subarray(p * d, (p + 1) * d)).reduce((a, v) => a + v * v, 0)));
-    const tests = ballTestPoints(d, 400, 7, undefined, 'radius').map((z) => Math.sqrt(z.reduce((a, v) => a + v * v, 0)));
-    for (const r of [radii, tests]) {
+    const norm = (z: ArrayLike<number>) => Math.sqrt(Array.from(z).reduce((a, v) => a + v * v, 0));
+    const mean = (r: number[]) => r.reduce((a, v) => a + v, 0) / r.length;
+    const radii = Array.from({ length: 400 }, (_, p) => norm(x.subarray(p * d, (p + 1) * d)));
+    const tests = ballTestPoints(d, 400, 7, undefined, 'radius').map(norm);
+    for (const r of [radii, tests, t.testSet.points.map(norm)]) {
       // |x| uniform: mean 1/2 (sd 1/sqrt(12 n)); volume-uniform points in 40-D have mean 40/41
-      expect(Math.abs(r.reduce((a, v) => a + v, 0) / r.length - 0.5)).toBeLessThan(4 / Math.sqrt(12 * 400));
+      expect(Math.abs(mean(r) - 0.5)).toBeLessThan(4 / Math.sqrt(12 * 400));
       expect(Math.max(...r)).toBeLessThanOrEqual(1 + 1e-5);
     }
     t.destroy();
+    // trained on radial points, measured on volume-uniform ones (|x| has density 40 r^39: mean 40/41, sd about 0.024)
+    const mixed = new HighDimTrainer(gpu.device, problem, small(problem, { points: 400, randBatch: 4, ballSampling: 'radius', testSampling: 'volume', testPoints: 400 }));
+    const trainRadii = await mixed.probe(3).then(({ x: xs }) => Array.from({ length: 400 }, (_, p) => norm(xs.subarray(p * d, (p + 1) * d))));
+    expect(Math.abs(mean(trainRadii) - 0.5)).toBeLessThan(4 / Math.sqrt(12 * 400));
+    expect(Math.abs(mean(mixed.testSet.points.map(norm)) - 40 / 41)).toBeLessThan(0.01);
+    expect(mixed.testSet.exact.every((u, i) => u === problem.exact(mixed.testSet.points[i]))).toBe(true);
+    mixed.destroy();
   });
 
   for (const problem of [ballProblem('sine-gordon', 'two', 9), ballProblem('allen-cahn', 'three', 9), hjbLin(9), bsb(9), waveSinh(9), hjbLqg(9)]) {

@@ -52,9 +52,12 @@ export interface HighDimConfig {
    * How training and test points fill the ball: 'volume' (default), uniform in it, so that in
    * d = 10³ all but a 10⁻⁹ share lie at |x| > 0.98; 'radius', |x| uniform in [0, 1] as the STDE
    * release draws them (science.md §4), which weights the centre and so is the measure its
-   * reported errors are in. Both the training points and the fixed test set follow it.
+   * reported errors are in. Both the training points and the fixed test set follow it, unless
+   * testSampling says otherwise.
    */
   ballSampling?: BallSampling;
+  /** How the fixed test set fills the ball (default: as ballSampling), e.g. train on 'radius' points, measure on 'volume' ones. */
+  testSampling?: BallSampling;
   logEvery: number;
   /** Points of the fixed test set (default: as many as fit 2·10⁷ coordinates, 50 to 1000). */
   testPoints?: number;
@@ -199,7 +202,7 @@ export class HighDimTrainer {
     }
     this.train = this.batch(P, R1, 'train', dense);
     this.test = this.batch(testCount, 1, 'test');
-    this.testPoints = ballTestPoints(d, testCount, 4242, problem.horizon, config.ballSampling);
+    this.testPoints = ballTestPoints(d, testCount, 4242, problem.horizon, config.testSampling ?? config.ballSampling);
     this.exact = Float64Array.from(this.testPoints.map((x) => problem.exact(x)));
     const flat = new Float32Array(testCount * din);
     this.testPoints.forEach((x, p) => flat.set(x, p * din));
@@ -416,6 +419,11 @@ export class HighDimTrainer {
   async readLoss(): Promise<number> {
     const parts = await readBuffer(this.device, this.parts, this.train.count * 4);
     return parts.reduce((a, v) => a + v, 0);
+  }
+
+  /** The fixed test points (space, then t for a time-dependent problem) and u* there (f64). */
+  get testSet(): { points: readonly Float64Array[]; exact: Float64Array } {
+    return { points: this.testPoints, exact: this.exact };
   }
 
   /** L2 relative error of u = G + F N on the fixed test set (u* in f64). */
