@@ -132,7 +132,7 @@ fn centre2(p : u32) -> vec3f {
   return vec3f(sum / n, n / (n - 1.0), select(0.0, 2.0, HUTCH == 1u && SLOT_AXES[SLOT] > 0u));
 }
 
-// CENTRE1 = 1: (Σb over the draws M0 <= m < M1, 1/((n − 1)|v|²)), so a1 is scaled by 1 − (x − b) y; else (0, 0).
+// CENTRE1 = 1: (Σb over the draws M0 <= m < M1, 1/((n − 1)|v|²)): a1 is scaled by 1 − (Σb − b)/((n − 1)|v|²); else (0, 0).
 fn centre1(p : u32) -> vec2f {
   if (CENTRE1 == 0u) { return vec2f(0.0, 0.0); }
   var sum = 0.0;
