@@ -94,7 +94,7 @@ export const STEIN_LAPLACIANS: readonly SteinLaplacian[] = ['stein', 'hutchinson
  * 512 samples (741 s) against 0.406 with 128 (552 s) and taylor's 0.051 (197 s).
  * With laplacian 'hutchinson' (lr decay to 1%, alone on the CPU unless said): poisson-sin d = 10,
  * 128 samples, lr 3e-3, 15000 steps: 0.0127 (Stein's weights: 0.0298); heat-ball d = 100, lr 1e-3,
- * 3000 steps: 0.0224 with 512 samples, 0.0273 with 128 (taylor: 0.0203). README, Stein.
+ * 3000 steps: 0.0224 with 512 samples, 0.0273 with 128 (taylor: 0.0203); 4500 steps, 512: 0.0146.
  */
 export const STEIN_DEFAULTS: SteinOptions = { sigma: 0.01, samples: 64, varianceReduction: true };
 
