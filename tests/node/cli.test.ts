@@ -193,7 +193,7 @@ describe('pinn train and pinn list', () => {
     [['--pde', 'poisson-1d', '--method', 'fd', '--fd-step', '2'], /--fd-step must be auto or a number in \(0, 1\), got '2'/],
     [['--pde', 'poisson-1d', '--fd-step', '0.01'], /--fd-step applies to --method fd only/],
     [['--pde', 'poisson-1d', '--method', 'bogus'], /--method must be one of taylor, ad, fd, stde, stein/],
-    [['--pde', 'poisson-1d', '--sigma', '0.1'], /--sigma, --samples, --no-variance-reduction and --unbiased-loss apply to --method stein only/],
+    [['--pde', 'poisson-1d', '--sigma', '0.1'], /--sigma, --samples, --no-variance-reduction, --unbiased-loss and --stein-laplacian apply to --method stein only/],
     [['--pde', 'beam-1d', '--method', 'stein'], /beam-1d's residual term needs .* of order 4; Stein's estimator gives derivatives of order 0, 1 and 2 only/],
     [['--pde', 'sine-gordon-twobody', '--method', 'taylor'], /sine-gordon-twobody is trained with --method stde only/],
     [['--pde', 'poisson-twobody', '--dim', '1'], /--dim must be an integer in \[2, 1000000\], got '1'/],
