@@ -40,10 +40,13 @@ const trainList = value('--train', 'sine-gordon-twobody:1000:600,allen-cahn-twob
 const lrArg = args.includes('--lr') ? Number(value('--lr', '0')) : null;
 const lrFloor = Number(value('--lr-floor', '0.1'));
 const firstLayerLr = args.includes('--first-layer-lr') ? Number(value('--first-layer-lr', '1')) : undefined;
-const ballSampling = value('--ball-sampling', 'volume');
-if (!BALL_SAMPLINGS.includes(ballSampling as BallSampling)) throw new Error(`--ball-sampling: one of ${BALL_SAMPLINGS.join(', ')}`);
-const testSampling = value('--test-ball', ballSampling);
-if (!BALL_SAMPLINGS.includes(testSampling as BallSampling)) throw new Error(`--test-ball: one of ${BALL_SAMPLINGS.join(', ')}`);
+function ballOption(flag: string, fallback: BallSampling): BallSampling {
+  const v = value(flag, fallback);
+  if (!BALL_SAMPLINGS.includes(v as BallSampling)) throw new Error(`${flag}: one of ${BALL_SAMPLINGS.join(', ')}`);
+  return v as BallSampling;
+}
+const ballSampling = ballOption('--ball-sampling', 'volume');
+const testSampling = ballOption('--test-ball', ballSampling);
 const speedDims = value('--speed', '100000').split(',').filter(Boolean).map(Number);
 const costDim = Number(value('--cost-dim', '1000'));
 const gpu = await nodeDevice();
@@ -67,7 +70,7 @@ async function stepMs(cfg: HighDimConfig, id: string, d: number, reps = 3): Prom
 
 for (const { id, d, seconds } of trainList) {
   const p = problem(id, d);
-  const base: HighDimConfig = { ...defaultHighDimConfig(p), firstLayerLr, ballSampling: ballSampling as BallSampling, testSampling: testSampling as BallSampling };
+  const base: HighDimConfig = { ...defaultHighDimConfig(p), firstLayerLr, ballSampling, testSampling };
   const { ms } = await stepMs(base, id, d);
   const steps = Math.max(10, Math.floor(((seconds * 1000) / ms) * 0.9));
   const cfg: HighDimConfig = { ...base, lr: lrArg ?? base.lr, steps, schedule: namedSchedule('linear', steps, lrFloor), logEvery: Math.max(1, Math.round(steps / 20)) };
