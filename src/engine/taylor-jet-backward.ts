@@ -58,11 +58,14 @@ export class TaylorJetBackward {
       return [Math.min(groups, maxX), Math.ceil(groups / maxX)];
     };
     const vec4 = forward.kernels === 'vec4';
+    const slotInputs = forward.options.inputJets;
     for (let l = L - 1; l >= 0; l--) {
       const layer = layers[l];
-      const first = l === 0;
+      // the first layer's (x, v) kernels; with slot input jets its weights see whole input jets like a hidden layer's
+      const first = l === 0 && !slotInputs;
       const kin = first ? Math.min(2, n1) : n1;
       const abar = abarOf(l);
+      const below = l === 0 ? slotInputs! : forward.layerOutputs[l - 1];
       // the vec4 weight gradient views abar as vec4: a scalar output's adjoint must fill whole vec4s
       const vec4Grad = first
         ? layer.outDim % 4 === 0
@@ -89,13 +92,13 @@ export class TaylorJetBackward {
           ),
           first
             ? [abar, forward.unusedInput, forward.points, forward.directions, this.grad, this.dims]
-            : [abar, forward.layerOutputs[l - 1], forward.unusedInput, forward.unusedInput, this.grad, this.dims],
+            : [abar, below, forward.unusedInput, forward.unusedInput, this.grad, this.dims],
         );
         const threads = (layer.outDim / mb) * ((first ? layer.inDim : layer.inDim / 4 / jc) + 1);
         this.steps.push({ ...wg, grid: () => [Math.ceil(threads / 8), 1] });
         this.stepKernels.push(`weightGradVec4 ${l + 1}`);
       } else {
-        const inputs = first ? [forward.points, forward.directions] : [forward.layerOutputs[l - 1], forward.layerOutputs[l - 1]];
+        const inputs = first ? [forward.points, forward.directions] : [below, below];
         const wg = make(
           `taylorJetWeightGrad ${l + 1}`,
           fillTemplate('taylor_jet_weight_grad', {
@@ -116,7 +119,7 @@ export class TaylorJetBackward {
         this.steps.push({ ...wg, grid: () => grid });
         this.stepKernels.push(`weightGrad ${l + 1}`);
       }
-      if (first) continue;
+      if (l === 0) continue;
       if (vec4 && vec4Layer(layer.inDim, layer.outDim === 1 ? 4 : layer.outDim, layer.weightOffset) && abar.size % 16 === 0) {
         const bw = make(
           `taylorJetLayerBackwardVec4 ${l + 1}`,

@@ -8,6 +8,9 @@ import { makeShaderDataDefinitions, makeStructuredView, type StructuredView } fr
 /** Highest derivative order the jet kernels are built for. */
 export const MAX_JET_ORDER = 20;
 
+/** Highest order of a slot jet (TaylorJetOptions.inputJets; past MAX_JET_ORDER with the scalar kernels). */
+export const MAX_SLOT_JET_ORDER = 64;
+
 const ACT_CODE = { identity: 0, tanh: 1, sin: 2 } as const;
 
 export interface TaylorJetOptions {
@@ -24,6 +27,12 @@ export interface TaylorJetOptions {
   vec4Points?: number;
   /** Read points from this buffer ([maxBatch][d], e.g. written by a sampler) instead of owning one. */
   pointsBuffer?: GPUBuffer;
+  /**
+   * Slot jets: the first layer reads whole input jets [maxBatch][n+1][d] from this buffer (the
+   * point at order 0, the tangent of slot o at order o; see operators/jet-slots.ts) instead of
+   * a point and one direction at order 1. Points and directions are then unused.
+   */
+  inputJets?: GPUBuffer;
 }
 
 /**
@@ -119,12 +128,14 @@ export class TaylorJetForward {
     readonly options: TaylorJetOptions,
   ) {
     const { order, maxBatch } = options;
-    if (!Number.isInteger(order) || order < 0 || order > MAX_JET_ORDER) {
-      throw new InputError(`derivative order must be an integer in [0, ${MAX_JET_ORDER}], got ${order}`);
+    // slot jets read c_n / C (no n! to overflow): longer ones run the scalar kernels, whose loops are not unrolled
+    const most = options.inputJets ? MAX_SLOT_JET_ORDER : MAX_JET_ORDER;
+    if (!Number.isInteger(order) || order < 0 || order > most) {
+      throw new InputError(`${options.inputJets ? "a slot jet's order" : 'derivative order'} must be an integer in [0, ${most}], got ${order}`);
     }
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InputError(`batch must be a positive integer, got ${maxBatch}`);
     this.order = order;
-    this.kernels = options.kernels ?? defaultJetKernels(device);
+    this.kernels = order > MAX_JET_ORDER && options.kernels !== 'tiled' ? 'direct' : (options.kernels ?? defaultJetKernels(device));
     this.direct = this.kernels !== 'tiled';
     this.vec4Points = options.vec4Points ?? VEC4_POINTS;
     const n1 = order + 1;
@@ -146,10 +157,13 @@ export class TaylorJetForward {
     this.bindGroups = [];
     this.grids = [];
     const wgBytes = device.limits.maxComputeWorkgroupStorageSize;
+    if (options.inputJets && options.inputJets.size < maxBatch * n1 * d * 4) throw new InputError(`slot input jets need ${maxBatch} x ${n1} x ${d} floats`);
     mlp.layers.forEach((layer, l) => {
-      const first = l === 0;
+      // the first layer's own kernels read (x, v); with input jets it runs the hidden-layer kernels on them
+      const first = l === 0 && !options.inputJets;
       const last = l === mlp.layers.length - 1;
       const kin = first ? Math.min(2, n1) : n1;
+      const below = l === 0 ? options.inputJets! : this.layerOutputs[l - 1];
       const tiling = chooseTiling(layer.outDim, kin, wgBytes);
       const out = createStorageBuffer(
         device,
@@ -157,7 +171,7 @@ export class TaylorJetForward {
         `jets of layer ${l + 1} (${maxBatch} points x ${n1} orders x ${layer.outDim})`,
       );
       const savePre = options.savePreActivations === true;
-      if (last && !first && layer.outDim === 1 && !this.direct) {
+      if (last && l > 0 && layer.outDim === 1 && !this.direct) {
         // scalar output: one workgroup per point splits the sum (see taylor_jet_output.wgsl)
         const code = fillTemplate('taylor_jet_output', { N1: n1, IN: layer.inDim, W_OFF: layer.weightOffset, B_OFF: layer.biasOffset });
         const pipeline = this.compile(`taylorJetOutput ${l + 1}`, code);
@@ -170,7 +184,7 @@ export class TaylorJetForward {
         this.layerKernels.push('output');
         return;
       }
-      if (this.kernels === 'vec4' && !first && last && layer.outDim === 1 && vec4Layer(layer.inDim, 4, layer.weightOffset)) {
+      if (this.kernels === 'vec4' && l > 0 && last && layer.outDim === 1 && vec4Layer(layer.inDim, 4, layer.weightOffset)) {
         // scalar output on a CPU: one thread per point (see taylor_jet_output_vec4.wgsl)
         const code = unrollMarkedLoops(
           fillTemplate('taylor_jet_output_vec4', { N1: n1, IN4: layer.inDim / 4, W_OFF4: layer.weightOffset / 4, B_OFF: layer.biasOffset }),
@@ -211,7 +225,7 @@ export class TaylorJetForward {
         const pipeline = this.compile(`taylorJetLayerVec4 ${l + 1}`, code);
         const bindGroup = first
           ? this.bind(pipeline, [net.params, this.unusedRead, this.points, this.directions, out, pre, this.dims])
-          : this.bind(pipeline, [net.params, this.layerOutputs[l - 1], this.unusedRead, this.unusedRead, out, pre, this.dims]);
+          : this.bind(pipeline, [net.params, below, this.unusedRead, this.unusedRead, out, pre, this.dims]);
         this.layerOutputs.push(out);
         if (savePre) this.preActivations.push(pre);
         this.pipelines.push(pipeline);
@@ -238,7 +252,7 @@ export class TaylorJetForward {
       });
       this.dimsView ??= makeStructuredView(makeShaderDataDefinitions(code).uniforms.dims);
       const pipeline = this.compile(`taylorJetLayer ${l + 1}`, code);
-      const input = first ? this.points : this.layerOutputs[l - 1];
+      const input = first ? this.points : below;
       const bindGroup = this.bind(pipeline, [net.params, input, first ? this.directions : this.unusedRead, out, pre, this.dims]);
       this.layerOutputs.push(out);
       if (savePre) this.preActivations.push(pre);

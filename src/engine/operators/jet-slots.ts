@@ -18,7 +18,7 @@
  */
 import { activationDerivatives, composeFaaDiBruno } from '../reference/jet-f64';
 import type { Mlp } from '../mlp';
-import { factorial } from '../taylor-jet';
+import { factorial, MAX_SLOT_JET_ORDER } from '../taylor-jet';
 
 /** α_c for coordinates c = 0..dim−1 (a dense array; most entries are 0). */
 export type MultiIndex = readonly number[];
@@ -110,8 +110,8 @@ function solutions(orders: number[], n: number): number {
   return ways[n];
 }
 
-/** Largest jet order slotLayout searches. */
-export const MAX_SLOT_ORDER = 64;
+/** Largest jet order slotLayout searches (what the GPU slot jets run). */
+export const MAX_SLOT_ORDER = MAX_SLOT_JET_ORDER;
 
 /**
  * The layout with the smallest jet order that reads ∂^α u alone: one slot per coordinate that
