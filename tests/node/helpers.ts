@@ -4,6 +4,7 @@ import type { PinnDevice } from '../../src/engine/gpu';
 import { Mlp } from '../../src/engine/mlp';
 import { nodeDevice, releaseNodeGpu } from '../../src/node/webgpu-node';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { mlpPartial, slotLayout } from '../../src/engine/operators/jet-slots';
 import { factorial, TaylorJetForward, type JetKernels } from '../../src/engine/taylor-jet';
 import { JetSumSquaresLoss, TaylorJetBackward } from '../../src/engine/taylor-jet-backward';
 import { readBuffer } from '../../src/engine/gpu';
@@ -96,6 +97,8 @@ export function referenceParts(problem: PdeProblem, term: LossTerm, mlp: Mlp, po
   for (let p = 0; p < n; p++) {
     const x = Array.from(points.subarray(p * problem.dim, (p + 1) * problem.dim));
     const d = term.derivatives.map((s) => {
+      // an operator: Σ_t c_t ∂^{α_t}N from f64 slot jets (no hard transform combines with it)
+      if (s.operator) return s.operator.reduce((acc, t) => acc + t.coefficient * mlpPartial(mlp, x, slotLayout(t.alpha)), 0);
       if (s.laplacian) return expandDerivative(s, problem.dim).reduce((acc, v) => acc + factorial(2) * referenceJets(mlp, x, v, 2)[2], 0);
       const c = referenceJets(mlp, x, s.direction, s.order);
       // an odd model N(x) − N(−x): subtract the jet at −x along −v

@@ -7,6 +7,7 @@ import { kdv1d } from './kdv-1d';
 import { poisson1d } from './poisson-1d';
 import { poisson2d } from './poisson-2d';
 import { poissonNd } from './poisson-nd';
+import { biharmonicNd } from './biharmonic-nd';
 import { poissonSin } from './poisson-sin';
 import { heatBall } from './heat-ball';
 import { wave1d } from './wave-1d';
@@ -24,7 +25,7 @@ import { waveSinh } from './wave-sinh';
 import { hjbLqg } from './hjb-lqg';
 
 /** Every problem the playground ships (parametric ones in their default variant); adding one means adding its file and a line here. */
-export const PROBLEMS: readonly PdeProblem[] = [poisson1d, poisson2d, poissonNd(), heat1d, wave1d, helmholtz2d, kdv1d, beam1d, burgers1d, burgersSelfSimilar0, poissonSin(), heatBall()];
+export const PROBLEMS: readonly PdeProblem[] = [poisson1d, poisson2d, poissonNd(), heat1d, wave1d, helmholtz2d, kdv1d, beam1d, burgers1d, burgersSelfSimilar0, poissonSin(), heatBall(), biharmonicNd()];
 
 export function problemById(id: string): PdeProblem | undefined {
   return PROBLEMS.find((p) => p.id === id);

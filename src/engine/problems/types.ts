@@ -1,3 +1,4 @@
+import type { MultiIndex, OperatorTerm } from '../operators/jet-slots';
 import { Rng } from '../rng';
 /**
  * A PDE problem is one file: its domain, its loss terms (residual of the equation at
@@ -23,6 +24,19 @@ export interface DerivativeSpec {
    * of (x, t) with time as the last coordinate.
    */
   axes?: number;
+  /**
+   * A linear operator Σ_t c_t ∂^{α_t}u instead (mixed partials of any order, made with
+   * operatorSpec): each term read from one slot jet (src/engine/operators/jet-slots.ts), every
+   * term (taylor) or B drawn in proportion to |c_t| every step (stde). The loss reads L u itself:
+   * order 0, direction unused.
+   */
+  operator?: OperatorTerm[];
+}
+
+/** A derivative that is the operator Σ_t c_t ∂^{α_t}u (see DerivativeSpec.operator). */
+export function operatorSpec(name: string, dim: number, operator: OperatorTerm[]): DerivativeSpec {
+  if (operator.some((t) => t.alpha.length !== dim)) throw new RangeError(`${name}: every multi-index must have ${dim} entries`);
+  return { name, direction: new Array<number>(dim).fill(0), order: 0, operator };
 }
 
 /** The coordinates a Laplacian spec sums over (the first `axes`, default all). */
@@ -158,6 +172,8 @@ export interface PdeProblem {
    * checks where finite differences are too inaccurate, e.g. high orders).
    */
   exactDerivatives?(x: number[], direction: number[], order: number): number[];
+  /** The exact solution's partial ∂^α u in f64 (problems with operator terms: their residual checks). */
+  exactPartial?(x: number[], alpha: MultiIndex): number;
   /** Parametric problems: the accepted ranges, and the factory for another variant. */
   paramRanges?: { dim?: [number, number]; k?: [number, number] };
   params?: ProblemParams;

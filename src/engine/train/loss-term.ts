@@ -67,7 +67,9 @@ export function termDirections(
     }
     return keys.indexOf(key);
   };
-  const sources = term.derivatives.map((s) => {
+  const sources = term.derivatives.map((s, i) => {
+    // an operator's block holds L u at c_0 (src/engine/train/operator-rows.ts fills it)
+    if (s.operator) return [{ j: slot(`op:${i}`, new Array(dim).fill(0), false), scale: 1 }];
     const axes = s.laplacian ? laplacianAxes(s, dim) : 0;
     if (s.laplacian && stein) return [{ j: slot(`stein:${axes}`, new Array(dim).fill(0), false, axes), scale: 1 }];
     if (s.laplacian && stde) {
@@ -132,7 +134,7 @@ export function lossTermCode(
   stein = false,
 ): string {
   const { dirOf, directions, sources } = termDirections(term, dim, stde, stein);
-  if (term.derivatives.some((s) => s.laplacian) && (layout.mirrored || hard?.hard)) throw new Error('a Laplacian term does not combine with an odd model or a hard transform yet');
+  if (term.derivatives.some((s) => s.laplacian || s.operator) && (layout.mirrored || hard?.hard)) throw new Error('a Laplacian or operator term does not combine with an odd model or a hard transform yet');
   const { orders, packed, chunk } = layout;
   const J = orders.length;
   if (layout.mirrored && (!packed || hard?.hard)) throw new Error('a mirrored (odd) model needs the packed layout and no hard transform');

@@ -26,6 +26,7 @@ import { adParams, nestedDerivativesAd } from '../autodiff/mlp-ad';
 import { add, fromArray, grad, mul, stridedCopy, sum, Tensor, view } from '../autodiff/tensor';
 import { learningRate, namedSchedule, type LrSchedule } from './schedule';
 import { median, medianSubmitMs } from '../timing';
+import { OperatorRows } from './operator-rows';
 import { lossTermCode, PACK_ABOVE_DIRECTIONS, termDirections, type JetLayout, type StdeOptions } from './loss-term';
 import { Rng } from '../rng';
 import { samplePoints, type SamplingKind } from '../qmc';
@@ -201,6 +202,8 @@ interface TermRuntime {
   ballSampler: { params: GPUBuffer; encode: (pass: GPUComputePassEncoder) => void } | null;
   /** Stein: the uniform (count, stream, seed) its Gaussian shifts are drawn from, written every step. */
   steinParams: GPUBuffer | null;
+  /** A term with an operator: its slot-jet rows (STDE draws their terms every step). */
+  operator: OperatorRows | null;
   /** Precision 'double-single': the jets recomputed in double-single and the loss kernel that reads hi + lo (used outside Adam steps). */
   precise: { before: ((pass: GPUComputePassEncoder) => void)[]; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup } | null;
 }
@@ -328,15 +331,23 @@ export class PinnTrainer {
     // directions (a Laplacian in d dimensions) share one jet batch and one buffer
     const stde = this.config.method === 'stde' ? this.stdeOptions() : undefined;
     const stein = this.config.method === 'stein' ? this.steinOptions(term) : undefined;
-    const { directions, orders: ownOrders, random, slotAxes } = termDirections(term, d, stde, stein !== undefined);
+    const { directions, dirOf, orders: ownOrders, random, slotAxes } = termDirections(term, d, stde, stein !== undefined);
     const J = directions.length;
     const mirrored = this.problem.oddModel === true;
+    // an operator Σ c_t ∂^α u: every derivative of the term from slot jets (./operator-rows.ts)
+    const operator = term.derivatives.some((s) => s.operator);
+    if (operator) {
+      const method = this.config.method;
+      if (method !== 'taylor' && method !== 'stde') throw new InputError(`${this.problem.id}'s ${term.name} term is an operator read from slot jets (mixed partials): use --method taylor (every term) or stde (terms sampled), not ${method}`);
+      if (this.config.hardBoundary) throw new InputError(`${this.problem.id}'s ${term.name} term is an operator read from slot jets; a hard boundary transform does not combine with it yet`);
+      if (mirrored) throw new InputError('an operator term does not combine with an odd model');
+    }
     // Stein's unbiased loss: a second estimate per direction from the other half of the draws
     const split = stein?.unbiasedLoss === true && Math.max(...ownOrders) >= 1;
     if (split && this.config.hardBoundary) throw new InputError("Stein's unbiased loss does not combine with a hard boundary transform yet");
-    const packed = mirrored || split || J > PACK_ABOVE_DIRECTIONS || random.some(Boolean);
+    const packed = operator || mirrored || split || J > PACK_ABOVE_DIRECTIONS || random.some(Boolean);
     if (stein) this.checkJetRows(term, count * steinShape(stein, Math.max(...ownOrders)).evaluations, 1);
-    else this.checkJetRows(term, (mirrored ? 2 * J : packed ? J : 1) * count, Math.max(...ownOrders) + 1);
+    else if (!operator) this.checkJetRows(term, (mirrored ? 2 * J : packed ? J : 1) * count, Math.max(...ownOrders) + 1);
     let stdeRuntime: TermRuntime['stde'] = null;
     // blocks: one per direction, and for an odd model one more per direction at −x along −v
     const blocks = mirrored || split ? 2 * J : J;
@@ -347,10 +358,10 @@ export class PinnTrainer {
     if (mirrored && this.config.hardBoundary) throw new InputError('an odd model and a hard boundary transform do not combine');
     const width = orders[0] + 1;
     // AD, FD and Stein fill blocks bound at offsets: 256-byte aligned
-    const chunk = packed ? (ad || fd || stein ? Math.ceil((count * width) / 64) * 64 : count * width) : 0;
+    const chunk = packed ? (ad || fd || stein || operator ? Math.ceil((count * width) / 64) * 64 : count * width) : 0;
     // double-single jets: Taylor only (other methods have no jets to recompute), for the terms
     // that give their residual in double-single (those whose terms cancel beyond f32)
-    const precise = this.config.precision === 'double-single' && term.residualDsWgsl !== undefined && !ad && !fd && !stein && !stde;
+    const precise = this.config.precision === 'double-single' && term.residualDsWgsl !== undefined && !ad && !fd && !stein && !stde && !operator;
     const layout: JetLayout = { orders, packed, chunk, mirrored, split };
     const owned: GPUBuffer[] = [];
     const before: ((pass: GPUComputePassEncoder) => void)[] = [];
@@ -361,7 +372,8 @@ export class PinnTrainer {
     let adJets: GPUBuffer[] = [];
     let adjoints: GPUBuffer[];
     let steinParams: GPUBuffer | null = null;
-    if (!ad && !fd && !stein) {
+    let operatorRows: OperatorRows | null = null;
+    if (!ad && !fd && !stein && !operator) {
       if (packed) {
         // rows j * count + p: point p with direction e_j
         const tiled = createStorageBuffer(device, blocks * count * d * 4, `${term.name} points per direction`);
@@ -415,6 +427,31 @@ export class PinnTrainer {
           jets.push(st.jet);
         });
       }
+      if (operator) {
+        operatorRows = new OperatorRows({
+          device,
+          net: this.net,
+          term,
+          dim: d,
+          count,
+          points,
+          directions,
+          dirOf,
+          blocks: adJets[0],
+          adjoints: adjoints[0],
+          width,
+          chunk,
+          grad: this.grad,
+          sample: stde?.batch,
+          makePass: (shader, params, buffers, workgroups) => this.simplePass(shader, params, buffers, workgroups),
+          checkRows: (rows, n1) => this.checkJetRows(term, rows, n1),
+        });
+        before.push(...operatorRows.before);
+        after.push(...operatorRows.after);
+        owned.push(...operatorRows.owned);
+        jets.push(operatorRows.jet);
+        backwards.push(operatorRows.backward);
+      }
       if (stein) {
         const block = (b: GPUBuffer, j: number): GPUBufferBinding => (packed ? { buffer: b, offset: j * chunk * 4, size: count * width * 4 } : { buffer: b });
         // one estimate per direction from all draws, or (split) blocks j and j + J from the two halves
@@ -453,7 +490,7 @@ export class PinnTrainer {
       return pipeline;
     };
     const pipeline = compileLoss(layout);
-    const inputs = ad || fd || stein ? adJets : jets.map((j) => j.output);
+    const inputs = ad || fd || stein || operator ? adJets : jets.map((j) => j.output);
     const buffers = [points, parts, params, ...inputs.flatMap((b, j) => [b, adjoints[j]])];
     let unknownReduce: TermRuntime['unknownReduce'] = null;
     let qparts: GPUBuffer | null = null;
@@ -474,7 +511,7 @@ export class PinnTrainer {
       preciseRuntime = { before: precisions.map((ds) => (pass: GPUComputePassEncoder) => ds.encode(pass)), pipeline: p, bindGroup: device.createBindGroup({ layout: p.getBindGroupLayout(0), entries }) };
     }
     if (ballSampler) owned.push(ballSampler.params);
-    return { term, count, points, sampler, hostSampling, layout, jets, adJets, directions, orders, adjoints, backwards, before, after, owned, parts, params, pipeline, bindGroup, unknownReduce, qparts, stde: stdeRuntime, ballSampler, steinParams, precise: preciseRuntime };
+    return { term, count, points, sampler, hostSampling, layout, jets, adJets, directions, orders, adjoints, backwards, before, after, owned, parts, params, pipeline, bindGroup, unknownReduce, qparts, stde: stdeRuntime, ballSampler, steinParams, precise: preciseRuntime, operator: operatorRows };
   }
 
   /** The STDE settings, checked against the problem. */
@@ -482,8 +519,14 @@ export class PinnTrainer {
     const o = this.config.stde ?? STDE_DEFAULTS;
     const d = this.problem.dim;
     const laplacians = this.problem.terms.flatMap((t) => t.derivatives.filter((s) => s.laplacian));
+    const operators = this.problem.terms.some((t) => t.derivatives.some((s) => s.operator));
+    if (laplacians.length === 0 && !operators) {
+      throw new InputError(`STDE estimates Laplacians and samples operators term by term; ${this.problem.id} has neither (poisson-nd and biharmonic-nd have)`);
+    }
     if (laplacians.length === 0) {
-      throw new InputError(`STDE estimates Laplacians; ${this.problem.id} has none (poisson-nd has)`);
+      // operators only: B terms drawn with replacement per point
+      if (!Number.isInteger(o.batch) || o.batch < 1 || o.batch > 4096) throw new InputError(`STDE's random batch (terms drawn per point) must be an integer from 1 to 4096, got ${o.batch}`);
+      return o;
     }
     // sparse draws B distinct coordinates among the axes a Laplacian sums
     const axes = Math.min(...laplacians.map((s) => laplacianAxes(s, d)));
@@ -766,6 +809,7 @@ export class PinnTrainer {
     // Stein's shifts: drawn by the first of its `before` dispatches from this (seed, stream)
     if (t.steinParams) this.device.queue.writeBuffer(t.steinParams, 0, new Uint32Array(seedWords));
     if (t.stde) this.drawStdeDirections(t, stream);
+    t.operator?.draw(this.config.seed, stream, this.terms.indexOf(t));
     if (t.term.redraw && every > 0) {
       const pts = Float32Array.from(t.term.redraw(redrawSeed(this.config.seed, pointStream, this.terms.indexOf(t))).flat());
       if (pts.length !== t.count * this.problem.dim) throw new Error(`${t.term.name}: redraw gave ${pts.length / this.problem.dim} points, expected ${t.count}`);
@@ -1101,6 +1145,8 @@ export class PinnTrainer {
   levenbergMarquardtRefusal(): string | null {
     const method = this.config.method;
     if (method !== 'taylor' && method !== 'ad') return `Levenberg–Marquardt needs Taylor jets or stacked AD (method taylor or ad), not ${method}`;
+    const op = this.terms.find((t) => t.operator);
+    if (op) return `Levenberg–Marquardt does not read operator terms (slot jets) yet: the ${op.term.name} term has one`;
     const t = this.terms.find((t) => t.stde || t.layout.split || (method === 'taylor' && t.jets.length === 0));
     if (t) return `Levenberg–Marquardt needs fixed directions; the ${t.term.name} term draws random ones`;
     if (this.config.hardBoundary) return 'Levenberg–Marquardt does not combine with a hard boundary transform yet';
