@@ -45,6 +45,7 @@ const PRESETS: { name: string; values: Record<string, string | number> }[] = [
   { name: 'A hard case for plain PINNs: wave 1-D', values: { pde: 'wave-1d' } },
   { name: 'Forward passes only: Stein’s estimator on Poisson sin(Σx), 10-D', values: { pde: 'poisson-sin', dim: 10, method: 'stein' } },
   { name: 'Random jets: STDE on Poisson 50-D, 8 jets per point', values: { pde: 'poisson-nd', dim: 50, method: 'stde', randBatch: 8 } },
+  { name: 'Fourth order in 5-D: biharmonic, 4 of its 15 terms drawn per point (STDE)', values: { pde: 'biharmonic-nd', dim: 5, method: 'stde', randBatch: 4 } },
 ];
 
 const STEPS_PER_FRAME = 5;

@@ -43,13 +43,15 @@ Commands:
              [--schedule constant|linear[:f]|exponential[:r]] [--log-every K] [--json]
       Train a PINN on the GPU (Taylor jets, stacked AD computing the same loss, or finite differences); prints progress (step, loss, error, steps/s, time left),
       or with --json {"pde", "method", "steps", "seconds", "l2re", "loss": [...], "l2re_history": [...]} (and each trained unknown, e.g. "lambda", "lambda_error").
-      --dim: the dimension of a d-dimensional problem (poisson-nd); --k: the profile of burgers-selfsimilar;
+      --dim: the dimension of a d-dimensional problem (poisson-nd, biharmonic-nd); --k: the profile of burgers-selfsimilar;
       --hard: the problem's hard boundary transform u = φ N instead of its boundary loss term (--soft: loss terms, for
         problems whose default is hard); --resample-every R: fresh collocation points every R steps (1, the default: every step; 0: one fixed set).
       Every option is a field of the experiment spec that the app's links use too: the app's "Copy command" gives the same run.
       --method stde [--stde sparse|dense] [--rand-batch B]: a Laplacian estimated from B random jets per point (default sparse, 16):
         sparse, B of the d coordinates scaled by d/B; dense, B Rademacher directions. The ball problems (pinn list) are STDE-only and
         take --dim up to 10⁶ (sparse; their first-layer tangent is a column of W₁) or --stde dense (Δu + f(u) = g ones; W₁v costs O(d·width)).
+        A problem with an operator Σ c_t ∂^α u (biharmonic-nd: Δ², d(d + 1)/2 terms) reads each term from one slot jet: every
+        term with --method taylor, B terms drawn per point in proportion to |c_t| with --method stde (any B: drawn with replacement).
       --method stein [--sigma S] [--samples N] [--no-variance-reduction] [--unbiased-loss] [--stein-laplacian stein|hutchinson]: Stein's estimator; trains the smoothed
         model E g(x + e), e ~ N(0, S² I), with derivatives (orders 0..2) from N shifted evaluations per point (default S = ${STEIN_DEFAULTS.sigma},
         N = ${STEIN_DEFAULTS.samples}: N/2 antithetic pairs and g(x); --no-variance-reduction: N plain shifts); --unbiased-loss: residuals from two

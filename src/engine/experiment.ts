@@ -126,7 +126,7 @@ export const TRAIN_FIELDS = {
     help: 'taylor: one fused Taylor-jet pass per direction and its adjoint (n-TangentProp). ad: nested reverse-mode gradients (stacked back-propagation), the same loss. fd: central finite differences. stde: random jets for a Laplacian. stein: Gaussian-smoothed model from shifted evaluations.',
   },
   stde: { kind: 'choice', default: 'sparse', choices: ['sparse', 'dense'], cli: 'stde', method: 'stde', label: 'STDE kind', help: 'sparse: B random coordinates per point, scaled by d/B; dense: B random ±1 directions.' },
-  randBatch: { kind: 'int', default: 16, min: 1, max: 1024, cli: 'rand-batch', method: 'stde', label: 'Random jets B', help: 'STDE: random second-order jets per point that estimate the Laplacian (sparse: at most d).' },
+  randBatch: { kind: 'int', default: 16, min: 1, max: 1024, cli: 'rand-batch', method: 'stde', label: 'Random jets B', help: 'STDE: random second-order jets per point that estimate the Laplacian (sparse: at most d), or terms of an operator drawn per point (biharmonic-nd).' },
   sigma: {
     kind: 'text',
     default: String(STEIN_DEFAULTS.sigma),
@@ -397,7 +397,9 @@ export function specFromParams<K extends SpecKind>(kind: K, params: URLSearchPar
     }
     if (problem && !problem.hard) values.hard = 'off';
   }
-  if (Number(values.randBatch) > Number(values.dim) && values.stde === 'sparse' && (kind === 'highdim' || values.method === 'stde')) {
+  // sparse STDE draws B distinct coordinates of a Laplacian; an operator alone draws terms with replacement (any B)
+  const sumsLaplacian = kind === 'highdim' || (problemById(pde)?.terms.some((t) => t.derivatives.some((s) => s.laplacian)) ?? true);
+  if (Number(values.randBatch) > Number(values.dim) && values.stde === 'sparse' && sumsLaplacian && (kind === 'highdim' || values.method === 'stde')) {
     notices.push(`${table.randBatch.label}: ${values.randBatch} is more than the dimension; using ${values.dim}`);
     values.randBatch = values.dim;
   }

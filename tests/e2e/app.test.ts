@@ -412,6 +412,25 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.close();
   });
 
+  it('trains biharmonic-nd from a link: a fourth-order operator with its terms drawn by STDE (B above d kept), and the CLI command matches', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}#train?pde=biharmonic-nd&dim=3&method=stde&randBatch=8&width=8&depth=2&steps=20&points=16&seed=1`);
+    await page.waitForSelector('label:has-text("Random jets B")', { timeout: 60_000 });
+    await page.click('[data-testid=play]', { timeout: 60_000 });
+    await page.waitForFunction(() => ((window as unknown as { __pinnTrain?: { history: unknown[] } }).__pinnTrain?.history.length ?? 0) >= 1, undefined, { timeout: 240_000 });
+    const h = await page.evaluate(() => (window as unknown as { __pinnTrain: { history: { loss: number; l2re: number }[]; message: string | null } }).__pinnTrain);
+    expect(Number.isFinite(h.history[0].loss)).toBe(true);
+    expect(Number.isFinite(h.history[0].l2re)).toBe(true);
+    // operator terms are drawn with replacement: B = 8 > d = 3 is not clamped (a Laplacian's sparse STDE would be)
+    expect(page.url()).toContain('randBatch=8');
+    expect(await page.textContent('body')).not.toMatch(/more than the dimension/);
+    expect((await page.textContent('[data-testid=cli-command]')) ?? '').toBe('pinn train --pde biharmonic-nd --dim 3 --method stde --rand-batch 8 --width 8 --depth 2 --steps 20 --points 16 --seed 1');
+    await page.screenshot({ path: `${SHOTS}/app-train-biharmonic.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('trains a 2000-dimensional problem with sparse STDE in the tab; the link keeps d; tampered values get a notice', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors = collectErrors(page);
