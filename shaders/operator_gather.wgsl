@@ -1,7 +1,8 @@
 // operatorGather: an operator term's loss blocks from its slot-jet rows (src/engine/train/operator-rows.ts).
 // Loss block j (the packed layout the loss kernel reads: block j at j * CHUNK, point p's row of
 // WIDTH coefficients at p * WIDTH) takes row blocks start_j .. start_j + n_j − 1 (info[3j..3j+2] =
-// start, n, kind):
+// start, n, kind; under the unbiased loss blocks J..2J−1 hold the estimates from the second half
+// of the draws, and a plain derivative's copy):
 //   kind 0 (a plain derivative, one row block): the row's coefficients c_0..c_{WIDTH−1} copied;
 //   kind 1 (an operator): c_0 = Σ_rows weight[r] · jet[r][read[r]] (Σ_t c_t ∂^{α_t}u exactly, or
 //   its estimate from drawn terms; weight includes 1 / C of the slot layout), the rest 0.

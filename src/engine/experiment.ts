@@ -140,7 +140,7 @@ export const TRAIN_FIELDS = {
   },
   samples: { kind: 'int', default: STEIN_DEFAULTS.samples, min: 1, max: 4096, cli: 'samples', method: 'stein', label: 'Stein samples', help: 'Stein: shifts e drawn per point every step (with variance reduction, samples/2 antithetic pairs x ± e).' },
   vr: { kind: 'choice', default: 'on', choices: ['on', 'off'], flags: { 'no-variance-reduction': 'off' }, method: 'stein', label: 'Variance reduction', help: 'Stein: antithetic pairs x ± e with the control variate g(x) (on), or plain shifts (off: far noisier).' },
-  unbiased: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { 'unbiased-loss': 'on' }, method: 'stein', label: 'Unbiased loss', help: 'Stein: the residual from two halves of the draws multiplied (on), instead of one squared (off: biased by the estimator’s variance).' },
+  unbiased: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { 'unbiased-loss': 'on' }, method: ['stein', 'stde'], label: 'Unbiased loss', help: 'Stein, or STDE on an operator’s drawn terms: the residual from two halves of the draws multiplied (on), instead of one squared (off: biased by the estimator’s variance).' },
   steinLap: {
     kind: 'choice',
     default: 'stein',
@@ -547,7 +547,7 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     hardBoundary: hard && problem.hard !== undefined,
     precision: method === 'taylor' ? (spec.precision as JetPrecision) : 'f32',
     fdStep: method === 'fd' && spec.fdStep !== 'auto' ? Number(spec.fdStep) : undefined,
-    stde: { kind: spec.stde as 'sparse' | 'dense', batch: spec.randBatch },
+    stde: { kind: spec.stde as 'sparse' | 'dense', batch: spec.randBatch, unbiasedLoss: method === 'stde' && spec.unbiased === 'on' },
     stein: method === 'stein' ? { sigma: Number(spec.sigma), samples: spec.samples, varianceReduction: spec.vr === 'on', unbiasedLoss: spec.unbiased === 'on', laplacian: spec.steinLap as SteinLaplacian } : undefined,
   };
   return { problem, config, lbfgs: spec.lbfgs, lm: appliesTo(TRAIN_FIELDS.lm, method) ? spec.lm : 0 };

@@ -158,7 +158,8 @@ describe('the experiment spec: one table for the link, the command line and the 
     ['pinn train --pde poisson-1d --lr 1.5', /--lr must be a number in \(0, 1\), got '1.5'/],
     ['pinn train --pde poisson-1d --activation relu', /--activation must be one of tanh, sin, got 'relu'/],
     ['pinn train --pde poisson-1d --resample-every -1', /--resample-every must be an integer in \[0, 1000000\]/],
-    ['pinn train --pde poisson-1d --samples 8', /--sigma, --samples, --no-variance-reduction, --unbiased-loss and --stein-laplacian apply to --method stein only/],
+    ['pinn train --pde poisson-1d --samples 8', /--sigma, --samples, --no-variance-reduction and --stein-laplacian apply to --method stein only/],
+    ['pinn train --pde poisson-1d --unbiased-loss', /--unbiased-loss applies to --method stein or stde only/],
     ['pinn train --pde poisson-1d --k 2', /poisson-1d takes no --k/],
     ['pinn train --pde poisson-sin --method stein --stein-laplacian trace', /--stein-laplacian must be one of stein, hutchinson, got 'trace'/],
   ])('strict on the command line: %s', (command, message) => {

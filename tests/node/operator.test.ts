@@ -23,7 +23,7 @@ const OPERATOR: OperatorTerm[] = [
 const C = 60; // r = L u + C > 0 at these points, so L u = sqrt(parts · n / w) − C
 
 /** A term r = L u + 0.5 u_x0 + u + C at fixed points: the operator next to plain derivatives of one jet batch. */
-function probe(c = C): PdeProblem {
+function probe(c = C, operator: OperatorTerm[] = OPERATOR): PdeProblem {
   return {
     id: 'operator-probe',
     title: 'operator probe',
@@ -35,7 +35,7 @@ function probe(c = C): PdeProblem {
       {
         name: 'probe',
         points: POINTS,
-        derivatives: [operatorSpec('Lu', D, OPERATOR), { name: 'u_x0', direction: [1, 0, 0], order: 1 }, { name: 'u', direction: [1, 0, 0], order: 0 }],
+        derivatives: [operatorSpec('Lu', D, operator), { name: 'u_x0', direction: [1, 0, 0], order: 1 }, { name: 'u', direction: [1, 0, 0], order: 0 }],
         residualWgsl: `return d[0] + 0.5 * d[1] + d[2] + ${c}.0;`,
         residualGradWgsl: 'return array<f32, 3>(1.0, 0.5, 1.0);',
         residual: (_x, d) => d[0] + 0.5 * d[1] + d[2] + c,
@@ -48,18 +48,18 @@ function probe(c = C): PdeProblem {
   };
 }
 
-const lF64 = (mlp: Mlp, x: number[], params: ArrayLike<number>) =>
-  OPERATOR.reduce((a, t) => {
+const lF64 = (mlp: Mlp, x: number[], params: ArrayLike<number>, operator: OperatorTerm[] = OPERATOR) =>
+  operator.reduce((a, t) => {
     const L = slotLayout(t.alpha);
     return a + t.coefficient * readPartial(L, mlpSlotJet(mlp, x, slotTangents(L.slots, D), L.order, params));
   }, 0);
 
 /** The probe's loss in f64: mean over the points of (L u + u_x0/2 + u + C)², L u exact, from f64 slot and Taylor jets. */
-function lossF64(mlp: Mlp, params: ArrayLike<number>, c = C): number {
+function lossF64(mlp: Mlp, params: ArrayLike<number>, c = C, operator: OperatorTerm[] = OPERATOR): number {
   return (
     POINTS.reduce((acc, x) => {
       const jet = referenceJets(mlp, x, [1, 0, 0], 1, params);
-      const r = lF64(mlp, x, params) + 0.5 * jet[1] + jet[0] + c;
+      const r = lF64(mlp, x, params, operator) + 0.5 * jet[1] + jet[0] + c;
       return acc + r * r;
     }, 0) / POINTS.length
   );
@@ -72,13 +72,18 @@ const stats = (xs: number[]) => {
 };
 
 describe('a loss term with an operator Σ c_t ∂^α u read from slot jets', () => {
-  it('taylor (every term): the GPU loss and its parameter gradient match the f64 loss and its central differences', async () => {
-    const problem = probe(0);
-    const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method: 'taylor', seed: 5 });
+  it.each([
+    ['taylor (every term)', OPERATOR, {}],
+    // one term: every draw is that term, so r_A = r_B = r and the split loss's gradient is r²'s (plain jets feed both halves)
+    ['stde, unbiased loss, an operator of one term', [{ coefficient: 1.7, alpha: [2, 2, 0] }], { method: 'stde', stde: { kind: 'sparse', batch: 4, unbiasedLoss: true } }],
+  ] as const)('%s: the GPU loss and its parameter gradient match the f64 loss and its central differences', async (_label, operator, over) => {
+    const problem = probe(0, [...operator]);
+    const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method: 'taylor', seed: 5, ...over });
     const mlp = await trainer.net.download();
     const p64 = Float64Array.from(mlp.params);
     const { loss, grad } = await trainer.gradient();
-    expect(loss / lossF64(mlp, p64, 0)).toBeCloseTo(1, 4);
+    const lossF = (p: Float64Array) => lossF64(mlp, p, 0, [...operator]);
+    expect(loss / lossF(p64)).toBeCloseTo(1, 4);
     const ref: number[] = [];
     const got: number[] = [];
     for (let i = 0; i < p64.length; i += 2) {
@@ -87,7 +92,7 @@ describe('a loss term with an operator Σ c_t ∂^α u read from slot jets', () 
       plus[i] += h;
       const minus = p64.slice();
       minus[i] -= h;
-      ref.push((lossF64(mlp, plus, 0) - lossF64(mlp, minus, 0)) / (2 * h));
+      ref.push((lossF(plus) - lossF(minus)) / (2 * h));
       got.push(grad[i]);
     }
     const scale = Math.max(...ref.map(Math.abs));
@@ -126,11 +131,50 @@ describe('a loss term with an operator Σ c_t ∂^α u read from slot jets', () 
     expect(sds[1] / sds[0]).toBeLessThan(0.65);
   });
 
+  it('stde with the unbiased loss: the mean of r_A r_B over 200 streams is r², where the squared estimate adds its variance', async () => {
+    const problem = probe(0);
+    const products: number[][] = POINTS.map(() => []);
+    const squares: number[][] = POINTS.map(() => []);
+    let exact: number[] = [];
+    for (const unbiasedLoss of [true, false]) {
+      const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method: 'stde', stde: { kind: 'sparse', batch: 4, unbiasedLoss }, seed: 8 });
+      const { params } = await trainer.snapshot();
+      const mlp = await trainer.net.download();
+      exact = POINTS.map((x) => {
+        const jet = referenceJets(mlp, x, [1, 0, 0], 1);
+        return lF64(mlp, x, mlp.params) + 0.5 * jet[1] + jet[0];
+      });
+      for (let s = 0; s < 200; s++) {
+        trainer.restore(s, params);
+        const [t] = await trainer.evaluateTerms();
+        t.parts.forEach((v, p) => (unbiasedLoss ? products : squares)[p].push(v * POINTS.length));
+      }
+      trainer.destroy();
+    }
+    let bias = 0;
+    let biasVar = 0;
+    POINTS.forEach((_, p) => {
+      const prod = stats(products[p]);
+      const sq = stats(squares[p]);
+      const r2 = exact[p] ** 2;
+      expect(Math.abs(prod.mean - r2), `point ${p}: r_A r_B ${prod.mean} ± ${prod.se}, r² ${r2}`).toBeLessThan(3 * prod.se + 1e-3 * r2);
+      bias += sq.mean - r2;
+      biasVar += sq.se ** 2;
+    });
+    // the plain loss's bias, Σ_p (E r̂² − r²) = Σ_p Var r̂: far outside its standard error
+    expect(bias).toBeGreaterThan(5 * Math.sqrt(biasVar));
+  });
+
   it('is refused with a message by the methods that cannot read it, with a hard transform, and by Levenberg–Marquardt', async () => {
     const problem = probe();
     for (const method of ['ad', 'fd', 'stein'] as const) {
       expect(() => new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method })).toThrow(/operator read from slot jets.*--method taylor.*or stde/);
     }
+    for (const batch of [3, 1]) {
+      expect(() => new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method: 'stde', stde: { kind: 'sparse', batch, unbiasedLoss: true } })).toThrow(/two halves.*must be even, got/);
+    }
+    const nd = problemWith('poisson-nd', { dim: 4 })!;
+    expect(() => new PinnTrainer(gpu.device, nd, { ...defaultTrainConfig(nd), method: 'stde', stde: { kind: 'sparse', batch: 2, unbiasedLoss: true } })).toThrow(/splits the drawn terms of an operator.*poisson-nd's Laplacian/);
     const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method: 'taylor' });
     expect(trainer.levenbergMarquardtRefusal()).toMatch(/does not read operator terms/);
     trainer.destroy();

@@ -38,6 +38,12 @@ export interface JetLayout {
 export interface StdeOptions {
   kind: 'sparse' | 'dense';
   batch: number;
+  /**
+   * Operator terms (operatorSpec): the residual from two halves of the B drawn terms multiplied,
+   * w r_A r_B / n, whose mean is w r² / n; a squared estimate's mean adds its variance, which
+   * the optimizer then lowers by pulling the network's partials towards each other. Even B.
+   */
+  unbiasedLoss?: boolean;
 }
 
 /**

@@ -53,6 +53,12 @@ export interface OperatorRowsSetup {
   grad: GPUBuffer;
   /** Terms drawn per point and operator every step (STDE); absent: every term once (exact). */
   sample?: number;
+  /**
+   * Unbiased loss (STDE, even `sample`): the loss blocks J..2J−1 get each operator's estimate
+   * from the second half of its draws (the first half fills blocks 0..J−1) and a copy of each
+   * plain derivative, for the loss kernel's r_A r_B (JetLayout.split).
+   */
+  split?: boolean;
   makePass: PassMaker;
   /** Refuses a batch of this many rows at this jet order when the device cannot dispatch it. */
   checkRows: (rows: number, n1: number) => void;
@@ -69,6 +75,8 @@ export class OperatorRows {
   readonly rows: number;
   /** Whether terms are drawn anew every step (STDE). */
   readonly random: boolean;
+  /** Two estimates per operator from the halves of its draws (the unbiased loss). */
+  readonly split: boolean;
   private readonly blockRows: BlockRows[];
   private readonly slots: Int32Array<ArrayBuffer>;
   private readonly reads: Uint32Array<ArrayBuffer>;
@@ -80,7 +88,10 @@ export class OperatorRows {
   constructor(readonly setup: OperatorRowsSetup) {
     const { device, term, dim: d, count, directions, dirOf, sample } = setup;
     if (sample !== undefined && !(Number.isInteger(sample) && sample >= 1)) throw new InputError(`an operator's sampled terms per point must be a positive integer, got ${sample}`);
+    const split = setup.split === true;
+    if (split && (sample === undefined || sample % 2 !== 0)) throw new InputError(`the unbiased loss splits an operator's drawn terms in two halves: the random batch must be even, got ${sample ?? 'every term'}`);
     this.random = sample !== undefined;
+    this.split = split;
     // each loss block: a plain direction (one row block) or an operator (a row block per term or per draw)
     const specOf = directions.map((_, j) => term.derivatives.find((_, i) => dirOf[i] === j)!);
     let start = 0;
@@ -123,10 +134,21 @@ export class OperatorRows {
     this.weightBuf = own(createStorageBuffer(device, this.weights.byteLength, `${term.name}: row weights`));
     const dirBuf = own(createStorageBuffer(device, directions.length * d * 4, `${term.name}: directions`));
     device.queue.writeBuffer(dirBuf, 0, Float32Array.from(directions.flatMap((v) => Array.from(v))));
-    const info = new Uint32Array(3 * directions.length + rowBlocks);
+    // per loss block (start, row blocks, kind); then per row block the loss blocks it feeds (two for a plain derivative's copy)
+    const J = directions.length;
+    const lossBlocks = split ? 2 * J : J;
+    const NONE = 0xffffffff;
+    const info = new Uint32Array(3 * lossBlocks + 2 * rowBlocks).fill(NONE, 3 * lossBlocks);
     this.blockRows.forEach((b, j) => {
-      info.set([b.start, b.rowBlocks, b.sampler ? 1 : 0], 3 * j);
-      for (let r = 0; r < b.rowBlocks; r++) info[3 * directions.length + b.start + r] = j;
+      const half = split && b.sampler ? b.rowBlocks / 2 : b.rowBlocks;
+      info.set([b.start, half, b.sampler ? 1 : 0], 3 * j);
+      if (split) info.set(b.sampler ? [b.start + half, half, 1] : [b.start, 1, 0], 3 * (j + J));
+      for (let r = 0; r < b.rowBlocks; r++) {
+        const at = 3 * lossBlocks + 2 * (b.start + r);
+        if (!split) info[at] = j;
+        else if (b.sampler) info[at] = r < half ? j : j + J;
+        else info.set([j, j + J], at);
+      }
     });
     const infoBuf = own(createStorageBuffer(device, info.byteLength, `${term.name}: block rows`));
     device.queue.writeBuffer(infoBuf, 0, info);
@@ -135,10 +157,9 @@ export class OperatorRows {
     this.jet = new TaylorJetForward(device, setup.net, { order: N, maxBatch: this.rows, sharedDirection: true, savePreActivations: true, inputJets: input });
     this.jet.setBatch(this.rows);
     this.backward = new TaylorJetBackward(this.jet, adjOut, setup.grad, true);
-    const J = directions.length;
-    const shape = { N1: n1, COUNT: count, J, WIDTH: setup.width, CHUNK: setup.chunk };
+    const shape = { N1: n1, COUNT: count, J: lossBlocks, WIDTH: setup.width, CHUNK: setup.chunk };
     const inputPass = setup.makePass('operator_input', { D: d, N, COUNT: count, ROWS: this.rows }, [setup.points, this.slotBuf, dirBuf, input], Math.ceil((this.rows * d) / 64));
-    const gather = setup.makePass('operator_gather', shape, [this.jet.output, this.readBuf, this.weightBuf, infoBuf, setup.blocks], Math.ceil((J * count) / 64));
+    const gather = setup.makePass('operator_gather', shape, [this.jet.output, this.readBuf, this.weightBuf, infoBuf, setup.blocks], Math.ceil((lossBlocks * count) / 64));
     const scatter = setup.makePass('operator_scatter', { ...shape, ROWS: this.rows }, [setup.adjoints, this.readBuf, this.weightBuf, infoBuf, adjOut], Math.ceil(this.rows / 64));
     this.before = [inputPass, (pass) => this.jet.encode(pass), gather];
     this.after = [scatter, (pass) => this.backward.encode(pass)];
@@ -174,7 +195,8 @@ export class OperatorRows {
       for (let k = 0; k < b.rowBlocks; k++) {
         for (let p = 0; p < count; p++) {
           const t = s.pick(rng.uniform());
-          this.setRow((b.start + k) * count + p, s, t, (Math.sign(s.terms[t].coefficient) * s.total) / b.rowBlocks);
+          // each estimate averages its own draws: all of them, or a half under the unbiased loss
+          this.setRow((b.start + k) * count + p, s, t, (Math.sign(s.terms[t].coefficient) * s.total) / (this.split ? b.rowBlocks / 2 : b.rowBlocks));
         }
       }
     }

@@ -343,7 +343,7 @@ export class PinnTrainer {
       if (mirrored) throw new InputError('an operator term does not combine with an odd model');
     }
     // Stein's unbiased loss: a second estimate per direction from the other half of the draws
-    const split = stein?.unbiasedLoss === true && Math.max(...ownOrders) >= 1;
+    const split = (stein?.unbiasedLoss === true && Math.max(...ownOrders) >= 1) || (operator && stde?.unbiasedLoss === true);
     if (split && this.config.hardBoundary) throw new InputError("Stein's unbiased loss does not combine with a hard boundary transform yet");
     const packed = operator || mirrored || split || J > PACK_ABOVE_DIRECTIONS || random.some(Boolean);
     if (stein) this.checkJetRows(term, count * steinShape(stein, Math.max(...ownOrders)).evaluations, 1);
@@ -443,6 +443,7 @@ export class PinnTrainer {
           chunk,
           grad: this.grad,
           sample: stde?.batch,
+          split,
           makePass: (shader, params, buffers, workgroups) => this.simplePass(shader, params, buffers, workgroups),
           checkRows: (rows, n1) => this.checkJetRows(term, rows, n1),
         });
@@ -523,6 +524,8 @@ export class PinnTrainer {
     if (laplacians.length === 0 && !operators) {
       throw new InputError(`STDE estimates Laplacians and samples operators term by term; ${this.problem.id} has neither (poisson-nd and biharmonic-nd have)`);
     }
+    if (o.unbiasedLoss && laplacians.length > 0) throw new InputError(`STDE's unbiased loss here splits the drawn terms of an operator (biharmonic-nd); ${this.problem.id}'s Laplacian jets do not split (the High dimension view's ball problems have their own --unbiased-loss)`);
+    if (o.unbiasedLoss && (!Number.isInteger(o.batch) || o.batch < 2 || o.batch % 2 !== 0)) throw new InputError(`STDE's unbiased loss multiplies the estimates of two halves of the drawn terms: the random batch must be even, got ${o.batch}`);
     if (laplacians.length === 0) {
       // operators only: B terms drawn with replacement per point
       if (!Number.isInteger(o.batch) || o.batch < 1 || o.batch > 4096) throw new InputError(`STDE's random batch (terms drawn per point) must be an integer from 1 to 4096, got ${o.batch}`);
