@@ -1,7 +1,7 @@
 /** The MLP written with the stacked-AD engine's ops, as a PyTorch user would write it. */
 import type { GpuMlp } from '../gpu-mlp';
 import type { AdContext } from './context';
-import { add, grad, matmul, mean, mul, sin, square, sum, tanh, Tensor, view } from './tensor';
+import { add, fromArray, grad, matmul, mean, mul, scale, sin, square, sum, tanh, Tensor, view } from './tensor';
 import { InputError } from '../errors';
 
 export interface AdParams {
@@ -47,6 +47,49 @@ export function nestedDerivativesAd(
     out.push(direction ? sum(mul(gx, direction), 1) : gx);
   }
   return out;
+}
+
+/**
+ * L u = Σ_t c_t ∂^{α_t}u for every row of x ([B][d]) by nested gradients, as an eager-framework
+ * user would write it: each partial is a chain of gradients along its coordinates in increasing
+ * order (∂₀²∂₂ as ∂₂ of ∂₀ of ∂₀ of u), each gradient taken once per distinct prefix and every
+ * column it yields reused (one reverse pass gives ∂_c of that prefix for all c). For Δ² in d
+ * dimensions that is 1 + 2d + d(d + 1)/2 reverse passes, the deeper ones through graphs of
+ * graphs. Returns a [B][1] tensor.
+ */
+export function operatorAd(ctx: AdContext, net: GpuMlp, params: AdParams, x: Tensor, terms: readonly { coefficient: number; alpha: readonly number[] }[]): Tensor {
+  if (!x.requiresGrad) throw new InputError('x must require grad for nested derivatives');
+  const d = x.shape[1];
+  const values = new Map<string, Tensor>([['', mlpForwardAd(net, params, x)]]);
+  const grads = new Map<string, Tensor>();
+  const units = new Map<number, Tensor>();
+  const partial = (path: number[]): Tensor => {
+    const key = path.join(',');
+    const known = values.get(key);
+    if (known) return known;
+    const prefix = path.slice(0, -1);
+    const pk = prefix.join(',');
+    let g = grads.get(pk);
+    if (!g) {
+      [g] = grad(sum(partial(prefix)), [x], { createGraph: true });
+      grads.set(pk, g);
+    }
+    const c = path[path.length - 1];
+    let e = units.get(c);
+    if (!e) {
+      e = fromArray(ctx, Float32Array.from({ length: d }, (_, m) => (m === c ? 1 : 0)), [1, d]);
+      units.set(c, e);
+    }
+    const v = sum(mul(g, e), 1);
+    values.set(key, v);
+    return v;
+  };
+  const parts = terms.map((t) => {
+    if (t.alpha.length !== d) throw new InputError(`a multi-index of ${t.alpha.length} entries for ${d} coordinates`);
+    const u = partial(t.alpha.flatMap((k, c) => new Array<number>(k).fill(c)));
+    return scale(u, t.coefficient);
+  });
+  return parts.reduce((a, b) => add(a, b));
 }
 
 /** The benchmark's loss: sum over orders of the mean square of each derivative. */

@@ -9,6 +9,9 @@
  * - an operator sampled term by term (method stde): B rows per point, each with a term drawn with
  *   probability |c_t| / Σ|c| every step, weight sign(c_t) Σ|c| / (B C_t): an unbiased estimate.
  *
+ * With the unbiased loss (STDE) each operator's draws split in two halves, each its own estimate
+ * (weight doubled), in loss blocks j and j + J; a plain derivative is copied into both.
+ *
  * All rows run at one jet order (the largest needed). The gather kernel writes the loss kernel's
  * packed blocks (a plain derivative's coefficients, or L u at c_0 of the operator's block); the
  * scatter kernel maps their adjoints back onto the rows for TaylorJetBackward, whose first

@@ -22,7 +22,7 @@ import { levenbergMarquardt, type LmOptions, type LmResult } from './levenberg-m
 import { jacobianRows, ResidualJacobian } from './jacobian';
 import { centralStencil, defaultStep, fornbergWeights } from '../methods/finite-difference';
 import { AdContext } from '../autodiff/context';
-import { adParams, nestedDerivativesAd } from '../autodiff/mlp-ad';
+import { adParams, nestedDerivativesAd, operatorAd } from '../autodiff/mlp-ad';
 import { add, fromArray, grad, mul, stridedCopy, sum, Tensor, view } from '../autodiff/tensor';
 import { learningRate, namedSchedule, type LrSchedule } from './schedule';
 import { median, medianSubmitMs } from '../timing';
@@ -338,7 +338,7 @@ export class PinnTrainer {
     const operator = term.derivatives.some((s) => s.operator);
     if (operator) {
       const method = this.config.method;
-      if (method !== 'taylor' && method !== 'stde') throw new InputError(`${this.problem.id}'s ${term.name} term is an operator read from slot jets (mixed partials): use --method taylor (every term) or stde (terms sampled), not ${method}`);
+      if (method !== 'taylor' && method !== 'stde' && method !== 'ad') throw new InputError(`${this.problem.id}'s ${term.name} term is an operator of mixed partials: use --method taylor (every term from slot jets), ad (nested gradients) or stde (terms sampled), not ${method}`);
       if (this.config.hardBoundary) throw new InputError(`${this.problem.id}'s ${term.name} term is an operator read from slot jets; a hard boundary transform does not combine with it yet`);
       if (mirrored) throw new InputError('an operator term does not combine with an odd model');
     }
@@ -427,7 +427,7 @@ export class PinnTrainer {
           jets.push(st.jet);
         });
       }
-      if (operator) {
+      if (operator && !ad) {
         operatorRows = new OperatorRows({
           device,
           net: this.net,
@@ -873,7 +873,17 @@ export class PinnTrainer {
       stridedCopy(ctx, t.points, xMirror.buffer, { count: t.count * d, sOff: 0, sStride: 1, dOff: xMirror.offset, dStride: 1, scale: -1 });
     }
     const blocks = t.layout.mirrored ? [...t.directions.keys(), ...t.directions.keys()] : [...t.directions.keys()];
+    // an operator's block: L u by nested gradients along its terms' coordinates, at order 0
+    const { dirOf } = termDirections(t.term, d);
+    const operatorOf = new Map(t.term.derivatives.flatMap((s, i) => (s.operator ? [[dirOf[i], s.operator] as const] : [])));
     const derivs = blocks.map((jd, j) => {
+      const op = operatorOf.get(jd);
+      if (op) {
+        const lu = operatorAd(ctx, this.net, params, x, op);
+        const { buffer, base, n1 } = this.adBlock(t, j);
+        stridedCopy(ctx, lu.buffer, t.adJets[buffer], { count: t.count, sOff: lu.offset, sStride: 1, dOff: base, dStride: n1, scale: 1 });
+        return [lu];
+      }
       const dir = j < J ? t.directions[jd] : t.directions[jd].map((c) => -c);
       const unitAxis = d === 1 && dir[0] === 1;
       const v = unitAxis ? null : fromArray(ctx, dir, [1, d]);
