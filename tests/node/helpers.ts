@@ -7,6 +7,7 @@ import { referenceJets } from '../../src/engine/reference/jet-f64';
 import { mlpPartial, slotLayout } from '../../src/engine/operators/jet-slots';
 import { factorial, TaylorJetForward, type JetKernels } from '../../src/engine/taylor-jet';
 import { JetSumSquaresLoss, TaylorJetBackward } from '../../src/engine/taylor-jet-backward';
+import { PinnTrainer, type TrainConfig, type TrainResult } from '../../src/engine/train/trainer';
 import { readBuffer } from '../../src/engine/gpu';
 import type { GpuMlp } from '../../src/engine/gpu-mlp';
 
@@ -140,4 +141,28 @@ export async function jetLossGradient(device: GPUDevice, net: GpuMlp, points: Fl
   loss.destroy();
   fwd.destroy();
   return { g, kernels: ran };
+}
+
+/** Mean, standard error and sample standard deviation of draws. */
+export function stats(xs: number[]): { mean: number; se: number; sd: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+  return { mean, se: sd / Math.sqrt(xs.length), sd };
+}
+
+/** Train twice from the same config: the first run at least halves the initial L2 error, the second repeats its losses exactly. */
+export async function expectTrainsAndReproduces(device: GPUDevice, problem: PdeProblem, cfg: TrainConfig): Promise<{ a: TrainResult; b: TrainResult }> {
+  const run = async () => {
+    const t = new PinnTrainer(device, problem, cfg);
+    const initial = await t.l2RelativeError();
+    const r = await t.run();
+    t.destroy();
+    return { initial, r };
+  };
+  const a = await run();
+  expect(a.r.stopReason).toBe('done');
+  expect(a.r.l2re).toBeLessThan(0.5 * a.initial);
+  const b = await run();
+  expect(b.r.history.map((h) => h.loss)).toEqual(a.r.history.map((h) => h.loss));
+  return { a: a.r, b: b.r };
 }

@@ -5,7 +5,7 @@ import { operatorSpec, type PdeProblem } from '../../src/engine/problems/types';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
 import type { Mlp } from '../../src/engine/mlp';
 import { defaultTrainConfig, PinnTrainer, type TrainConfig } from '../../src/engine/train/trainer';
-import { useNodeGpu } from './helpers';
+import { expectTrainsAndReproduces, stats, useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();
 
@@ -64,12 +64,6 @@ function lossF64(mlp: Mlp, params: ArrayLike<number>, c = C, operator: OperatorT
     }, 0) / POINTS.length
   );
 }
-
-const stats = (xs: number[]) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
-  return { mean, se: sd / Math.sqrt(xs.length), sd };
-};
 
 describe('a loss term with an operator Σ c_t ∂^α u read from slot jets', () => {
   it.each([
@@ -188,17 +182,6 @@ describe('training biharmonic-nd (a fourth-order operator of 6 terms in 3-D)', (
   it.each(['taylor', 'stde'] as const)('%s: a short run lowers the L2 error, and the same seed reproduces it', async (method) => {
     const problem = problemWith('biharmonic-nd', { dim: 3 })!;
     const cfg: TrainConfig = { ...defaultTrainConfig(problem), method, stde: { kind: 'sparse', batch: 2 }, width: 16, depth: 2, interiorPoints: 48, steps: 150, logEvery: 50, lr: 1e-2 };
-    const run = async () => {
-      const t = new PinnTrainer(gpu.device, problem, cfg);
-      const initial = await t.l2RelativeError();
-      const r = await t.run();
-      t.destroy();
-      return { initial, r };
-    };
-    const a = await run();
-    expect(a.r.stopReason).toBe('done');
-    expect(a.r.l2re).toBeLessThan(0.5 * a.initial);
-    const b = await run();
-    expect(b.r.history.map((h) => h.loss)).toEqual(a.r.history.map((h) => h.loss));
+    await expectTrainsAndReproduces(gpu.device, problem, cfg);
   });
 });

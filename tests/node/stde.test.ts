@@ -4,7 +4,7 @@ import { referenceJets } from '../../src/engine/reference/jet-f64';
 import type { PdeProblem } from '../../src/engine/problems/types';
 import { defaultTrainConfig, PinnTrainer } from '../../src/engine/train/trainer';
 import type { StdeOptions } from '../../src/engine/train/loss-term';
-import { useNodeGpu } from './helpers';
+import { stats, useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();
 
@@ -51,12 +51,6 @@ async function estimates(stde: StdeOptions | null, streams: number): Promise<{ e
   trainer.destroy();
   return { est, exact };
 }
-
-const stats = (xs: number[]) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
-  return { mean, se: sd / Math.sqrt(xs.length), sd };
-};
 
 describe('STDE: a Laplacian from random second-order jets', () => {
   it('exact Taylor jets (one per axis) give the f64 Laplacian', async () => {

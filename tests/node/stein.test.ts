@@ -7,7 +7,7 @@ import type { Mlp } from '../../src/engine/mlp';
 import { Rng } from '../../src/engine/rng';
 import type { DerivativeSpec, LossTerm, PdeProblem } from '../../src/engine/problems/types';
 import { defaultTrainConfig, PinnTrainer, type SteinOptions, type TrainConfig, type TrainMethod } from '../../src/engine/train/trainer';
-import { expectParts, referenceParts, useNodeGpu } from './helpers';
+import { expectParts, expectTrainsAndReproduces, referenceParts, stats, useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();
 
@@ -140,12 +140,6 @@ function smoothedReference(mlp: Mlp, x: number[], spec: DerivativeSpec, sigma: n
   const pairs = Array.from({ length: R }, (_, r) => (vals[2 * r] + vals[2 * r + 1]) / 2);
   return stats(pairs);
 }
-
-const stats = (xs: number[]) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
-  return { mean, se: sd / Math.sqrt(xs.length), sd };
-};
 
 /** GPU Stein estimates [stream][spec][point] for sampling streams 0..streams−1 of one probe trainer. */
 async function gpuEstimates(stein: SteinOptions, streams: number, C: number | number[], seed = 5, problem = probe(C)): Promise<{ est: number[][][]; mlp: Mlp; config: TrainConfig }> {
@@ -460,19 +454,8 @@ describe('training with Stein', () => {
   it('poisson-sin (d = 5): a short run lowers the L2 error, and the same seed reproduces it', async () => {
     const problem = problemWith('poisson-sin', { dim: 5 })!;
     const cfg: TrainConfig = { ...defaultTrainConfig(problem), method: 'stein', stein: { sigma: 0.01, samples: 16, varianceReduction: true }, width: 16, depth: 2, interiorPoints: 32, steps: 60, logEvery: 20, lr: 5e-3 };
-    const run = async () => {
-      const t = new PinnTrainer(gpu.device, problem, cfg);
-      const initial = await t.l2RelativeError();
-      const r = await t.run();
-      t.destroy();
-      return { initial, r };
-    };
-    const a = await run();
-    expect(a.r.stopReason).toBe('done');
-    expect(a.r.l2re).toBeLessThan(0.5 * a.initial);
-    const b = await run();
-    expect(b.r.history.map((h) => h.loss)).toEqual(a.r.history.map((h) => h.loss));
-    expect(b.r.l2re).toBe(a.r.l2re);
+    const { a, b } = await expectTrainsAndReproduces(gpu.device, problem, cfg);
+    expect(b.l2re).toBe(a.l2re);
   });
 
   it('refuses what it cannot do, naming the problem or the setting', () => {
