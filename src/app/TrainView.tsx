@@ -27,7 +27,7 @@ const METHOD_EXPLAINED: Record<TrainMethod, string> = {
     'Taylor jets (n-TangentProp) push the whole series u, u′, …, u⁽ⁿ⁾ through the network in one pass per direction; the cost grows linearly with the order n. The gradient for Adam comes from one hand-written backward pass through the jets.',
   ad: 'Stacked automatic differentiation (what PyTorch or JAX users write): the n-th derivative is the gradient of the (n−1)-th, so each order differentiates the whole graph of the previous ones; the work grows about threefold per order.',
   fd: 'Finite differences evaluate the plain network at shifted points and combine the values with stencil weights: cheap and simple, but with a truncation error and a step size to choose.',
-  stde: 'STDE (stochastic Taylor derivative estimator) replaces a Laplacian’s d second-order jets by B random ones per point: B coordinates scaled by d/B (sparse) or B random ±1 directions (dense). Unbiased, and its cost does not grow with d; the price is noise in the loss.',
+  stde: 'STDE (stochastic Taylor derivative estimator) replaces a Laplacian’s d second-order jets by B random ones per point: B coordinates scaled by d/B (sparse) or B random ±1 directions (dense); an operator’s terms (biharmonic-nd’s ∂ᵢ⁴ and ∂ᵢ²∂ⱼ²) by B drawn per point in proportion to their coefficients. Unbiased, and its cost does not grow with d; the price is noise in the loss.',
   stein: 'Stein’s estimator trains the Gaussian-smoothed network E g(x + e): its derivatives (orders 0 to 2, a Laplacian in one go) are weighted averages of plain evaluations at random shifts x ± e, so only first-order back-propagation is needed; the price is Monte Carlo noise and an O(σ²) smoothing bias.',
 };
 
