@@ -706,7 +706,7 @@ export class PinnTrainer {
       'maxComputeWorkgroupsPerDimension (in jet rows)',
       rows,
       limit,
-      `${this.problem.id}'s ${term.name} term as one jet batch (${perPoint} jets per point; at most ${Math.floor(limit / perPoint)} points fit${this.problem.terms.some((t) => t.derivatives.some((s) => s.laplacian)) ? ', or use --method stde' : ''})`,
+      `${this.problem.id}'s ${term.name} term as one jet batch (${perPoint} jets per point; at most ${Math.floor(limit / perPoint)} points fit${this.problem.terms.some((t) => t.derivatives.some((s) => s.laplacian || s.operator)) ? ', or use --method stde' : ''})`,
     );
   }
 
