@@ -343,7 +343,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {values.method === 'stein' && <TextField spec={fields.sigma} value={values.sigma} onChange={(sigma) => set({ sigma })} />}
         {values.method === 'stein' && <IntField spec={fields.samples} value={values.samples} onChange={(samples) => set({ samples })} />}
         {values.method === 'stein' && <ChoiceField spec={fields.vr} value={values.vr} onChange={(vr) => set({ vr })} />}
-        {values.method === 'stein' && shown('unbiased') && <ChoiceField spec={fields.unbiased} value={values.unbiased} onChange={(unbiased) => set({ unbiased })} />}
+        {(values.method === 'stein' || (values.method === 'stde' && problem.terms.some((t) => t.derivatives.some((s) => s.operator)))) && shown('unbiased') && <ChoiceField spec={fields.unbiased} value={values.unbiased} onChange={(unbiased) => set({ unbiased })} />}
         {values.method === 'stein' && shown('steinLap') && <ChoiceField spec={fields.steinLap} value={values.steinLap} onChange={(steinLap) => set({ steinLap })} />}
         {values.method === 'fd' && <TextField spec={fields.fdStep} value={values.fdStep} onChange={(fdStep) => set({ fdStep })} />}
         {values.method === 'taylor' && shown('precision') && <ChoiceField spec={fields.precision} value={values.precision} onChange={(precision) => set({ precision })} />}

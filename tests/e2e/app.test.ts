@@ -425,6 +425,8 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     // operator terms are drawn with replacement: B = 8 > d = 3 is not clamped (a Laplacian's sparse STDE would be)
     expect(page.url()).toContain('randBatch=8');
     expect(await page.textContent('body')).not.toMatch(/more than the dimension/);
+    // STDE on an operator offers the unbiased two-half loss
+    expect(await page.isVisible('label:has-text("Unbiased loss")')).toBe(true);
     expect((await page.textContent('[data-testid=cli-command]')) ?? '').toBe('pinn train --pde biharmonic-nd --dim 3 --method stde --rand-batch 8 --width 8 --depth 2 --steps 20 --points 16 --seed 1');
     await page.screenshot({ path: `${SHOTS}/app-train-biharmonic.png`, fullPage: true });
     expect(errors).toEqual([]);

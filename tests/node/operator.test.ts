@@ -170,9 +170,15 @@ describe('a loss term with an operator Σ c_t ∂^α u read from slot jets', () 
     }
     const nd = problemWith('poisson-nd', { dim: 4 })!;
     expect(() => new PinnTrainer(gpu.device, nd, { ...defaultTrainConfig(nd), method: 'stde', stde: { kind: 'sparse', batch: 2, unbiasedLoss: true } })).toThrow(/splits the drawn terms of an operator.*poisson-nd's Laplacian/);
-    const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method: 'taylor' });
-    expect(trainer.levenbergMarquardtRefusal()).toMatch(/does not read operator terms/);
-    trainer.destroy();
+    for (const method of ['taylor', 'ad'] as const) {
+      const trainer = new PinnTrainer(gpu.device, problem, { ...defaultTrainConfig(problem), method });
+      expect(trainer.levenbergMarquardtRefusal()).toMatch(/does not read operator terms/);
+      trainer.destroy();
+    }
+    // a Laplacian next to an operator in one term: refused, naming the way to write it
+    const mixed = probe();
+    mixed.terms[0].derivatives.push({ name: 'Δu', direction: [0, 0, 0], order: 2, laplacian: true });
+    expect(() => new PinnTrainer(gpu.device, mixed, { ...defaultTrainConfig(mixed), method: 'taylor' })).toThrow(/has an operator and the Laplacian Δu: write the Laplacian as an operator/);
     const big = problemWith('biharmonic-nd', { dim: 3 })!;
     expect(() => new PinnTrainer(gpu.device, { ...big, hard: { factors: [{ axis: 0, side: 'both' }], replaces: [] } }, { ...defaultTrainConfig(big), hardBoundary: true })).toThrow(/hard boundary transform does not combine/);
   });

@@ -341,6 +341,9 @@ export class PinnTrainer {
       if (method !== 'taylor' && method !== 'stde' && method !== 'ad') throw new InputError(`${this.problem.id}'s ${term.name} term is an operator of mixed partials: use --method taylor (every term from slot jets), ad (nested gradients) or stde (terms sampled), not ${method}`);
       if (this.config.hardBoundary) throw new InputError(`${this.problem.id}'s ${term.name} term is an operator read from slot jets; a hard boundary transform does not combine with it yet`);
       if (mirrored) throw new InputError('an operator term does not combine with an odd model');
+      // its rows read plain directions and operators; a Laplacian there would need its own axis or random jets
+      const lap = term.derivatives.find((s) => s.laplacian);
+      if (lap) throw new InputError(`${this.problem.id}'s ${term.name} term has an operator and the Laplacian ${lap.name}: write the Laplacian as an operator too (Σᵢ ∂ᵢ², as biharmonic-nd's boundary term does)`);
     }
     // Stein's unbiased loss: a second estimate per direction from the other half of the draws
     const split = (stein?.unbiasedLoss === true && Math.max(...ownOrders) >= 1) || (operator && stde?.unbiasedLoss === true);
@@ -706,7 +709,7 @@ export class PinnTrainer {
       'maxComputeWorkgroupsPerDimension (in jet rows)',
       rows,
       limit,
-      `${this.problem.id}'s ${term.name} term as one jet batch (${perPoint} jets per point; at most ${Math.floor(limit / perPoint)} points fit${this.problem.terms.some((t) => t.derivatives.some((s) => s.laplacian || s.operator)) ? ', or use --method stde' : ''})`,
+      `${this.problem.id}'s ${term.name} term as one jet batch (${perPoint} jets per point; at most ${Math.floor(limit / perPoint)} points fit${this.config.method !== 'stde' && term.derivatives.some((s) => s.laplacian || s.operator) ? ', or use --method stde' : ''})`,
     );
   }
 
@@ -1158,8 +1161,8 @@ export class PinnTrainer {
   levenbergMarquardtRefusal(): string | null {
     const method = this.config.method;
     if (method !== 'taylor' && method !== 'ad') return `Levenberg–Marquardt needs Taylor jets or stacked AD (method taylor or ad), not ${method}`;
-    const op = this.terms.find((t) => t.operator);
-    if (op) return `Levenberg–Marquardt does not read operator terms (slot jets) yet: the ${op.term.name} term has one`;
+    const op = this.terms.find((t) => t.term.derivatives.some((s) => s.operator));
+    if (op) return `Levenberg–Marquardt does not read operator terms yet: the ${op.term.name} term has one`;
     const t = this.terms.find((t) => t.stde || t.layout.split || (method === 'taylor' && t.jets.length === 0));
     if (t) return `Levenberg–Marquardt needs fixed directions; the ${t.term.name} term draws random ones`;
     if (this.config.hardBoundary) return 'Levenberg–Marquardt does not combine with a hard boundary transform yet';
