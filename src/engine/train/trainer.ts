@@ -11,6 +11,7 @@ import { GpuMlp } from '../gpu-mlp';
 import { DeviceLimitError, InputError } from '../errors';
 import { Mlp, type Activation } from '../mlp';
 import type { LossTerm, PdeProblem } from '../problems/types';
+import type { OperatorTerm } from '../operators/jet-slots';
 import { BoxSampler } from '../random';
 import { fillTemplate } from '../shaders';
 import { factorial, TaylorJetForward } from '../taylor-jet';
@@ -204,6 +205,8 @@ interface TermRuntime {
   steinParams: GPUBuffer | null;
   /** A term with an operator: its slot-jet rows (STDE draws their terms every step). */
   operator: OperatorRows | null;
+  /** The operator each block holds L u of (stacked AD computes it by nested gradients), by block. */
+  operatorOf: Map<number, OperatorTerm[]>;
   /** Precision 'double-single': the jets recomputed in double-single and the loss kernel that reads hi + lo (used outside Adam steps). */
   precise: { before: ((pass: GPUComputePassEncoder) => void)[]; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup } | null;
 }
@@ -336,6 +339,7 @@ export class PinnTrainer {
     const mirrored = this.problem.oddModel === true;
     // an operator Σ c_t ∂^α u: every derivative of the term from slot jets (./operator-rows.ts)
     const operator = term.derivatives.some((s) => s.operator);
+    const operatorOf = new Map(term.derivatives.flatMap((s, i) => (s.operator ? [[dirOf[i], s.operator] as const] : [])));
     if (operator) {
       const method = this.config.method;
       if (method !== 'taylor' && method !== 'stde' && method !== 'ad') throw new InputError(`${this.problem.id}'s ${term.name} term is an operator of mixed partials: use --method taylor (every term from slot jets), ad (nested gradients) or stde (terms sampled), not ${method}`);
@@ -515,7 +519,7 @@ export class PinnTrainer {
       preciseRuntime = { before: precisions.map((ds) => (pass: GPUComputePassEncoder) => ds.encode(pass)), pipeline: p, bindGroup: device.createBindGroup({ layout: p.getBindGroupLayout(0), entries }) };
     }
     if (ballSampler) owned.push(ballSampler.params);
-    return { term, count, points, sampler, hostSampling, layout, jets, adJets, directions, orders, adjoints, backwards, before, after, owned, parts, params, pipeline, bindGroup, unknownReduce, qparts, stde: stdeRuntime, ballSampler, steinParams, precise: preciseRuntime, operator: operatorRows };
+    return { term, count, points, sampler, hostSampling, layout, jets, adJets, directions, orders, adjoints, backwards, before, after, owned, parts, params, pipeline, bindGroup, unknownReduce, qparts, stde: stdeRuntime, ballSampler, steinParams, precise: preciseRuntime, operator: operatorRows, operatorOf };
   }
 
   /** The STDE settings, checked against the problem. */
@@ -877,10 +881,8 @@ export class PinnTrainer {
     }
     const blocks = t.layout.mirrored ? [...t.directions.keys(), ...t.directions.keys()] : [...t.directions.keys()];
     // an operator's block: L u by nested gradients along its terms' coordinates, at order 0
-    const { dirOf } = termDirections(t.term, d);
-    const operatorOf = new Map(t.term.derivatives.flatMap((s, i) => (s.operator ? [[dirOf[i], s.operator] as const] : [])));
     const derivs = blocks.map((jd, j) => {
-      const op = operatorOf.get(jd);
+      const op = t.operatorOf.get(jd);
       if (op) {
         const lu = operatorAd(ctx, this.net, params, x, op);
         const { buffer, base, n1 } = this.adBlock(t, j);
