@@ -21,6 +21,7 @@ import { Adam } from '../train/adam';
 import { learningRate, namedSchedule, type LrSchedule } from '../train/schedule';
 import type { TrainRecord, TrainResult } from '../train/trainer';
 import { medianSubmitMs } from '../timing';
+import { runTraining } from '../train/run-loop';
 
 export interface HighDimConfig {
   width: number;
@@ -512,45 +513,7 @@ export class HighDimTrainer {
   /** Train to `config.steps`, logging every `logEvery`; a non-finite loss stops and restores the last good parameters. */
   async run(onLog?: (r: TrainRecord) => boolean | void, deadlineSeconds = Infinity): Promise<TrainResult> {
     await this.checkBuilt();
-    const t0 = performance.now();
-    const history: TrainRecord[] = [];
-    let stopReason = 'done';
-    const { steps, logEvery } = this.config;
-    const saveGood = () => {
-      const enc = this.device.createCommandEncoder();
-      enc.copyBufferToBuffer(this.net.params, 0, this.backup, 0, this.backup.size);
-      this.device.queue.submit([enc.finish()]);
-    };
-    saveGood();
-    while (this.stepIndex < steps) {
-      const burst = Math.min(logEvery, steps - this.stepIndex);
-      for (let i = 0; i < burst; i++) {
-        const enc = this.device.createCommandEncoder();
-        this.encodeStep(enc);
-        this.device.queue.submit([enc.finish()]);
-      }
-      const loss = await this.readLoss();
-      if (!Number.isFinite(loss)) {
-        stopReason = `diverged: the loss became ${loss} by step ${this.stepIndex}; restored the parameters of step ${this.stepIndex - burst}`;
-        const enc = this.device.createCommandEncoder();
-        enc.copyBufferToBuffer(this.backup, 0, this.net.params, 0, this.backup.size);
-        this.device.queue.submit([enc.finish()]);
-        break;
-      }
-      saveGood();
-      const record: TrainRecord = { step: this.stepIndex, seconds: (performance.now() - t0) / 1000, loss, l2re: await this.l2RelativeError() };
-      history.push(record);
-      if (onLog?.(record) === false) {
-        stopReason = 'stopped';
-        break;
-      }
-      if (record.seconds > deadlineSeconds) {
-        stopReason = `time budget of ${deadlineSeconds} s reached`;
-        break;
-      }
-    }
-    const l2re = await this.l2RelativeError();
-    return { steps: this.stepIndex, seconds: (performance.now() - t0) / 1000, l2re, history, stopReason };
+    return runTraining(this, { steps: this.config.steps, logEvery: this.config.logEvery, rollback: [[this.net.params, this.backup]], onLog, deadlineSeconds });
   }
 
   destroy(): void {

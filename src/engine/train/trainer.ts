@@ -30,6 +30,7 @@ import { median, medianSubmitMs } from '../timing';
 import { OperatorRows } from './operator-rows';
 import { lossTermCode, PACK_ABOVE_DIRECTIONS, termDirections, type JetLayout, type StdeOptions } from './loss-term';
 import { Rng } from '../rng';
+import { runTraining } from './run-loop';
 import { samplePoints, type SamplingKind } from '../qmc';
 import { hardModel, laplacianAxes, unknownValue } from '../problems/types';
 
@@ -1378,44 +1379,14 @@ export class PinnTrainer {
    * A NaN or infinite loss stops at that step and restores the last good parameters.
    */
   async run(onLog?: (r: TrainRecord) => boolean | void): Promise<TrainResult> {
-    const t0 = performance.now();
-    const history: TrainRecord[] = [];
-    let stopReason = 'done';
-    const { steps, logEvery } = this.config;
-    const saveGood = () => {
-      const enc = this.device.createCommandEncoder();
-      enc.copyBufferToBuffer(this.net.params, 0, this.backup, 0, this.backup.size);
-      if (this.unknownBackup) enc.copyBufferToBuffer(this.unknownParams!, 0, this.unknownBackup, 0, this.unknownBackup.size);
-      this.device.queue.submit([enc.finish()]);
-    };
-    saveGood();
-    while (this.stepIndex < steps) {
-      const burst = Math.min(logEvery, steps - this.stepIndex);
-      for (let i = 0; i < burst; i++) {
-        const enc = this.device.createCommandEncoder();
-        this.encodeStep(enc);
-        this.device.queue.submit([enc.finish()]);
+    const rollback: [GPUBuffer, GPUBuffer][] = [[this.net.params, this.backup]];
+    if (this.unknownBackup) rollback.push([this.unknownParams!, this.unknownBackup]);
+    const extend = this.unknownParams
+      ? async (record: TrainRecord) => {
+        record.unknowns = await this.unknownValues();
       }
-      const loss = await this.readLoss();
-      if (!Number.isFinite(loss)) {
-        stopReason = `diverged: the loss became ${loss} by step ${this.stepIndex}; restored the parameters of step ${this.stepIndex - burst}`;
-        const enc = this.device.createCommandEncoder();
-        enc.copyBufferToBuffer(this.backup, 0, this.net.params, 0, this.backup.size);
-        if (this.unknownBackup) enc.copyBufferToBuffer(this.unknownBackup, 0, this.unknownParams!, 0, this.unknownBackup.size);
-        this.device.queue.submit([enc.finish()]);
-        break;
-      }
-      saveGood();
-      const record: TrainRecord = { step: this.stepIndex, seconds: (performance.now() - t0) / 1000, loss, l2re: await this.l2RelativeError() };
-      if (this.unknownParams) record.unknowns = await this.unknownValues();
-      history.push(record);
-      if (onLog?.(record) === false) {
-        stopReason = 'stopped';
-        break;
-      }
-    }
-    const l2re = await this.l2RelativeError();
-    return { steps: this.stepIndex, seconds: (performance.now() - t0) / 1000, l2re, history, stopReason };
+      : undefined;
+    return runTraining(this, { steps: this.config.steps, logEvery: this.config.logEvery, rollback, extend, onLog });
   }
 
   destroy(): void {
