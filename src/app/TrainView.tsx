@@ -4,6 +4,7 @@ import { problemById } from '../engine/problems';
 import { ALL_TRAIN_METHODS, PinnTrainer, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
 import { downloadText } from './download';
 import { namedSchedule } from '../engine/train/schedule';
+import { stepText } from './step-text';
 import { appliesTo, fieldsFor, specDefaults, specToCli, specToParams, trainSetup, type TrainSpec } from '../engine/experiment';
 import { CostPanel } from './CostPanel';
 import type { Activation } from '../engine/mlp';
@@ -440,7 +441,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
       {phase && <p className="meta" data-testid="train-phase">{phase}</p>}
       <p className="meta" data-testid="train-status">
         {last
-          ? `step ${last.step} of ${values.steps} · loss ${last.loss.toExponential(3)} · L2 relative error ${Number.isFinite(last.l2re) ? last.l2re.toExponential(3) : '(at the phase’s end)'}${unknownsText(problem, last)} · ${(last.step / Math.max(last.seconds, 1e-9)).toFixed(1)} steps/s`
+          ? `${stepText(last.step, values.steps, values.lbfgs, appliesTo(fields.lm, values.method) ? values.lm : 0)} · loss ${last.loss.toExponential(3)} · L2 relative error ${Number.isFinite(last.l2re) ? last.l2re.toExponential(3) : '(at the phase’s end)'}${unknownsText(problem, last)} · ${(last.step / Math.max(last.seconds, 1e-9)).toFixed(1)} steps/s`
           : 'Press Play (or the space bar) to train.'}
       </p>
       {comparing && <p className="meta">{comparing}</p>}

@@ -303,6 +303,10 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     const after = await page.evaluate(() => (window as unknown as { __pinnTrain: T }).__pinnTrain.history);
     expect(after[after.length - 1].step).toBeGreaterThan(50);
     expect(after[after.length - 1].unknowns).toHaveLength(1);
+    // past Adam's steps the status counts the phase's iterations, not "step 54 of 50"
+    const status = await page.textContent('[data-testid=train-status]');
+    expect(status).toContain(`step ${after[after.length - 1].step}: Adam’s 50 steps, then Levenberg–Marquardt iteration ${after[after.length - 1].step - 50} of 4`);
+    expect(status).not.toMatch(/step \d+ of 50/);
     // the experiment file: settings, problem parameters and the same history
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-experiment]')]);
     const experiment = JSON.parse(readFileSync((await download.path())!, 'utf8'));
