@@ -24,8 +24,9 @@ fi
 stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   echo "==> installing node modules (npm ci)"
-  # npm 11 can write lock files without other platforms' optional packages and then refuse
-  # its own lock in `npm ci`; `npm install` honours the same locked versions.
+  # The lock lists every platform's optional packages (rollup's, esbuild's), so `npm ci`
+  # takes it as it is. Should a future npm refuse it, `npm install` honours the same
+  # locked versions (it may add entries to package-lock.json; commit them).
   log=$(mktemp)
   if ! npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1; then
     echo "    npm ci refused the lock file; installing the same locked versions with npm install"
