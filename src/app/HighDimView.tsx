@@ -64,6 +64,8 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
     setMessage(null);
     setSlice(null);
     clock.current = { start: 0, elapsed: 0 };
+    // invalid settings: no trainer (Play and Step stay off) until they are mended
+    trainerRef.current = null;
     if (!problem) return;
     let trainer: HighDimTrainer | null = null;
     try {
@@ -82,6 +84,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
     }
     return () => {
       runningRef.current = false;
+      if (trainerRef.current === trainer) trainerRef.current = null;
       trainer?.destroy();
     };
   }, [setup, gpu.device]);
@@ -99,6 +102,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
     setRunning(true);
     clock.current.start = performance.now();
     let done = 0;
+    t.saveGood();
     try {
       while (runningRef.current && t.step < values.steps && done < maxSteps) {
         // one step per frame keeps the page responsive whatever d is (the GPU runs ahead)
@@ -108,12 +112,17 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
         done++;
         if (t.step % LOG_EVERY === 0 || t.step === values.steps || done === maxSteps) {
           const loss = await t.readLoss();
+          // a setting changed while this was read: that trainer is gone, and so is this run
+          if (trainerRef.current !== t) return;
           const seconds = clock.current.elapsed + (performance.now() - clock.current.start) / 1000;
           if (!Number.isFinite(loss)) {
-            setMessage(`The loss became ${loss} at step ${t.step}: paused. Try a smaller learning rate or fewer coordinates' noise (larger B).`);
+            const good = t.restoreGood();
+            setMessage(`The loss became ${loss} by step ${t.step}: paused, with the parameters of step ${good} restored. Try a smaller learning rate, or a larger B for less noise.`);
             break;
           }
+          t.saveGood();
           const l2re = await t.l2RelativeError();
+          if (trainerRef.current !== t) return;
           setHistory((h) => [...h, { step: t.step, seconds, loss, l2re }]);
           if (t.step % (LOG_EVERY * 5) === 0 || t.step === values.steps || done === maxSteps) await drawSlice(t);
         }

@@ -81,7 +81,6 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   const fields = fieldsFor('train', values.pde);
   const ranges = problemById(values.pde)?.paramRanges ?? {};
   // the trainer depends on every setting but the L-BFGS phase (which runs after Adam)
-  const settingsKey = specToParams('train', values).toString();
   const trainerKey = specToParams('train', { ...values, lbfgs: 0 }).toString();
   const setup = useMemo(() => {
     try {
@@ -114,14 +113,19 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
       if (!setup.config) throw new Error(setup.error ?? 'invalid settings');
       trainer = new PinnTrainer(gpu.device, problem, setup.config);
       trainerRef.current = trainer;
-      // a new device after a loss, same settings: continue the run where it was logged last
+      // same settings as the remembered run (a new device after a loss, or back from another
+      // view): continue it where it was logged last; Reset forgets it
       const mem = useRunMemory.getState();
-      if (mem.key === settingsKey && mem.params && mem.device !== gpu.device) {
+      if (mem.key === trainerKey && mem.params) {
         trainer.restore(mem.step, mem.params, mem.unknownRaw);
         setHistory(mem.history);
         clock.current = { start: 0, elapsed: mem.elapsed };
-        setMessage(`The GPU device was lost; a new one continues the run from step ${mem.step} (history kept, Adam's moments restart).`);
-      } else useRunMemory.setState({ key: settingsKey, history: [], step: 0, params: null, unknownRaw: null, elapsed: 0, device: gpu.device });
+        setMessage(
+          mem.device !== gpu.device
+            ? `The GPU device was lost; a new one continues the run from step ${mem.step} (history kept, Adam's moments restart).`
+            : `Continuing this run from step ${mem.step}, where it was when you left the view (history kept, Adam's moments restart). Reset starts over.`,
+        );
+      } else useRunMemory.setState({ key: trainerKey, history: [], step: 0, params: null, unknownRaw: null, elapsed: 0, device: gpu.device });
       void trainer.predictTest().then(setPrediction);
       setSlice(null);
       if (problem.dim > 2) void sliceOf(trainer).then(setSlice);
@@ -140,16 +144,22 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     const u = await t.predictTest();
     const record: TrainRecord = { step: t.step, seconds: clock.current.elapsed + (performance.now() - clock.current.start) / 1000, loss, l2re: await t.l2RelativeError(u) };
     if (t.problem.unknowns?.length) record.unknowns = await t.unknownValues();
+    const slice = t.problem.dim > 2 ? await sliceOf(t) : null;
+    const residual = t.problem.dim === 1 ? await residualOf(t) : null;
+    // a setting changed (or Reset) while this was read: that run is gone, keep its record out
+    if (trainerRef.current !== t) return record;
     setPrediction(u);
-    if (t.problem.dim > 2) setSlice(await sliceOf(t));
-    if (t.problem.dim === 1) setResidual(await residualOf(t));
+    if (slice) setSlice(slice);
+    if (residual) setResidual(residual);
     setHistory((h) => [...h, record]);
-    if (Number.isFinite(record.loss)) {
-      const snap = await t.snapshot();
-      const mem = useRunMemory.getState();
-      if (mem.key === settingsKey) useRunMemory.setState({ ...snap, history: [...mem.history, record], elapsed: record.seconds, device: gpu.device });
-    }
+    if (Number.isFinite(record.loss)) await remember(t, record);
     return record;
+  };
+  /** Keep the run's parameters and history outside the view (run-memory): a lost device or a visit to another view continues from here. */
+  const remember = async (t: PinnTrainer, record: TrainRecord) => {
+    const snap = await t.snapshot();
+    const mem = useRunMemory.getState();
+    if (trainerRef.current === t && mem.key === trainerKey) useRunMemory.setState({ ...snap, history: [...mem.history, record], elapsed: record.seconds, device: gpu.device });
   };
 
   const advance = async (t: PinnTrainer, n: number) => {
@@ -171,7 +181,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
 
   const play = async () => {
     const t = trainerRef.current;
-    if (!t || runningRef.current) return;
+    if (!t || runningRef.current || comparingRef.current) return;
     runningRef.current = true;
     setRunning(true);
     clock.current.start = performance.now();
@@ -217,7 +227,9 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
           setPrediction(u);
           const l2re = await t.l2RelativeError(u);
           const unknowns = t.problem.unknowns?.length ? await t.unknownValues() : undefined;
-          setHistory((h) => [...h, { step: done, seconds, loss: r.f, l2re, unknowns }]);
+          const record: TrainRecord = { step: done, seconds, loss: r.f, l2re, unknowns };
+          setHistory((h) => [...h, record]);
+          if (Number.isFinite(r.f)) await remember(t, record);
           summary.push(`${ph.name}: ${r.iterations} iterations, ${r.reason}`);
           setPhase(summary.join(' · '));
         }
@@ -234,7 +246,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   };
   const stepOnce = async () => {
     const t = trainerRef.current;
-    if (!t || runningRef.current) return;
+    if (!t || runningRef.current || comparingRef.current || t.step >= values.steps) return;
     clock.current.start = performance.now();
     await advance(t, 1);
     clock.current.elapsed += (performance.now() - clock.current.start) / 1000;
@@ -256,14 +268,28 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     return () => window.removeEventListener('keydown', onKey);
   });
 
-  const [comparison, setComparison] = useState<{ method: TrainMethod; history: TrainRecord[]; error?: string }[] | null>(null);
+  const [comparison, setComparison] = useState<{ method: TrainMethod; history: TrainRecord[]; error?: string; stop?: string }[] | null>(null);
   const [compareSet, setCompareSet] = useState<TrainMethod[]>([...TRAIN_METHODS]);
   const [comparing, setComparing] = useState<string | null>(null);
+  /** Set while Compare runs: Play, Step and the space bar wait (a second run would skew its timings). */
+  const comparingRef = useRef(false);
   /** Both methods from the same seed and points, one after the other, for the same number of steps. */
   const compare = async () => {
+    if (comparingRef.current) return;
     pause();
+    comparingRef.current = true;
+    try {
+      await compareMethods();
+    } catch (e) {
+      setMessage(`Compare stopped: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      comparingRef.current = false;
+      setComparing(null);
+    }
+  };
+  const compareMethods = async () => {
     const steps = Math.min(values.steps, COMPARE_STEPS);
-    const runs: { method: TrainMethod; history: TrainRecord[]; error?: string }[] = [];
+    const runs: { method: TrainMethod; history: TrainRecord[]; error?: string; stop?: string }[] = [];
     for (const method of ALL_TRAIN_METHODS.filter((m) => compareSet.includes(m))) {
       setComparing(`${method}: warming up (shader compilation is not timed)…`);
       const make = (n: number) =>
@@ -286,14 +312,14 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         await t.warmUp();
         setComparing(`${method}: training ${steps} steps…`);
         const r = await t.run();
-        runs.push({ method, history: r.history });
+        // a diverged method keeps its good steps, and the table says why it stopped
+        runs.push({ method, history: r.history, stop: r.stopReason === 'done' ? undefined : r.stopReason });
         setComparison([...runs]);
       } finally {
         t.destroy();
       }
       await new Promise((r) => requestAnimationFrame(() => r(null)));
     }
-    setComparing(null);
   };
 
   (window as unknown as { __pinnTrain?: unknown }).__pinnTrain = { history, running, message, comparison, comparing, loseDevice: simulateDeviceLoss };
@@ -371,11 +397,11 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {running ? (
           <button onClick={pause} data-testid="pause">Pause</button>
         ) : (
-          <button onClick={() => void play()} data-testid="play" disabled={!trainerRef.current || ((last?.step ?? 0) >= values.steps && ((values.lbfgs === 0 && values.lm === 0) || lbfgsDone.current))}>
+          <button onClick={() => void play()} data-testid="play" disabled={!trainerRef.current || comparing !== null || ((last?.step ?? 0) >= values.steps && ((values.lbfgs === 0 && values.lm === 0) || lbfgsDone.current))}>
             Play
           </button>
         )}
-        <button onClick={() => void stepOnce()} disabled={running} title="One Adam step">Step</button>
+        <button onClick={() => void stepOnce()} disabled={running || comparing !== null || (last?.step ?? 0) >= values.steps} title="One Adam step">Step</button>
         <button onClick={reset} title="Back to the initial network (same seed)">Reset</button>
         <span className="compare-set" title="The derivative methods Compare runs, one after another, from the same seed, initialization and points">
           <button onClick={() => void compare()} disabled={running || comparing !== null || compareSet.length === 0} data-testid="compare" title={`Train with each ticked method from the same seed (${COMPARE_STEPS} steps at most each) and overlay their error against wall time`}>
@@ -488,7 +514,12 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
                     )}
                     {c.error === undefined && <td>{end?.step ?? 0}</td>}
                     {c.error === undefined && <td>{end ? ((1000 * end.seconds) / end.step).toFixed(2) : '–'}</td>}
-                    {c.error === undefined && <td>{end ? end.l2re.toExponential(3) : '–'}</td>}
+                    {c.error === undefined && (
+                      <td>
+                        {end ? end.l2re.toExponential(3) : '–'}
+                        {c.stop && <span className="why"> ({c.stop})</span>}
+                      </td>
+                    )}
                   </tr>
                 );
               })}

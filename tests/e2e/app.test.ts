@@ -215,6 +215,12 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     const residualPoints = await page.evaluate(() => ((document.querySelector('[data-testid=train-residual]') as unknown as { data?: { x: number[] }[] })?.data?.[0]?.x ?? []).length);
     expect(residualPoints).toBe(64);
     await page.screenshot({ path: `${SHOTS}/app-train.png`, fullPage: true });
+    // another view and back: the run continues where it was, history included (L-BFGS's record too)
+    await page.click('[data-testid=tab-derivatives]');
+    await page.click('[data-testid=tab-train]');
+    await page.waitForSelector('[data-testid=train-message]:has-text("Continuing this run from step 200")', { timeout: 60_000 });
+    const back = await page.evaluate(() => (window as unknown as { __pinnTrain: { history: { step: number; loss: number; l2re: number }[] } }).__pinnTrain.history);
+    expect(back).toEqual(h);
     // the settings are in the address: a reload shows the same problem and network
     await page.reload();
     await page.waitForSelector('[data-testid=train-status]');
@@ -459,6 +465,15 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     const notice = await page.textContent('[data-testid=url-notice]');
     expect(notice).toMatch(/Dimension d: '1e9' is not a whole number; using 1000/);
     expect(notice).toMatch(/Coordinates B: 0 is outside \[1, 1024\]; using 1/);
+    // a change to settings no trainer can take: the reason is shown and Play turns off
+    await page.goto(`${server.url}#highdim?pde=hjb-lin&dim=20&randBatch=4&width=8&points=8`);
+    await page.reload();
+    await page.waitForFunction(() => /L2 relative error/.test(document.querySelector('[data-testid=hd-status]')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    expect(await page.isDisabled('[data-testid=hd-play]')).toBe(false);
+    await page.selectOption('label:has-text("STDE kind") select', 'dense');
+    await page.waitForSelector('[data-testid=hd-message]', { timeout: 60_000 });
+    expect(await page.textContent('[data-testid=hd-message]')).toMatch(/hjb-lin uses sparse STDE only/);
+    expect(await page.isDisabled('[data-testid=hd-play]')).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -388,6 +388,31 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     expect(b.res.history.map((h) => h.loss)).toEqual(a.res.history.map((h) => h.loss));
   });
 
+  it('restoreGood puts back the parameters of the last saveGood and clears Adam (the app after a non-finite loss)', async () => {
+    const problem = ballProblem('poisson', 'two', 12);
+    const t = new HighDimTrainer(gpu.device, problem, small(problem, { points: 16, randBatch: 4 }));
+    const step = async () => {
+      const enc = gpu.device.createCommandEncoder();
+      t.encodeStep(enc);
+      gpu.device.queue.submit([enc.finish()]);
+      await t.readLoss();
+    };
+    await step();
+    await step();
+    t.saveGood();
+    const saved = (await t.net.download()).params.slice();
+    await step();
+    await step();
+    await step();
+    const moved = (await t.net.download()).params;
+    expect(moved.some((v, i) => v !== saved[i])).toBe(true);
+    expect(t.restoreGood()).toBe(2);
+    expect(Array.from((await t.net.download()).params)).toEqual(Array.from(saved));
+    expect(t.adam.step).toBe(0);
+    expect(t.step).toBe(5); // the step count goes on: the next step draws new points
+    t.destroy();
+  });
+
   it('refuses a dimension over the device limit, naming the limit and the largest d that fits', () => {
     const problem = ballProblem('poisson', 'two', 100_000);
     // 65536 points of 10⁵ coordinates: 26 GB, over any device's binding limit

@@ -153,6 +153,8 @@ export class HighDimTrainer {
   private readonly lossPass: Pass;
   private readonly backwardPasses: Pass[];
   private stepIndex = 0;
+  /** The step of the parameters in `backup` (saveGood). */
+  private goodStep = 0;
   /** Validation errors of the kernels built in the constructor (reported by run and probe). */
   private readonly built: Promise<GPUError | null>;
 
@@ -508,6 +510,27 @@ export class HighDimTrainer {
   memoryBytes(): number {
     const params = this.net.mlp.params.byteLength;
     return params * 5 + this.owned.reduce((a, b) => a + b.size, 0);
+  }
+
+  /** Keep the current parameters as the last good ones (the app's loop, after each finite loss). */
+  saveGood(): void {
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(this.net.params, 0, this.backup, 0, this.backup.size);
+    this.device.queue.submit([enc.finish()]);
+    this.goodStep = this.stepIndex;
+  }
+
+  /**
+   * Back to the parameters of the last saveGood after a non-finite loss, with Adam's moments
+   * cleared (a non-finite gradient has spoiled them); the step count goes on, so the next
+   * step draws new points. Returns the step the parameters are from.
+   */
+  restoreGood(): number {
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(this.backup, 0, this.net.params, 0, this.backup.size);
+    this.device.queue.submit([enc.finish()]);
+    this.adam.reset();
+    return this.goodStep;
   }
 
   /** Train to `config.steps`, logging every `logEvery`; a non-finite loss stops and restores the last good parameters. */
