@@ -4,7 +4,7 @@ import { Rng } from '../engine/rng';
 import { adapterLabel, type PinnDevice } from '../engine/gpu';
 import type { Activation } from '../engine/mlp';
 import { downloadText } from './download';
-import { ChoiceField, IntField, Notices } from './fields';
+import { ChoiceField, IntField, Notices, TextField } from './fields';
 import { Plot } from './Plot';
 import { parseSettings, readHash, serializeSettings, writeHash, type SettingsValues } from './settings';
 
@@ -13,7 +13,22 @@ export const BENCH_SETTINGS = {
   width: { kind: 'int', default: 24, min: 1, max: 512, label: 'Width', help: 'Neurons per hidden layer.' },
   depth: { kind: 'int', default: 3, min: 1, max: 12, label: 'Depth', help: 'Hidden layers.' },
   activation: { kind: 'choice', default: 'tanh', choices: ['tanh', 'sin'], label: 'Activation', help: 'Activation of the hidden layers.' },
-  orders: { kind: 'text', default: '0-6', pattern: /^\d{1,2}(-\d{1,2})?(,\d{1,2}(-\d{1,2})?)*$/, label: 'Orders', help: 'Derivative orders n to time, e.g. 0-6 or 1,3,5 (at most 20).' },
+  orders: {
+    kind: 'text',
+    default: '0-6',
+    pattern: /^\d{1,2}(-\d{1,2})?(,\d{1,2}(-\d{1,2})?)*$/,
+    expect: 'orders like 0-6 or 1,3,5 (at most 20)',
+    check: (v: string) => {
+      try {
+        const orders = parseOrders(v);
+        return orders[orders.length - 1] <= 20 || 'orders above 20 are not built';
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e);
+      }
+    },
+    label: 'Orders',
+    help: 'Derivative orders n to time, e.g. 0-6 or 1,3,5 (at most 20).',
+  },
   reps: { kind: 'int', default: 20, min: 1, max: 200, label: 'Repetitions', help: 'Timed steps per order; the median is shown.' },
   warmup: { kind: 'int', default: 3, min: 0, max: 50, label: 'Warm-up', help: 'Untimed steps before timing (shader compilation, allocation).' },
   admax: { kind: 'int', default: 7, min: 0, max: 20, label: 'AD up to n', help: 'Skip stacked AD above this order: its graph roughly triples per order.' },
@@ -120,19 +135,7 @@ export function BenchView({ gpu, autorun }: { gpu: PinnDevice; autorun?: boolean
         <IntField spec={BENCH_SETTINGS.width} value={values.width} onChange={(width) => set({ width })} />
         <IntField spec={BENCH_SETTINGS.depth} value={values.depth} onChange={(depth) => set({ depth })} />
         <ChoiceField spec={BENCH_SETTINGS.activation} value={values.activation} onChange={(activation) => set({ activation })} />
-        <label title={BENCH_SETTINGS.orders.help}>
-          Orders
-          <input
-            type="text"
-            defaultValue={values.orders}
-            size={8}
-            onBlur={(e) => {
-              const v = e.currentTarget.value.trim();
-              if (BENCH_SETTINGS.orders.pattern.test(v)) set({ orders: v });
-              else e.currentTarget.value = values.orders;
-            }}
-          />
-        </label>
+        <TextField spec={BENCH_SETTINGS.orders} value={values.orders} onChange={(orders) => set({ orders })} />
         <IntField spec={BENCH_SETTINGS.reps} value={values.reps} onChange={(reps) => set({ reps })} />
         <IntField spec={BENCH_SETTINGS.warmup} value={values.warmup} onChange={(warmup) => set({ warmup })} />
         <IntField spec={BENCH_SETTINGS.admax} value={values.admax} onChange={(admax) => set({ admax })} />

@@ -7,25 +7,40 @@ type TextSpec = { label: string; help: string; pattern: RegExp; check?: (v: stri
 
 /** A text input that only reports values matching the spec's pattern and check (others snap back, saying why). */
 export function TextField({ spec, value, onChange, placeholder }: { spec: TextSpec; value: string; onChange: (v: string) => void; placeholder?: string }) {
+  const [note, setNote] = useState<string | null>(null);
   const commit = (el: HTMLInputElement) => {
     const v = el.value.trim();
-    const ok = spec.pattern.test(v) && (spec.check?.(v) ?? true) === true;
-    el.setCustomValidity('');
-    if (!ok) {
+    const checked = spec.pattern.test(v) ? (spec.check?.(v) ?? true) : false;
+    if (checked !== true) {
       el.value = value;
-      if (spec.expect) el.title = `${spec.label} must be ${spec.expect}; '${v.slice(0, 40)}' was not`;
-    } else if (v !== value) onChange(v);
+      const why = typeof checked === 'string' ? checked : spec.expect ? `it must be ${spec.expect}` : 'not a valid value';
+      setNote(`${spec.label}: '${v.slice(0, 40)}' not taken (${why}); kept ${value}`);
+      return;
+    }
+    setNote(null);
+    if (v !== value) onChange(v);
   };
   return (
     <label title={spec.help}>
       {spec.label}
-      <input defaultValue={value} key={value} size={Math.max(6, Math.min(24, value.length + 2))} placeholder={placeholder} onBlur={(e) => commit(e.currentTarget)} onKeyDown={(e) => e.key === 'Enter' && commit(e.currentTarget)} />
+      <input defaultValue={value} key={value} aria-invalid={note !== null} size={Math.max(6, Math.min(24, value.length + 2))} placeholder={placeholder} onBlur={(e) => commit(e.currentTarget)} onKeyDown={(e) => e.key === 'Enter' && commit(e.currentTarget)} />
+      {note && <FieldNote text={note} />}
     </label>
+  );
+}
+
+/** Why a typed value was not taken as it was (shown under the field until the next accepted value). */
+function FieldNote({ text }: { text: string }) {
+  return (
+    <span className="field-note" role="alert" data-testid="field-note">
+      {text}
+    </span>
   );
 }
 
 /** A whole-number input that only reports values inside the spec's range. */
 export function IntField({ spec, value, onChange }: { spec: IntSpec; value: number; onChange: (v: number) => void }) {
+  const [note, setNote] = useState<string | null>(null);
   return (
     <label title={spec.help}>
       {spec.label}
@@ -39,16 +54,20 @@ export function IntField({ spec, value, onChange }: { spec: IntSpec; value: numb
         onBlur={(e) => commit(e.currentTarget)}
         onKeyDown={(e) => e.key === 'Enter' && commit(e.currentTarget)}
       />
+      {note && <FieldNote text={note} />}
     </label>
   );
   function commit(el: HTMLInputElement) {
-    const v = Math.round(Number(el.value));
-    if (!Number.isFinite(v)) {
+    const typed = el.value.trim();
+    const v = Math.round(Number(typed));
+    if (typed === '' || !Number.isFinite(v)) {
       el.value = String(value);
+      setNote(`${spec.label}: '${typed.slice(0, 40)}' is not a whole number; kept ${value}`);
       return;
     }
     const c = Math.min(spec.max, Math.max(spec.min, v));
     el.value = String(c);
+    setNote(c !== v ? `${spec.label}: ${v} is outside [${spec.min}, ${spec.max}]; using ${c}` : null);
     if (c !== value) onChange(c);
   }
 }

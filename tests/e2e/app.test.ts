@@ -144,6 +144,23 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     expect(text).toMatch(/Activation: 'relu' is not one of tanh, sin/);
     expect(text).toMatch(/unknown setting 'evil' ignored/);
     await page.waitForSelector('[data-testid=jet-meta]', { timeout: 60_000 });
+    // typed values the fields cannot take say why, next to the field
+    await page.goto(`${server.url}#train?pde=poisson-1d&width=8&depth=2`);
+    await page.reload();
+    await page.waitForSelector('[data-testid=train-status]', { timeout: 60_000 });
+    await page.fill('label:has-text("Width") input', '5000');
+    await page.press('label:has-text("Width") input', 'Enter');
+    await page.waitForSelector('label:has-text("Width") [data-testid=field-note]');
+    expect(await page.textContent('label:has-text("Width") [data-testid=field-note]')).toMatch(/Width: 5000 is outside \[1, \d+\]; using \d+/);
+    const lr = await page.inputValue('label:has-text("Learning rate") input');
+    await page.fill('label:has-text("Learning rate") input', '3');
+    await page.press('label:has-text("Learning rate") input', 'Enter');
+    expect(await page.textContent('label:has-text("Learning rate") [data-testid=field-note]')).toBe(`Learning rate: '3' not taken (it must be a number in (0, 1)); kept ${lr}`);
+    expect(await page.inputValue('label:has-text("Learning rate") input')).toBe(lr);
+    // a good value clears the note
+    await page.fill('label:has-text("Learning rate") input', '0.001');
+    await page.press('label:has-text("Learning rate") input', 'Enter');
+    await page.waitForFunction(() => !document.querySelector('label input[aria-invalid=true]'));
     expect(errors).toEqual([]);
     await page.close();
   });
