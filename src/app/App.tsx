@@ -18,7 +18,7 @@ const VIEWS = [
 type ViewId = (typeof VIEWS)[number]['id'];
 
 export function App() {
-  const { status, adapter } = useGpu();
+  const { status, adapter, warning } = useGpu();
   const initialView = readHash().view as ViewId;
   const [view, setView] = useState<ViewId>(VIEWS.some((v) => v.id === initialView) ? initialView : 'train');
   const autorun = readHash().params.get('run') === '1';
@@ -65,6 +65,11 @@ export function App() {
             </ul>
           )}
           {status.kind === 'lost' && <button onClick={() => acquireGpu().catch(() => undefined)}>Reconnect</button>}
+        </div>
+      )}
+      {warning && (
+        <div className="error" data-testid="gpu-warning">
+          {warning} <button onClick={() => useGpu.setState({ warning: null })}>Dismiss</button>
         </div>
       )}
       <nav>
