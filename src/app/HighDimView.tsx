@@ -10,6 +10,7 @@ import { downloadText } from './download';
 import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, TextField } from './fields';
 import { Plot } from './Plot';
 import { hiddenControls, readHash, writeHash } from './settings';
+import { forgetHighDimRun, useHighDimMemory } from './run-memory';
 import { texToMathML } from './tex';
 
 type Values = HighDimSpec;
@@ -34,6 +35,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
   const [message, setMessage] = useState<string | null>(null);
   const [info, setInfo] = useState<string>('');
   const trainerRef = useRef<HighDimTrainer | null>(null);
+  const [generation, setGeneration] = useState(0);
   const runningRef = useRef(false);
   const clock = useRef({ start: 0, elapsed: 0 });
   const set = (v: Partial<Values>) => update('highdim', v);
@@ -76,7 +78,27 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
       });
       trainerRef.current = trainer;
       setInfo(`${(trainer.memoryBytes() / 2 ** 20).toFixed(1)} MiB of GPU memory; ${values.randBatch} of ${problem.dim} coordinates per point`);
-      void trainer.l2RelativeError().then((e) => setHistory([{ step: 0, seconds: 0, loss: NaN, l2re: e }]));
+      // the remembered run of these settings (a new device after a loss, or back from another
+      // view) continues where it was logged last; Reset forgets it
+      const mem = useHighDimMemory.getState();
+      if (mem.key === key && mem.params) {
+        trainer.restore(mem.step, mem.params);
+        setHistory(mem.history);
+        clock.current = { start: 0, elapsed: mem.elapsed };
+        setMessage(
+          mem.device !== gpu.device
+            ? `The GPU device was lost; a new one continues the run from step ${mem.step} (history kept, Adam's moments restart).`
+            : `Continuing this run from step ${mem.step}, where it was when you left the view (history kept, Adam's moments restart). Reset starts over.`,
+        );
+      } else {
+        useHighDimMemory.setState({ key, history: [], step: 0, params: null, unknownRaw: null, elapsed: 0, device: gpu.device });
+        void trainer.l2RelativeError().then((e) => {
+          if (trainerRef.current !== trainer) return;
+          const first = { step: 0, seconds: 0, loss: NaN, l2re: e };
+          setHistory([first]);
+          useHighDimMemory.setState({ history: [first] });
+        });
+      }
       void drawSlice(trainer);
     } catch (e) {
       setMessage((e as Error).message);
@@ -87,7 +109,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
       if (trainerRef.current === trainer) trainerRef.current = null;
       trainer?.destroy();
     };
-  }, [setup, gpu.device]);
+  }, [setup, gpu.device, generation]);
 
   /** The model and the exact solution along the ball's diagonal (f64 on the CPU from the downloaded parameters). */
   async function drawSlice(t: HighDimTrainer) {
@@ -122,8 +144,12 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
           }
           t.saveGood();
           const l2re = await t.l2RelativeError();
+          const snap = await t.snapshot();
           if (trainerRef.current !== t) return;
-          setHistory((h) => [...h, { step: t.step, seconds, loss, l2re }]);
+          const record = { step: t.step, seconds, loss, l2re };
+          setHistory((h) => [...h, record]);
+          const mem = useHighDimMemory.getState();
+          if (mem.key === key) useHighDimMemory.setState({ ...snap, history: [...mem.history, record], elapsed: seconds, device: gpu.device });
           if (t.step % (LOG_EVERY * 5) === 0 || t.step === values.steps || done === maxSteps) await drawSlice(t);
         }
         await new Promise((r) => requestAnimationFrame(() => r(null)));
@@ -182,8 +208,18 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
         <button data-testid="hd-play" disabled={!trainerRef.current && !running} onClick={() => (running ? (runningRef.current = false) : void loop())}>
           {running ? 'Pause' : 'Play'}
         </button>
-        <button disabled={running || !trainerRef.current} onClick={() => void loop(1)}>
+        <button disabled={running || !trainerRef.current || (last?.step ?? 0) >= values.steps} onClick={() => void loop(1)}>
           Step
+        </button>
+        <button
+          title="Back to the initial network (same seed)"
+          data-testid="hd-reset"
+          onClick={() => {
+            forgetHighDimRun();
+            setGeneration((g) => g + 1);
+          }}
+        >
+          Reset
         </button>
         <button disabled={!history.length} onClick={() => downloadText(`${values.pde}-${values.dim}d-history.csv`, ['step,seconds,loss,l2re', ...history.map((h) => [h.step, h.seconds, h.loss, h.l2re].join(','))].join('\n') + '\n', 'text/csv')}>
           History CSV

@@ -21,7 +21,11 @@ export function Plot(props: { data: unknown[]; layout: Record<string, unknown>; 
   useEffect(() => {
     const el = ref.current;
     // follow the container's width (a grid column settles after the first draw)
-    const observer = typeof ResizeObserver !== 'undefined' && el ? new ResizeObserver(() => el.querySelector('.main-svg') && void Plotly.Plots.resize(el)) : null;
+    // (a chart whose view just went away rejects the resize: nothing to redraw then)
+    const resize = () => {
+      if (el?.isConnected && el.querySelector('.main-svg')) Plotly.Plots.resize(el).catch(() => undefined);
+    };
+    const observer = typeof ResizeObserver !== 'undefined' && el ? new ResizeObserver(resize) : null;
     if (el) observer?.observe(el);
     return () => {
       observer?.disconnect();

@@ -25,3 +25,10 @@ export const useRunMemory = create<RunMemory>(() => empty);
 export function forgetRun(): void {
   useRunMemory.setState(empty);
 }
+
+/** The High dimension view's run, kept the same way (no trained unknowns there). */
+export const useHighDimMemory = create<RunMemory>(() => empty);
+
+export function forgetHighDimRun(): void {
+  useHighDimMemory.setState(empty);
+}

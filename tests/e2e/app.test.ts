@@ -475,6 +475,16 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     // a 1-D slice along the diagonal: the network against the exact solution
     await page.waitForFunction(() => ((document.querySelector('[data-testid=hd-slice]') as unknown as { data?: unknown[] })?.data?.length ?? 0) === 2, undefined, { timeout: 60_000 });
     await page.screenshot({ path: `${SHOTS}/app-highdim.png`, fullPage: true });
+    // another view and back: the run continues from its last logged step with its curves; Reset starts over
+    await page.click('[data-testid=tab-derivatives]');
+    await page.click('[data-testid=tab-highdim]');
+    await page.waitForSelector('[data-testid=hd-message]:has-text("Continuing this run from step 30")', { timeout: 60_000 });
+    expect(await page.textContent('[data-testid=hd-status]')).toMatch(/step 30 of 30/);
+    const kept = await page.evaluate(() => (document.querySelector('[data-testid=hd-error]') as unknown as { data?: { y: number[] }[] })?.data?.[0]?.y ?? []);
+    expect(kept).toEqual(errs);
+    await page.click('[data-testid=hd-reset]');
+    await page.waitForFunction(() => /step 0 of 30/.test(document.querySelector('[data-testid=hd-status]')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    expect(await page.isVisible('[data-testid=hd-message]')).toBe(false);
     // tampered values: clamped or replaced by the default, and said so
     await page.goto(`${server.url}#highdim?pde=poisson-twobody&dim=1e9&randBatch=0&width=8&points=2`);
     await page.reload();

@@ -512,6 +512,19 @@ export class HighDimTrainer {
     return params * 5 + this.owned.reduce((a, b) => a + b.size, 0);
   }
 
+  /** The parameters and step, read back (the app keeps them through a lost device or a visit to another view). */
+  async snapshot(): Promise<{ step: number; params: Float32Array }> {
+    return { step: this.stepIndex, params: await readBuffer(this.device, this.net.params, this.net.mlp.params.byteLength) };
+  }
+
+  /** Continue from a snapshot: its parameters and step, Adam's moments restarting. */
+  restore(step: number, params: Float32Array): void {
+    if (params.length !== this.net.mlp.params.length) throw new InputError(`saved parameters have ${params.length} numbers; this network has ${this.net.mlp.params.length}`);
+    this.net.upload(params);
+    this.stepIndex = step;
+    this.adam.reset();
+  }
+
   /** Keep the current parameters as the last good ones (the app's loop, after each finite loss). */
   saveGood(): void {
     const enc = this.device.createCommandEncoder();
