@@ -1,4 +1,5 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { create } from 'zustand';
 import { parseOrders, runAdVsNtp, type BenchRow } from '../engine/bench/ad-vs-ntp';
 import { Rng } from '../engine/rng';
 import { adapterLabel, type PinnDevice } from '../engine/gpu';
@@ -52,22 +53,29 @@ export interface BenchResult {
   jaxjsNote?: string;
 }
 
+/**
+ * The benchmark's run, outside the view: a run goes on when the user visits another view, its
+ * results are there on return, and a second run cannot start while one is timing (it would
+ * share the GPU and skew both).
+ */
+const useBenchRun = create<{ result: BenchResult | null; progress: string | null; error: string | null; busy: boolean }>(() => ({ result: null, progress: null, error: null, busy: false }));
+const setResult = (f: BenchResult | null | ((r: BenchResult | null) => BenchResult | null)) => useBenchRun.setState((s) => ({ result: typeof f === 'function' ? f(s.result) : f }));
+const setProgress = (progress: string | null) => useBenchRun.setState({ progress });
+const setError = (error: string | null) => useBenchRun.setState({ error });
+/** A link's run=1 starts the benchmark once per page load. */
+let autorunUsed = false;
+
 /** AD vs n-TangentProp: one training step per order, settings in the URL so a result can be reproduced. */
 export function BenchView({ gpu, autorun }: { gpu: PinnDevice; autorun?: boolean }) {
   const initial = useMemo(() => parseSettings(BENCH_SETTINGS, readHash().params), []);
   const [values, setValues] = useState<BenchValues>(initial.values);
-  const [result, setResult] = useState<BenchResult | null>(null);
-  const [progress, setProgress] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const running = useRef(false);
-  const [busy, setBusy] = useState(false);
+  const { result, progress, error, busy } = useBenchRun();
 
   useEffect(() => writeHash('benchmark', serializeSettings(BENCH_SETTINGS, values)), [values]);
 
   const run = async () => {
-    if (running.current) return;
-    running.current = true;
-    setBusy(true);
+    if (useBenchRun.getState().busy) return;
+    useBenchRun.setState({ busy: true });
     setError(null);
     setResult(null);
     try {
@@ -101,16 +109,14 @@ export function BenchView({ gpu, autorun }: { gpu: PinnDevice; autorun?: boolean
       setError(e instanceof Error ? e.message : String(e));
       setProgress(null);
     } finally {
-      running.current = false;
-      setBusy(false);
+      useBenchRun.setState({ busy: false });
     }
   };
 
-  const autorunDone = useRef(false);
   useEffect(() => {
-    // run once on mount when the link asks for it
-    if (autorun && !autorunDone.current) {
-      autorunDone.current = true;
+    // run once per page when the link asks for it (not again on a return to this view)
+    if (autorun && !autorunUsed) {
+      autorunUsed = true;
       void run();
     }
   });

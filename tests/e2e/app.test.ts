@@ -201,6 +201,13 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     const traces = await page.evaluate(() => (document.querySelector('[data-testid=bench-time]') as unknown as { data?: unknown[] })?.data?.length ?? 0);
     expect(traces).toBe(5);
     await page.screenshot({ path: `${SHOTS}/app-benchmark.png`, fullPage: true });
+    // another view and back: the results are still there, and run=1 does not start a second run
+    await page.click('[data-testid=tab-derivatives]');
+    await page.click('[data-testid=tab-benchmark]');
+    await page.waitForSelector('[data-testid=bench-table]');
+    const again = await page.evaluate(() => (window as unknown as { __pinnBench: { busy: boolean; result: { rows: unknown[] } | null } }).__pinnBench);
+    expect(again.busy).toBe(false);
+    expect(again.result?.rows).toHaveLength(4);
     expect(errors).toEqual([]);
     await page.close();
   });
