@@ -1,12 +1,15 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { PinnDevice } from '../engine/gpu';
 import { runJetSelfTest, type JetCheckResult } from '../engine/selftest';
+import { writeHash } from './settings';
 
 /** Runs the jet kernels on this GPU against the f64 reference and shows the errors. */
 export function SelfTest({ gpu }: { gpu: PinnDevice }) {
   const [results, setResults] = useState<JetCheckResult[]>([]);
   const [progress, setProgress] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
+  // the address names this view, so a reload or a shared link opens it
+  useEffect(() => writeHash('check', new URLSearchParams()), []);
 
   const run = async () => {
     setRunning(true);

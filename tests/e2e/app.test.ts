@@ -107,6 +107,10 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     expect(progress).toContain(`${rows.length} of ${rows.length} checked`);
     expect(progress).toContain('All cases pass on this GPU.');
     await page.screenshot({ path: `${SHOTS}/app-selftest.png`, fullPage: true });
+    // reached from another view, the address names this one (a reload opens it again)
+    await page.click('[data-testid=tab-derivatives]');
+    await page.click('[data-testid=tab-check]');
+    expect(page.url()).toMatch(/#check\?$/);
     expect(errors).toEqual([]);
     await page.close();
   });
