@@ -10,7 +10,7 @@ import { downloadText } from './download';
 import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, TextField } from './fields';
 import { Plot } from './Plot';
 import { hiddenControls, readHash, writeHash } from './settings';
-import { forgetHighDimRun, useHighDimMemory } from './run-memory';
+import { forgetHighDimRun, freshMemory, resumeMessage, useHighDimMemory } from './run-memory';
 import { texToMathML } from './tex';
 
 type Values = HighDimSpec;
@@ -85,13 +85,9 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
         trainer.restore(mem.step, mem.params);
         setHistory(mem.history);
         clock.current = { start: 0, elapsed: mem.elapsed };
-        setMessage(
-          mem.device !== gpu.device
-            ? `The GPU device was lost; a new one continues the run from step ${mem.step} (history kept, Adam's moments restart).`
-            : `Continuing this run from step ${mem.step}, where it was when you left the view (history kept, Adam's moments restart). Reset starts over.`,
-        );
+        setMessage(resumeMessage(mem, gpu.device));
       } else {
-        useHighDimMemory.setState({ key, history: [], step: 0, params: null, unknownRaw: null, elapsed: 0, device: gpu.device });
+        useHighDimMemory.setState(freshMemory(key, gpu.device));
         void trainer.l2RelativeError().then((e) => {
           if (trainerRef.current !== trainer) return;
           const first = { step: 0, seconds: 0, loss: NaN, l2re: e };

@@ -14,7 +14,7 @@ import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
 import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, TextField } from './fields';
 import { Plot } from './Plot';
 import { hiddenControls, readHash, writeHash } from './settings';
-import { forgetRun, useRunMemory } from './run-memory';
+import { forgetRun, freshMemory, resumeMessage, useRunMemory } from './run-memory';
 import { simulateDeviceLoss } from './gpu-session';
 
 type TrainValues = TrainSpec;
@@ -120,12 +120,8 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         trainer.restore(mem.step, mem.params, mem.unknownRaw);
         setHistory(mem.history);
         clock.current = { start: 0, elapsed: mem.elapsed };
-        setMessage(
-          mem.device !== gpu.device
-            ? `The GPU device was lost; a new one continues the run from step ${mem.step} (history kept, Adam's moments restart).`
-            : `Continuing this run from step ${mem.step}, where it was when you left the view (history kept, Adam's moments restart). Reset starts over.`,
-        );
-      } else useRunMemory.setState({ key: trainerKey, history: [], step: 0, params: null, unknownRaw: null, elapsed: 0, device: gpu.device });
+        setMessage(resumeMessage(mem, gpu.device));
+      } else useRunMemory.setState(freshMemory(trainerKey, gpu.device));
       void trainer.predictTest().then(setPrediction);
       setSlice(null);
       if (problem.dim > 2) void sliceOf(trainer).then(setSlice);

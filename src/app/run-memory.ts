@@ -32,3 +32,15 @@ export const useHighDimMemory = create<RunMemory>(() => empty);
 export function forgetHighDimRun(): void {
   useHighDimMemory.setState(empty);
 }
+
+/** What a view says when it continues a remembered run on `device`. */
+export function resumeMessage(mem: RunMemory, device: GPUDevice): string {
+  return mem.device !== device
+    ? `The GPU device was lost; a new one continues the run from step ${mem.step} (history kept, Adam's moments restart).`
+    : `Continuing this run from step ${mem.step}, where it was when you left the view (history kept, Adam's moments restart). Reset starts over.`;
+}
+
+/** A fresh memory for the run of `key` on `device`. */
+export function freshMemory(key: string, device: GPUDevice): RunMemory {
+  return { ...empty, key, device };
+}
