@@ -3,8 +3,10 @@
 //   MODE 1, thread (r, j):  hbar[r][k][j] = sum_m W[m][j] abar[r][k][m]          (input adjoint)
 //   MODE 2, thread (m, j):  gW[m][j] = sum_r sum_k abar[r][k][m] h[r][k][j]; j = IN: gb[m] = sum_r abar[r][0][m]
 //   MODE 3, thread (p, m):  apt[p][m] = sum_b abar[p*B+b][0][m]                  (first layer: per point)
+//                           + abar[r][1][m] for an ALONG_X row r (its tangent W x: the same gradient ⊗ x)
 //   MODE 4, thread (m, j):  gW[m][j] = sum_p apt[p][m] x[p][j]  (first layer, dense: O(D))
-//   MODE 5, thread m:       gb[m] = sum_p apt[p][m]; then gW[m][idx[r]] += abar[r][1][m] for every row
+//   MODE 5, thread m:       gb[m] = sum_p apt[p][m] (less the ALONG_X rows' tangent part); then
+//                           gW[m][idx[r]] += abar[r][1][m] for every row but ALONG_X ones
 //                           (the tangents were columns of W: their adjoints go back to those columns;
 //                           one thread per m adds them in a fixed order, so runs reproduce)
 // Every gradient entry is written (=) before it is accumulated: no clearing needed.
@@ -69,7 +71,11 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
     let m = t % OUT;
     if (p >= n) { return; }
     var s = 0.0;
-    for (var b = 0u; b < B; b++) { s += srcA[((p * B + b) * 3u) * OUT + m]; }
+    for (var b = 0u; b < B; b++) {
+      let r = p * B + b;
+      s += srcA[(r * 3u) * OUT + m];
+      if (idx[r] == ALONG_X) { s += srcA[(r * 3u + 1u) * OUT + m]; }
+    }
     dst[p * OUT + m] = s;
   } else if (MODE == 4u) {
     // srcA: apt [p][OUT], srcB: x [p][IN] -> dst: gradient of W (first layer, IN = D)
@@ -85,10 +91,15 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
     if (m >= OUT) { return; }
     var s = 0.0;
     for (var p = 0u; p < n; p++) { s += srcA[p * OUT + m]; }
-    dst[B_OFF + m] = s;
     for (var r = 0u; r < n * B; r++) {
-      let at = W_OFF + m * IN + idx[r];
-      dst[at] = dst[at] + srcB[(r * 3u + 1u) * OUT + m];
+      let g1 = srcB[(r * 3u + 1u) * OUT + m];
+      if (idx[r] == ALONG_X) {
+        s -= g1; // apt carries W x's tangent adjoint (for W's gradient), which the bias does not get
+      } else {
+        let at = W_OFF + m * IN + idx[r];
+        dst[at] = dst[at] + g1;
+      }
     }
+    dst[B_OFF + m] = s;
   }
 }

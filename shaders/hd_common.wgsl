@@ -23,6 +23,10 @@ fn tanhJet2Adjoint(a : vec3f, yb : vec3f) -> vec3f {
   return vec3f(a0, a1, s * yb.z);
 }
 
+// a row's coordinate index meaning "along x itself" (the product-rule estimator's extra row):
+// its first-layer tangent is W x, the first layer's value without the bias
+const ALONG_X : u32 = 0xffffffffu;
+
 // a flat thread index over a 2-D grid of 64-thread workgroups (past the per-dimension limit)
 fn flatIndex(gid : vec3u, nwg : vec3u) -> u32 {
   return gid.x + gid.y * nwg.x * 64u;

@@ -2,6 +2,8 @@
 //   a0 = b[m] + sum_j W[m][j] x[p][j]               (the only O(D) work of the forward pass)
 // then, for each of the point's B sampled coordinates i, the 2-jet along e_i: its tangent
 // is column i of W, a1 = W[m][i], a2 = 0, so the jet part costs the same whatever D is.
+// A row whose index is ALONG_X (the product-rule estimator) is the jet along x itself: its
+// tangent is W x = a0 − b[m], already summed.
 // Writes the pre-activation jets (for the backward pass) and tanh of them, [row][3][OUT].
 // #include hd_common
 
@@ -30,7 +32,9 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
   for (var j = 0u; j < D; j++) { a0 += params[w + j] * x[o + j]; }
   for (var b = 0u; b < B; b++) {
     let r = p * B + b;
-    let a = vec3f(a0, params[w + idx[r]], 0.0);
+    var tangent = a0 - params[B_OFF + m];
+    if (idx[r] != ALONG_X) { tangent = params[w + idx[r]]; }
+    let a = vec3f(a0, tangent, 0.0);
     let y = tanhJet2(a);
     for (var k = 0u; k < 3u; k++) {
       pre[(r * 3u + k) * OUT + m] = a[k];

@@ -1,6 +1,7 @@
 // hdFirstVec4: hdFirst (see hd_first.wgsl) for D and OUT multiples of 4: a thread computes
 // the values a0 of 4 neurons for one point with vec4 loads of W's rows and of x, then the
-// 2-jets along the point's sampled axes (tangent: column idx of W, as in hd_first.wgsl).
+// 2-jets along the point's sampled axes (tangent: column idx of W, as in hd_first.wgsl; W x for
+// an ALONG_X row).
 // #include hd_common
 
 const D4 : u32 = {{D}}u / 4u;
@@ -36,7 +37,9 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
     let a0 = a[q] + param(B_OFF + m);
     for (var b = 0u; b < B; b++) {
       let r = p * B + b;
-      let av = vec3f(a0, param(m * D4 * 4u + idx[r]), 0.0);
+      var tangent = a[q];
+      if (idx[r] != ALONG_X) { tangent = param(m * D4 * 4u + idx[r]); }
+      let av = vec3f(a0, tangent, 0.0);
       let y = tanhJet2(av);
       for (var k = 0u; k < 3u; k++) {
         pre[(r * 3u + k) * OUT + m] = av[k];

@@ -13,6 +13,10 @@
 // halves' covariance (disjoint draws without replacement: −d σ² against the squared
 // estimate's d² σ² / B, σ² the variance of the per-axis terms).
 // resid[p] holds the mean of the two, (r_A + r_B) / 2.
+// PRODUCT = 1 (the product-rule estimator; u = (1 − |x|²) N and a plain Laplacian, no time):
+//   Δu = −2D N − 4 x·∇N + (1 − |x|²) ΔN,
+// the first two exact (x·∇N is c1 of row B, the jet along x), only ΔN sampled:
+//   r = temporal(u) − 2D n0 − 4 c1(x) + SCALE (1 − |x|²) Σ_b 2 n2(b) − g.
 // The problem's functions (factorJet, offsetJet, spatial, temporal and their gradients) are
 // its WGSL, see src/engine/problems/highdim-types.ts.
 // #include hd_common
@@ -24,6 +28,7 @@ const R1 : u32 = {{R1}}u;        // rows per point: B, plus one along time
 const TIME : u32 = {{TIME}}u;
 const SCALE : f32 = {{SCALE}};   // D / B, or 2D / B for each half when SPLIT
 const SPLIT : u32 = {{SPLIT}}u;
+const PRODUCT : u32 = {{PRODUCT}}u;
 
 struct Params { count : u32, weight : f32, pad0 : u32, pad1 : u32 }
 
@@ -86,6 +91,10 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
   // every binding stays in the layout, whichever of them a problem's functions read
   _ = zz[0];
   _ = aux[0];
+  if (PRODUCT == 1u) {
+    productRule(p);
+    return;
+  }
   var sp = 0.0;
   var spB = 0.0;
   for (var b = 0u; b < B; b++) {
@@ -123,4 +132,42 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
     storeAdjoint(p, r, a, ub);
   }
   if (TIME == 1u) { storeAdjoint(p, p * R1 + B, D, vec3f(0.0, (sA + sB) * tg.y, (sA + sB) * tg.z * 2.0)); }
+}
+
+// PRODUCT = 1: the residual and the adjoints of the product-rule estimator (see the top)
+fn productRule(p : u32) {
+  let f0 = 1.0 - zz[p];
+  let r0 = p * R1;
+  let n0 = net[r0 * 3u];
+  let xr = r0 + B;               // the jet along x
+  var sp = 0.0;
+  var spB = 0.0;
+  for (var b = 0u; b < B; b++) {
+    let term = 2.0 * net[(r0 + b) * 3u + 2u];
+    if (SPLIT == 1u && b >= B / 2u) { spB += term; } else { sp += term; }
+  }
+  let u = f0 * n0;
+  let rest = temporal(p, u, 0.0, 0.0) - 2.0 * f32(D) * n0 - 4.0 * net[xr * 3u + 1u] - g[p];
+  let res = rest + SCALE * f0 * sp;
+  var resB = res;
+  if (SPLIT == 1u) { resB = rest + SCALE * f0 * spB; }
+  resid[p] = 0.5 * (res + resB);
+  parts[p] = params.weight * res * resB / f32(params.count);
+  let sA = params.weight * resB / f32(params.count);
+  let sB = params.weight * res / f32(params.count);
+  let tg = temporalGrad(p, u, 0.0, 0.0);
+  for (var b = 0u; b < B; b++) {
+    let r = r0 + b;
+    var s = sA;
+    if (SPLIT == 1u && b >= B / 2u) { s = sB; }
+    else if (SPLIT == 0u) { s = sA + sB; }
+    var ub = vec3f(0.0, 0.0, 2.0 * s * SCALE * f0);
+    if (b == 0u) { ub.x = (sA + sB) * (tg.x * f0 - 2.0 * f32(D)); }
+    netAdj[r * 3u] = ub.x;
+    netAdj[r * 3u + 1u] = ub.y;
+    netAdj[r * 3u + 2u] = ub.z;
+  }
+  netAdj[xr * 3u] = 0.0;
+  netAdj[xr * 3u + 1u] = -4.0 * (sA + sB);
+  netAdj[xr * 3u + 2u] = 0.0;
 }

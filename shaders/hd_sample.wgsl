@@ -4,7 +4,8 @@
 // coordinates drawn uniformly without replacement (Floyd's algorithm: exact, O(B^2)).
 // Time-dependent problems (TIME = 1): t uniform in [0, HORIZON] is coordinate D of the
 // point (rows of DIN = D + 1), and the point's last jet row is along time (index D).
-// Philox streams: counter (p, word block, stream, purpose), key = seed.
+// PRODUCT = 1 (the product-rule estimator): row B of each point is the jet along x itself
+// (index ALONG_X). Philox streams: counter (p, word block, stream, purpose), key = seed.
 // #include philox
 // #include hd_common
 
@@ -16,6 +17,7 @@ const TIME : u32 = {{TIME}}u;
 const HORIZON : f32 = {{HORIZON}};
 const POINTS : u32 = {{POINTS}}u; // 0: keep the points (tests), draw only the coordinates
 const RADIAL : u32 = {{RADIAL}}u; // 1: radius uniform in [0, 1] instead of in the volume
+const PRODUCT : u32 = {{PRODUCT}}u;
 const TWO_PI : f32 = 6.283185307179586;
 
 struct Params { count : u32, stream : u32, seedLo : u32, seedHi : u32 }
@@ -80,4 +82,5 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
     idx[p * R1 + b] = t;
   }
   if (TIME == 1u) { idx[p * R1 + B] = D; }
+  if (PRODUCT == 1u) { idx[p * R1 + B] = ALONG_X; }
 }

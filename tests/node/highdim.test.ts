@@ -14,10 +14,10 @@ const gpu = useNodeGpu();
 
 // ---- an independent f64 reference: the tanh MLP's 2-jet along e_i, the STDE loss ----
 
-/** (N, ∂N/∂x_i, ½ ∂²N/∂x_i²) at x in f64, by pushing a 2-jet through every layer. */
-function jet2(mlp: Mlp, x: ArrayLike<number>, i: number): [number, number, number] {
+/** (N, ∂N/∂x_i, ½ ∂²N/∂x_i²) at x in f64, by pushing a 2-jet through every layer (i = 'x': along the direction x itself). */
+function jet2(mlp: Mlp, x: ArrayLike<number>, i: number | 'x'): [number, number, number] {
   const p = mlp.params;
-  let h: number[][] = [Array.from(x), Array.from(x, (_, j) => (j === i ? 1 : 0)), Array.from(x, () => 0)];
+  let h: number[][] = [Array.from(x), Array.from(x, (v, j) => (i === 'x' ? v : j === i ? 1 : 0)), Array.from(x, () => 0)];
   mlp.layers.forEach((L, l) => {
     const last = l === mlp.layers.length - 1;
     const a = [0, 1, 2].map((k) =>
@@ -66,19 +66,33 @@ function residualF64(problem: HighDimProblem, mlp: Mlp, z: ArrayLike<number>, co
   return problem.temporal(z, u, ut[1], 2 * ut[2]) + (d / coords.length) * sp - problem.source(z);
 }
 
-/** The STDE loss in f64: mean r², or with `split` (the unbiased loss) mean r_A r_B over the two halves of the axes. */
-function lossF64(problem: HighDimProblem, mlp: Mlp, zs: Float32Array, idx: Uint32Array, P: number, B: number, split = false): number {
+/**
+ * The product-rule estimator's residual in f64 (u = (1 − |x|²) N, a plain Laplacian): Δu written
+ * out as −2d N − 4 x·∇N + (1 − |x|²) ΔN, with x·∇N from a jet along x and ΔN estimated from `coords`.
+ */
+function residualProductF64(problem: HighDimProblem, mlp: Mlp, x: ArrayLike<number>, coords: number[]): number {
+  const d = problem.dim;
+  const n0 = jet2(mlp, x, 0)[0];
+  const xGradN = jet2(mlp, x, 'x')[1];
+  const lapN = (d / coords.length) * coords.reduce((acc, i) => acc + 2 * jet2(mlp, x, i)[2], 0);
+  const phi = 1 - Array.from(x).reduce((a, v) => a + v * v, 0);
+  return problem.temporal(x, phi * n0, 0, 0) - 2 * d * n0 - 4 * xGradN + phi * lapN - problem.source(x);
+}
+
+/** The STDE loss in f64: mean r², or with `split` (the unbiased loss) mean r_A r_B over the two halves of the axes; `product`: the product-rule residual. */
+function lossF64(problem: HighDimProblem, mlp: Mlp, zs: Float32Array, idx: Uint32Array, P: number, B: number, split = false, product = false): number {
   const time = problem.horizon !== undefined ? 1 : 0;
   const din = problem.dim + time;
-  const r1 = B + time;
+  const r1 = B + time + (product ? 1 : 0);
+  const residual = product ? residualProductF64 : residualF64;
   let l = 0;
   for (let p = 0; p < P; p++) {
     const z = zs.subarray(p * din, (p + 1) * din);
     const axes = Array.from(idx.subarray(p * r1, p * r1 + B));
     if (split) {
-      l += (residualF64(problem, mlp, z, axes.slice(0, B / 2)) * residualF64(problem, mlp, z, axes.slice(B / 2))) / P;
+      l += (residual(problem, mlp, z, axes.slice(0, B / 2)) * residual(problem, mlp, z, axes.slice(B / 2))) / P;
     } else {
-      const r = residualF64(problem, mlp, z, axes);
+      const r = residual(problem, mlp, z, axes);
       l += (r * r) / P;
     }
   }
@@ -328,6 +342,82 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
       t.destroy();
     });
   }
+
+  // the product-rule estimator: d = 9 scalar first-layer kernels, d = 12 vec4; with the unbiased loss too
+  for (const [d, split] of [
+    [9, false],
+    [12, false],
+    [12, true],
+  ] as const) {
+    it(`product rule, d = ${d}${split ? ', unbiased loss' : ''}: the GPU loss and gradient match the f64 product-rule loss (x·∇N from the jet along x)`, async () => {
+      const problem = ballProblem('sine-gordon', 'two', d);
+      const cfg = small(problem, { randBatch: 4, productRule: true, unbiasedLoss: split });
+      const t = new HighDimTrainer(gpu.device, problem, cfg);
+      const { loss, grad, x, idx } = await t.probe(3);
+      // row B of each point is the jet along x
+      for (let p = 0; p < cfg.points; p++) expect(idx[p * 5 + 4]).toBe(0xffffffff);
+      const mlp = await t.net.download();
+      const f = (params: Float32Array) => lossF64(problem, new Mlp(mlp.sizes, mlp.activation, params), x, idx, cfg.points, 4, split, true);
+      const ref = f(mlp.params);
+      expect(Math.abs(loss - ref)).toBeLessThan(2e-4 * Math.abs(ref) + 1e-6);
+      const [L0, L1, L2] = mlp.layers;
+      const unpicked = [...Array(d).keys()].find((i) => !Array.from(idx).includes(i));
+      const probes = [L0.weightOffset + idx[0], L0.weightOffset + 3 * L0.inDim + idx[1], ...(unpicked === undefined ? [L0.weightOffset + 5 * L0.inDim + 2] : [L0.weightOffset + 5 * L0.inDim + unpicked]), L0.biasOffset + 2, L1.weightOffset + 7, L1.biasOffset + 4, L2.weightOffset + 3, L2.biasOffset];
+      expectGradientAt(grad, mlp.params, probes, f);
+      t.destroy();
+    });
+  }
+
+  it('product rule: B = d gives the exact Laplacian; B < d is unbiased and its spread is far below plain STDE at the same B', async () => {
+    const d = 12;
+    const problem = ballProblem('sine-gordon', 'two', d);
+    const P = 4;
+    // points near the sphere, where volume-uniform points lie in high dimension
+    const pts = new Float32Array(P * d).map((_, k) => 0.27 * Math.sin(1.7 * k + 0.3));
+    const mlp = await (async () => {
+      const t = new HighDimTrainer(gpu.device, problem, small(problem, { points: P, randBatch: d }));
+      const m = await t.net.download();
+      t.destroy();
+      return m;
+    })();
+    const exactRes = Array.from({ length: P }, (_, p) => residualF64(problem, mlp, pts.subarray(p * d, (p + 1) * d), [...Array(d).keys()]));
+    const full = new HighDimTrainer(gpu.device, problem, small(problem, { points: P, randBatch: d, productRule: true }));
+    const r = await full.probe(0, pts);
+    r.residuals.forEach((v, p) => expect(Math.abs(v - exactRes[p])).toBeLessThan(1e-4 * (1 + Math.abs(exactRes[p]))));
+    full.destroy();
+    const spreadOf = async (productRule: boolean) => {
+      const t = new HighDimTrainer(gpu.device, problem, small(problem, { points: P, randBatch: 3, productRule }));
+      const S = 300;
+      const sums = new Array(P).fill(0);
+      const sq = new Array(P).fill(0);
+      for (let s = 0; s < S; s++) {
+        const e = await t.probe(100 + s, pts);
+        e.residuals.forEach((v, p) => {
+          sums[p] += v;
+          sq[p] += v * v;
+        });
+      }
+      t.destroy();
+      let spread = 0;
+      for (let p = 0; p < P; p++) {
+        const mean = sums[p] / S;
+        const sd = Math.sqrt(sq[p] / S - mean * mean);
+        spread = Math.max(spread, sd);
+        expect(Math.abs(mean - exactRes[p])).toBeLessThan(3 * (sd / Math.sqrt(S)) + 1e-4);
+      }
+      return spread;
+    };
+    const plain = await spreadOf(false);
+    const product = await spreadOf(true);
+    expect(product).toBeGreaterThan(1e-4); // still an estimate
+    expect(product).toBeLessThan(0.5 * plain);
+  });
+
+  it('the product rule refuses problems of another form and dense STDE, with the reason', () => {
+    expect(() => new HighDimTrainer(gpu.device, hjbLin(8), small(hjbLin(8), { productRule: true }))).toThrow(/u = \(1 − \|x\|²\) N with a plain Laplacian/);
+    const problem = ballProblem('poisson', 'two', 10);
+    expect(() => new HighDimTrainer(gpu.device, problem, small(problem, { randBatch: 4, stde: 'dense', productRule: true }))).toThrow(/sparse STDE only/);
+  });
 
   it('the unbiased loss refuses an odd B and dense STDE, with the reason', () => {
     const problem = ballProblem('sine-gordon', 'two', 10);

@@ -43,6 +43,14 @@ export interface HighDimConfig {
    */
   unbiasedLoss?: boolean;
   /**
+   * Sparse only, for problems with `productRule` (u = (1 − |x|²) N and a plain Laplacian): the
+   * product-rule estimator. Δu = −2d N − 4 x·∇N + (1 − |x|²) ΔN: the first two terms exactly
+   * (x·∇N from one more jet per point, along x, whose first-layer tangent W₁x is the first
+   * layer's own value), and only ΔN from the B sampled axes. Still unbiased; the sampled part
+   * is damped by 1 − |x|², small where volume-uniform points lie (see shaders/hd_loss.wgsl).
+   */
+  productRule?: boolean;
+  /**
    * Learning-rate multiplier for the first layer's weights W₁ (default: firstLayerLrScale(d)).
    * A point in the ball has coordinates of about 1/√d, so the part of u* linear in x needs W₁
    * rows about √d times longer than at initialization; at Adam's 1e-3 that growth, not the
@@ -168,8 +176,10 @@ export class HighDimTrainer {
     const din = d + (time ? 1 : 0);
     const { width, depth, points: P, randBatch: B } = config;
     const isDense = config.stde === 'dense';
-    // jet rows per point: the B sampled space axes (or directions), and time
-    const R1 = B + (time ? 1 : 0);
+    // jet rows per point: the B sampled space axes (or directions), and time; or, with the
+    // product rule, the B axes and the jet along x
+    const product = config.productRule === true;
+    const R1 = B + (time ? 1 : 0) + (product ? 1 : 0);
     for (const [name, v, lo, hi] of [
       ['width', width, 1, 1024],
       ['depth', depth, 1, 16],
@@ -182,6 +192,8 @@ export class HighDimTrainer {
       if (why) throw new InputError(why);
       if (!Number.isInteger(B) || B < 1 || B > MAX_DENSE_DIRECTIONS) throw new InputError(`dense STDE's random batch must be an integer from 1 to ${MAX_DENSE_DIRECTIONS}, got ${B}`);
     } else if (!Number.isInteger(B) || B < 1 || B > d) throw new InputError(`STDE's random batch must be an integer from 1 to the dimension (${d}), got ${B}`);
+    if (product && !problem.productRule) throw new InputError(`the product-rule estimator is built for u = (1 − |x|²) N with a plain Laplacian (the two- and three-body problems); ${problem.id} is not of that form`);
+    if (product && isDense) throw new InputError('the product-rule estimator is built for sparse STDE only');
     if (config.unbiasedLoss && isDense) throw new InputError('the unbiased loss (--unbiased-loss) is built for sparse STDE only');
     if (config.unbiasedLoss && (B < 2 || B % 2 !== 0)) throw new InputError(`the unbiased loss splits the B sampled axes in two halves: B must be even and at least 2 (got ${B})`);
     const testCount = config.testPoints ?? Math.max(50, Math.min(1000, Math.floor(2e7 / d)));
@@ -215,7 +227,7 @@ export class HighDimTrainer {
     // sampling: points and coordinates, or (tests) only the coordinates of fixed points
     // (dense STDE draws one unused coordinate per point; its directions come from directionsPass)
     const t = this.train;
-    const sampling = { D: d, B: isDense ? 1 : B, DIN: din, R1, TIME: time ? 1 : 0, HORIZON: (problem.horizon ?? 0).toPrecision(9), RADIAL: config.ballSampling === 'radius' ? 1 : 0 };
+    const sampling = { D: d, B: isDense ? 1 : B, DIN: din, R1, TIME: time ? 1 : 0, HORIZON: (problem.horizon ?? 0).toPrecision(9), RADIAL: config.ballSampling === 'radius' ? 1 : 0, PRODUCT: product ? 1 : 0 };
     this.samplePass = this.kernel('hd_sample', { ...sampling, POINTS: 1 }, [t.x, t.xx, t.idx, this.sampleParams], P);
     this.coordinatePass = this.kernel('hd_sample', { ...sampling, POINTS: 0 }, [t.x, t.xx, t.idx, this.sampleParams], P);
     const coef = this.own(createStorageBuffer(device, Math.max(1, problem.coefficients.length) * 4, `${problem.id} coefficients`));
@@ -247,6 +259,7 @@ export class HighDimTrainer {
           TIME: time ? 1 : 0,
           SCALE: ((config.unbiasedLoss ? 2 : 1) * (d / B)).toPrecision(9),
           SPLIT: config.unbiasedLoss ? 1 : 0,
+          PRODUCT: product ? 1 : 0,
           HELPERS: w.helpers,
           FACTOR: w.factor,
           OFFSET: w.offset,
@@ -290,7 +303,7 @@ export class HighDimTrainer {
         bw(1, l, [abar[l], dummy, dummy, ybar[l - 1]], R * L.inDim),
       );
     }
-    this.backwardPasses.push(bw(0, 0, [t.pre[0], ybar[0], dummy, abar[0]], R * width), bw(3, 0, [abar[0], dummy, dummy, apt], P * width, pointsU));
+    this.backwardPasses.push(bw(0, 0, [t.pre[0], ybar[0], dummy, abar[0]], R * width), bw(3, 0, [abar[0], dummy, t.idx, apt], P * width, pointsU));
     if (dense) {
       // W₁'s gradient along the directions too: Σ ā₁ ⊗ v (hd_backward_dense.wgsl)
       const L = layers[0];

@@ -116,6 +116,7 @@ export function ballProblem(operator: OperatorId, body: Body, dim: number): Ball
     factorJet: (x, a) => [1 - norm2(x), -2 * x[a], -1],
     offsetJet: () => [0, 0, 0],
     spatial: (_xi, _ui, uii) => uii,
+    productRule: true,
     temporal: (_z, u) => nl.f64(u),
     wgsl: {
       helpers: `fn nonlinearity(u : f32) -> f32 { return ${nl.wgsl}; }\nfn nonlinearityGrad(u : f32) -> f32 { return ${nl.gradWgsl}; }`,

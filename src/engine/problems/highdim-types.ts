@@ -38,6 +38,11 @@ export interface HighDimProblem {
   factorJet(z: ArrayLike<number>, a: number): Jet2;
   offsetJet(z: ArrayLike<number>, a: number): Jet2;
   spatial(xi: number, ui: number, uii: number): number;
+  /**
+   * The model is u = (1 − |x|²) N (G = 0), the spatial sum a plain Laplacian and there is no
+   * time: the product-rule estimator applies (HighDimConfig.productRule).
+   */
+  productRule?: boolean;
   temporal(z: ArrayLike<number>, u: number, ut: number, utt: number): number;
   /** g(z), O(d). */
   source(z: ArrayLike<number>): number;
