@@ -10,6 +10,7 @@
  *      the same kernels; measured on fewer points and scaled to 1024), and stacked AD
  *      (d reverse passes after a create_graph gradient; fitted from a few axes), with memory.
  * Options: --train LIST  --speed LIST  --cost-dim D (0: skip)  --lr LR  --lr-floor F (the decay ends at F x LR, default 0.1)
+ *          --product-rule (the product-rule estimator: only (1 − |x|²)ΔN sampled, two- and three-body problems)
  *          --first-layer-lr M (W₁'s learning-rate multiplier; default d/1000 within [1, 10])  --ball-sampling volume|radius (training and test points)  --test-ball volume|radius (test points only)  --json
  */
 import { nodeDevice } from '../src/node/webgpu-node';
@@ -46,6 +47,7 @@ function ballOption(flag: string, fallback: BallSampling): BallSampling {
   return v as BallSampling;
 }
 const ballSampling = ballOption('--ball-sampling', 'volume');
+const productRule = args.includes('--product-rule');
 const testSampling = ballOption('--test-ball', ballSampling);
 const speedDims = value('--speed', '100000').split(',').filter(Boolean).map(Number);
 const costDim = Number(value('--cost-dim', '1000'));
@@ -70,14 +72,14 @@ async function stepMs(cfg: HighDimConfig, id: string, d: number, reps = 3): Prom
 
 for (const { id, d, seconds } of trainList) {
   const p = problem(id, d);
-  const base: HighDimConfig = { ...defaultHighDimConfig(p), firstLayerLr, ballSampling, testSampling };
+  const base: HighDimConfig = { ...defaultHighDimConfig(p), firstLayerLr, ballSampling, testSampling, productRule };
   const { ms } = await stepMs(base, id, d);
   const steps = Math.max(10, Math.floor(((seconds * 1000) / ms) * 0.9));
   const cfg: HighDimConfig = { ...base, lr: lrArg ?? base.lr, steps, schedule: namedSchedule('linear', steps, lrFloor), logEvery: Math.max(1, Math.round(steps / 20)) };
   const t = new HighDimTrainer(device, p, cfg);
   const r = await t.run((rec) => void console.log(`  ${id} d=${d} step ${rec.step}/${steps} loss ${rec.loss.toExponential(3)} L2 rel. error ${rec.l2re.toExponential(3)} (${rec.seconds.toFixed(0)} s)`), seconds);
   t.destroy();
-  const row = { id, d, budget: seconds, steps: r.steps, seconds: r.seconds, l2re: r.l2re, msPerStep: ms, stop: r.stopReason, firstLayerLr: firstLayerLr ?? 'auto', ballSampling, testSampling };
+  const row = { id, d, budget: seconds, steps: r.steps, seconds: r.seconds, l2re: r.l2re, msPerStep: ms, stop: r.stopReason, firstLayerLr: firstLayerLr ?? 'auto', ballSampling, testSampling, productRule };
   (out.train as unknown[]).push(row);
   console.log(`${id} d=${d}: ${r.steps} steps in ${r.seconds.toFixed(0)} s (budget ${seconds} s, ${ms.toFixed(0)} ms/step), L2 relative error ${r.l2re.toExponential(3)} (${r.stopReason})`);
 }

@@ -15,7 +15,7 @@ import { texToMathML } from './tex';
 
 type Values = HighDimSpec;
 
-const ADVANCED = ['width', 'depth', 'lr', 'schedule', 'firstLr', 'points', 'ball', 'unbiased', 'seed'];
+const ADVANCED = ['width', 'depth', 'lr', 'schedule', 'firstLr', 'points', 'ball', 'unbiased', 'product', 'seed'];
 const LOG_EVERY = 10;
 
 /**
@@ -191,6 +191,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
         {shown('points') && <IntField spec={fields.points} value={values.points} onChange={(points) => set({ points })} />}
         {shown('ball') && <ChoiceField spec={fields.ball} value={values.ball} onChange={(ball) => set({ ball })} />}
         {shown('unbiased') && <ChoiceField spec={fields.unbiased} value={values.unbiased} onChange={(unbiased) => set({ unbiased })} />}
+        {shown('product') && problem?.productRule && values.stde === 'sparse' && <ChoiceField spec={fields.product} value={values.product} onChange={(product) => set({ product })} />}
         {shown('seed') && <IntField spec={fields.seed} value={values.seed} onChange={(seed) => set({ seed })} />}
       </div>
       {problem && (

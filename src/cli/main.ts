@@ -50,6 +50,8 @@ Commands:
       --method stde [--stde sparse|dense] [--rand-batch B]: a Laplacian estimated from B random jets per point (default sparse, 16):
         sparse, B of the d coordinates scaled by d/B; dense, B Rademacher directions. The ball problems (pinn list) are STDE-only and
         take --dim up to 10⁶ (sparse; their first-layer tangent is a column of W₁) or --stde dense (Δu + f(u) = g ones; W₁v costs O(d·width)).
+        --product-rule (two- and three-body, sparse): Δu = −2dN − 4x·∇N + (1 − |x|²)ΔN with the first two exact (one more jet per point,
+        along x) and only ΔN sampled.
         A problem with an operator Σ c_t ∂^α u (biharmonic-nd: Δ², d(d + 1)/2 terms) reads each term from one slot jet: every
         term with --method taylor, B terms drawn per point in proportion to |c_t| with --method stde (any B: drawn with replacement).
       --method stein [--sigma S] [--samples N] [--no-variance-reduction] [--unbiased-loss] [--stein-laplacian stein|hutchinson]: Stein's estimator; trains the smoothed

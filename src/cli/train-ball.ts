@@ -33,7 +33,7 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
     const kind =
       stde === 'dense'
         ? `dense STDE, ${config.randBatch} Rademacher directions per point (W₁v: O(d·width) each)`
-        : `sparse STDE, ${config.randBatch} of ${problem.dim} coordinates per point`;
+        : `sparse STDE, ${config.randBatch} of ${problem.dim} coordinates per point${config.productRule ? ' (product rule: only (1 − |x|²)ΔN sampled, x·∇N from a jet along x)' : ''}`;
     const lrNote = `W₁ at ${+trainer.firstLayerLr.toPrecision(3)}x the learning rate`;
     const ballNote = config.ballSampling === 'radius' ? ', |x| uniform (the STDE release’s points)' : '';
     console.log(`device: ${adapterLabel(gpu.adapter)}; ${kind}; net ${config.depth}x${config.width} tanh, ${config.points} points${ballNote}, ${steps} Adam steps, ${lrNote}; GPU memory ${(trainer.memoryBytes() / 2 ** 20).toFixed(1)} MiB`);
@@ -55,6 +55,7 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
         rand_batch: config.randBatch,
         first_layer_lr: trainer.firstLayerLr,
         ball_sampling: config.ballSampling ?? 'volume',
+        product_rule: config.productRule === true,
         steps: result.steps,
         seconds: result.seconds,
         steps_per_second: result.steps / result.seconds,

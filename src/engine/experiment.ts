@@ -226,6 +226,14 @@ export const HIGHDIM_FIELDS = {
     label: 'Unbiased loss',
     help: 'Sparse STDE: the residual estimated twice, from the two halves of the B axes, and the two multiplied (on); off: one estimate squared, whose mean carries the estimator’s variance.',
   },
+  product: {
+    kind: 'choice',
+    default: 'off',
+    choices: ['off', 'on'],
+    flags: { 'product-rule': 'on' },
+    label: 'Product rule',
+    help: 'Sparse STDE on the two- and three-body problems (u = (1 − |x|²) N): Δu = −2dN − 4x·∇N + (1 − |x|²)ΔN with the first two terms exact (x·∇N from one more jet per point, along x) and only ΔN sampled (on); off: the whole Δu sampled, as in the STDE paper.',
+  },
   width: { ...common.width, default: 128 },
   depth: { ...common.depth, default: 3, max: 8, help: 'Hidden layers (tanh).' },
   lr: { ...common.lr, default: '1e-3', help: 'Adam learning rate at the start; the schedule lowers it over the run.' },
@@ -568,6 +576,8 @@ export function highDimSetup(spec: HighDimSpec): { problem: HighDimProblem; conf
     const why = denseUnsupportedReason(problem);
     if (why) throw new InputError(why);
   }
+  if (spec.product === 'on' && !problem.productRule) throw new InputError(`--product-rule is built for u = (1 − |x|²) N with a plain Laplacian (the two- and three-body problems); ${problem.id} is not of that form`);
+  if (spec.product === 'on' && spec.stde === 'dense') throw new InputError('--product-rule is built for sparse STDE only');
   const base = defaultHighDimConfig(problem);
   const config: HighDimConfig = {
     ...base,
@@ -580,6 +590,7 @@ export function highDimSetup(spec: HighDimSpec): { problem: HighDimProblem; conf
     randBatch: spec.randBatch,
     stde: spec.stde as 'sparse' | 'dense',
     unbiasedLoss: spec.unbiased === 'on',
+    productRule: spec.product === 'on',
     firstLayerLr: spec.firstLr === 'auto' ? undefined : Number(spec.firstLr),
     ballSampling: spec.ball as BallSampling,
     seed: spec.seed,

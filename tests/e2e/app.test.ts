@@ -474,7 +474,7 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
   it('trains a 2000-dimensional problem with sparse STDE in the tab; the link keeps d; tampered values get a notice', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors = collectErrors(page);
-    await page.goto(`${server.url}#highdim?pde=sine-gordon-twobody&dim=2000&randBatch=4&width=16&depth=2&points=16&steps=30&seed=1&ball=radius&firstLr=3`);
+    await page.goto(`${server.url}#highdim?pde=sine-gordon-twobody&dim=2000&randBatch=4&width=16&depth=2&points=16&steps=30&seed=1&ball=radius&firstLr=3&product=on`);
     await page.waitForSelector('[data-testid=hd-status]', { timeout: 60_000 });
     await page.waitForFunction(() => /L2 relative error/.test(document.querySelector('[data-testid=hd-status]')?.textContent ?? ''), undefined, { timeout: 120_000 });
     await page.click('[data-testid=hd-play]');
@@ -482,7 +482,10 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     const errs = await page.evaluate(() => (document.querySelector('[data-testid=hd-error]') as unknown as { data?: { y: number[] }[] })?.data?.[0]?.y ?? []);
     expect(errs.length).toBeGreaterThanOrEqual(3);
     expect(errs.at(-1)!).toBeLessThan(errs[0]);
-    for (const part of ['dim=2000', 'ball=radius', 'firstLr=3']) expect(page.url()).toContain(part);
+    for (const part of ['dim=2000', 'ball=radius', 'firstLr=3', 'product=on']) expect(page.url()).toContain(part);
+    // the product-rule estimator is on (only ΔN sampled), and the command line says so
+    expect(await page.inputValue('label:has-text("Product rule") select')).toBe('on');
+    expect(await page.textContent('[data-testid=cli-command]')).toContain('--product-rule');
     // a 1-D slice along the diagonal: the network against the exact solution
     await page.waitForFunction(() => ((document.querySelector('[data-testid=hd-slice]') as unknown as { data?: unknown[] })?.data?.length ?? 0) === 2, undefined, { timeout: 60_000 });
     await page.screenshot({ path: `${SHOTS}/app-highdim.png`, fullPage: true });
@@ -508,6 +511,8 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.reload();
     await page.waitForFunction(() => /L2 relative error/.test(document.querySelector('[data-testid=hd-status]')?.textContent ?? ''), undefined, { timeout: 120_000 });
     expect(await page.isDisabled('[data-testid=hd-play]')).toBe(false);
+    // hjb-lin is not u = (1 − |x|²) N: no product-rule field
+    expect(await page.locator('label:has-text("Product rule")').count()).toBe(0);
     await page.selectOption('label:has-text("STDE kind") select', 'dense');
     await page.waitForSelector('[data-testid=hd-message]', { timeout: 60_000 });
     expect(await page.textContent('[data-testid=hd-message]')).toMatch(/hjb-lin uses sparse STDE only/);

@@ -199,6 +199,8 @@ describe('pinn train and pinn list', () => {
     [['--pde', 'poisson-twobody', '--dim', '1'], /--dim must be an integer in \[2, 1000000\], got '1'/],
     [['--pde', 'hjb-lin', '--dim', '10', '--rand-batch', '11'], /--rand-batch must be an integer in \[1, 10\]/],
     [['--pde', 'bsb', '--stde', 'dense'], /bsb uses sparse STDE/],
+    [['--pde', 'hjb-lin', '--product-rule'], /--product-rule is built for u = \(1 − \|x\|²\) N with a plain Laplacian \(the two- and three-body problems\); hjb-lin is not of that form/],
+    [['--pde', 'poisson-twobody', '--stde', 'dense', '--product-rule'], /--product-rule is built for sparse STDE only/],
     [['--pde', 'sine-gordon-twobody', '--first-layer-lr', '0'], /--first-layer-lr must be auto or a number in \(0, 10000\], got '0'/],
     [['--pde', 'sine-gordon-twobody', '--ball-sampling', 'shell'], /--ball-sampling must be one of volume, radius/],
     [['--pde', 'wave-sinh', '--lbfgs', '10'], /--lbfgs does not apply to wave-sinh/],
