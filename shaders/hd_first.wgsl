@@ -3,7 +3,7 @@
 // then, for each of the point's B sampled coordinates i, the 2-jet along e_i: its tangent
 // is column i of W, a1 = W[m][i], a2 = 0, so the jet part costs the same whatever D is.
 // A row whose index is ALONG_X (the product-rule estimator) is the jet along x itself: its
-// tangent is W x = a0 − b[m], already summed.
+// tangent is W x, summed before the bias is added.
 // Writes the pre-activation jets (for the backward pass) and tanh of them, [row][3][OUT].
 // #include hd_common
 
@@ -26,13 +26,14 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
   let p = t / OUT;
   let m = t % OUT;
   if (p >= count.x) { return; }
-  var a0 = params[B_OFF + m];
+  var wx = 0.0;
   let w = W_OFF + m * D;
   let o = p * D;
-  for (var j = 0u; j < D; j++) { a0 += params[w + j] * x[o + j]; }
+  for (var j = 0u; j < D; j++) { wx += params[w + j] * x[o + j]; }
+  let a0 = wx + params[B_OFF + m];
   for (var b = 0u; b < B; b++) {
     let r = p * B + b;
-    var tangent = a0 - params[B_OFF + m];
+    var tangent = wx;
     if (idx[r] != ALONG_X) { tangent = params[w + idx[r]]; }
     let a = vec3f(a0, tangent, 0.0);
     let y = tanhJet2(a);

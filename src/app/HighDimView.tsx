@@ -118,7 +118,8 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
     if (!t || runningRef.current) return;
     runningRef.current = true;
     setRunning(true);
-    clock.current.start = performance.now();
+    const c = clock.current; // this run's clock (a settings change gives the next run a new one)
+    c.start = performance.now();
     let done = 0;
     t.saveGood();
     try {
@@ -132,7 +133,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
           const loss = await t.readLoss();
           // a setting changed while this was read: that trainer is gone, and so is this run
           if (trainerRef.current !== t) return;
-          const seconds = clock.current.elapsed + (performance.now() - clock.current.start) / 1000;
+          const seconds = c.elapsed + (performance.now() - c.start) / 1000;
           if (!Number.isFinite(loss)) {
             const good = t.restoreGood();
             setMessage(`The loss became ${loss} by step ${t.step}: paused, with the parameters of step ${good} restored. Try a smaller learning rate, or a larger B for less noise.`);
@@ -153,9 +154,12 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
     } catch (e) {
       setMessage((e as Error).message);
     } finally {
-      clock.current.elapsed += (performance.now() - clock.current.start) / 1000;
-      runningRef.current = false;
-      setRunning(false);
+      c.elapsed += (performance.now() - c.start) / 1000;
+      // a replaced trainer's loop leaves the new run's flags alone
+      if (trainerRef.current === t) {
+        runningRef.current = false;
+        setRunning(false);
+      }
     }
   }
 
@@ -191,7 +195,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
         {shown('points') && <IntField spec={fields.points} value={values.points} onChange={(points) => set({ points })} />}
         {shown('ball') && <ChoiceField spec={fields.ball} value={values.ball} onChange={(ball) => set({ ball })} />}
         {shown('unbiased') && <ChoiceField spec={fields.unbiased} value={values.unbiased} onChange={(unbiased) => set({ unbiased })} />}
-        {shown('product') && problem?.productRule && values.stde === 'sparse' && <ChoiceField spec={fields.product} value={values.product} onChange={(product) => set({ product })} />}
+        {shown('product') && (values.product === 'on' || (problem?.productRule && values.stde === 'sparse')) && <ChoiceField spec={fields.product} value={values.product} onChange={(product) => set({ product })} />}
         {shown('seed') && <IntField spec={fields.seed} value={values.seed} onChange={(seed) => set({ seed })} />}
       </div>
       {problem && (

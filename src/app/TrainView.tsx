@@ -81,7 +81,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   const fields = fieldsFor('train', values.pde);
   const ranges = problemById(values.pde)?.paramRanges ?? {};
   // the trainer depends on every setting but the L-BFGS phase (which runs after Adam)
-  const trainerKey = specToParams('train', { ...values, lbfgs: 0 }).toString();
+  const trainerKey = specToParams('train', { ...values, lbfgs: 0, lm: 0 }).toString();
   const setup = useMemo(() => {
     try {
       return { ...trainSetup(values), error: null };
@@ -118,6 +118,8 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
       const mem = useRunMemory.getState();
       if (mem.key === trainerKey && mem.params) {
         trainer.restore(mem.step, mem.params, mem.unknownRaw);
+        // the L-BFGS/LM phases already ran when the history goes past Adam's last step
+        lbfgsDone.current = (mem.history.at(-1)?.step ?? 0) > mem.step;
         setHistory(mem.history);
         clock.current = { start: 0, elapsed: mem.elapsed };
         setMessage(resumeMessage(mem, gpu.device));
@@ -180,7 +182,9 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     if (!t || runningRef.current || comparingRef.current) return;
     runningRef.current = true;
     setRunning(true);
-    clock.current.start = performance.now();
+    // this run's clock: a settings change or Reset gives the next run a new one mid-await
+    const c = clock.current;
+    c.start = performance.now();
     if (t.step < values.steps) setPhase(null);
     try {
       while (runningRef.current && trainerRef.current === t && t.step < values.steps) {
@@ -212,14 +216,14 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
             if (it % 10 === 0) setPhase(`${ph.name} iteration ${it} of ${ph.iterations}: loss ${f.toExponential(3)}`);
             if (it % 10 === 0 && unknowns.length) {
               // λ's trajectory goes on through the phase (the L2 error is measured at its end)
-              const seconds = clock.current.elapsed + (performance.now() - clock.current.start) / 1000;
+              const seconds = c.elapsed + (performance.now() - c.start) / 1000;
               setHistory((h) => [...h, { step: start + it, seconds, loss: f, l2re: NaN, unknowns }]);
             }
             return runningRef.current;
           });
           done = start + r.iterations;
           const u = await t.predictTest();
-          const seconds = clock.current.elapsed + (performance.now() - clock.current.start) / 1000;
+          const seconds = c.elapsed + (performance.now() - c.start) / 1000;
           setPrediction(u);
           const l2re = await t.l2RelativeError(u);
           const unknowns = t.problem.unknowns?.length ? await t.unknownValues() : undefined;
@@ -233,7 +237,9 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         setMessage(`${phases.map((ph) => ph.name).join(' / ')} stopped: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    clock.current.elapsed += (performance.now() - clock.current.start) / 1000;
+    c.elapsed += (performance.now() - c.start) / 1000;
+    // a replaced trainer's loop leaves the new run's flags alone
+    if (trainerRef.current !== t) return;
     runningRef.current = false;
     setRunning(false);
   };

@@ -34,7 +34,7 @@ export function acquireGpu(): Promise<PinnDevice> {
   if (lostBefore) useGpu.setState({ status: { state: 'pending' } }); // "Looking for a GPU…" while reconnecting
   pending = requestPinnDevice(typeof navigator !== 'undefined' ? navigator.gpu : undefined)
     .then((gpu) => {
-      useGpu.setState({ status: { state: 'ready', gpu }, adapter: gpu.adapter });
+      useGpu.setState({ status: { state: 'ready', gpu }, adapter: gpu.adapter, warning: null });
       void gpu.device.lost.then((info) => {
         pending = null;
         if (info.reason === 'destroyed' && !simulatedLoss) return;

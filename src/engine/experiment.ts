@@ -601,6 +601,6 @@ export function highDimSetup(spec: HighDimSpec): { problem: HighDimProblem; conf
 /** The settings that follow the problem (network, steps, learning rate, points, boundary, dimension) at its defaults. */
 export function problemDefaultsPatch(kind: SpecKind, pde: string): Record<string, string | number> {
   const d = specDefaults(kind, pde) as Record<string, string | number>;
-  const keys = kind === 'train' ? ['width', 'depth', 'lr', 'steps', 'points', 'hard', 'precision', 'dim', 'k'] : ['width', 'depth', 'lr', 'steps', 'points', 'dim'];
+  const keys = kind === 'train' ? ['width', 'depth', 'lr', 'steps', 'points', 'hard', 'precision', 'dim', 'k'] : ['width', 'depth', 'lr', 'steps', 'points', 'dim', 'product'];
   return Object.fromEntries(keys.map((k) => [k, d[k]]));
 }

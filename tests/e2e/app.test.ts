@@ -490,12 +490,15 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.waitForFunction(() => ((document.querySelector('[data-testid=hd-slice]') as unknown as { data?: unknown[] })?.data?.length ?? 0) === 2, undefined, { timeout: 60_000 });
     await page.screenshot({ path: `${SHOTS}/app-highdim.png`, fullPage: true });
     // another view and back: the run continues from its last logged step with its curves; Reset starts over
+    // (charts draw in a task of their own: read them once they hold every logged point)
+    const curve = () => page.evaluate(() => (document.querySelector('[data-testid=hd-error]') as unknown as { data?: { y: number[] }[] })?.data?.[0]?.y ?? []);
+    const before = await curve();
     await page.click('[data-testid=tab-derivatives]');
     await page.click('[data-testid=tab-highdim]');
     await page.waitForSelector('[data-testid=hd-message]:has-text("Continuing this run from step 30")', { timeout: 60_000 });
     expect(await page.textContent('[data-testid=hd-status]')).toMatch(/step 30 of 30/);
-    const kept = await page.evaluate(() => (document.querySelector('[data-testid=hd-error]') as unknown as { data?: { y: number[] }[] })?.data?.[0]?.y ?? []);
-    expect(kept).toEqual(errs);
+    await page.waitForFunction((n) => ((document.querySelector('[data-testid=hd-error]') as unknown as { data?: { y: number[] }[] })?.data?.[0]?.y.length ?? 0) >= n, before.length, { timeout: 60_000 });
+    expect(await curve()).toEqual(before);
     await page.click('[data-testid=hd-reset]');
     await page.waitForFunction(() => /step 0 of 30/.test(document.querySelector('[data-testid=hd-status]')?.textContent ?? ''), undefined, { timeout: 120_000 });
     expect(await page.isVisible('[data-testid=hd-message]')).toBe(false);
