@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PinnDevice } from '../engine/gpu';
 import { HighDimTrainer } from '../engine/highdim/trainer';
+import { Mlp } from '../engine/mlp';
 import { fieldsFor, highDimSetup, specToCli, specToParams, type HighDimSpec } from '../engine/experiment';
 import { ballSlice, type BallSlice } from '../engine/ball-slice';
 import { useExperiment } from './experiment-store';
@@ -10,7 +11,7 @@ import { downloadText } from './download';
 import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, TextField } from './fields';
 import { Plot } from './Plot';
 import { hiddenControls, readHash, writeHash } from './settings';
-import { forgetHighDimRun, freshMemory, resumeMessage, useHighDimMemory } from './run-memory';
+import { forgetHighDimRun, freshMemory, rememberRecord, resumeMessage, useHighDimMemory } from './run-memory';
 import { texToMathML } from './tex';
 
 type Values = HighDimSpec;
@@ -108,8 +109,9 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
   }, [setup, gpu.device, generation]);
 
   /** The model and the exact solution along the ball's diagonal (f64 on the CPU from the downloaded parameters). */
-  async function drawSlice(t: HighDimTrainer) {
-    const mlp = await t.net.download();
+  async function drawSlice(t: HighDimTrainer, params?: Float32Array) {
+    const { sizes, activation } = t.net.mlp;
+    const mlp = params ? new Mlp(sizes, activation, params) : await t.net.download();
     if (trainerRef.current === t) setSlice(ballSlice(mlp, t.problem));
   }
 
@@ -145,9 +147,9 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
           if (trainerRef.current !== t) return;
           const record = { step: t.step, seconds, loss, l2re };
           setHistory((h) => [...h, record]);
-          const mem = useHighDimMemory.getState();
-          if (mem.key === key) useHighDimMemory.setState({ ...snap, history: [...mem.history, record], elapsed: seconds, device: gpu.device });
-          if (t.step % (LOG_EVERY * 5) === 0 || t.step === values.steps || done === maxSteps) await drawSlice(t);
+          rememberRecord(useHighDimMemory, key, snap, record, gpu.device);
+          // the slice from the parameters just read back (no second download)
+          if (t.step % (LOG_EVERY * 5) === 0 || t.step === values.steps || done === maxSteps) await drawSlice(t, snap.params);
         }
         await new Promise((r) => requestAnimationFrame(() => r(null)));
       }

@@ -14,7 +14,7 @@ import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
 import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, TextField } from './fields';
 import { Plot } from './Plot';
 import { hiddenControls, readHash, writeHash } from './settings';
-import { forgetRun, freshMemory, resumeMessage, useRunMemory } from './run-memory';
+import { forgetRun, freshMemory, rememberRecord, resumeMessage, useRunMemory } from './run-memory';
 import { simulateDeviceLoss } from './gpu-session';
 
 type TrainValues = TrainSpec;
@@ -156,8 +156,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   /** Keep the run's parameters and history outside the view (run-memory): a lost device or a visit to another view continues from here. */
   const remember = async (t: PinnTrainer, record: TrainRecord) => {
     const snap = await t.snapshot();
-    const mem = useRunMemory.getState();
-    if (trainerRef.current === t && mem.key === trainerKey) useRunMemory.setState({ ...snap, history: [...mem.history, record], elapsed: record.seconds, device: gpu.device });
+    if (trainerRef.current === t) rememberRecord(useRunMemory, trainerKey, snap, record, gpu.device);
   };
 
   const advance = async (t: PinnTrainer, n: number) => {

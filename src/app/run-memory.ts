@@ -40,6 +40,18 @@ export function resumeMessage(mem: RunMemory, device: GPUDevice): string {
     : `Continuing this run from step ${mem.step}, where it was when you left the view (history kept, Adam's moments restart). Reset starts over.`;
 }
 
+/** Add a logged record, with the parameters it was logged at, to the memory of the run of `key` (a memory of another run is left alone). */
+export function rememberRecord(
+  store: typeof useRunMemory,
+  key: string,
+  snap: { step: number; params: Float32Array; unknownRaw?: Float32Array | null },
+  record: TrainRecord,
+  device: GPUDevice,
+): void {
+  const mem = store.getState();
+  if (mem.key === key) store.setState({ ...snap, history: [...mem.history, record], elapsed: record.seconds, device });
+}
+
 /** A fresh memory for the run of `key` on `device`. */
 export function freshMemory(key: string, device: GPUDevice): RunMemory {
   return { ...empty, key, device };

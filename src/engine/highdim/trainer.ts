@@ -21,7 +21,7 @@ import { Adam } from '../train/adam';
 import { learningRate, namedSchedule, type LrSchedule } from '../train/schedule';
 import type { TrainRecord, TrainResult } from '../train/trainer';
 import { medianSubmitMs } from '../timing';
-import { runTraining } from '../train/run-loop';
+import { copyBuffers, runTraining } from '../train/run-loop';
 
 export interface HighDimConfig {
   width: number;
@@ -540,9 +540,7 @@ export class HighDimTrainer {
 
   /** Keep the current parameters as the last good ones (the app's loop, after each finite loss). */
   saveGood(): void {
-    const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(this.net.params, 0, this.backup, 0, this.backup.size);
-    this.device.queue.submit([enc.finish()]);
+    copyBuffers(this.device, [[this.net.params, this.backup]]);
     this.goodStep = this.stepIndex;
   }
 
@@ -552,9 +550,7 @@ export class HighDimTrainer {
    * step draws new points. Returns the step the parameters are from.
    */
   restoreGood(): number {
-    const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(this.backup, 0, this.net.params, 0, this.backup.size);
-    this.device.queue.submit([enc.finish()]);
+    copyBuffers(this.device, [[this.backup, this.net.params]]);
     this.adam.reset();
     return this.goodStep;
   }

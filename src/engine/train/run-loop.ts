@@ -27,19 +27,19 @@ export interface RunOptions {
   deadlineSeconds?: number;
 }
 
+/** Copy each pair's first buffer into its second, whole (backup sizes), in one submission. */
+export function copyBuffers(device: GPUDevice, pairs: readonly (readonly [GPUBuffer, GPUBuffer])[]): void {
+  const enc = device.createCommandEncoder();
+  for (const [from, to] of pairs) enc.copyBufferToBuffer(from, 0, to, 0, Math.min(from.size, to.size));
+  device.queue.submit([enc.finish()]);
+}
+
 export async function runTraining(host: RunHost, { steps, logEvery, rollback, extend, onLog, deadlineSeconds = Infinity }: RunOptions): Promise<TrainResult> {
   const { device } = host;
   const t0 = performance.now();
   const history: TrainRecord[] = [];
   let stopReason = 'done';
-  const copy = (toBackup: boolean) => {
-    const enc = device.createCommandEncoder();
-    for (const [live, backup] of rollback) {
-      if (toBackup) enc.copyBufferToBuffer(live, 0, backup, 0, backup.size);
-      else enc.copyBufferToBuffer(backup, 0, live, 0, backup.size);
-    }
-    device.queue.submit([enc.finish()]);
-  };
+  const copy = (toBackup: boolean) => copyBuffers(device, rollback.map(([live, backup]): [GPUBuffer, GPUBuffer] => (toBackup ? [live, backup] : [backup, live])));
   copy(true);
   while (host.step < steps) {
     const burst = Math.min(logEvery, steps - host.step);
