@@ -48,6 +48,11 @@ function ballOption(flag: string, fallback: BallSampling): BallSampling {
 }
 const ballSampling = ballOption('--ball-sampling', 'volume');
 const productRule = args.includes('--product-rule');
+/** Sampled coordinates per point and points per step (defaults: the problem's). */
+const randBatchArg = args.includes('--rand-batch') ? Number(value('--rand-batch', '0')) : undefined;
+const pointsArg = args.includes('--points') ? Number(value('--points', '0')) : undefined;
+const widthArg = args.includes('--width') ? Number(value('--width', '0')) : undefined;
+const depthArg = args.includes('--depth') ? Number(value('--depth', '0')) : undefined;
 const testSampling = ballOption('--test-ball', ballSampling);
 const speedDims = value('--speed', '100000').split(',').filter(Boolean).map(Number);
 const costDim = Number(value('--cost-dim', '1000'));
@@ -72,14 +77,25 @@ async function stepMs(cfg: HighDimConfig, id: string, d: number, reps = 3): Prom
 
 for (const { id, d, seconds } of trainList) {
   const p = problem(id, d);
-  const base: HighDimConfig = { ...defaultHighDimConfig(p), firstLayerLr, ballSampling, testSampling, productRule };
+  const defaults = defaultHighDimConfig(p);
+  const base: HighDimConfig = {
+    ...defaults,
+    firstLayerLr,
+    ballSampling,
+    testSampling,
+    productRule,
+    randBatch: randBatchArg ?? defaults.randBatch,
+    points: pointsArg ?? defaults.points,
+    width: widthArg ?? defaults.width,
+    depth: depthArg ?? defaults.depth,
+  };
   const { ms } = await stepMs(base, id, d);
   const steps = Math.max(10, Math.floor(((seconds * 1000) / ms) * 0.9));
   const cfg: HighDimConfig = { ...base, lr: lrArg ?? base.lr, steps, schedule: namedSchedule('linear', steps, lrFloor), logEvery: Math.max(1, Math.round(steps / 20)) };
   const t = new HighDimTrainer(device, p, cfg);
   const r = await t.run((rec) => void console.log(`  ${id} d=${d} step ${rec.step}/${steps} loss ${rec.loss.toExponential(3)} L2 rel. error ${rec.l2re.toExponential(3)} (${rec.seconds.toFixed(0)} s)`), seconds);
   t.destroy();
-  const row = { id, d, budget: seconds, steps: r.steps, seconds: r.seconds, l2re: r.l2re, msPerStep: ms, stop: r.stopReason, firstLayerLr: firstLayerLr ?? 'auto', ballSampling, testSampling, productRule };
+  const row = { id, d, budget: seconds, steps: r.steps, seconds: r.seconds, l2re: r.l2re, msPerStep: ms, stop: r.stopReason, firstLayerLr: firstLayerLr ?? 'auto', ballSampling, testSampling, productRule, randBatch: cfg.randBatch, points: cfg.points, width: cfg.width, depth: cfg.depth };
   (out.train as unknown[]).push(row);
   console.log(`${id} d=${d}: ${r.steps} steps in ${r.seconds.toFixed(0)} s (budget ${seconds} s, ${ms.toFixed(0)} ms/step), L2 relative error ${r.l2re.toExponential(3)} (${r.stopReason})`);
 }

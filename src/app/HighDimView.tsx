@@ -11,7 +11,7 @@ import { downloadText } from './download';
 import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, TextField } from './fields';
 import { Plot } from './Plot';
 import { hiddenControls, readHash, writeHash } from './settings';
-import { forgetHighDimRun, freshMemory, rememberRecord, resumeMessage, useHighDimMemory } from './run-memory';
+import { forgetHighDimRun, freshMemory, historyUpTo, rememberRecord, rememberSnapshot, resumeMessage, snapshotDue, useHighDimMemory } from './run-memory';
 import { texToMathML } from './tex';
 
 type Values = HighDimSpec;
@@ -84,7 +84,9 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
       const mem = useHighDimMemory.getState();
       if (mem.key === key && mem.params) {
         trainer.restore(mem.step, mem.params);
-        setHistory(mem.history);
+        const kept = historyUpTo(mem);
+        useHighDimMemory.setState({ history: kept });
+        setHistory(kept);
         clock.current = { start: 0, elapsed: mem.elapsed };
         setMessage(resumeMessage(mem, gpu.device));
       } else {
@@ -123,6 +125,8 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
     const c = clock.current; // this run's clock (a settings change gives the next run a new one)
     c.start = performance.now();
     let done = 0;
+    let lastSnap = performance.now();
+    const paramBytes = t.net.mlp.params.byteLength;
     t.saveGood();
     try {
       while (runningRef.current && t.step < values.steps && done < maxSteps) {
@@ -143,13 +147,15 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
           }
           t.saveGood();
           const l2re = await t.l2RelativeError();
-          const snap = await t.snapshot();
+          // the parameters for the run's memory: each record while they are small, else every few seconds and at the end
+          const snap = snapshotDue(paramBytes, performance.now() - lastSnap) ? await t.snapshot() : null;
+          if (snap) lastSnap = performance.now();
           if (trainerRef.current !== t) return;
           const record = { step: t.step, seconds, loss, l2re };
           setHistory((h) => [...h, record]);
           rememberRecord(useHighDimMemory, key, snap, record, gpu.device);
-          // the slice from the parameters just read back (no second download)
-          if (t.step % (LOG_EVERY * 5) === 0 || t.step === values.steps || done === maxSteps) await drawSlice(t, snap.params);
+          // the slice from the parameters just read back, if they were (no second download)
+          if (t.step % (LOG_EVERY * 5) === 0 || t.step === values.steps || done === maxSteps) await drawSlice(t, snap?.params);
         }
         await new Promise((r) => requestAnimationFrame(() => r(null)));
       }
@@ -161,6 +167,16 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
       if (trainerRef.current === t) {
         runningRef.current = false;
         setRunning(false);
+        // where the run stopped, for the memory (a pause between snapshots loses nothing)
+        if (useHighDimMemory.getState().step !== t.step) {
+          const elapsed = c.elapsed;
+          void t
+            .snapshot()
+            .then((snap) => {
+              if (trainerRef.current === t) rememberSnapshot(useHighDimMemory, key, snap, elapsed, gpu.device);
+            })
+            .catch(() => undefined);
+        }
       }
     }
   }
