@@ -93,7 +93,8 @@ for (const { id, d, seconds } of trainList) {
   const steps = Math.max(10, Math.floor(((seconds * 1000) / ms) * 0.9));
   const cfg: HighDimConfig = { ...base, lr: lrArg ?? base.lr, steps, schedule: namedSchedule('linear', steps, lrFloor), logEvery: Math.max(1, Math.round(steps / 20)) };
   const t = new HighDimTrainer(device, p, cfg);
-  const r = await t.run((rec) => void console.log(`  ${id} d=${d} step ${rec.step}/${steps} loss ${rec.loss.toExponential(3)} L2 rel. error ${rec.l2re.toExponential(3)} (${rec.seconds.toFixed(0)} s)`), seconds);
+  // the schedule's length is re-planned from the pace as the run goes, so its decay ends with the budget
+  const r = await t.run((rec) => void console.log(`  ${id} d=${d} step ${rec.step} loss ${rec.loss.toExponential(3)} L2 rel. error ${rec.l2re.toExponential(3)} (${rec.seconds.toFixed(0)} s)`), seconds, { planToDeadline: true });
   t.destroy();
   const row = { id, d, budget: seconds, steps: r.steps, seconds: r.seconds, l2re: r.l2re, msPerStep: ms, stop: r.stopReason, firstLayerLr: firstLayerLr ?? 'auto', ballSampling, testSampling, productRule, randBatch: cfg.randBatch, points: cfg.points, width: cfg.width, depth: cfg.depth };
   (out.train as unknown[]).push(row);

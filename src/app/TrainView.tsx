@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PinnDevice } from '../engine/gpu';
 import { problemById } from '../engine/problems';
-import { ALL_TRAIN_METHODS, PinnTrainer, TRAIN_METHODS, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
+import { ALL_TRAIN_METHODS, PinnTrainer, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
 import { downloadText } from './download';
 import { namedSchedule } from '../engine/train/schedule';
 import { stepText } from './step-text';
-import { appliesTo, fieldsFor, specDefaults, specToCli, specToParams, trainSetup, type TrainSpec } from '../engine/experiment';
+import { appliesTo, compareMethodsFromParam, compareMethodsParam, fieldsFor, specDefaults, specToCli, specToParams, trainSetup, type TrainSpec } from '../engine/experiment';
 import { CostPanel } from './CostPanel';
 import type { Activation } from '../engine/mlp';
 import { useExperiment } from './experiment-store';
@@ -57,13 +57,15 @@ const LOG_EVERY = 50;
 
 /** Train a PINN live: play/pause/step/reset, loss and error curves, prediction against the exact solution. */
 export function TrainView({ gpu }: { gpu: PinnDevice }) {
-  const notices = useExperiment((s) => s.notices.train);
+  const linkNotices = useExperiment((s) => s.notices.train);
   // classroom flags stay in the link as it changes
   const flags = useMemo(() => {
     const p = readHash().params;
-    return { classroom: p.get('classroom'), hide: p.get('hide'), hidden: hiddenControls(p, ADVANCED) };
+    return { classroom: p.get('classroom'), hide: p.get('hide'), hidden: hiddenControls(p, ADVANCED), compare: compareMethodsFromParam(p.get('compare')) };
   }, []);
   const shown = (key: string) => !flags.hidden.has(key);
+  const [compareSet, setCompareSet] = useState<TrainMethod[]>(flags.compare.methods);
+  const notices = useMemo(() => (flags.compare.notice ? [...linkNotices, flags.compare.notice] : linkNotices), [linkNotices, flags]);
   const values = useExperiment((s) => s.train);
   const [generation, setGeneration] = useState(0);
   const [history, setHistory] = useState<TrainRecord[]>([]);
@@ -94,8 +96,10 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     const p = specToParams('train', values);
     if (flags.classroom) p.set('classroom', flags.classroom);
     if (flags.hide) p.set('hide', flags.hide);
+    const ticks = compareMethodsParam(compareSet);
+    if (ticks !== null) p.set('compare', ticks);
     writeHash('train', p);
-  }, [values, flags]);
+  }, [values, flags, compareSet]);
 
   // a new trainer whenever a setting changes (the run restarts from the seed)
   useEffect(() => {
@@ -270,7 +274,6 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   });
 
   const [comparison, setComparison] = useState<{ method: TrainMethod; history: TrainRecord[]; error?: string; stop?: string }[] | null>(null);
-  const [compareSet, setCompareSet] = useState<TrainMethod[]>([...TRAIN_METHODS]);
   const [comparing, setComparing] = useState<string | null>(null);
   /** Set while Compare runs: Play, Step and the space bar wait (a second run would skew its timings). */
   const comparingRef = useRef(false);

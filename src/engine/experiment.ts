@@ -17,7 +17,7 @@ import type { HighDimProblem } from './problems/highdim-types';
 import type { PdeProblem } from './problems/types';
 import { SAMPLING_KINDS, type SamplingKind } from './qmc';
 import { namedSchedule, type LrSchedule, type ScheduleName } from './train/schedule';
-import { ALL_TRAIN_METHODS, defaultTrainConfig, STEIN_DEFAULTS, STEIN_LAPLACIANS, type SteinLaplacian, type TrainConfig, type TrainMethod } from './train/trainer';
+import { ALL_TRAIN_METHODS, TRAIN_METHODS, defaultTrainConfig, STEIN_DEFAULTS, STEIN_LAPLACIANS, type SteinLaplacian, type TrainConfig, type TrainMethod } from './train/trainer';
 import { BALL_SAMPLINGS, defaultHighDimConfig, type BallSampling, type HighDimConfig } from './highdim/trainer';
 import { denseUnsupportedReason } from './highdim/dense';
 import { JET_PRECISIONS, type JetPrecision } from './taylor-jet-ds';
@@ -323,7 +323,27 @@ export function specDefaults<K extends SpecKind>(kind: K, pde?: string): K exten
 }
 
 /** URL flags a link may carry besides settings (views, benchmarks, classroom mode). */
-export const URL_FLAGS = ['view', 'run', 'classroom', 'hide'];
+export const URL_FLAGS = ['view', 'run', 'classroom', 'hide', 'compare'];
+
+/**
+ * The Train view's Compare ticks from a link's `compare=taylor,ad,...` (absent: the baseline
+ * trio; empty: none). Unknown names are dropped with a notice, duplicates once.
+ */
+export function compareMethodsFromParam(raw: string | null): { methods: TrainMethod[]; notice: string | null } {
+  if (raw === null) return { methods: [...TRAIN_METHODS], notice: null };
+  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !(ALL_TRAIN_METHODS as readonly string[]).includes(n));
+  const methods = ALL_TRAIN_METHODS.filter((m) => names.includes(m));
+  const notice = bad.length ? `Compare: ${bad.map((b) => `'${b.slice(0, 20)}'`).join(', ')} ${bad.length > 1 ? 'are not methods' : 'is not a method'} (one of ${ALL_TRAIN_METHODS.join(', ')}); left out` : null;
+  return { methods, notice };
+}
+
+/** The link's `compare` value for these ticks, or null when they are the default trio. */
+export function compareMethodsParam(methods: readonly TrainMethod[]): string | null {
+  const ordered = ALL_TRAIN_METHODS.filter((m) => methods.includes(m));
+  const isDefault = ordered.length === TRAIN_METHODS.length && TRAIN_METHODS.every((m) => ordered.includes(m));
+  return isDefault ? null : ordered.join(',');
+}
 
 function describe(f: Field, strict: boolean, key: string): string {
   return strict ? `--${f.cli ?? key}` : f.label;

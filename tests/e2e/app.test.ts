@@ -165,6 +165,16 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.fill('label:has-text("Learning rate") input', '0.001');
     await page.press('label:has-text("Learning rate") input', 'Enter');
     await page.waitForFunction(() => !document.querySelector('label input[aria-invalid=true]'));
+    // the Compare ticks travel in the link; a name that is no method is left out with a notice
+    await page.goto(`${server.url}#train?pde=poisson-1d&width=8&depth=2&compare=stein,bogus`);
+    await page.reload();
+    const ticks = await page.waitForSelector('[data-testid=url-notice]', { timeout: 60_000 });
+    expect(await ticks.textContent()).toMatch(/Compare: 'bogus' is not a method \(one of taylor, ad, fd, stde, stein\); left out/);
+    expect(await page.isChecked('[data-testid=compare-stein]')).toBe(true);
+    expect(await page.isChecked('[data-testid=compare-taylor]')).toBe(false);
+    expect(new URL(page.url()).hash).toMatch(/[?&]compare=stein(&|$)/);
+    await page.check('[data-testid=compare-ad]');
+    await page.waitForFunction(() => /[?&]compare=ad%2Cstein(&|$)/.test(location.hash));
     expect(errors).toEqual([]);
     await page.close();
   });

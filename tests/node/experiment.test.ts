@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   cliNames,
+  compareMethodsFromParam,
+  compareMethodsParam,
   fieldsFor,
   highDimSetup,
   HIGHDIM_FIELDS,
@@ -222,6 +224,24 @@ describe('the 1-D slice through a ball problem', () => {
       const expected = problem.offsetJet(z, 0)[0] + problem.factorJet(z, 0)[0] * n;
       expect(slice.model[i]).toBeCloseTo(expected, 10);
       expect(slice.exact[i]).toBeCloseTo(problem.exact(z), 12);
+    }
+  });
+});
+
+describe('Compare ticks in the link', () => {
+  it('reads the default trio when absent, none when empty, drops unknown names with a notice', () => {
+    expect(compareMethodsFromParam(null)).toEqual({ methods: ['taylor', 'ad', 'fd'], notice: null });
+    expect(compareMethodsFromParam('')).toEqual({ methods: [], notice: null });
+    const r = compareMethodsFromParam('stein, taylor,x,stein');
+    expect(r.methods).toEqual(['taylor', 'stein']);
+    expect(r.notice).toMatch(/'x' is not a method/);
+  });
+  it('writes nothing for the default trio and the canonical order otherwise; the two round-trip', () => {
+    expect(compareMethodsParam(['fd', 'taylor', 'ad'])).toBeNull();
+    expect(compareMethodsParam(['stein', 'ad'])).toBe('ad,stein');
+    expect(compareMethodsParam([])).toBe('');
+    for (const m of [['stde'], ['taylor', 'ad', 'fd', 'stde', 'stein'], []] as const) {
+      expect(compareMethodsFromParam(compareMethodsParam(m)).methods).toEqual(m);
     }
   });
 });

@@ -17,7 +17,8 @@ export interface RunHost {
 }
 
 export interface RunOptions {
-  steps: number;
+  /** The last step, or a function asked again after each burst (a plan that follows the pace). */
+  steps: number | (() => number);
   logEvery: number;
   /** [live, backup] pairs of what a divergence restores. */
   rollback: readonly (readonly [GPUBuffer, GPUBuffer])[];
@@ -25,6 +26,14 @@ export interface RunOptions {
   extend?: (record: TrainRecord) => Promise<void>;
   onLog?: (r: TrainRecord) => boolean | void;
   deadlineSeconds?: number;
+}
+
+/**
+ * The last step of a run that must end at `deadlineSeconds`, planned from its pace so far:
+ * `taken` steps (this run's) in `elapsed` seconds, now at `step`. At least one more step.
+ */
+export function stepsToDeadline(step: number, taken: number, elapsed: number, deadlineSeconds: number): number {
+  return step + Math.max(1, Math.floor(((deadlineSeconds - elapsed) * taken) / Math.max(elapsed, 1e-9)));
 }
 
 /** Copy each pair's first buffer into its second, whole (backup sizes), in one submission. */
@@ -41,8 +50,9 @@ export async function runTraining(host: RunHost, { steps, logEvery, rollback, ex
   let stopReason = 'done';
   const copy = (toBackup: boolean) => copyBuffers(device, rollback.map(([live, backup]): [GPUBuffer, GPUBuffer] => (toBackup ? [live, backup] : [backup, live])));
   copy(true);
-  while (host.step < steps) {
-    const burst = Math.min(logEvery, steps - host.step);
+  const lastStep = typeof steps === 'number' ? () => steps : steps;
+  for (let end = lastStep(); host.step < end; end = lastStep()) {
+    const burst = Math.min(logEvery, end - host.step);
     for (let i = 0; i < burst; i++) {
       const enc = device.createCommandEncoder();
       host.encodeStep(enc);
