@@ -51,7 +51,8 @@ Commands:
         sparse, B of the d coordinates scaled by d/B; dense, B Rademacher directions. The ball problems (pinn list) are STDE-only and
         take --dim up to 10⁶ (sparse; their first-layer tangent is a column of W₁) or --stde dense (Δu + f(u) = g ones; W₁v costs O(d·width)).
         --product-rule (two- and three-body, sparse): Δu = −2dN − 4x·∇N + (1 − |x|²)ΔN with the first two exact (one more jet per point,
-        along x) and only ΔN sampled.
+        along x) and only ΔN sampled. --seconds T (ball problems): train for T seconds of wall time instead of to --steps; the
+        learning-rate schedule is re-planned from the pace as the run goes so that its decay ends with the time.
         A problem with an operator Σ c_t ∂^α u (biharmonic-nd: Δ², d(d + 1)/2 terms) reads each term from one slot jet: every
         term with --method taylor, B terms drawn per point in proportion to |c_t| with --method stde (any B: drawn with replacement).
       --method stein [--sigma S] [--samples N] [--no-variance-reduction] [--unbiased-loss] [--stein-laplacian stein|hutchinson]: Stein's estimator; trains the smoothed
@@ -182,13 +183,14 @@ async function train(argv: string[]): Promise<number> {
   const names = cliNames('train');
   const ball = cliNames('highdim');
   const args = parseArgs(argv, {
-    values: [...new Set([...names.values, ...ball.values, ...CLI_ONLY.values])],
+    values: [...new Set([...names.values, ...ball.values, ...CLI_ONLY.values, 'seconds'])],
     flags: [...new Set([...names.flags, ...ball.flags, ...CLI_ONLY.flags])],
   });
   const id = requireValue(args, 'pde');
   const kind = specKindOf(id);
   if (kind === null) throw new InputError(`unknown problem '${id}' (pinn list names them: ${[...PROBLEMS, ...HIGHDIM_PROBLEMS].map((p) => p.id).join(', ')})`);
   if (kind === 'highdim') return trainBall(args, id);
+  if (args.values.has('seconds')) throw new InputError(`--seconds (a wall-clock budget the schedule is planned to) is for the high-dimensional ball problems; ${id} runs --steps`);
   // the experiment spec validates every setting (src/engine/experiment.ts), as the app's link does
   const { values: spec, given } = specFromCli('train', args, [...CLI_ONLY.values, ...CLI_ONLY.flags]);
   const { problem, config: specConfig, lbfgs: lbfgsIterations, lm: lmIterations } = trainSetup(spec, given);

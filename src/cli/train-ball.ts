@@ -13,7 +13,16 @@ import { nodeDevice } from '../node/webgpu-node';
 import { intOption, type ParsedArgs } from './args';
 
 /** Options of `pinn train` about output, not the experiment. */
-const OUTPUT_OPTIONS = ['log-every', 'json'];
+const OUTPUT_OPTIONS = ['log-every', 'json', 'seconds'];
+
+/** `--seconds T`: a wall-clock budget (positive, at most a day), or null. */
+function secondsOption(args: ParsedArgs): number | null {
+  const raw = args.values.get('seconds');
+  if (raw === undefined) return null;
+  const v = Number(raw);
+  if (!(v > 0 && v <= 86_400)) throw new InputError(`--seconds must be a number of seconds in (0, 86400], got '${raw}'`);
+  return v;
+}
 
 export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
   const method = args.values.get('method');
@@ -22,8 +31,11 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
   const { values: spec } = specFromCli('highdim', args, OUTPUT_OPTIONS);
   const { problem, config: specConfig } = highDimSetup(spec);
   const stde = specConfig.stde ?? 'sparse';
+  const budget = secondsOption(args);
   const steps = specConfig.steps;
   const config: HighDimConfig = { ...specConfig, logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000) };
+  // a budget makes the step count the plan's (re-planned from the pace as the run goes); --steps is the first guess
+  const planned = budget === null ? `${steps} Adam steps` : `Adam steps for ${budget} s (the schedule planned to the time; ${steps} at first)`;
   const json = args.flags.has('json');
   const gpu = await nodeDevice();
   const trainer = new HighDimTrainer(gpu.device, problem, config);
@@ -36,14 +48,15 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
         : `sparse STDE, ${config.randBatch} of ${problem.dim} coordinates per point${config.productRule ? ' (product rule: only (1 − |x|²)ΔN sampled, x·∇N from a jet along x)' : ''}`;
     const lrNote = `W₁ at ${+trainer.firstLayerLr.toPrecision(3)}x the learning rate`;
     const ballNote = config.ballSampling === 'radius' ? ', |x| uniform (the STDE release’s points)' : '';
-    console.log(`device: ${adapterLabel(gpu.adapter)}; ${kind}; net ${config.depth}x${config.width} tanh, ${config.points} points${ballNote}, ${steps} Adam steps, ${lrNote}; GPU memory ${(trainer.memoryBytes() / 2 ** 20).toFixed(1)} MiB`);
+    console.log(`device: ${adapterLabel(gpu.adapter)}; ${kind}; net ${config.depth}x${config.width} tanh, ${config.points} points${ballNote}, ${planned}, ${lrNote}; GPU memory ${(trainer.memoryBytes() / 2 ** 20).toFixed(1)} MiB`);
   }
   const result = await trainer.run((r) => {
     if (json) return;
     const rate = r.step / r.seconds;
-    const line = `step ${r.step}/${steps}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}  ${rate.toFixed(2)} steps/s  ${((steps - r.step) / rate).toFixed(0)} s left`;
+    const left = budget === null ? (steps - r.step) / rate : budget - r.seconds;
+    const line = `step ${r.step}${budget === null ? `/${steps}` : ''}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}  ${rate.toFixed(2)} steps/s  ${Math.max(0, left).toFixed(0)} s left`;
     process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
-  });
+  }, budget ?? Infinity, { planToDeadline: budget !== null });
   if (tty) process.stderr.write('\n');
   if (json) {
     process.stdout.write(
@@ -58,6 +71,7 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
         product_rule: config.productRule === true,
         steps: result.steps,
         seconds: result.seconds,
+        budget_seconds: budget,
         steps_per_second: result.steps / result.seconds,
         l2re: result.l2re,
         loss: result.history.map((h) => h.loss),

@@ -180,6 +180,17 @@ describe('pinn train and pinn list', () => {
     expect(out.loss).toHaveLength(2);
   });
 
+  it('train --seconds runs a ball problem for a wall-clock budget, its step count planned from the pace', () => {
+    // --steps is only the first guess: far more than 2 s allow, so the plan must cut it
+    const r = pinn('train', '--pde', 'poisson-twobody', '--dim', '20', '--steps', '1000000', '--log-every', '5', '--width', '8', '--points', '8', '--seconds', '2', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.budget_seconds).toBe(2);
+    expect(out.stop_reason).toBe('done');
+    expect(out.steps).toBeGreaterThan(5);
+    expect(out.steps).toBeLessThan(1_000_000);
+  });
+
   it('train runs poisson-nd in the dimension asked, with Sobol points', () => {
     const r = pinn('train', '--pde', 'poisson-nd', '--dim', '3', '--sampling', 'sobol', '--steps', '4', '--log-every', '2', '--width', '8', '--json');
     expect(r.code).toBe(0);
@@ -223,6 +234,8 @@ describe('pinn train and pinn list', () => {
     [['--pde', 'poisson-1d', '--schedule', 'linear:2'], /linear decay's final fraction must be in \[0, 1\], got 2/],
     [['--pde', 'burgers-selfsimilar', '--method', 'fd'], /odd model .* finite differences are not wired for it/],
     [['--steps', '10'], /--pde is required/],
+    [['--pde', 'poisson-twobody', '--seconds', '0'], /--seconds must be a number of seconds in \(0, 86400\], got '0'/],
+    [['--pde', 'poisson-1d', '--seconds', '5'], /--seconds \(a wall-clock budget the schedule is planned to\) is for the high-dimensional ball problems; poisson-1d runs --steps/],
   ])('bad input %j: one line, exit code 2', (args, message) => {
     const r = pinn('train', ...args);
     expect(r.code).toBe(2);

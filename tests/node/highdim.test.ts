@@ -368,6 +368,24 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     });
   }
 
+  // the wide single-hidden-layer net of the d = 10³ target (README): no hidden-to-hidden layer, width past three workgroups of 64
+  it('product rule, one hidden layer of 200 (d = 12): the GPU loss and gradient match the f64 product-rule loss', async () => {
+    const d = 12;
+    const problem = ballProblem('allen-cahn', 'two', d);
+    const cfg = small(problem, { width: 200, depth: 1, randBatch: 2, productRule: true });
+    const t = new HighDimTrainer(gpu.device, problem, cfg);
+    const { loss, grad, x, idx } = await t.probe(5);
+    const mlp = await t.net.download();
+    expect(mlp.sizes).toEqual([d, 200, 1]);
+    const f = (params: Float32Array) => lossF64(problem, new Mlp(mlp.sizes, mlp.activation, params), x, idx, cfg.points, 2, false, true);
+    const ref = f(mlp.params);
+    expect(Math.abs(loss - ref)).toBeLessThan(2e-4 * Math.abs(ref) + 1e-6);
+    const [L0, L1] = mlp.layers;
+    const probes = [L0.weightOffset + idx[0], L0.weightOffset + 130 * L0.inDim + idx[1], L0.weightOffset + 199 * L0.inDim + 7, L0.biasOffset + 190, L1.weightOffset + 3, L1.weightOffset + 197, L1.biasOffset];
+    expectGradientAt(grad, mlp.params, probes, f);
+    t.destroy();
+  });
+
   it('product rule: B = d gives the exact Laplacian; B < d is unbiased and its spread is far below plain STDE at the same B', async () => {
     const d = 12;
     const problem = ballProblem('sine-gordon', 'two', d);

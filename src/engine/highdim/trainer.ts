@@ -570,9 +570,12 @@ export class HighDimTrainer {
     const first = this.stepIndex;
     const plan = () => {
       const taken = this.stepIndex - first;
-      if (taken > 0) {
+      // the last burst is planned once (re-planning it would log, and measure the error, every step or two)
+      const lastBurst = this.plannedSteps !== null && this.plannedSteps - this.stepIndex <= this.config.logEvery;
+      if (taken > 0 && !lastBurst) {
         const elapsed = (performance.now() - t0) / 1000;
-        this.plannedSteps = stepsToDeadline(this.stepIndex, taken, elapsed, deadlineSeconds);
+        // 2% of the budget kept for the last measurements, so that the run ends within it
+        this.plannedSteps = stepsToDeadline(this.stepIndex, taken, elapsed, 0.98 * deadlineSeconds);
       }
       return this.plannedSteps ?? this.config.steps;
     };
