@@ -234,6 +234,7 @@ describe('pinn train and pinn list', () => {
     [['--pde', 'poisson-1d', '--schedule', 'linear:2'], /linear decay's final fraction must be in \[0, 1\], got 2/],
     [['--pde', 'burgers-selfsimilar', '--method', 'fd'], /odd model .* finite differences are not wired for it/],
     [['--steps', '10'], /--pde is required/],
+    [['--pde', 'sine-gordon-twobody', '--width', '1025'], /--width must be an integer in \[1, 1024\], got '1025'/],
     [['--pde', 'poisson-twobody', '--seconds', '0'], /--seconds must be a number of seconds in \(0, 86400\], got '0'/],
     [['--pde', 'poisson-1d', '--seconds', '5'], /--seconds \(a wall-clock budget the schedule is planned to\) is for the high-dimensional ball problems; poisson-1d runs --steps/],
   ])('bad input %j: one line, exit code 2', (args, message) => {
