@@ -4,7 +4,9 @@
 //   MODE 1, thread (r, j0):   hbar[r][k][j0..j0+3] = sum_m W[m][j0..j0+3] abar[r][k][m]
 //   MODE 2, thread (m0, j0):  gW[m0..m0+3][j0..j0+3] = sum_r sum_k abar[r][k][m0..] (x) h[r][k][j0..]
 //                             (threads past the last block: gb[m0..m0+3] = sum_r abar[r][0][m0..])
-//   MODE 4, thread (m0, j0):  gW[m0..m0+3][j0..j0+3] = sum_p apt[p][m0..] (x) x[p][j0..]   (first layer)
+//   MODE 4, thread (m0, j0):  gW[m0..m0+7][j0..j0+7] = sum_p apt[p][m0..] (x) x[p][j0..]   (first layer:
+//                             8 x 8 blocks, as it is the step's largest product; a block's half past
+//                             OUT or IN reads the last 4 and writes nothing)
 // #include hd_common
 
 const MODE : u32 = {{MODE}}u;
@@ -51,6 +53,10 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
     }
     return;
   }
+  if (MODE == 4u) {
+    firstLayerGrad(t, count.x);
+    return;
+  }
   let m4 = t / (IN4 + 1u);
   let j = t % (IN4 + 1u);
   if (m4 >= OUT4) { return; }
@@ -80,5 +86,41 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
     dst[base + IN4 * 4u + c] = g1[c];
     dst[base + 2u * IN4 * 4u + c] = g2[c];
     dst[base + 3u * IN4 * 4u + c] = g3[c];
+  }
+}
+
+// MODE 4: thread t owns neurons 8 mb .. 8 mb + 7 and inputs 8 jb .. 8 jb + 7 of gW
+fn firstLayerGrad(t : u32, n : u32) {
+  let JB = (IN4 + 1u) / 2u;
+  let ma = (t / JB) * 2u;
+  let ja = (t % JB) * 2u;
+  if (ma >= OUT4) { return; }
+  let mb = min(ma + 1u, OUT4 - 1u);
+  let jb = min(ja + 1u, IN4 - 1u);
+  // g<neuron><half>: neuron 0..3 of block a (A) or b (B), inputs of half a (0) or b (1)
+  var gA0 = mat4x4f(); var gA1 = mat4x4f(); var gB0 = mat4x4f(); var gB1 = mat4x4f();
+  for (var i = 0u; i < n; i++) {
+    let a = srcA[i * OUT4 + ma];
+    let b = srcA[i * OUT4 + mb];
+    let h0 = srcB[i * IN4 + ja];
+    let h1 = srcB[i * IN4 + jb];
+    gA0 += mat4x4f(a.x * h0, a.y * h0, a.z * h0, a.w * h0);
+    gA1 += mat4x4f(a.x * h1, a.y * h1, a.z * h1, a.w * h1);
+    gB0 += mat4x4f(b.x * h0, b.y * h0, b.z * h0, b.w * h0);
+    gB1 += mat4x4f(b.x * h1, b.y * h1, b.z * h1, b.w * h1);
+  }
+  storeBlock(ma, ja, gA0);
+  if (jb > ja) { storeBlock(ma, jb, gA1); }
+  if (mb > ma) {
+    storeBlock(mb, ja, gB0);
+    if (jb > ja) { storeBlock(mb, jb, gB1); }
+  }
+}
+
+// gW[4 m4 + q][4 j .. 4 j + 3] = g[q]
+fn storeBlock(m4 : u32, j : u32, g : mat4x4f) {
+  for (var q = 0u; q < 4u; q++) {
+    let base = W_OFF + (m4 * 4u + q) * IN4 * 4u + j * 4u;
+    for (var c = 0u; c < 4u; c++) { dst[base + c] = g[q][c]; }
   }
 }

@@ -287,7 +287,7 @@ export class HighDimTrainer {
       // the matrix modes in blocks of 4 x 4 where the shapes allow (hd_backward_vec4.wgsl)
       if ((mode === 1 || mode === 2 || mode === 4) && L.inDim % 4 === 0 && L.outDim % 4 === 0) {
         const [a, b, , out] = bufs;
-        const vecThreads = mode === 1 ? threads / 4 : (L.outDim / 4) * (L.inDim / 4 + 1);
+        const vecThreads = mode === 1 ? threads / 4 : mode === 4 ? Math.ceil(L.outDim / 8) * Math.ceil(L.inDim / 8) : (L.outDim / 4) * (L.inDim / 4 + 1);
         return this.kernel('hd_backward_vec4', { MODE: mode, IN: L.inDim, OUT: L.outDim, KS: mode === 4 ? 1 : 3, W_OFF: L.weightOffset, B_OFF: L.biasOffset }, [this.net.params, a, b, out, u], vecThreads);
       }
       return this.kernel('hd_backward', { MODE: mode, IN: L.inDim, OUT: L.outDim, B: R1, W_OFF: L.weightOffset, B_OFF: L.biasOffset }, [this.net.params, ...bufs, u], threads);
@@ -385,7 +385,7 @@ export class HighDimTrainer {
     const first = dense
       ? this.kernel('hd_first_dense', { D: d, B: rows, NW: dense.words, OUT: width, W_OFF: layers[0].weightOffset, B_OFF: layers[0].biasOffset }, [this.net.params, x, dense.signs, pre[0], hidden[0], dense.xv, countU], count * width)
       : d % 4 === 0 && width % 4 === 0
-        ? this.kernel('hd_first_vec4', { D: d, B: rows, OUT: width, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], (count * width) / 4)
+        ? this.kernel('hd_first_vec4', { D: d, B: rows, OUT: width, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], Math.ceil(count / 4) * (width / 4))
         : this.kernel('hd_first', { D: d, B: rows, OUT: width, W_OFF: layers[0].weightOffset, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], count * width);
     const forward: Pass[] = [first];
     for (let l = 1; l <= depth; l++) {
