@@ -48,3 +48,7 @@ export function choiceOption<T extends string>(args: ParsedArgs, name: string, d
   if (!choices.includes(raw as T)) throw new InputError(`--${name} must be one of ${choices.join(', ')}, got '${raw}'`);
   return raw as T;
 }
+
+/** Options of `pinn train` about the run and its output, not the experiment (the spec leaves them out). */
+export const CLI_ONLY = { values: ['log-every', 'seconds'], flags: ['json'] };
+

@@ -20,7 +20,8 @@ import { HIGHDIM_PROBLEMS, PROBLEMS } from '../engine/problems';
 import { trainBall } from './train-ball';
 import { describeUnknowns } from '../engine/problems/types';
 import { PinnTrainer, STEIN_DEFAULTS, type TrainConfig } from '../engine/train/trainer';
-import { choiceOption, intOption, parseArgs, requireValue } from './args';
+import { choiceOption, CLI_ONLY, intOption, parseArgs, requireValue } from './args';
+import { plannedText, progressText, secondsOption } from './budget';
 import { cliNames, specFromCli, specKindOf, trainSetup } from '../engine/experiment';
 import { parseDirection, parsePoints, readJsonFile } from './files';
 
@@ -40,9 +41,11 @@ Commands:
       by stacked AD and by n-TangentProp: median ms, AD/nTP ratio, graph size, peak GPU bytes.
   pinn train --pde ID [--dim D] [--k K] [--method taylor|ad|fd|stde|stein] [--fd-step h] [--steps S] [--lbfgs S2] [--lm S3] [--seed K] [--width W] [--depth L]
              [--lr LR] [--activation tanh|sin] [--points N] [--resample-every R] [--sampling uniform|sobol|lhs] [--weight term=w,...] [--hard|--soft]
-             [--schedule constant|linear[:f]|exponential[:r]] [--log-every K] [--json]
+             [--schedule constant|linear[:f]|exponential[:r]] [--seconds T] [--log-every K] [--json]
       Train a PINN on the GPU (Taylor jets, stacked AD computing the same loss, or finite differences); prints progress (step, loss, error, steps/s, time left),
       or with --json {"pde", "method", "steps", "seconds", "l2re", "loss": [...], "l2re_history": [...]} (and each trained unknown, e.g. "lambda", "lambda_error").
+      --seconds T: Adam for T seconds of wall time instead of to --steps (any problem); the learning-rate schedule is
+        re-planned from the pace as the run goes so that its decay ends with the time (--steps is the first guess).
       --dim: the dimension of a d-dimensional problem (poisson-nd, biharmonic-nd); --k: the profile of burgers-selfsimilar;
       --hard: the problem's hard boundary transform u = φ N instead of its boundary loss term (--soft: loss terms, for
         problems whose default is hard); --resample-every R: fresh collocation points every R steps (1, the default: every step; 0: one fixed set).
@@ -51,8 +54,7 @@ Commands:
         sparse, B of the d coordinates scaled by d/B; dense, B Rademacher directions. The ball problems (pinn list) are STDE-only and
         take --dim up to 10⁶ (sparse; their first-layer tangent is a column of W₁) or --stde dense (Δu + f(u) = g ones; W₁v costs O(d·width)).
         --product-rule (two- and three-body, sparse): Δu = −2dN − 4x·∇N + (1 − |x|²)ΔN with the first two exact (one more jet per point,
-        along x) and only ΔN sampled. --seconds T (ball problems): train for T seconds of wall time instead of to --steps; the
-        learning-rate schedule is re-planned from the pace as the run goes so that its decay ends with the time.
+        along x) and only ΔN sampled.
         A problem with an operator Σ c_t ∂^α u (biharmonic-nd: Δ², d(d + 1)/2 terms) reads each term from one slot jet: every
         term with --method taylor, B terms drawn per point in proportion to |c_t| with --method stde (any B: drawn with replacement).
       --method stein [--sigma S] [--samples N] [--no-variance-reduction] [--unbiased-loss] [--stein-laplacian stein|hutchinson]: Stein's estimator; trains the smoothed
@@ -183,19 +185,19 @@ async function train(argv: string[]): Promise<number> {
   const names = cliNames('train');
   const ball = cliNames('highdim');
   const args = parseArgs(argv, {
-    values: [...new Set([...names.values, ...ball.values, ...CLI_ONLY.values, 'seconds'])],
+    values: [...new Set([...names.values, ...ball.values, ...CLI_ONLY.values])],
     flags: [...new Set([...names.flags, ...ball.flags, ...CLI_ONLY.flags])],
   });
   const id = requireValue(args, 'pde');
   const kind = specKindOf(id);
   if (kind === null) throw new InputError(`unknown problem '${id}' (pinn list names them: ${[...PROBLEMS, ...HIGHDIM_PROBLEMS].map((p) => p.id).join(', ')})`);
   if (kind === 'highdim') return trainBall(args, id);
-  if (args.values.has('seconds')) throw new InputError(`--seconds (a wall-clock budget the schedule is planned to) is for the high-dimensional ball problems; ${id} runs --steps`);
   // the experiment spec validates every setting (src/engine/experiment.ts), as the app's link does
   const { values: spec, given } = specFromCli('train', args, [...CLI_ONLY.values, ...CLI_ONLY.flags]);
   const { problem, config: specConfig, lbfgs: lbfgsIterations, lm: lmIterations } = trainSetup(spec, given);
   const method = specConfig.method;
   const steps = specConfig.steps;
+  const budget = secondsOption(args);
   const stein = specConfig.stein ?? { ...STEIN_DEFAULTS, varianceReduction: true, unbiasedLoss: false };
   const config: TrainConfig = { ...specConfig, logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000) };
   const json = args.flags.has('json');
@@ -208,15 +210,14 @@ async function train(argv: string[]): Promise<number> {
     throw new InputError(`--lm: ${lmRefusal}`);
   }
   const tty = process.stderr.isTTY && !json;
-  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}${method === 'stein' ? ` (sigma ${stein.sigma}, ${stein.samples} samples${stein.varianceReduction ? ' in antithetic pairs' : ', plain'}${stein.unbiasedLoss ? ', unbiased loss' : ''}${stein.laplacian === 'hutchinson' ? ', Hutchinson Laplacian' : ''})` : ''}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${steps} Adam steps`);
+  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}${method === 'stein' ? ` (sigma ${stein.sigma}, ${stein.samples} samples${stein.varianceReduction ? ' in antithetic pairs' : ', plain'}${stein.unbiasedLoss ? ', unbiased loss' : ''}${stein.laplacian === 'hutchinson' ? ', Hutchinson Laplacian' : ''})` : ''}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${plannedText(steps, budget)}`);
   const result = await trainer.run((r) => {
     if (json) return;
-    const rate = r.step / r.seconds;
-    const left = (steps - r.step) / rate;
+    const { step, rest } = progressText(r, steps, budget, 1);
     const unk = (problem.unknowns ?? []).map((u, i) => `  ${u.name} ${r.unknowns![i].toPrecision(7)}`).join('');
-    const line = `step ${r.step}/${steps}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}${unk}  ${rate.toFixed(1)} steps/s  ${left.toFixed(0)} s left`;
+    const line = `${step}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}${unk}  ${rest}`;
     process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
-  });
+  }, budget ?? Infinity, { planToDeadline: budget !== null });
   if (tty) process.stderr.write('\n');
   type PhaseReport = { iterations: number; evaluations: number; loss: number; l2re: number; reason: string; seconds: number };
   /** A quasi-Newton phase after Adam (L-BFGS or Levenberg–Marquardt), with progress on stderr. */
@@ -253,6 +254,7 @@ async function train(argv: string[]): Promise<number> {
         stein: method === 'stein' ? stein : undefined,
         steps: result.steps,
         seconds: result.seconds,
+        budget_seconds: budget,
         l2re: result.l2re,
         loss: result.history.map((h) => h.loss),
         l2re_history: result.history.map((h) => h.l2re),
@@ -273,7 +275,6 @@ async function train(argv: string[]): Promise<number> {
 }
 
 /** Options of `pinn train` about output, not the experiment. */
-const CLI_ONLY = { values: ['log-every'], flags: ['json'] };
 
 async function device(argv: string[]): Promise<number> {
   parseArgs(argv, { values: [], flags: [] });

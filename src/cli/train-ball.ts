@@ -10,32 +10,20 @@ import { highDimSetup, specFromCli } from '../engine/experiment';
 import { adapterLabel } from '../engine/gpu';
 import { HighDimTrainer, type HighDimConfig } from '../engine/highdim/trainer';
 import { nodeDevice } from '../node/webgpu-node';
-import { intOption, type ParsedArgs } from './args';
-
-/** Options of `pinn train` about output, not the experiment. */
-const OUTPUT_OPTIONS = ['log-every', 'json', 'seconds'];
-
-/** `--seconds T`: a wall-clock budget (positive, at most a day), or null. */
-function secondsOption(args: ParsedArgs): number | null {
-  const raw = args.values.get('seconds');
-  if (raw === undefined) return null;
-  const v = Number(raw);
-  if (!(v > 0 && v <= 86_400)) throw new InputError(`--seconds must be a number of seconds in (0, 86400], got '${raw}'`);
-  return v;
-}
+import { CLI_ONLY, intOption, type ParsedArgs } from './args';
+import { plannedText, progressText, secondsOption } from './budget';
 
 export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
   const method = args.values.get('method');
   if (method !== undefined && method !== 'stde') throw new InputError(`${id} is trained with --method stde only (a Laplacian in up to 10⁶ dimensions; the exact methods would need d jets per point)`);
   // the experiment spec validates every setting (src/engine/experiment.ts), as the app's link does
-  const { values: spec } = specFromCli('highdim', args, OUTPUT_OPTIONS);
+  const { values: spec } = specFromCli('highdim', args, [...CLI_ONLY.values, ...CLI_ONLY.flags]);
   const { problem, config: specConfig } = highDimSetup(spec);
   const stde = specConfig.stde ?? 'sparse';
   const budget = secondsOption(args);
   const steps = specConfig.steps;
   const config: HighDimConfig = { ...specConfig, logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000) };
-  // a budget makes the step count the plan's (re-planned from the pace as the run goes); --steps is the first guess
-  const planned = budget === null ? `${steps} Adam steps` : `Adam steps for ${budget} s (the schedule planned to the time; ${steps} at first)`;
+  const planned = plannedText(steps, budget);
   const json = args.flags.has('json');
   const gpu = await nodeDevice();
   const trainer = new HighDimTrainer(gpu.device, problem, config);
@@ -52,9 +40,8 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
   }
   const result = await trainer.run((r) => {
     if (json) return;
-    const rate = r.step / r.seconds;
-    const left = budget === null ? (steps - r.step) / rate : budget - r.seconds;
-    const line = `step ${r.step}${budget === null ? `/${steps}` : ''}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}  ${rate.toFixed(2)} steps/s  ${Math.max(0, left).toFixed(0)} s left`;
+    const { step, rest } = progressText(r, steps, budget, 2);
+    const line = `${step}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}  ${rest}`;
     process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
   }, budget ?? Infinity, { planToDeadline: budget !== null });
   if (tty) process.stderr.write('\n');

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runTraining, stepsToDeadline, type RunHost } from '../../src/engine/train/run-loop';
 
 /** A host whose steps only count, with a loss that is the step number (nothing on a GPU queue). */
 function countingHost(): RunHost & { encoded: number } {
   const host = {
     encoded: 0,
+    plannedSteps: null as number | null,
     device: { createCommandEncoder: () => ({ finish: () => ({}), copyBufferToBuffer: () => undefined }), queue: { submit: () => undefined } } as unknown as GPUDevice,
     get step() {
       return host.encoded;
@@ -40,5 +41,42 @@ describe('the shared run loop', () => {
     // a fixed count as before
     const fixed = countingHost();
     expect((await runTraining(fixed, { steps: 25, logEvery: 10, rollback: [] })).history.map((h) => h.step)).toEqual([10, 20, 25]);
+  });
+
+  it('plans a deadline run from its pace: the host schedule sees the planned length, the last burst is planned once, and the plan is cleared after', async () => {
+    // a clock that moves 0.1 s per step and nowhere else (0.05 s from step 30: the plan made at
+    // step 30 ends at 49; re-planned at step 40 it would say 56, but the last burst is not re-planned)
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    try {
+      const host = countingHost();
+      const seen: (number | null)[] = [];
+      const encode = host.encodeStep;
+      host.encodeStep = (enc) => {
+        seen.push(host.plannedSteps);
+        clock += host.step >= 30 ? 50 : 100;
+        encode(enc);
+      };
+      const r = await runTraining(host, { steps: 1000, logEvery: 10, rollback: [], deadlineSeconds: 5, planToDeadline: true });
+      // 98% of 5 s at 10 steps/s: 49 steps; planned after the first burst (10 + 3.9 s x 10/s), kept for the last
+      expect(r.history.map((h) => h.step)).toEqual([10, 20, 30, 40, 49]);
+      expect(r.stopReason).toBe('done');
+      expect(seen.slice(0, 10).every((p) => p === null)).toBe(true);
+      expect(seen.slice(10).every((p) => p === 49)).toBe(true);
+      expect(host.plannedSteps).toBeNull();
+      // without planToDeadline the deadline only stops the run
+      clock = 0;
+      const plain = countingHost();
+      plain.encodeStep = (enc) => {
+        clock += 100;
+        void enc;
+        plain.encoded++;
+      };
+      const p = await runTraining(plain, { steps: 1000, logEvery: 10, rollback: [], deadlineSeconds: 5 });
+      expect(p.steps).toBe(60);
+      expect(p.stopReason).toMatch(/time budget of 5 s reached/);
+    } finally {
+      now.mockRestore();
+    }
   });
 });

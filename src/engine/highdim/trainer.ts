@@ -21,7 +21,7 @@ import { Adam } from '../train/adam';
 import { learningRate, namedSchedule, type LrSchedule } from '../train/schedule';
 import type { TrainRecord, TrainResult } from '../train/trainer';
 import { medianSubmitMs } from '../timing';
-import { copyBuffers, runTraining, stepsToDeadline } from '../train/run-loop';
+import { copyBuffers, runTraining } from '../train/run-loop';
 
 export interface HighDimConfig {
   width: number;
@@ -163,8 +163,8 @@ export class HighDimTrainer {
   private stepIndex = 0;
   /** The step of the parameters in `backup` (saveGood). */
   private goodStep = 0;
-  /** The run length a deadline-planned run settled on (run with planToDeadline), which the learning-rate schedule follows while it lasts. */
-  private plannedSteps: number | null = null;
+  /** The run length a deadline-planned run settled on (runTraining writes it), which the learning-rate schedule follows while it lasts. */
+  plannedSteps: number | null = null;
   /** Validation errors of the kernels built in the constructor (reported by run and probe). */
   private readonly built: Promise<GPUError | null>;
 
@@ -560,31 +560,11 @@ export class HighDimTrainer {
   /**
    * Train to `config.steps`, logging every `logEvery`; a non-finite loss stops and restores the
    * last good parameters. With `planToDeadline` (and a finite deadline) the run's length is
-   * re-planned after each burst from the pace so far, so that the learning-rate schedule, which
-   * decays over `config.steps`, ends when the time does instead of at a step count guessed
-   * beforehand (a misjudged guess either stops the decay early or leaves time unused).
+   * planned to the time as it goes (runTraining; the schedule follows plannedSteps).
    */
   async run(onLog?: (r: TrainRecord) => boolean | void, deadlineSeconds = Infinity, { planToDeadline = false } = {}): Promise<TrainResult> {
     await this.checkBuilt();
-    const t0 = performance.now();
-    const first = this.stepIndex;
-    const plan = () => {
-      const taken = this.stepIndex - first;
-      // the last burst is planned once (re-planning it would log, and measure the error, every step or two)
-      const lastBurst = this.plannedSteps !== null && this.plannedSteps - this.stepIndex <= this.config.logEvery;
-      if (taken > 0 && !lastBurst) {
-        const elapsed = (performance.now() - t0) / 1000;
-        // 2% of the budget kept for the last measurements, so that the run ends within it
-        this.plannedSteps = stepsToDeadline(this.stepIndex, taken, elapsed, 0.98 * deadlineSeconds);
-      }
-      return this.plannedSteps ?? this.config.steps;
-    };
-    const steps = planToDeadline && Number.isFinite(deadlineSeconds) ? plan : this.config.steps;
-    try {
-      return await runTraining(this, { steps, logEvery: this.config.logEvery, rollback: [[this.net.params, this.backup]], onLog, deadlineSeconds });
-    } finally {
-      this.plannedSteps = null;
-    }
+    return runTraining(this, { steps: this.config.steps, logEvery: this.config.logEvery, rollback: [[this.net.params, this.backup]], onLog, deadlineSeconds, planToDeadline });
   }
 
   destroy(): void {

@@ -14,6 +14,12 @@ export interface RunHost {
   encodeStep(enc: GPUCommandEncoder): void;
   readLoss(): Promise<number>;
   l2RelativeError(): Promise<number>;
+  /**
+   * The run length a deadline-planned run has settled on so far (runTraining writes it, and
+   * clears it when the run ends): the host's learning-rate schedule, which decays over its
+   * configured steps, follows it instead while it is set.
+   */
+  plannedSteps: number | null;
 }
 
 export interface RunOptions {
@@ -26,6 +32,12 @@ export interface RunOptions {
   extend?: (record: TrainRecord) => Promise<void>;
   onLog?: (r: TrainRecord) => boolean | void;
   deadlineSeconds?: number;
+  /**
+   * With a finite deadline: re-plan the run's length after each burst from the pace so far
+   * (host.plannedSteps), so that the schedule ends when the time does instead of at a step
+   * count guessed beforehand (a misjudged guess either stops the decay early or leaves time unused).
+   */
+  planToDeadline?: boolean;
 }
 
 /**
@@ -43,14 +55,41 @@ export function copyBuffers(device: GPUDevice, pairs: readonly (readonly [GPUBuf
   device.queue.submit([enc.finish()]);
 }
 
-export async function runTraining(host: RunHost, { steps, logEvery, rollback, extend, onLog, deadlineSeconds = Infinity }: RunOptions): Promise<TrainResult> {
+/**
+ * The last step of each burst for a run from `first` to `deadlineSeconds` (started at t0, ms),
+ * re-planned from the pace after each burst; 2% of the budget is kept for the last
+ * measurements, and the last burst is planned once (re-planning it would log, and measure the
+ * error, every step or two).
+ */
+function deadlinePlan(host: RunHost, steps: number, logEvery: number, t0: number, deadlineSeconds: number): () => number {
+  const first = host.step;
+  return () => {
+    const taken = host.step - first;
+    const planned = host.plannedSteps;
+    const lastBurst = planned !== null && planned - host.step <= logEvery;
+    if (taken > 0 && !lastBurst) host.plannedSteps = stepsToDeadline(host.step, taken, (performance.now() - t0) / 1000, 0.98 * deadlineSeconds);
+    return host.plannedSteps ?? steps;
+  };
+}
+
+export async function runTraining(host: RunHost, options: RunOptions): Promise<TrainResult> {
+  try {
+    return await trainingLoop(host, options);
+  } finally {
+    host.plannedSteps = null;
+  }
+}
+
+async function trainingLoop(host: RunHost, { steps, logEvery, rollback, extend, onLog, deadlineSeconds = Infinity, planToDeadline = false }: RunOptions): Promise<TrainResult> {
   const { device } = host;
   const t0 = performance.now();
   const history: TrainRecord[] = [];
   let stopReason = 'done';
   const copy = (toBackup: boolean) => copyBuffers(device, rollback.map(([live, backup]): [GPUBuffer, GPUBuffer] => (toBackup ? [live, backup] : [backup, live])));
   copy(true);
-  const lastStep = typeof steps === 'number' ? () => steps : steps;
+  host.plannedSteps = null;
+  const lastStep =
+    planToDeadline && Number.isFinite(deadlineSeconds) ? deadlinePlan(host, typeof steps === 'number' ? steps : steps(), logEvery, t0, deadlineSeconds) : typeof steps === 'number' ? () => steps : steps;
   for (let end = lastStep(); host.step < end; end = lastStep()) {
     const burst = Math.min(logEvery, end - host.step);
     for (let i = 0; i < burst; i++) {

@@ -279,6 +279,8 @@ export class PinnTrainer {
   private readonly testPoints: number[][];
   private readonly exact: Float64Array;
   private stepIndex = 0;
+  /** The run length a deadline-planned run settled on (runTraining writes it), which the learning-rate schedule follows while it lasts. */
+  plannedSteps: number | null = null;
   private readonly adContext: AdContext | null;
   /** Raw parameters of the problem's unknowns, their gradient, optimizer and last good copy. */
   readonly unknownParams: GPUBuffer | null = null;
@@ -1068,7 +1070,7 @@ export class PinnTrainer {
    * queue.writeBuffer when it is encoded.
    */
   encodeStep(enc: GPUCommandEncoder): void {
-    const lr = learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.config.steps);
+    const lr = learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.plannedSteps ?? this.config.steps);
     if (this.config.method === 'ad') {
       this.computeGradient(this.stepIndex);
       const pass = enc.beginComputePass();
@@ -1377,8 +1379,10 @@ export class PinnTrainer {
   /**
    * Train for config.steps steps. onLog sees every logged record; returning false stops.
    * A NaN or infinite loss stops at that step and restores the last good parameters.
+   * With `planToDeadline` (and a finite deadline) the run's length is planned to the time as
+   * it goes (runTraining; the schedule follows plannedSteps).
    */
-  async run(onLog?: (r: TrainRecord) => boolean | void): Promise<TrainResult> {
+  async run(onLog?: (r: TrainRecord) => boolean | void, deadlineSeconds = Infinity, { planToDeadline = false } = {}): Promise<TrainResult> {
     const rollback: [GPUBuffer, GPUBuffer][] = [[this.net.params, this.backup]];
     if (this.unknownBackup) rollback.push([this.unknownParams!, this.unknownBackup]);
     const extend = this.unknownParams
@@ -1386,7 +1390,7 @@ export class PinnTrainer {
         record.unknowns = await this.unknownValues();
       }
       : undefined;
-    return runTraining(this, { steps: this.config.steps, logEvery: this.config.logEvery, rollback, extend, onLog });
+    return runTraining(this, { steps: this.config.steps, logEvery: this.config.logEvery, rollback, extend, onLog, deadlineSeconds, planToDeadline });
   }
 
   destroy(): void {
