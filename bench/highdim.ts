@@ -12,6 +12,8 @@
  * Options: --train LIST  --speed LIST  --cost-dim D (0: skip)  --lr LR  --lr-floor F (the decay ends at F x LR, default 0.1)
  *          --product-rule (the product-rule estimator: only (1 − |x|²)ΔN sampled, two- and three-body problems)
  *          --first-layer-lr M (W₁'s learning-rate multiplier; default d/1000 within [1, 10])  --ball-sampling volume|radius (training and test points)  --test-ball volume|radius (test points only)  --json
+ *          --final-test N (default 20000; 0: skip): after each run, the error on N fresh points drawn like the test set,
+ *            with its standard error (the test set logged during training has at most 1000 points: about ±2% of the error)
  */
 import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu';
@@ -71,6 +73,7 @@ const pointsArg = args.includes('--points') ? Number(value('--points', '0')) : u
 const widthArg = args.includes('--width') ? Number(value('--width', '0')) : undefined;
 const depthArg = args.includes('--depth') ? Number(value('--depth', '0')) : undefined;
 const testSampling = ballOption('--test-ball', ballSampling);
+const finalTest = Number(value('--final-test', '20000'));
 const speedDims = value('--speed', '100000').split(',').filter(Boolean).map(Number);
 const costDim = Number(value('--cost-dim', '1000'));
 const gpu = await nodeDevice();
@@ -113,11 +116,14 @@ for (const { id, d, seconds, over } of trainList) {
   const t = new HighDimTrainer(device, p, cfg);
   // the schedule's length is re-planned from the pace as the run goes, so its decay ends with the budget
   const r = await t.run((rec) => void console.log(`  ${id} d=${d} step ${rec.step} loss ${rec.loss.toExponential(3)} L2 rel. error ${rec.l2re.toExponential(3)} (${rec.seconds.toFixed(0)} s)`), seconds, { planToDeadline: true });
+  // after the budget: the trained network on a larger fresh sample (measurement, not training)
+  const fresh = finalTest > 0 ? await t.l2RelativeErrorFresh(finalTest, 9001) : null;
   t.destroy();
-  const row = { id, d, budget: seconds, steps: r.steps, seconds: r.seconds, l2re: r.l2re, msPerStep: ms, stop: r.stopReason, firstLayerLr: firstLayerLr ?? 'auto', ballSampling, testSampling, productRule: cfg.productRule, randBatch: cfg.randBatch, points: cfg.points, width: cfg.width, depth: cfg.depth };
+  const row = { id, d, budget: seconds, steps: r.steps, seconds: r.seconds, l2re: r.l2re, fresh, msPerStep: ms, stop: r.stopReason, firstLayerLr: firstLayerLr ?? 'auto', ballSampling, testSampling, productRule: cfg.productRule, randBatch: cfg.randBatch, points: cfg.points, width: cfg.width, depth: cfg.depth };
   (out.train as unknown[]).push(row);
   const net = `net ${cfg.depth}x${cfg.width}, B = ${cfg.randBatch}${cfg.productRule ? ', product rule' : ''}, ${cfg.points} points`;
   console.log(`${id} d=${d} (${net}): ${r.steps} steps in ${r.seconds.toFixed(0)} s (budget ${seconds} s, ${ms.toFixed(0)} ms/step), L2 relative error ${r.l2re.toExponential(3)} (${r.stopReason})`);
+  if (fresh) console.log(`  on ${finalTest} fresh test points: L2 relative error ${fresh.l2re.toExponential(3)} ± ${fresh.standardError.toExponential(1)} (standard error)`);
 }
 
 for (const d of speedDims) {

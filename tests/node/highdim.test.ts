@@ -417,6 +417,36 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     t.destroy();
   });
 
+  it('the error on fresh points: chunks of the test batch match the f64 network, the standard error matches the spread over seeds, the test set is put back', async () => {
+    const d = 12;
+    const problem = ballProblem('allen-cahn', 'two', d);
+    const cfg = small(problem, { width: 20, depth: 1, testPoints: 7 });
+    const t = new HighDimTrainer(gpu.device, problem, cfg);
+    const before = await t.l2RelativeError();
+    const mlp = await t.net.download();
+    // 17 points: chunks of 7, 7 and 3, drawn from seeds 50, 51, 52
+    const points = [...ballTestPoints(d, 7, 50), ...ballTestPoints(d, 7, 51), ...ballTestPoints(d, 3, 52)];
+    let num = 0;
+    let den = 0;
+    for (const z of points) {
+      const u = (1 - z.reduce((a, v) => a + v * v, 0)) * jet2(mlp, z, 0)[0];
+      num += (u - problem.exact(z)) ** 2;
+      den += problem.exact(z) ** 2;
+    }
+    const fresh = await t.l2RelativeErrorFresh(17, 50);
+    expect(Math.abs(fresh.l2re - Math.sqrt(num / den))).toBeLessThan(1e-4 * Math.sqrt(num / den));
+    expect(await t.l2RelativeError()).toBe(before);
+    // the standard error of a 70-point estimate against the spread of 40 of them
+    const runs = [];
+    for (let k = 0; k < 40; k++) runs.push(await t.l2RelativeErrorFresh(70, 1000 + 10 * k));
+    const mean = runs.reduce((a, r) => a + r.l2re, 0) / runs.length;
+    const sd = Math.sqrt(runs.reduce((a, r) => a + (r.l2re - mean) ** 2, 0) / (runs.length - 1));
+    const se = runs.reduce((a, r) => a + r.standardError, 0) / runs.length;
+    expect(se / sd).toBeGreaterThan(0.6);
+    expect(se / sd).toBeLessThan(1.6);
+    t.destroy();
+  });
+
   it('product rule: B = d gives the exact Laplacian; B < d is unbiased and its spread is far below plain STDE at the same B', async () => {
     const d = 12;
     const problem = ballProblem('sine-gordon', 'two', d);

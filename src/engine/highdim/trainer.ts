@@ -221,10 +221,7 @@ export class HighDimTrainer {
     this.test = this.batch(testCount, 1, 'test');
     this.testPoints = ballTestPoints(d, testCount, 4242, problem.horizon, config.testSampling ?? config.ballSampling);
     this.exact = Float64Array.from(this.testPoints.map((x) => problem.exact(x)));
-    const flat = new Float32Array(testCount * din);
-    this.testPoints.forEach((x, p) => flat.set(x, p * din));
-    device.queue.writeBuffer(this.test.x, 0, flat);
-    device.queue.writeBuffer(this.test.xx, 0, Float32Array.from(this.testPoints.map((x) => norm2(x, d))));
+    this.uploadTest(this.testPoints);
 
     // sampling: points and coordinates, or (tests) only the coordinates of fixed points
     // (dense STDE draws one unused coordinate per point; its directions come from directionsPass)
@@ -444,22 +441,73 @@ export class HighDimTrainer {
     return { points: this.testPoints, exact: this.exact };
   }
 
-  /** L2 relative error of u = G + F N on the fixed test set (u* in f64). */
-  async l2RelativeError(): Promise<number> {
+  /** Points (space, then t) into the test batch, from its start (at most its count). */
+  private uploadTest(points: readonly Float64Array[]): void {
+    const din = this.net.mlp.inputDim;
+    const flat = new Float32Array(points.length * din);
+    points.forEach((x, p) => flat.set(x, p * din));
+    this.device.queue.writeBuffer(this.test.x, 0, flat);
+    this.device.queue.writeBuffer(this.test.xx, 0, Float32Array.from(points.map((x) => norm2(x, this.problem.dim))));
+  }
+
+  /** The model u = G + F N at the test batch's points, the first `points` of which are asked for. */
+  private async testModel(points: readonly Float64Array[]): Promise<Float64Array> {
     const enc = this.device.createCommandEncoder();
     const pass = enc.beginComputePass();
     this.test.forward.forEach((f) => f(pass));
     pass.end();
     this.device.queue.submit([enc.finish()]);
     const n = await readBuffer(this.device, this.test.out, this.test.count * 3 * 4);
+    return Float64Array.from(points, (x, p) => this.problem.offsetJet(x, 0)[0] + this.problem.factorJet(x, 0)[0] * n[p * 3]);
+  }
+
+  /** L2 relative error of u = G + F N on the fixed test set (u* in f64). */
+  async l2RelativeError(): Promise<number> {
+    const u = await this.testModel(this.testPoints);
     let num = 0;
     let den = 0;
-    this.testPoints.forEach((x, p) => {
-      const u = this.problem.offsetJet(x, 0)[0] + this.problem.factorJet(x, 0)[0] * n[p * 3];
-      num += (u - this.exact[p]) ** 2;
-      den += this.exact[p] ** 2;
+    this.exact.forEach((e, p) => {
+      num += (u[p] - e) ** 2;
+      den += e * e;
     });
     return Math.sqrt(num / den);
+  }
+
+  /**
+   * L2 relative error on `n` fresh points drawn like the test set (a larger sample than the
+   * one logged during training, drawn in chunks of the test batch from seed, seed + 1, ...),
+   * with its standard error as an estimate of the error over the whole domain (the delta
+   * method for a ratio of means). The fixed test set is put back afterwards.
+   */
+  async l2RelativeErrorFresh(n: number, seed: number): Promise<{ l2re: number; standardError: number }> {
+    if (!Number.isInteger(n) || n < 2) throw new InputError(`the error needs at least 2 points, got ${n}`);
+    const sampling = this.config.testSampling ?? this.config.ballSampling;
+    const e2 = new Float64Array(n);
+    const u2 = new Float64Array(n);
+    try {
+      for (let start = 0; start < n; start += this.test.count) {
+        const chunk = ballTestPoints(this.problem.dim, Math.min(this.test.count, n - start), seed + start / this.test.count, this.problem.horizon, sampling);
+        this.uploadTest(chunk);
+        const u = await this.testModel(chunk);
+        chunk.forEach((x, k) => {
+          const exact = this.problem.exact(x);
+          e2[start + k] = (u[k] - exact) ** 2;
+          u2[start + k] = exact * exact;
+        });
+      }
+    } finally {
+      this.uploadTest(this.testPoints);
+    }
+    const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / n;
+    const a = mean(e2);
+    const b = mean(u2);
+    const r2 = a / b;
+    // var(R²) ≈ var(e² − R² u*²) / (n b²); SE(R) = SE(R²) / (2R)
+    const dev = e2.map((v, i) => v - r2 * u2[i]);
+    const m = mean(dev);
+    const variance = dev.reduce((s, v) => s + (v - m) ** 2, 0) / (n - 1);
+    const l2re = Math.sqrt(r2);
+    return { l2re, standardError: Math.sqrt(variance / n) / b / (2 * Math.max(l2re, 1e-300)) };
   }
 
   /**
