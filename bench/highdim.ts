@@ -18,7 +18,7 @@
 import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu';
 import { highDimProblemWith } from '../src/engine/problems';
-import { BALL_SAMPLINGS, ballTestPoints, defaultHighDimConfig, HighDimTrainer, type BallSampling, type HighDimConfig } from '../src/engine/highdim/trainer';
+import { BALL_SAMPLINGS, ballTestPoints, defaultHighDimConfig, FRESH_TEST_SEED, HighDimTrainer, TEST_SET_SEED, type BallSampling, type HighDimConfig } from '../src/engine/highdim/trainer';
 import { namedSchedule } from '../src/engine/train/schedule';
 import { createStorageBuffer } from '../src/engine/gpu';
 import { GpuMlp } from '../src/engine/gpu-mlp';
@@ -117,13 +117,18 @@ for (const { id, d, seconds, over } of trainList) {
   // the schedule's length is re-planned from the pace as the run goes, so its decay ends with the budget
   const r = await t.run((rec) => void console.log(`  ${id} d=${d} step ${rec.step} loss ${rec.loss.toExponential(3)} L2 rel. error ${rec.l2re.toExponential(3)} (${rec.seconds.toFixed(0)} s)`), seconds, { planToDeadline: true });
   // after the budget: the trained network on a larger fresh sample (measurement, not training)
-  const fresh = finalTest > 0 ? await t.l2RelativeErrorFresh(finalTest, 9001) : null;
+  const fresh = finalTest > 0 ? await t.l2RelativeErrorFresh(finalTest, FRESH_TEST_SEED) : null;
+  // the fixed test set's own standard error (its points are one chunk from its seed)
+  const fixed = finalTest > 0 ? await t.l2RelativeErrorFresh(t.testSet.points.length, TEST_SET_SEED) : null;
   t.destroy();
-  const row = { id, d, budget: seconds, steps: r.steps, seconds: r.seconds, l2re: r.l2re, fresh, msPerStep: ms, stop: r.stopReason, firstLayerLr: firstLayerLr ?? 'auto', ballSampling, testSampling, productRule: cfg.productRule, randBatch: cfg.randBatch, points: cfg.points, width: cfg.width, depth: cfg.depth };
+  const row = { id, d, budget: seconds, steps: r.steps, seconds: r.seconds, l2re: r.l2re, fresh, fixed, msPerStep: ms, stop: r.stopReason, firstLayerLr: firstLayerLr ?? 'auto', ballSampling, testSampling, productRule: cfg.productRule, randBatch: cfg.randBatch, points: cfg.points, width: cfg.width, depth: cfg.depth };
   (out.train as unknown[]).push(row);
   const net = `net ${cfg.depth}x${cfg.width}, B = ${cfg.randBatch}${cfg.productRule ? ', product rule' : ''}, ${cfg.points} points`;
   console.log(`${id} d=${d} (${net}): ${r.steps} steps in ${r.seconds.toFixed(0)} s (budget ${seconds} s, ${ms.toFixed(0)} ms/step), L2 relative error ${r.l2re.toExponential(3)} (${r.stopReason})`);
-  if (fresh) console.log(`  on ${finalTest} fresh test points: L2 relative error ${fresh.l2re.toExponential(3)} ± ${fresh.standardError.toExponential(1)} (standard error)`);
+  if (fresh && fixed) {
+    console.log(`  on ${finalTest} fresh test points: L2 relative error ${fresh.l2re.toExponential(3)} ± ${fresh.standardError.toExponential(1)} (standard error)`);
+    console.log(`  the fixed test set's ${t.testSet.points.length} points: ${fixed.l2re.toExponential(3)} ± ${fixed.standardError.toExponential(1)}`);
+  }
 }
 
 for (const d of speedDims) {

@@ -50,5 +50,5 @@ export function choiceOption<T extends string>(args: ParsedArgs, name: string, d
 }
 
 /** Options of `pinn train` about the run and its output, not the experiment (the spec leaves them out). */
-export const CLI_ONLY = { values: ['log-every', 'seconds'], flags: ['json'] };
+export const CLI_ONLY = { values: ['log-every', 'seconds', 'final-test'], flags: ['json'] };
 

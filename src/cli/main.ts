@@ -54,7 +54,8 @@ Commands:
         sparse, B of the d coordinates scaled by d/B; dense, B Rademacher directions. The ball problems (pinn list) are STDE-only and
         take --dim up to 10⁶ (sparse; their first-layer tangent is a column of W₁) or --stde dense (Δu + f(u) = g ones; W₁v costs O(d·width)).
         --product-rule (two- and three-body, sparse): Δu = −2dN − 4x·∇N + (1 − |x|²)ΔN with the first two exact (one more jet per point,
-        along x) and only ΔN sampled.
+        along x) and only ΔN sampled. --final-test N (ball problems): after training, the L2 relative error on N fresh points
+        drawn like the test set, with its standard error (the test set logged during training has at most 1000 points).
         A problem with an operator Σ c_t ∂^α u (biharmonic-nd: Δ², d(d + 1)/2 terms) reads each term from one slot jet: every
         term with --method taylor, B terms drawn per point in proportion to |c_t| with --method stde (any B: drawn with replacement).
       --method stein [--sigma S] [--samples N] [--no-variance-reduction] [--unbiased-loss] [--stein-laplacian stein|hutchinson]: Stein's estimator; trains the smoothed
@@ -198,6 +199,7 @@ async function train(argv: string[]): Promise<number> {
   const method = specConfig.method;
   const steps = specConfig.steps;
   const budget = secondsOption(args);
+  if (args.values.has('final-test')) throw new InputError(`--final-test (the error on fresh points of the ball) is for the high-dimensional ball problems; ${id} measures on its fixed test set`);
   const stein = specConfig.stein ?? { ...STEIN_DEFAULTS, varianceReduction: true, unbiasedLoss: false };
   const config: TrainConfig = { ...specConfig, logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000) };
   const json = args.flags.has('json');

@@ -8,7 +8,7 @@
 import { InputError } from '../engine/errors';
 import { highDimSetup, specFromCli } from '../engine/experiment';
 import { adapterLabel } from '../engine/gpu';
-import { HighDimTrainer, type HighDimConfig } from '../engine/highdim/trainer';
+import { FRESH_TEST_SEED, HighDimTrainer, type HighDimConfig } from '../engine/highdim/trainer';
 import { nodeDevice } from '../node/webgpu-node';
 import { CLI_ONLY, intOption, type ParsedArgs } from './args';
 import { plannedText, progressText, secondsOption } from './budget';
@@ -24,6 +24,9 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
   const steps = specConfig.steps;
   const config: HighDimConfig = { ...specConfig, logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000) };
   const planned = plannedText(steps, budget);
+  // after training, the error on this many fresh points drawn like the test set (0: none)
+  const finalTest = intOption(args, 'final-test', 0, 0, 1_000_000);
+  if (finalTest === 1) throw new InputError('--final-test needs at least 2 points (or 0 for none)');
   const json = args.flags.has('json');
   const gpu = await nodeDevice();
   const trainer = new HighDimTrainer(gpu.device, problem, config);
@@ -45,6 +48,7 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
     process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
   }, budget ?? Infinity, { planToDeadline: budget !== null });
   if (tty) process.stderr.write('\n');
+  const fresh = finalTest > 0 && !result.stopReason.startsWith('diverged') ? await trainer.l2RelativeErrorFresh(finalTest, FRESH_TEST_SEED) : null;
   if (json) {
     process.stdout.write(
       JSON.stringify({
@@ -65,11 +69,13 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
         l2re_history: result.history.map((h) => h.l2re),
         history_steps: result.history.map((h) => h.step),
         stop_reason: result.stopReason,
+        final_test: fresh && { points: finalTest, l2re: fresh.l2re, standard_error: fresh.standardError },
         memory_bytes: trainer.memoryBytes(),
       }) + '\n',
     );
   } else {
     console.log(`${result.stopReason}: ${result.steps} Adam steps in ${result.seconds.toFixed(1)} s, L2 relative error ${result.l2re.toExponential(3)}`);
+    if (fresh) console.log(`on ${finalTest} fresh test points: L2 relative error ${fresh.l2re.toExponential(3)} ± ${fresh.standardError.toExponential(1)} (standard error)`);
   }
   trainer.destroy();
   return result.stopReason.startsWith('diverged') ? 1 : 0;

@@ -191,6 +191,21 @@ describe('pinn train and pinn list', () => {
     expect(out.steps).toBeLessThan(1_000_000);
   });
 
+  it('train --final-test N measures a ball problem on N fresh points after training, with a standard error', () => {
+    const r = pinn('train', '--pde', 'allen-cahn-twobody', '--dim', '12', '--rand-batch', '4', '--steps', '10', '--log-every', '5', '--width', '8', '--points', '8', '--final-test', '120', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.final_test.points).toBe(120);
+    // another sample of the same network: near the fixed set's error, not equal to it
+    expect(out.final_test.l2re).toBeGreaterThan(0);
+    expect(out.final_test.l2re).not.toBe(out.l2re);
+    expect(Math.abs(out.final_test.l2re - out.l2re)).toBeLessThan(0.5 * out.l2re);
+    expect(out.final_test.standard_error).toBeGreaterThan(0);
+    expect(out.final_test.standard_error).toBeLessThan(0.5 * out.final_test.l2re);
+    const plain = JSON.parse(pinn('train', '--pde', 'allen-cahn-twobody', '--dim', '12', '--rand-batch', '4', '--steps', '2', '--width', '8', '--points', '8', '--json').stdout);
+    expect(plain.final_test).toBeNull();
+  });
+
   it('train --seconds plans a low-dimensional run to the time too', () => {
     const r = pinn('train', '--pde', 'poisson-1d', '--steps', '1000000', '--log-every', '5', '--width', '8', '--points', '16', '--seconds', '2', '--json');
     expect(r.code).toBe(0);
@@ -249,6 +264,8 @@ describe('pinn train and pinn list', () => {
     [['--pde', 'sine-gordon-twobody', '--width', '1025'], /--width must be an integer in \[1, 1024\], got '1025'/],
     [['--pde', 'poisson-twobody', '--seconds', '0'], /--seconds must be a number of seconds in \(0, 86400\], got '0'/],
     [['--pde', 'poisson-1d', '--seconds', 'soon'], /--seconds must be a number of seconds in \(0, 86400\], got 'soon'/],
+    [['--pde', 'poisson-twobody', '--final-test', '1'], /--final-test needs at least 2 points \(or 0 for none\)/],
+    [['--pde', 'poisson-1d', '--final-test', '100'], /--final-test \(the error on fresh points of the ball\) is for the high-dimensional ball problems; poisson-1d measures on its fixed test set/],
   ])('bad input %j: one line, exit code 2', (args, message) => {
     const r = pinn('train', ...args);
     expect(r.code).toBe(2);

@@ -6,7 +6,7 @@ import { bsb } from '../../src/engine/problems/bsb';
 import { waveSinh } from '../../src/engine/problems/wave-sinh';
 import { hjbLqg, hjbLqgReference } from '../../src/engine/problems/hjb-lqg';
 import { Rng } from '../../src/engine/rng';
-import { ballTestPoints, defaultHighDimConfig, HighDimTrainer, type HighDimConfig } from '../../src/engine/highdim/trainer';
+import { ballTestPoints, defaultHighDimConfig, HighDimTrainer, TEST_SET_SEED, type HighDimConfig } from '../../src/engine/highdim/trainer';
 import { Mlp } from '../../src/engine/mlp';
 import { useNodeGpu } from './helpers';
 
@@ -436,6 +436,8 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     const fresh = await t.l2RelativeErrorFresh(17, 50);
     expect(Math.abs(fresh.l2re - Math.sqrt(num / den))).toBeLessThan(1e-4 * Math.sqrt(num / den));
     expect(await t.l2RelativeError()).toBe(before);
+    // the fixed test set is the first chunk of its own seed
+    expect(Math.abs((await t.l2RelativeErrorFresh(7, TEST_SET_SEED)).l2re - before)).toBeLessThan(1e-12 * before);
     // the standard error of a 70-point estimate against the spread of 40 of them
     const runs = [];
     for (let k = 0; k < 40; k++) runs.push(await t.l2RelativeErrorFresh(70, 1000 + 10 * k));

@@ -136,6 +136,11 @@ export function ballTestPoints(d: number, count: number, seed: number, horizon?:
   });
 }
 
+/** The seed of the fixed test set logged during training (a trainer's first chunk from it, so l2RelativeErrorFresh(count, TEST_SET_SEED) is that set). */
+export const TEST_SET_SEED = 4242;
+/** The seed of the fresh points a trained network's error is measured on at the end (l2RelativeErrorFresh). */
+export const FRESH_TEST_SEED = 9001;
+
 export class HighDimTrainer {
   readonly net: GpuMlp;
   readonly grad: GPUBuffer;
@@ -219,7 +224,7 @@ export class HighDimTrainer {
     }
     this.train = this.batch(P, R1, 'train', dense);
     this.test = this.batch(testCount, 1, 'test');
-    this.testPoints = ballTestPoints(d, testCount, 4242, problem.horizon, config.testSampling ?? config.ballSampling);
+    this.testPoints = ballTestPoints(d, testCount, TEST_SET_SEED, problem.horizon, config.testSampling ?? config.ballSampling);
     this.exact = Float64Array.from(this.testPoints.map((x) => problem.exact(x)));
     this.uploadTest(this.testPoints);
 
