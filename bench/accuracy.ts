@@ -43,7 +43,7 @@ for (const id of ids) {
     const share = lbfgsIterations > 0 ? 0.4 : 0.97;
     steps = Math.min(steps, Math.max(100, Math.floor((share * budget - (performance.now() - t0) / 1000) / (perStep * 1.05))));
   }
-  const trainer = new PinnTrainer(gpu.device, problem, { ...base, steps, logEvery: Math.max(100, Math.round(steps / 10)), schedule: namedSchedule('exponential', steps) });
+  const trainer = new PinnTrainer(gpu.device, problem, { ...base, steps, logEvery: Math.max(100, Math.round(steps / 10)), schedule: namedSchedule('exponential') });
   const adam = await trainer.run((r) => void process.stderr.write(`\r${id}: step ${r.step}/${steps} error ${r.l2re.toExponential(2)}   `));
   const left = () => (budget === null ? Infinity : budget - (performance.now() - t0) / 1000);
   const lb = lbfgsIterations > 0 && left() > 0 ? await trainer.lbfgs(lbfgsIterations, () => left() > 0) : null;

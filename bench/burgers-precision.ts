@@ -44,7 +44,7 @@ const problem = burgersSelfSimilar(k);
 const u0 = problem.unknowns![0];
 const exact = u0.exact!;
 const base = defaultTrainConfig(problem);
-const trainer = new PinnTrainer(device, problem, { ...base, steps, seed: Number(value('--seed', '0')), logEvery: 100, schedule: namedSchedule('exponential', steps) });
+const trainer = new PinnTrainer(device, problem, { ...base, steps, seed: Number(value('--seed', '0')), logEvery: 100, schedule: namedSchedule('exponential') });
 await trainer.warmUp();
 console.log(`device: ${adapterLabel(gpu.adapter)}; k = ${k}`);
 const t0 = performance.now();

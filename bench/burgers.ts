@@ -69,7 +69,7 @@ async function train(k: number, method: TrainMethod, finish: Finish = 'L-BFGS'):
   const base = defaultTrainConfig(problem);
   const steps = stepsArg ?? base.steps;
   const exact = problem.unknowns![0].exact!;
-  const trainer = new PinnTrainer(device, problem, { ...base, method, steps, logEvery: 50, schedule: namedSchedule('exponential', steps) });
+  const trainer = new PinnTrainer(device, problem, { ...base, method, steps, logEvery: 50, schedule: namedSchedule('exponential') });
   await trainer.warmUp();
   const trace: Trace[] = [];
   const t0 = performance.now();

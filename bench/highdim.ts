@@ -74,6 +74,7 @@ const widthArg = args.includes('--width') ? Number(value('--width', '0')) : unde
 const depthArg = args.includes('--depth') ? Number(value('--depth', '0')) : undefined;
 const testSampling = ballOption('--test-ball', ballSampling);
 const finalTest = Number(value('--final-test', '20000'));
+if (!(Number.isInteger(finalTest) && (finalTest === 0 || finalTest >= 2))) throw new Error(`--final-test: 0 or an integer of at least 2, got ${value('--final-test', '')}`);
 const speedDims = value('--speed', '100000').split(',').filter(Boolean).map(Number);
 const costDim = Number(value('--cost-dim', '1000'));
 const gpu = await nodeDevice();
@@ -112,7 +113,7 @@ for (const { id, d, seconds, over } of trainList) {
   };
   const { ms } = await stepMs(base, id, d);
   const steps = Math.max(10, Math.floor(((seconds * 1000) / ms) * 0.9));
-  const cfg: HighDimConfig = { ...base, lr: lrArg ?? base.lr, steps, schedule: namedSchedule('linear', steps, lrFloor), logEvery: Math.max(1, Math.round(steps / 10)) };
+  const cfg: HighDimConfig = { ...base, lr: lrArg ?? base.lr, steps, schedule: namedSchedule('linear', lrFloor), logEvery: Math.max(1, Math.round(steps / 10)) };
   const t = new HighDimTrainer(device, p, cfg);
   // the schedule's length is re-planned from the pace as the run goes, so its decay ends with the budget
   const r = await t.run((rec) => void console.log(`  ${id} d=${d} step ${rec.step} loss ${rec.loss.toExponential(3)} L2 rel. error ${rec.l2re.toExponential(3)} (${rec.seconds.toFixed(0)} s)`), seconds, { planToDeadline: true });

@@ -66,7 +66,7 @@ for (const dim of dims) {
     const row: Row = { dim, terms, method: s.method, jetsPerPoint: s.jets, msPerStep: ms };
     if (train) {
       const n = fixedSteps > 0 ? fixedSteps : Math.max(1, Math.round((budget * 1000) / ms));
-      const config: TrainConfig = { ...base, steps: n, schedule: namedSchedule('exponential', n), logEvery: Math.max(1, Math.round(n / 4)) };
+      const config: TrainConfig = { ...base, steps: n, schedule: namedSchedule('exponential'), logEvery: Math.max(1, Math.round(n / 4)) };
       row.trainSteps = n;
       const t = new PinnTrainer(device, problem, config);
       await t.warmUp();

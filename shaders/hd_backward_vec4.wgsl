@@ -118,7 +118,8 @@ fn firstLayerGrad(t : u32, n : u32) {
 }
 
 // gW[4 m4 + q][4 j .. 4 j + 3] = g[q]
-fn storeBlock(m4 : u32, j : u32, g : mat4x4f) {
+fn storeBlock(m4 : u32, j : u32, block : mat4x4f) {
+  var g = block; // a var: indexed by loop counters (WGSL implementations differ on indexing a value)
   for (var q = 0u; q < 4u; q++) {
     let base = W_OFF + (m4 * 4u + q) * IN4 * 4u + j * 4u;
     for (var c = 0u; c < 4u; c++) { dst[base + c] = g[q][c]; }

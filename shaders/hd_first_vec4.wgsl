@@ -44,7 +44,8 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
     a2 += x[x2 + j] * w;
     a3 += x[x3 + j] * w;
   }
-  let a = mat4x4f(a0, a1, a2, a3);
+  // a var: indexed by loop counters below (WGSL implementations differ on indexing a value)
+  var a = mat4x4f(a0, a1, a2, a3);
   for (var k = 0u; k < 4u; k++) {
     let p = p0 + k;
     if (p >= n) { break; }

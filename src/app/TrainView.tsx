@@ -301,7 +301,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
           ...trainSetup({ ...values, method }).config,
           steps: n,
           logEvery: Math.max(1, Math.round(n / 10)),
-          schedule: namedSchedule('exponential', values.steps),
+          schedule: namedSchedule('exponential'),
         });
       let t: PinnTrainer;
       try {

@@ -276,8 +276,6 @@ async function train(argv: string[]): Promise<number> {
   return result.stopReason.startsWith('diverged') ? 1 : 0;
 }
 
-/** Options of `pinn train` about output, not the experiment. */
-
 async function device(argv: string[]): Promise<number> {
   parseArgs(argv, { values: [], flags: [] });
   const gpu = await nodeDevice();

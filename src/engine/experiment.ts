@@ -77,11 +77,11 @@ const NUMBER = /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const inOpenUnit = (v: string) => Number(v) > 0 && Number(v) < 1;
 
 /** --schedule: constant | linear[:final fraction, default 0.1] | exponential[:rate per quarter, default 0.5]. */
-export function scheduleFromSpec(raw: string, steps: number): LrSchedule {
+export function scheduleFromSpec(raw: string): LrSchedule {
   const m = /^(constant|linear|exponential)(?::([0-9.eE+-]+))?$/.exec(raw);
   if (!m || (m[1] === 'constant' && m[2] !== undefined)) throw new InputError(`--schedule must be constant, linear[:final fraction] or exponential[:rate per quarter], got '${raw}'`);
   try {
-    return namedSchedule(m[1] as ScheduleName, steps, m[2] === undefined ? undefined : Number(m[2]));
+    return namedSchedule(m[1] as ScheduleName, m[2] === undefined ? undefined : Number(m[2]));
   } catch (e) {
     throw new InputError((e as Error).message);
   }
@@ -98,7 +98,7 @@ const common = {
     expect: 'constant, linear[:final fraction] or exponential[:rate per quarter]',
     check: (v: string) => {
       try {
-        scheduleFromSpec(v, 100);
+        scheduleFromSpec(v);
         return true;
       } catch (e) {
         return (e as Error).message;
@@ -566,7 +566,7 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     activation: spec.activation as TrainConfig['activation'],
     lr: Number(spec.lr),
     steps: spec.steps,
-    schedule: scheduleFromSpec(spec.schedule, spec.steps),
+    schedule: scheduleFromSpec(spec.schedule),
     seed: spec.seed,
     interiorPoints: spec.points,
     resampleEvery: spec.resample,
@@ -605,7 +605,7 @@ export function highDimSetup(spec: HighDimSpec): { problem: HighDimProblem; conf
     depth: spec.depth,
     lr: Number(spec.lr),
     steps: spec.steps,
-    schedule: scheduleFromSpec(spec.schedule, spec.steps),
+    schedule: scheduleFromSpec(spec.schedule),
     points: spec.points,
     randBatch: spec.randBatch,
     stde: spec.stde as 'sparse' | 'dense',

@@ -63,10 +63,13 @@ describe('Adam on the GPU', () => {
     gradBuf.destroy();
   });
 
-  it('schedules: linear reaches its final fraction, exponential halves every period', () => {
+  it('schedules: linear reaches its final fraction, exponential halves every quarter of the run it is given (a planned length too)', () => {
     expect(learningRate(1, { kind: 'linear', finalFraction: 0.1 }, 100, 100)).toBeCloseTo(0.1, 12);
     expect(learningRate(1, { kind: 'linear', finalFraction: 0.1 }, 50, 100)).toBeCloseTo(0.55, 12);
-    expect(learningRate(2, { kind: 'exponential', rate: 0.5, every: 10 }, 20, 100)).toBeCloseTo(0.5, 12);
+    expect(learningRate(2, { kind: 'exponential', rate: 0.5 }, 50, 100)).toBeCloseTo(0.5, 12);
+    expect(learningRate(2, { kind: 'exponential', rate: 0.5 }, 100, 100)).toBeCloseTo(2 / 16, 12);
+    // the same step of a run planned 4x longer: a quarter of the decay
+    expect(learningRate(2, { kind: 'exponential', rate: 0.5 }, 100, 400)).toBeCloseTo(1, 12);
     expect(learningRate(3, { kind: 'constant' }, 77, 100)).toBe(3);
   });
 });

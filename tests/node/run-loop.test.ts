@@ -79,4 +79,24 @@ describe('the shared run loop', () => {
       now.mockRestore();
     }
   });
+
+  it('a deadline run resumed past its configured steps still trains; a step function with planToDeadline is refused', async () => {
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    try {
+      const host = countingHost();
+      host.encoded = 100;
+      const encode = host.encodeStep;
+      host.encodeStep = (enc) => {
+        clock += 100;
+        encode(enc);
+      };
+      const r = await runTraining(host, { steps: 50, logEvery: 10, rollback: [], deadlineSeconds: 3, planToDeadline: true });
+      expect(r.steps).toBeGreaterThan(110);
+      expect(r.stopReason).toBe('done');
+      await expect(runTraining(countingHost(), { steps: () => 10, logEvery: 5, rollback: [], deadlineSeconds: 3, planToDeadline: true })).rejects.toThrow(/plans its own length/);
+    } finally {
+      now.mockRestore();
+    }
+  });
 });

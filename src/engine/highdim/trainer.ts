@@ -79,7 +79,7 @@ export function defaultHighDimConfig(problem: HighDimProblem): HighDimConfig {
     depth: d.depth,
     steps: d.steps,
     lr: d.lr,
-    schedule: namedSchedule('linear', d.steps, 0.1),
+    schedule: namedSchedule('linear', 0.1),
     seed: 0,
     points: d.points,
     randBatch: Math.min(d.randBatch, problem.dim),
@@ -125,7 +125,11 @@ export const BALL_SAMPLINGS: readonly BallSampling[] = ['volume', 'radius'];
 
 /** Uniform points in the volume of the unit ball (or, 'radius', with |x| uniform) (f64, seeded), with t uniform in [0, horizon] as a last coordinate when given: the fixed test set. */
 export function ballTestPoints(d: number, count: number, seed: number, horizon?: number, sampling: BallSampling = 'volume'): Float64Array[] {
-  const rng = new Rng(seed);
+  return ballPoints(new Rng(seed), d, count, horizon, sampling);
+}
+
+/** `count` more points of the ball from `rng`'s stream (ballTestPoints; chunks of one stream never overlap). */
+function ballPoints(rng: Rng, d: number, count: number, horizon: number | undefined, sampling: BallSampling): Float64Array[] {
   return Array.from({ length: count }, () => {
     const z = Float64Array.from({ length: d }, () => rng.normal());
     const norm = Math.sqrt(z.reduce((a, v) => a + v * v, 0));
@@ -480,18 +484,23 @@ export class HighDimTrainer {
 
   /**
    * L2 relative error on `n` fresh points drawn like the test set (a larger sample than the
-   * one logged during training, drawn in chunks of the test batch from seed, seed + 1, ...),
+   * one logged during training, drawn in chunks of the test batch from one stream of `seed`,
+   * so its first chunk is ballTestPoints' points for that seed),
    * with its standard error as an estimate of the error over the whole domain (the delta
    * method for a ratio of means). The fixed test set is put back afterwards.
    */
   async l2RelativeErrorFresh(n: number, seed: number): Promise<{ l2re: number; standardError: number }> {
     if (!Number.isInteger(n) || n < 2) throw new InputError(`the error needs at least 2 points, got ${n}`);
-    const sampling = this.config.testSampling ?? this.config.ballSampling;
+    const sampling = this.config.testSampling ?? this.config.ballSampling ?? 'volume';
+    // the generator's 2³² period (about d + 2 draws a point) bounds the sample
+    const most = Math.floor(2 ** 31 / (this.problem.dim + 2));
+    if (n > most) throw new InputError(`at d = ${this.problem.dim} at most ${most} fresh test points fit the test-point generator's period, got ${n}`);
+    const rng = new Rng(seed);
     const e2 = new Float64Array(n);
     const u2 = new Float64Array(n);
     try {
       for (let start = 0; start < n; start += this.test.count) {
-        const chunk = ballTestPoints(this.problem.dim, Math.min(this.test.count, n - start), seed + start / this.test.count, this.problem.horizon, sampling);
+        const chunk = ballPoints(rng, this.problem.dim, Math.min(this.test.count, n - start), this.problem.horizon, sampling);
         this.uploadTest(chunk);
         const u = await this.testModel(chunk);
         chunk.forEach((x, k) => {

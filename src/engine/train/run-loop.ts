@@ -68,7 +68,8 @@ function deadlinePlan(host: RunHost, steps: number, logEvery: number, t0: number
     const planned = host.plannedSteps;
     const lastBurst = planned !== null && planned - host.step <= logEvery;
     if (taken > 0 && !lastBurst) host.plannedSteps = stepsToDeadline(host.step, taken, (performance.now() - t0) / 1000, 0.98 * deadlineSeconds);
-    return host.plannedSteps ?? steps;
+    // before the first burst: at least one burst, even for a resumed run already past `steps`
+    return host.plannedSteps ?? Math.max(steps, host.step + logEvery);
   };
 }
 
@@ -88,8 +89,9 @@ async function trainingLoop(host: RunHost, { steps, logEvery, rollback, extend, 
   const copy = (toBackup: boolean) => copyBuffers(device, rollback.map(([live, backup]): [GPUBuffer, GPUBuffer] => (toBackup ? [live, backup] : [backup, live])));
   copy(true);
   host.plannedSteps = null;
-  const lastStep =
-    planToDeadline && Number.isFinite(deadlineSeconds) ? deadlinePlan(host, typeof steps === 'number' ? steps : steps(), logEvery, t0, deadlineSeconds) : typeof steps === 'number' ? () => steps : steps;
+  const planned = planToDeadline && Number.isFinite(deadlineSeconds);
+  if (planned && typeof steps !== 'number') throw new Error('runTraining: a run planned to its deadline plans its own length; give a step count (the first guess), not a function');
+  const lastStep = planned ? deadlinePlan(host, steps as number, logEvery, t0, deadlineSeconds) : typeof steps === 'number' ? () => steps : steps;
   for (let end = lastStep(); host.step < end; end = lastStep()) {
     const burst = Math.min(logEvery, end - host.step);
     for (let i = 0; i < burst; i++) {

@@ -245,7 +245,7 @@ export function defaultTrainConfig(problem: PdeProblem): TrainConfig {
     activation: 'tanh',
     steps: d.steps,
     lr: d.lr,
-    schedule: namedSchedule('exponential', d.steps),
+    schedule: namedSchedule('exponential'),
     seed: 0,
     interiorPoints: d.interiorPoints,
     logEvery: 100,
