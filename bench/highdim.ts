@@ -18,7 +18,7 @@
 import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu';
 import { highDimProblemWith } from '../src/engine/problems';
-import { BALL_SAMPLINGS, ballTestPoints, defaultHighDimConfig, FRESH_TEST_SEED, HighDimTrainer, TEST_SET_SEED, type BallSampling, type HighDimConfig } from '../src/engine/highdim/trainer';
+import { BALL_SAMPLINGS, ballTestPoints, checkFreshTestPoints, defaultHighDimConfig, FRESH_TEST_SEED, HighDimTrainer, TEST_SET_SEED, type BallSampling, type HighDimConfig } from '../src/engine/highdim/trainer';
 import { namedSchedule } from '../src/engine/train/schedule';
 import { createStorageBuffer } from '../src/engine/gpu';
 import { GpuMlp } from '../src/engine/gpu-mlp';
@@ -75,6 +75,7 @@ const depthArg = args.includes('--depth') ? Number(value('--depth', '0')) : unde
 const testSampling = ballOption('--test-ball', ballSampling);
 const finalTest = Number(value('--final-test', '20000'));
 if (!(Number.isInteger(finalTest) && (finalTest === 0 || finalTest >= 2))) throw new Error(`--final-test: 0 or an integer of at least 2, got ${value('--final-test', '')}`);
+if (finalTest > 0) for (const { d } of trainList) checkFreshTestPoints(finalTest, d);
 const speedDims = value('--speed', '100000').split(',').filter(Boolean).map(Number);
 const costDim = Number(value('--cost-dim', '1000'));
 const gpu = await nodeDevice();

@@ -20,9 +20,9 @@ export function plannedText(steps: number, budget: number | null): string {
   return budget === null ? `${steps} Adam steps` : `Adam steps for ${budget} s (the schedule planned to the time; ${steps} at first)`;
 }
 
-/** The progress line's step, rate and time left. */
-export function progressText(r: TrainRecord, steps: number, budget: number | null, rateDigits: number): { step: string; rest: string } {
+/** The progress line's step, rate (three significant digits) and time left. */
+export function progressText(r: TrainRecord, steps: number, budget: number | null): { step: string; rest: string } {
   const rate = r.step / r.seconds;
   const left = budget === null ? (steps - r.step) / rate : budget - r.seconds;
-  return { step: `step ${r.step}${budget === null ? `/${steps}` : ''}`, rest: `${rate.toFixed(rateDigits)} steps/s  ${Math.max(0, left).toFixed(0)} s left` };
+  return { step: `step ${r.step}${budget === null ? `/${steps}` : ''}`, rest: `${rate.toPrecision(3)} steps/s  ${Math.max(0, left).toFixed(0)} s left` };
 }

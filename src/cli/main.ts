@@ -215,7 +215,7 @@ async function train(argv: string[]): Promise<number> {
   if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}${method === 'stein' ? ` (sigma ${stein.sigma}, ${stein.samples} samples${stein.varianceReduction ? ' in antithetic pairs' : ', plain'}${stein.unbiasedLoss ? ', unbiased loss' : ''}${stein.laplacian === 'hutchinson' ? ', Hutchinson Laplacian' : ''})` : ''}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${plannedText(steps, budget)}`);
   const result = await trainer.run((r) => {
     if (json) return;
-    const { step, rest } = progressText(r, steps, budget, 1);
+    const { step, rest } = progressText(r, steps, budget);
     const unk = (problem.unknowns ?? []).map((u, i) => `  ${u.name} ${r.unknowns![i].toPrecision(7)}`).join('');
     const line = `${step}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}${unk}  ${rest}`;
     process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);

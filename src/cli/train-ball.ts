@@ -8,7 +8,7 @@
 import { InputError } from '../engine/errors';
 import { highDimSetup, specFromCli } from '../engine/experiment';
 import { adapterLabel } from '../engine/gpu';
-import { FRESH_TEST_SEED, HighDimTrainer, type HighDimConfig } from '../engine/highdim/trainer';
+import { checkFreshTestPoints, FRESH_TEST_SEED, HighDimTrainer, type HighDimConfig } from '../engine/highdim/trainer';
 import { nodeDevice } from '../node/webgpu-node';
 import { CLI_ONLY, intOption, type ParsedArgs } from './args';
 import { plannedText, progressText, secondsOption } from './budget';
@@ -27,6 +27,7 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
   // after training, the error on this many fresh points drawn like the test set (0: none)
   const finalTest = intOption(args, 'final-test', 0, 0, 1_000_000);
   if (finalTest === 1) throw new InputError('--final-test needs at least 2 points (or 0 for none)');
+  if (finalTest > 0) checkFreshTestPoints(finalTest, problem.dim);
   const json = args.flags.has('json');
   const gpu = await nodeDevice();
   const trainer = new HighDimTrainer(gpu.device, problem, config);
@@ -43,7 +44,7 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
   }
   const result = await trainer.run((r) => {
     if (json) return;
-    const { step, rest } = progressText(r, steps, budget, 2);
+    const { step, rest } = progressText(r, steps, budget);
     const line = `${step}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}  ${rest}`;
     process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
   }, budget ?? Infinity, { planToDeadline: budget !== null });

@@ -186,7 +186,9 @@ describe('pinn train and pinn list', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.budget_seconds).toBe(2);
-    expect(out.stop_reason).toBe('done');
+    // a burst before the planned last one may still overrun on a busy machine (the stubbed-clock
+    // run-loop tests pin the stop reasons down); the plan cutting the first guess is the point
+    expect(out.stop_reason).toMatch(/^(done|time budget of 2 s reached)$/);
     expect(out.steps).toBeGreaterThan(5);
     expect(out.steps).toBeLessThan(1_000_000);
   });
@@ -211,7 +213,7 @@ describe('pinn train and pinn list', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.budget_seconds).toBe(2);
-    // steps this short make the last burst's time noisy: a few ms past the budget ends it as reached
+    // as above: only a burst before the last one overrunning the budget ends it as reached
     expect(out.stop_reason).toMatch(/^(done|time budget of 2 s reached)$/);
     expect(out.steps).toBeGreaterThan(5);
     expect(out.steps).toBeLessThan(1_000_000);
@@ -265,6 +267,8 @@ describe('pinn train and pinn list', () => {
     [['--pde', 'poisson-twobody', '--seconds', '0'], /--seconds must be a number of seconds in \(0, 86400\], got '0'/],
     [['--pde', 'poisson-1d', '--seconds', 'soon'], /--seconds must be a number of seconds in \(0, 86400\], got 'soon'/],
     [['--pde', 'poisson-twobody', '--final-test', '1'], /--final-test needs at least 2 points \(or 0 for none\)/],
+    // refused before training: 2^31 draws over d + 2 per point
+    [['--pde', 'poisson-twobody', '--dim', '10000', '--final-test', '300000'], /at d = 10000 at most 214705 fresh test points fit the test-point generator's period, got 300000/],
     [['--pde', 'poisson-1d', '--final-test', '100'], /--final-test \(the error on fresh points of the ball\) is for the high-dimensional ball problems; poisson-1d measures on its fixed test set/],
   ])('bad input %j: one line, exit code 2', (args, message) => {
     const r = pinn('train', ...args);

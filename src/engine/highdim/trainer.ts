@@ -145,6 +145,15 @@ export const TEST_SET_SEED = 4242;
 /** The seed of the fresh points a trained network's error is measured on at the end (l2RelativeErrorFresh). */
 export const FRESH_TEST_SEED = 9001;
 
+/**
+ * Refuse a fresh test sample (l2RelativeErrorFresh) larger than the test-point generator's 2³²
+ * period allows at dimension `dim` (about d + 2 draws a point): callers check before training.
+ */
+export function checkFreshTestPoints(n: number, dim: number): void {
+  const most = Math.floor(2 ** 31 / (dim + 2));
+  if (n > most) throw new InputError(`at d = ${dim} at most ${most} fresh test points fit the test-point generator's period, got ${n}`);
+}
+
 export class HighDimTrainer {
   readonly net: GpuMlp;
   readonly grad: GPUBuffer;
@@ -492,9 +501,7 @@ export class HighDimTrainer {
   async l2RelativeErrorFresh(n: number, seed: number): Promise<{ l2re: number; standardError: number }> {
     if (!Number.isInteger(n) || n < 2) throw new InputError(`the error needs at least 2 points, got ${n}`);
     const sampling = this.config.testSampling ?? this.config.ballSampling ?? 'volume';
-    // the generator's 2³² period (about d + 2 draws a point) bounds the sample
-    const most = Math.floor(2 ** 31 / (this.problem.dim + 2));
-    if (n > most) throw new InputError(`at d = ${this.problem.dim} at most ${most} fresh test points fit the test-point generator's period, got ${n}`);
+    checkFreshTestPoints(n, this.problem.dim);
     const rng = new Rng(seed);
     const e2 = new Float64Array(n);
     const u2 = new Float64Array(n);

@@ -23,8 +23,8 @@ export interface RunHost {
 }
 
 export interface RunOptions {
-  /** The last step, or a function asked again after each burst (a plan that follows the pace). */
-  steps: number | (() => number);
+  /** The last step (with planToDeadline and a finite deadline: only the first guess). */
+  steps: number;
   logEvery: number;
   /** [live, backup] pairs of what a divergence restores. */
   rollback: readonly (readonly [GPUBuffer, GPUBuffer])[];
@@ -88,10 +88,7 @@ async function trainingLoop(host: RunHost, { steps, logEvery, rollback, extend, 
   let stopReason = 'done';
   const copy = (toBackup: boolean) => copyBuffers(device, rollback.map(([live, backup]): [GPUBuffer, GPUBuffer] => (toBackup ? [live, backup] : [backup, live])));
   copy(true);
-  host.plannedSteps = null;
-  const planned = planToDeadline && Number.isFinite(deadlineSeconds);
-  if (planned && typeof steps !== 'number') throw new Error('runTraining: a run planned to its deadline plans its own length; give a step count (the first guess), not a function');
-  const lastStep = planned ? deadlinePlan(host, steps as number, logEvery, t0, deadlineSeconds) : typeof steps === 'number' ? () => steps : steps;
+  const lastStep = planToDeadline && Number.isFinite(deadlineSeconds) ? deadlinePlan(host, steps, logEvery, t0, deadlineSeconds) : () => steps;
   for (let end = lastStep(); host.step < end; end = lastStep()) {
     const burst = Math.min(logEvery, end - host.step);
     for (let i = 0; i < burst; i++) {
@@ -113,7 +110,9 @@ async function trainingLoop(host: RunHost, { steps, logEvery, rollback, extend, 
       stopReason = 'stopped';
       break;
     }
-    if (record.seconds > deadlineSeconds) {
+    // a run whose last burst ends a little past the deadline has still taken every step (and
+    // its schedule has ended): only a run cut short by the deadline reports it
+    if (record.seconds > deadlineSeconds && host.step < end) {
       stopReason = `time budget of ${deadlineSeconds} s reached`;
       break;
     }
