@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PinnDevice } from '../engine/gpu';
-import { HighDimTrainer } from '../engine/highdim/trainer';
+import { FRESH_TEST_SEED, freshSampleSize, HighDimTrainer } from '../engine/highdim/trainer';
 import { Mlp } from '../engine/mlp';
 import { fieldsFor, highDimSetup, specToCli, specToParams, type HighDimSpec } from '../engine/experiment';
 import { ballSlice, type BallSlice } from '../engine/ball-slice';
@@ -35,6 +35,8 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
   const [running, setRunning] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const [info, setInfo] = useState<string>('');
+  /** The error on a larger fresh sample, measured on request at one step (or being measured). */
+  const [fresh, setFresh] = useState<{ step: number; points: number; l2re: number; standardError: number } | 'measuring' | null>(null);
   const trainerRef = useRef<HighDimTrainer | null>(null);
   const [generation, setGeneration] = useState(0);
   const runningRef = useRef(false);
@@ -66,6 +68,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
     setHistory([]);
     setMessage(null);
     setSlice(null);
+    setFresh(null);
     clock.current = { start: 0, elapsed: 0 };
     // invalid settings: no trainer (Play and Step stay off) until they are mended
     trainerRef.current = null;
@@ -181,6 +184,21 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
     }
   }
 
+  /** The trained network on freshSampleSize(d) new points drawn like the test set, with a standard error. */
+  async function measureFresh() {
+    const t = trainerRef.current;
+    if (!t || runningRef.current) return;
+    const points = freshSampleSize(t.problem.dim);
+    setFresh('measuring');
+    try {
+      const r = await t.l2RelativeErrorFresh(points, FRESH_TEST_SEED);
+      if (trainerRef.current === t) setFresh({ step: t.step, points, ...r });
+    } catch (e) {
+      setFresh(null);
+      setMessage(`The fresh-point measurement failed: ${(e as Error).message}`);
+    }
+  }
+
   const last = history.at(-1);
   const logged = history.filter((h) => Number.isFinite(h.loss));
   const rate = last && last.seconds > 0 ? last.step / last.seconds : null;
@@ -224,7 +242,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
       )}
       <CommandLine command={specToCli('highdim', values)} />
       <div className="buttons">
-        <button data-testid="hd-play" disabled={!trainerRef.current && !running} onClick={() => (running ? (runningRef.current = false) : void loop())}>
+        <button data-testid="hd-play" disabled={(!trainerRef.current && !running) || fresh === 'measuring'} onClick={() => (running ? (runningRef.current = false) : void loop())}>
           {running ? 'Pause' : 'Play'}
         </button>
         <button disabled={running || !trainerRef.current || (last?.step ?? 0) >= values.steps} onClick={() => void loop(1)}>
@@ -240,12 +258,20 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
         >
           Reset
         </button>
+        <button
+          data-testid="hd-fresh"
+          disabled={running || !trainerRef.current || fresh === 'measuring'}
+          title="The L2 relative error on a larger sample of fresh points drawn like the test set (20,000 where d allows), with its standard error: the logged error uses a small fixed set"
+          onClick={() => void measureFresh()}
+        >
+          {fresh === 'measuring' ? 'Measuring…' : 'Error on fresh points'}
+        </button>
         <button disabled={!history.length} onClick={() => downloadText(`${values.pde}-${values.dim}d-history.csv`, ['step,seconds,loss,l2re', ...history.map((h) => [h.step, h.seconds, h.loss, h.l2re].join(','))].join('\n') + '\n', 'text/csv')}>
           History CSV
         </button>
         <button
           data-testid="hd-download-experiment"
-          onClick={() => downloadText(`${values.pde}-${values.dim}d-experiment.json`, JSON.stringify({ kind: 'highdim', method: 'stde', stde: values.stde, settings: values, command: specToCli('highdim', values), link: location.href, device: gpu.adapter, history }, null, 1))}
+          onClick={() => downloadText(`${values.pde}-${values.dim}d-experiment.json`, JSON.stringify({ kind: 'highdim', method: 'stde', stde: values.stde, settings: values, command: specToCli('highdim', values), link: location.href, device: gpu.adapter, history, freshTest: fresh !== null && fresh !== 'measuring' ? fresh : null }, null, 1))}
         >
           Experiment JSON
         </button>
@@ -256,8 +282,14 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
         </p>
       )}
       <p className="meta" data-testid="hd-status">
-        {last ? `step ${last.step} of ${values.steps} · L2 relative error ${last.l2re.toExponential(3)}${Number.isFinite(last.loss) ? ` · loss ${last.loss.toExponential(3)}` : ''}${rate ? ` · ${rate.toFixed(2)} steps/s` : ''}` : 'Building the kernels…'} · {info}
+        {last ? `step ${last.step} of ${values.steps} · L2 relative error ${last.l2re.toExponential(3)}${Number.isFinite(last.loss) ? ` · loss ${last.loss.toExponential(3)}` : ''}${rate ? ` · ${rate.toPrecision(3)} steps/s` : ''}` : 'Building the kernels…'} · {info}
       </p>
+      {fresh !== null && fresh !== 'measuring' && (
+        <p className="meta" data-testid="hd-fresh-result">
+          At step {fresh.step}, on {fresh.points.toLocaleString('en-US')} fresh test points: L2 relative error {fresh.l2re.toExponential(3)} ± {fresh.standardError.toExponential(1)} (standard error)
+          {last && last.step !== fresh.step ? ` · trained on since: measure again` : ''}
+        </p>
+      )}
       <div className="plots">
         <Plot testId="hd-loss" data={charts.loss} layout={{ title: { text: 'Loss' }, xaxis: { title: { text: 'step' } }, yaxis: { type: 'log' } }} />
         <Plot testId="hd-error" data={charts.error} layout={{ title: { text: 'L2 relative error (fixed test points in the ball)' }, xaxis: { title: { text: 'step' } }, yaxis: { type: 'log' } }} />

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import Plotly from 'plotly.js-dist-min';
+import { withAxisDefaults } from './plot-layout';
 
 /** A plotly chart that redraws (Plotly.react) whenever its data or layout change. */
 export function Plot(props: { data: unknown[]; layout: Record<string, unknown>; testId?: string; height?: number }) {
@@ -12,7 +13,7 @@ export function Plot(props: { data: unknown[]; layout: Record<string, unknown>; 
       void Plotly.react(
         ref.current,
         props.data,
-        { margin: { l: 60, r: 20, t: 36, b: 90 }, height: props.height ?? 360, font: { size: 13 }, ...props.layout },
+        { margin: { l: 60, r: 20, t: 36, b: 90 }, height: props.height ?? 360, font: { size: 13 }, ...withAxisDefaults(props.layout) },
         { responsive: true, displaylogo: false, toImageButtonOptions: { format: 'png', scale: 2 } },
       );
     }, 0);

@@ -533,8 +533,16 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         </div>
       )}
       <div className="plots">
-        <Plot data={curves.byStep} layout={LOSS_LAYOUT} testId="train-loss" />
-        <Plot data={curves.byTime} layout={TIME_LAYOUT} />
+        {history.length > 0 ? (
+          <>
+            <Plot data={curves.byStep} layout={LOSS_LAYOUT} testId="train-loss" />
+            <Plot data={curves.byTime} layout={TIME_LAYOUT} />
+          </>
+        ) : (
+          <p className="meta plot-placeholder" data-testid="train-empty">
+            The loss and error curves of this run appear here once it trains (Play, Step or the space bar).{comparison ? ' The comparison above trained its own networks; this run starts from step 0.' : ''}
+          </p>
+        )}
         {solution && <Plot data={solution.data} layout={solution.layout} testId="train-solution" />}
         {residual && (
           <Plot

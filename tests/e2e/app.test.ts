@@ -294,6 +294,9 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     fd.forEach((r, i) => expect(Math.abs(r.loss - taylor[i].loss) / taylor[i].loss).toBeLessThan(1e-2));
     const traces = await page.evaluate(() => (document.querySelector('[data-testid=compare-plot]') as unknown as { data?: unknown[] })?.data?.length ?? 0);
     expect(traces).toBe(3);
+    // the run's own charts wait for Play with a line saying so, not as empty axes
+    expect(await page.isVisible('[data-testid=train-loss]')).toBe(false);
+    expect(await page.textContent('[data-testid=train-empty]')).toMatch(/appear here once it trains.*this run starts from step 0/);
     await page.screenshot({ path: `${SHOTS}/app-compare.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
@@ -499,6 +502,22 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     // a 1-D slice along the diagonal: the network against the exact solution
     await page.waitForFunction(() => ((document.querySelector('[data-testid=hd-slice]') as unknown as { data?: unknown[] })?.data?.length ?? 0) === 2, undefined, { timeout: 60_000 });
     await page.screenshot({ path: `${SHOTS}/app-highdim.png`, fullPage: true });
+    // the trained network on 20,000 fresh points: near the small fixed set's error, with a standard error
+    await page.click('[data-testid=hd-fresh]');
+    await page.waitForSelector('[data-testid=hd-fresh-result]', { timeout: 120_000 });
+    const freshText = (await page.textContent('[data-testid=hd-fresh-result]')) ?? '';
+    const m = /At step 30, on 20,000 fresh test points: L2 relative error (\S+) ± (\S+) \(standard error\)/.exec(freshText);
+    expect(m, freshText).not.toBeNull();
+    const [freshErr, se] = [Number(m![1]), Number(m![2])];
+    expect(freshErr / errs.at(-1)!).toBeGreaterThan(0.5);
+    expect(freshErr / errs.at(-1)!).toBeLessThan(2);
+    expect(se).toBeGreaterThan(0);
+    expect(se).toBeLessThan(0.2 * freshErr);
+    // the log axes label powers of ten, not plotly's SI letters ("15B", "1µ")
+    const ticks = await page.evaluate(() => [...document.querySelectorAll('[data-testid=hd-loss] .ytick text, [data-testid=hd-error] .ytick text')].map((t) => t.textContent ?? ''));
+    expect(ticks.length).toBeGreaterThan(0);
+    expect(ticks.filter((t) => /[A-Za-zµ]$/.test(t))).toEqual([]);
+    expect(ticks.some((t) => /^10|×10/.test(t)), ticks.join(' | ')).toBe(true);
     // another view and back: the run continues from its last logged step with its curves; Reset starts over
     // (charts draw in a task of their own: read them once they hold every logged point)
     const curve = () => page.evaluate(() => (document.querySelector('[data-testid=hd-error]') as unknown as { data?: { y: number[] }[] })?.data?.[0]?.y ?? []);

@@ -6,7 +6,7 @@ import { bsb } from '../../src/engine/problems/bsb';
 import { waveSinh } from '../../src/engine/problems/wave-sinh';
 import { hjbLqg, hjbLqgReference } from '../../src/engine/problems/hjb-lqg';
 import { Rng } from '../../src/engine/rng';
-import { ballTestPoints, defaultHighDimConfig, HighDimTrainer, TEST_SET_SEED, type HighDimConfig } from '../../src/engine/highdim/trainer';
+import { ballTestPoints, checkFreshTestPoints, defaultHighDimConfig, freshSampleSize, HighDimTrainer, TEST_SET_SEED, type HighDimConfig } from '../../src/engine/highdim/trainer';
 import { Mlp } from '../../src/engine/mlp';
 import { useNodeGpu } from './helpers';
 
@@ -447,6 +447,19 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     expect(se / sd).toBeGreaterThan(0.6);
     expect(se / sd).toBeLessThan(1.6);
     t.destroy();
+  });
+
+  it('the app\'s fresh sample: 20,000 points up to d = 2,000, then about 4e7 coordinates, at least 200, always within the generator\'s bound', () => {
+    expect(freshSampleSize(1000)).toBe(20_000);
+    expect(freshSampleSize(2000)).toBe(20_000);
+    expect(freshSampleSize(100_000)).toBe(400);
+    expect(freshSampleSize(10_000_000)).toBeLessThanOrEqual(214);
+    for (const d of [1, 10, 1000, 4000, 100_000, 1_000_000, 10_000_000]) {
+      const n = freshSampleSize(d);
+      expect(n * d).toBeLessThanOrEqual(Math.max(4e7, 200 * d));
+      expect(() => checkFreshTestPoints(n, d)).not.toThrow();
+      expect(() => checkFreshTestPoints(Math.floor(2 ** 31 / (d + 2)) + 1, d)).toThrow(/fit the test-point generator's period/);
+    }
   });
 
   it('product rule: B = d gives the exact Laplacian; B < d is unbiased and its spread is far below plain STDE at the same B', async () => {

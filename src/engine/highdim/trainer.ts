@@ -154,6 +154,15 @@ export function checkFreshTestPoints(n: number, dim: number): void {
   if (n > most) throw new InputError(`at d = ${dim} at most ${most} fresh test points fit the test-point generator's period, got ${n}`);
 }
 
+/**
+ * The fresh sample the app measures a trained network on: 20,000 points, fewer where d is
+ * large (they are drawn on the CPU, so at most about 4·10⁷ coordinates), at least 200, within
+ * the generator's bound.
+ */
+export function freshSampleSize(dim: number): number {
+  return Math.min(20_000, Math.max(200, Math.floor(4e7 / dim)), Math.floor(2 ** 31 / (dim + 2)));
+}
+
 export class HighDimTrainer {
   readonly net: GpuMlp;
   readonly grad: GPUBuffer;
