@@ -194,6 +194,8 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
       const r = await t.l2RelativeErrorFresh(points, FRESH_TEST_SEED);
       if (trainerRef.current === t) setFresh({ step: t.step, points, ...r });
     } catch (e) {
+      // a settings change mid-measurement destroyed this trainer: nothing to report
+      if (trainerRef.current !== t) return;
       setFresh(null);
       setMessage(`The fresh-point measurement failed: ${(e as Error).message}`);
     }
@@ -245,7 +247,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
         <button data-testid="hd-play" disabled={(!trainerRef.current && !running) || fresh === 'measuring'} onClick={() => (running ? (runningRef.current = false) : void loop())}>
           {running ? 'Pause' : 'Play'}
         </button>
-        <button disabled={running || !trainerRef.current || (last?.step ?? 0) >= values.steps} onClick={() => void loop(1)}>
+        <button disabled={running || !trainerRef.current || (last?.step ?? 0) >= values.steps || fresh === 'measuring'} onClick={() => void loop(1)}>
           Step
         </button>
         <button

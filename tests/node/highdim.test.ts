@@ -343,7 +343,7 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     });
   }
 
-  // the product-rule estimator: d = 9 scalar first-layer kernels, d = 12 vec4; with the unbiased loss too
+  // the product-rule estimator: d = 9 blocked first-layer kernels reading scalars, d = 12 vec4; with the unbiased loss too
   for (const [d, split] of [
     [9, false],
     [12, false],
@@ -386,36 +386,43 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     t.destroy();
   });
 
-  // the blocked first-layer kernels (4 points x 4 neurons forward, 8 x 8 weight-gradient blocks) at
-  // ragged shapes: 7 points (a block of 4 half past the count), 20 neurons and 12 inputs (an odd
-  // number of 4-blocks, so the last 8-block is half outside): every first-layer entry is checked
-  it('blocked first-layer kernels at ragged shapes (7 points, width 20, d = 12): every first-layer gradient entry and the test error match f64', async () => {
-    const d = 12;
-    const problem = ballProblem('sine-gordon', 'two', d);
-    const cfg = small(problem, { width: 20, depth: 1, points: 7, randBatch: 2, productRule: true, testPoints: 7 });
-    const t = new HighDimTrainer(gpu.device, problem, cfg);
-    const { loss, grad, x, idx } = await t.probe(4);
-    const mlp = await t.net.download();
-    const f = (params: Float32Array) => lossF64(problem, new Mlp(mlp.sizes, mlp.activation, params), x, idx, cfg.points, 2, false, true);
-    const ref = f(mlp.params);
-    expect(Math.abs(loss - ref)).toBeLessThan(2e-4 * Math.abs(ref) + 1e-6);
-    const L0 = mlp.layers[0];
-    const probes = [...Array(20 * d + 20).keys()].map((k) => L0.weightOffset + k);
-    expect(L0.biasOffset).toBe(L0.weightOffset + 20 * d);
-    expectGradientAt(grad, mlp.params, probes, f);
-    // the test set's error: the network in f64 at the 7 test points
-    const { points, exact } = t.testSet;
-    let num = 0;
-    let den = 0;
-    points.forEach((z, p) => {
-      const phi = 1 - z.reduce((a, v) => a + v * v, 0);
-      const u = phi * jet2(mlp, z, 0)[0];
-      num += (u - exact[p]) ** 2;
-      den += exact[p] ** 2;
+  // the first-layer kernels at ragged shapes, each kernel pair: 7 points (a block of 4 half past
+  // the count), 20 neurons (an odd number of 4-blocks, so the last 8-block is half outside) and
+  // d = 12 (vec4 reads); d = 9 and 14 (scalar reads, a last quad of 1 and 2 inputs, at d = 9 in an
+  // 8-block half outside); width 10 (the unblocked kernels). Every first-layer entry is checked.
+  for (const [d, width, kernels] of [
+    [12, 20, 'blocked, vec4'],
+    [9, 20, 'blocked, scalar reads'],
+    [14, 20, 'blocked, scalar reads'],
+    [9, 10, 'unblocked'],
+  ] as const) {
+    it(`first-layer kernels (${kernels}) at 7 points, width ${width}, d = ${d}: every first-layer gradient entry and the test error match f64`, async () => {
+      const problem = ballProblem('sine-gordon', 'two', d);
+      const cfg = small(problem, { width, depth: 1, points: 7, randBatch: 2, productRule: true, testPoints: 7 });
+      const t = new HighDimTrainer(gpu.device, problem, cfg);
+      const { loss, grad, x, idx } = await t.probe(4);
+      const mlp = await t.net.download();
+      const f = (params: Float32Array) => lossF64(problem, new Mlp(mlp.sizes, mlp.activation, params), x, idx, cfg.points, 2, false, true);
+      const ref = f(mlp.params);
+      expect(Math.abs(loss - ref)).toBeLessThan(2e-4 * Math.abs(ref) + 1e-6);
+      const L0 = mlp.layers[0];
+      const probes = [...Array(width * d + width).keys()].map((k) => L0.weightOffset + k);
+      expect(L0.biasOffset).toBe(L0.weightOffset + width * d);
+      expectGradientAt(grad, mlp.params, probes, f);
+      // the test set's error: the network in f64 at the 7 test points
+      const { points, exact } = t.testSet;
+      let num = 0;
+      let den = 0;
+      points.forEach((z, p) => {
+        const phi = 1 - z.reduce((a, v) => a + v * v, 0);
+        const u = phi * jet2(mlp, z, 0)[0];
+        num += (u - exact[p]) ** 2;
+        den += exact[p] ** 2;
+      });
+      expect(Math.abs((await t.l2RelativeError()) - Math.sqrt(num / den))).toBeLessThan(1e-4 * Math.sqrt(num / den));
+      t.destroy();
     });
-    expect(Math.abs((await t.l2RelativeError()) - Math.sqrt(num / den))).toBeLessThan(1e-4 * Math.sqrt(num / den));
-    t.destroy();
-  });
+  }
 
   it('the error on fresh points: chunks of the test batch match the f64 network, the standard error matches the spread over seeds, the test set is put back', async () => {
     const d = 12;

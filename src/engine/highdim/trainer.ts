@@ -145,12 +145,17 @@ export const TEST_SET_SEED = 4242;
 /** The seed of the fresh points a trained network's error is measured on at the end (l2RelativeErrorFresh). */
 export const FRESH_TEST_SEED = 9001;
 
+/** The generator's 2³² period over about d + 2 draws a point, halved for margin. */
+function mostFreshTestPoints(dim: number): number {
+  return Math.floor(2 ** 31 / (dim + 2));
+}
+
 /**
- * Refuse a fresh test sample (l2RelativeErrorFresh) larger than the test-point generator's 2³²
- * period allows at dimension `dim` (about d + 2 draws a point): callers check before training.
+ * Refuse a fresh test sample (l2RelativeErrorFresh) larger than the test-point generator's
+ * period allows at dimension `dim`: callers check before training.
  */
 export function checkFreshTestPoints(n: number, dim: number): void {
-  const most = Math.floor(2 ** 31 / (dim + 2));
+  const most = mostFreshTestPoints(dim);
   if (n > most) throw new InputError(`at d = ${dim} at most ${most} fresh test points fit the test-point generator's period, got ${n}`);
 }
 
@@ -160,7 +165,7 @@ export function checkFreshTestPoints(n: number, dim: number): void {
  * the generator's bound.
  */
 export function freshSampleSize(dim: number): number {
-  return Math.min(20_000, Math.max(200, Math.floor(4e7 / dim)), Math.floor(2 ** 31 / (dim + 2)));
+  return Math.min(20_000, Math.max(200, Math.floor(4e7 / dim)), mostFreshTestPoints(dim));
 }
 
 export class HighDimTrainer {
@@ -314,6 +319,11 @@ export class HighDimTrainer {
         const vecThreads = mode === 1 ? threads / 4 : mode === 4 ? Math.ceil(L.outDim / 8) * Math.ceil(L.inDim / 8) : (L.outDim / 4) * (L.inDim / 4 + 1);
         return this.kernel('hd_backward_vec4', { MODE: mode, IN: L.inDim, OUT: L.outDim, KS: mode === 4 ? 1 : 3, W_OFF: L.weightOffset, B_OFF: L.biasOffset }, [this.net.params, a, b, out, u], vecThreads);
       }
+      // the first layer's weight gradient in 8 x 8 blocks for any d (scalar reads of the points)
+      if (mode === 4 && L.outDim % 4 === 0) {
+        const [a, b, , out] = bufs;
+        return this.kernel('hd_first_grad_ragged', { IN: L.inDim, OUT: L.outDim, W_OFF: L.weightOffset }, [a, b, out, u], Math.ceil(L.outDim / 8) * Math.ceil(L.inDim / 8));
+      }
       return this.kernel('hd_backward', { MODE: mode, IN: L.inDim, OUT: L.outDim, B: R1, W_OFF: L.weightOffset, B_OFF: L.biasOffset }, [this.net.params, ...bufs, u], threads);
     };
     const out = layers[depth];
@@ -405,12 +415,15 @@ export class HighDimTrainer {
     const layers = this.net.mlp.layers;
     const countU = this.uniform(new Uint32Array([count, 0, 0, 0]));
     const rowsU = this.uniform(new Uint32Array([R, 0, 0, 0]));
-    // vec4-blocked kernels where the shapes are multiples of 4 (the scalar ones otherwise)
+    // blocked kernels (4 points x 4 neurons a thread) where the width is a multiple of 4: reading
+    // vec4 where d is one too, scalars otherwise (the unblocked kernel for any other width)
     const first = dense
       ? this.kernel('hd_first_dense', { D: d, B: rows, NW: dense.words, OUT: width, W_OFF: layers[0].weightOffset, B_OFF: layers[0].biasOffset }, [this.net.params, x, dense.signs, pre[0], hidden[0], dense.xv, countU], count * width)
-      : d % 4 === 0 && width % 4 === 0
-        ? this.kernel('hd_first_vec4', { D: d, B: rows, OUT: width, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], Math.ceil(count / 4) * (width / 4))
-        : this.kernel('hd_first', { D: d, B: rows, OUT: width, W_OFF: layers[0].weightOffset, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], count * width);
+      : width % 4 !== 0
+        ? this.kernel('hd_first', { D: d, B: rows, OUT: width, W_OFF: layers[0].weightOffset, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], count * width)
+        : d % 4 === 0
+          ? this.kernel('hd_first_vec4', { D: d, B: rows, OUT: width, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], Math.ceil(count / 4) * (width / 4))
+          : this.kernel('hd_first_ragged', { D: d, B: rows, OUT: width, W_OFF: layers[0].weightOffset, B_OFF: layers[0].biasOffset }, [this.net.params, x, idx, pre[0], hidden[0], countU], Math.ceil(count / 4) * (width / 4));
     const forward: Pass[] = [first];
     for (let l = 1; l <= depth; l++) {
       const L = layers[l];
