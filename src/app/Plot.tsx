@@ -13,7 +13,7 @@ export function Plot(props: { data: unknown[]; layout: Record<string, unknown>; 
       void Plotly.react(
         ref.current,
         props.data,
-        { margin: { l: 60, r: 20, t: 36, b: 90 }, height: props.height ?? 360, font: { size: 13 }, ...withAxisDefaults(props.layout) },
+        { margin: { l: 78, r: 20, t: 36, b: 90 }, height: props.height ?? 360, font: { size: 13 }, ...withAxisDefaults(props.layout) },
         { responsive: true, displaylogo: false, toImageButtonOptions: { format: 'png', scale: 2 } },
       );
     }, 0);
