@@ -55,35 +55,29 @@ describe('the shared run loop', () => {
       expect(host.plannedSteps).toBeNull();
       // without planToDeadline the deadline only stops the run
       clock = 0;
-      const plain = countingHost();
-      plain.encodeStep = (enc) => {
-        clock += 100;
-        void enc;
-        plain.encoded++;
+      // a counting host whose step at `step` moves the clock by ms(step)
+      const clocked = (ms: (step: number) => number) => {
+        const h = countingHost();
+        h.encodeStep = () => {
+          clock += ms(h.step);
+          h.encoded++;
+        };
+        return h;
       };
+      const plain = clocked(() => 100);
       const p = await runTraining(plain, { steps: 1000, logEvery: 10, rollback: [], deadlineSeconds: 5 });
       expect(p.steps).toBe(60);
       expect(p.stopReason).toMatch(/time budget of 5 s reached/);
       // a run whose last burst ends past the deadline has still taken every step: done, with its time
       clock = 0;
-      const late = countingHost();
-      late.encodeStep = (enc) => {
-        clock += late.step >= 40 ? 200 : 100;
-        void enc;
-        late.encoded++;
-      };
+      const late = clocked((step) => (step >= 40 ? 200 : 100));
       const l = await runTraining(late, { steps: 1000, logEvery: 10, rollback: [], deadlineSeconds: 5, planToDeadline: true });
       expect(l.history.map((h) => h.step)).toEqual([10, 20, 30, 40, 49]);
       expect(l.seconds).toBeGreaterThan(5);
       expect(l.stopReason).toBe('done');
       // so is a fixed count whose last burst ends past the deadline (55 steps at 0.1 s, 5 s budget)
       clock = 0;
-      const cut = countingHost();
-      cut.encodeStep = (enc) => {
-        clock += 100;
-        void enc;
-        cut.encoded++;
-      };
+      const cut = clocked(() => 100);
       const c = await runTraining(cut, { steps: 55, logEvery: 10, rollback: [], deadlineSeconds: 5 });
       expect(c.steps).toBe(55);
       expect(c.stopReason).toBe('done');
