@@ -9,7 +9,7 @@
  *          --hard / --soft: force the hard boundary transform on or off  --json
  */
 import { nodeDevice } from '../src/node/webgpu-node';
-import { adapterLabel } from '../src/engine/gpu';
+import { adapterLabel } from '../src/engine/gpu/gpu';
 import { PROBLEMS, problemById } from '../src/engine/problems';
 import { defaultTrainConfig, PinnTrainer } from '../src/engine/train/trainer';
 import { namedSchedule } from '../src/engine/train/schedule';

@@ -10,14 +10,14 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { nodeDevice } from '../src/node/webgpu-node';
-import { adapterLabel } from '../src/engine/gpu';
+import { adapterLabel } from '../src/engine/gpu/gpu';
 import { burgersSelfSimilar, residualDerivativeF64, residualDerivativeGradF64 } from '../src/engine/problems/burgers-selfsimilar';
-import { TaylorJetForward } from '../src/engine/taylor-jet';
+import { TaylorJetForward } from '../src/engine/jets/taylor-jet';
 import { defaultTrainConfig, PinnTrainer } from '../src/engine/train/trainer';
 import { namedSchedule } from '../src/engine/train/schedule';
 import { lossF64 } from '../src/engine/reference/loss-f64';
 import { unknownValue } from '../src/engine/problems/types';
-import { Rng } from '../src/engine/rng';
+import { Rng } from '../src/engine/sampling/rng';
 import { referenceJets } from '../src/engine/reference/jet-f64';
 
 const args = process.argv.slice(2);

@@ -13,7 +13,7 @@
  *          --timing-only (part 3 alone)  --json
  */
 import { nodeDevice } from '../src/node/webgpu-node';
-import { adapterLabel } from '../src/engine/gpu';
+import { adapterLabel } from '../src/engine/gpu/gpu';
 import { burgersSelfSimilar } from '../src/engine/problems/burgers-selfsimilar';
 import { unknownRaw } from '../src/engine/problems/types';
 import { defaultTrainConfig, PinnTrainer, type TrainMethod } from '../src/engine/train/trainer';

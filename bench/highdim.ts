@@ -16,13 +16,13 @@
  *            with its standard error (the test set logged during training has at most 1000 points: about ±2% of the error)
  */
 import { nodeDevice } from '../src/node/webgpu-node';
-import { adapterLabel } from '../src/engine/gpu';
+import { adapterLabel } from '../src/engine/gpu/gpu';
 import { highDimProblemWith } from '../src/engine/problems';
 import { BALL_SAMPLINGS, ballTestPoints, checkFreshTestPoints, defaultHighDimConfig, FRESH_TEST_SEED, HighDimTrainer, TEST_SET_SEED, type BallSampling, type HighDimConfig } from '../src/engine/highdim/trainer';
 import { namedSchedule } from '../src/engine/train/schedule';
-import { createStorageBuffer } from '../src/engine/gpu';
-import { GpuMlp } from '../src/engine/gpu-mlp';
-import { Mlp } from '../src/engine/mlp';
+import { createStorageBuffer } from '../src/engine/gpu/gpu';
+import { GpuMlp } from '../src/engine/model/gpu-mlp';
+import { Mlp } from '../src/engine/model/mlp';
 import { AdContext } from '../src/engine/autodiff/context';
 import { adParams, mlpForwardAd } from '../src/engine/autodiff/mlp-ad';
 import { fromArray, grad, mul, sum, view } from '../src/engine/autodiff/tensor';

@@ -5,12 +5,12 @@
  * (default: the device's preferred family: direct on SwiftShader, tiled on GPUs).
  */
 import { nodeDevice } from '../src/node/webgpu-node';
-import { adapterLabel } from '../src/engine/gpu';
-import { Mlp } from '../src/engine/mlp';
-import { GpuMlp } from '../src/engine/gpu-mlp';
-import { defaultJetKernels, TaylorJetForward } from '../src/engine/taylor-jet';
-import { timeComputePass } from '../src/engine/timing';
-import { Rng } from '../src/engine/rng';
+import { adapterLabel } from '../src/engine/gpu/gpu';
+import { Mlp } from '../src/engine/model/mlp';
+import { GpuMlp } from '../src/engine/model/gpu-mlp';
+import { defaultJetKernels, TaylorJetForward } from '../src/engine/jets/taylor-jet';
+import { timeComputePass } from '../src/engine/gpu/timing';
+import { Rng } from '../src/engine/sampling/rng';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);

@@ -9,7 +9,7 @@
  * Options: --dims 3,5,8  --batches 2,4  --steps 10  --train 0  --budget 0  --points 256  --no-ad  --json
  */
 import { nodeDevice } from '../src/node/webgpu-node';
-import { adapterLabel } from '../src/engine/gpu';
+import { adapterLabel } from '../src/engine/gpu/gpu';
 import { problemWith } from '../src/engine/problems';
 import { defaultTrainConfig, PinnTrainer, type TrainConfig } from '../src/engine/train/trainer';
 import { namedSchedule } from '../src/engine/train/schedule';

@@ -5,7 +5,7 @@
  * Options: --problems poisson-2d,kdv-1d  --steps 40  --json
  */
 import { nodeDevice } from '../src/node/webgpu-node';
-import { adapterLabel } from '../src/engine/gpu';
+import { adapterLabel } from '../src/engine/gpu/gpu';
 import { problemById } from '../src/engine/problems';
 import { defaultTrainConfig, PinnTrainer, TRAIN_METHODS } from '../src/engine/train/trainer';
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { adapterLabel } from '../engine/gpu';
+import { adapterLabel } from '../engine/gpu/gpu';
 import { acquireGpu, useGpu } from './gpu-session';
 import { JetExplorer } from './JetExplorer';
 import { SelfTest } from './SelfTest';

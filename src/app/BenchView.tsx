@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { create } from 'zustand';
 import { parseOrders, runAdVsNtp, type BenchRow } from '../engine/bench/ad-vs-ntp';
-import { Rng } from '../engine/rng';
-import { adapterLabel, type PinnDevice } from '../engine/gpu';
-import type { Activation } from '../engine/mlp';
+import { Rng } from '../engine/sampling/rng';
+import { adapterLabel, type PinnDevice } from '../engine/gpu/gpu';
+import type { Activation } from '../engine/model/mlp';
 import { downloadText } from './download';
 import { ChoiceField, IntField, Notices, TextField } from './fields';
 import { Plot } from './Plot';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { runAdVsNtp, type BenchRow } from '../engine/bench/ad-vs-ntp';
-import type { Activation } from '../engine/mlp';
+import type { Activation } from '../engine/model/mlp';
 import type { PdeProblem } from '../engine/problems/types';
 import { Plot } from './Plot';
 

@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { PinnDevice } from '../engine/gpu';
+import type { PinnDevice } from '../engine/gpu/gpu';
 import { FRESH_TEST_SEED, freshSampleSize, HighDimTrainer } from '../engine/highdim/trainer';
-import { Mlp } from '../engine/mlp';
-import { fieldsFor, highDimSetup, specToCli, specToParams, type HighDimSpec } from '../engine/experiment';
-import { ballSlice, type BallSlice } from '../engine/ball-slice';
+import { Mlp } from '../engine/model/mlp';
+import { fieldsFor, highDimSetup, specToCli, specToParams, type HighDimSpec } from '../engine/spec/experiment';
+import { ballSlice, type BallSlice } from '../engine/problems/ball-slice';
 import { useExperiment } from './experiment-store';
 import type { HighDimProblem } from '../engine/problems/highdim-types';
 import type { TrainRecord } from '../engine/train/trainer';

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
-import { GpuMlp } from '../engine/gpu-mlp';
-import { Mlp, type Activation } from '../engine/mlp';
-import { factorial, TaylorJetForward } from '../engine/taylor-jet';
-import type { PinnDevice } from '../engine/gpu';
+import { GpuMlp } from '../engine/model/gpu-mlp';
+import { Mlp, type Activation } from '../engine/model/mlp';
+import { factorial, TaylorJetForward } from '../engine/jets/taylor-jet';
+import type { PinnDevice } from '../engine/gpu/gpu';
 import { downloadText } from './download';
 import { Plot } from './Plot';
 import { parseSettings, readHash, serializeSettings, writeHash, type SettingsValues } from './settings';

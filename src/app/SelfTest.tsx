@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { PinnDevice } from '../engine/gpu';
+import type { PinnDevice } from '../engine/gpu/gpu';
 import { runJetSelfTest, type JetCheckResult } from '../engine/selftest';
 import { writeHash } from './settings';
 

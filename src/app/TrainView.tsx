@@ -1,13 +1,13 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { PinnDevice } from '../engine/gpu';
+import type { PinnDevice } from '../engine/gpu/gpu';
 import { problemById } from '../engine/problems';
 import { ALL_TRAIN_METHODS, PinnTrainer, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
 import { downloadText } from './download';
 import { namedSchedule } from '../engine/train/schedule';
 import { stepText } from './step-text';
-import { appliesTo, compareMethodsFromParam, compareMethodsParam, fieldsFor, specDefaults, specToCli, specToParams, trainSetup, type TrainSpec } from '../engine/experiment';
+import { appliesTo, compareMethodsFromParam, compareMethodsParam, fieldsFor, specDefaults, specToCli, specToParams, trainSetup, type TrainSpec } from '../engine/spec/experiment';
 import { CostPanel } from './CostPanel';
-import type { Activation } from '../engine/mlp';
+import type { Activation } from '../engine/model/mlp';
 import { useExperiment } from './experiment-store';
 import { texToMathML } from './tex';
 import { describeUnknowns, type PdeProblem } from '../engine/problems/types';

@@ -5,7 +5,7 @@
  * written back to the link by the view that shows it.
  */
 import { create } from 'zustand';
-import { problemDefaultsPatch, specDefaults, specFromParams, type HighDimSpec, type SpecKind, type TrainSpec } from '../engine/experiment';
+import { problemDefaultsPatch, specDefaults, specFromParams, type HighDimSpec, type SpecKind, type TrainSpec } from '../engine/spec/experiment';
 import { readHash } from './settings';
 
 export interface ExperimentStore {

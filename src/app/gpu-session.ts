@@ -1,6 +1,6 @@
 /** The page's one WebGPU device, and what the UI shows about it. */
 import { create } from 'zustand';
-import { requestPinnDevice, type AdapterSummary, type PinnDevice } from '../engine/gpu';
+import { requestPinnDevice, type AdapterSummary, type PinnDevice } from '../engine/gpu/gpu';
 
 export type GpuStatus =
   | { state: 'pending' }

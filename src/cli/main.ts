@@ -4,15 +4,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { InputError, PinnError } from '../engine/errors';
-import { adapterLabel } from '../engine/gpu';
-import { GpuMlp } from '../engine/gpu-mlp';
-import { ACTIVATIONS, Mlp, type Activation } from '../engine/mlp';
+import { adapterLabel } from '../engine/gpu/gpu';
+import { GpuMlp } from '../engine/model/gpu-mlp';
+import { ACTIVATIONS, Mlp, type Activation } from '../engine/model/mlp';
 import { TaylorDerivatives } from '../engine/methods/taylor';
 import { AdDerivatives } from '../engine/methods/ad';
 import { FiniteDifferenceDerivatives } from '../engine/methods/finite-difference';
 import type { DerivativeMethodId, DirectionalDerivatives } from '../engine/methods/types';
 import { runJetSelfTest } from '../engine/selftest';
-import { MAX_JET_ORDER } from '../engine/taylor-jet';
+import { MAX_JET_ORDER } from '../engine/jets/taylor-jet';
 import { nodeDevice } from '../node/webgpu-node';
 import { DEFAULT_BENCH, parseOrders, runAdVsNtp, validateBenchConfig, type BenchConfig } from '../engine/bench/ad-vs-ntp';
 import { formatBenchTable } from '../engine/bench/format';
@@ -22,7 +22,7 @@ import { describeUnknowns } from '../engine/problems/types';
 import { PinnTrainer, STEIN_DEFAULTS, type TrainConfig } from '../engine/train/trainer';
 import { choiceOption, CLI_ONLY, intOption, parseArgs, requireValue } from './args';
 import { plannedText, progressText, secondsOption } from './budget';
-import { cliNames, specFromCli, specKindOf, trainSetup } from '../engine/experiment';
+import { cliNames, specFromCli, specKindOf, trainSetup } from '../engine/spec/experiment';
 import { parseDirection, parsePoints, readJsonFile } from './files';
 
 const USAGE = `pinn — physics-informed neural networks on WebGPU (Node + Dawn)

@@ -6,8 +6,8 @@
  * sparse at large d). Called by main.ts when --pde names one of them.
  */
 import { InputError } from '../engine/errors';
-import { highDimSetup, specFromCli } from '../engine/experiment';
-import { adapterLabel } from '../engine/gpu';
+import { highDimSetup, specFromCli } from '../engine/spec/experiment';
+import { adapterLabel } from '../engine/gpu/gpu';
 import { checkFreshTestPoints, FRESH_TEST_SEED, HighDimTrainer, type HighDimConfig } from '../engine/highdim/trainer';
 import { nodeDevice } from '../node/webgpu-node';
 import { CLI_ONLY, intOption, type ParsedArgs } from './args';

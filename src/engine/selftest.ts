@@ -3,12 +3,12 @@
  * set of random networks. Used by the node tests, the browser test, and the app's
  * "check this GPU" button, so every path runs the same comparison.
  */
-import { GpuMlp } from './gpu-mlp';
-import { Mlp, type Activation } from './mlp';
+import { GpuMlp } from './model/gpu-mlp';
+import { Mlp, type Activation } from './model/mlp';
 import { jetErrorsPerOrder, jetTolerance } from './reference/compare';
 import { referenceJets } from './reference/jet-f64';
-import { Rng } from './rng';
-import { TaylorJetForward, type JetKernels } from './taylor-jet';
+import { Rng } from './sampling/rng';
+import { TaylorJetForward, type JetKernels } from './jets/taylor-jet';
 
 export interface JetCheckCase {
   inputDim: number;

@@ -3,16 +3,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, globals } from 'webgpu';
-import { requestPinnDevice, type PinnDevice } from '../engine/gpu';
-import { registerShader } from '../engine/shaders';
+import { requestPinnDevice, type PinnDevice } from '../engine/gpu/gpu';
+import { registerShader } from '../engine/gpu/shaders';
 
 export const SHADER_DIR = process.env.PINN_SHADER_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shaders');
 
 let shadersLoaded = false;
 export function loadShadersFromDisk(dir = SHADER_DIR): void {
   if (shadersLoaded) return;
-  for (const f of readdirSync(dir)) {
-    if (f.endsWith('.wgsl')) registerShader(basename(f, '.wgsl'), readFileSync(join(dir, f), 'utf8'));
+  for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (f.endsWith('.wgsl')) registerShader(basename(f, '.wgsl'), readFileSync(join(dir, f), 'utf8'), `shaders/${f.replaceAll('\\', '/')}`);
   }
   shadersLoaded = true;
 }

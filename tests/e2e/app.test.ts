@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { collectErrors, launchChromium, serveDist } from './browser';
-import { cliNames, specFromCli, specFromParams, trainSetup } from '../../src/engine/experiment';
+import { cliNames, specFromCli, specFromParams, trainSetup } from '../../src/engine/spec/experiment';
 import { parseArgs } from '../../src/cli/args';
 
 let browser: Browser;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createStorageBuffer, readBuffer } from '../../src/engine/gpu';
-import { Rng } from '../../src/engine/rng';
+import { createStorageBuffer, readBuffer } from '../../src/engine/gpu/gpu';
+import { Rng } from '../../src/engine/sampling/rng';
 import { Adam } from '../../src/engine/train/adam';
 import { learningRate } from '../../src/engine/train/schedule';
 import { useNodeGpu } from './helpers';

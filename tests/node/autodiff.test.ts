@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { Mlp, type Activation } from '../../src/engine/mlp';
-import { GpuMlp } from '../../src/engine/gpu-mlp';
+import { Mlp, type Activation } from '../../src/engine/model/mlp';
+import { GpuMlp } from '../../src/engine/model/gpu-mlp';
 import { AdDerivatives } from '../../src/engine/methods/ad';
 import { AdContext, type AdKernels } from '../../src/engine/autodiff/context';
 import { adParams, nestedDerivativesAd, sumOfMeanSquares } from '../../src/engine/autodiff/mlp-ad';
 import { add, addScalar, expand, fromArray, grad, matmul, mul, div, scale, sum, sin, cos, square, tanh, tanhBackward, view, type Tensor } from '../../src/engine/autodiff/tensor';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
-import { factorial } from '../../src/engine/taylor-jet';
+import { factorial } from '../../src/engine/jets/taylor-jet';
 import { referenceLossGradient, useNodeGpu } from './helpers';
-import { readBuffer } from '../../src/engine/gpu';
-import { Rng } from '../../src/engine/rng';
+import { readBuffer } from '../../src/engine/gpu/gpu';
+import { Rng } from '../../src/engine/sampling/rng';
 
 const gpu = useNodeGpu();
 

@@ -8,10 +8,10 @@ import {
   selfSimilarProfile,
 } from '../../src/engine/problems/burgers-selfsimilar';
 import { fornbergWeights } from '../../src/engine/methods/finite-difference';
-import { Mlp } from '../../src/engine/mlp';
+import { Mlp } from '../../src/engine/model/mlp';
 import { composeFaaDiBruno, referenceJets } from '../../src/engine/reference/jet-f64';
-import { Rng } from '../../src/engine/rng';
-import { factorial } from '../../src/engine/taylor-jet';
+import { Rng } from '../../src/engine/sampling/rng';
+import { factorial } from '../../src/engine/jets/taylor-jet';
 
 const KS = [0, 1, 2, 3];
 const exponent = (k: number) => 2 * k + 3;

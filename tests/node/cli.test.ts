@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Mlp } from '../../src/engine/mlp';
+import { Mlp } from '../../src/engine/model/mlp';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
 
 const PINN = join(__dirname, '..', '..', 'bin', 'pinn.mjs');

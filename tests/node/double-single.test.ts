@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createStorageBuffer, readBuffer } from '../../src/engine/gpu';
-import { expandIncludes } from '../../src/engine/shaders';
-import { Rng } from '../../src/engine/rng';
+import { createStorageBuffer, readBuffer } from '../../src/engine/gpu/gpu';
+import { expandIncludes } from '../../src/engine/gpu/shaders';
+import { Rng } from '../../src/engine/sampling/rng';
 import { useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();

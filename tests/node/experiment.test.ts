@@ -14,14 +14,14 @@ import {
   trainSetup,
   TRAIN_FIELDS,
   type TrainSpec,
-} from '../../src/engine/experiment';
+} from '../../src/engine/spec/experiment';
 import { parseArgs } from '../../src/cli/args';
-import { ballSlice } from '../../src/engine/ball-slice';
-import { Mlp } from '../../src/engine/mlp';
+import { ballSlice } from '../../src/engine/problems/ball-slice';
+import { Mlp } from '../../src/engine/model/mlp';
 import { highDimProblemWith, PROBLEMS } from '../../src/engine/problems';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
 import { PinnTrainer } from '../../src/engine/train/trainer';
-import { Rng } from '../../src/engine/rng';
+import { Rng } from '../../src/engine/sampling/rng';
 import { useNodeGpu } from './helpers';
 
 /** What a shell would pass for `pinn train ...` (the spec's command, split at spaces). */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { GpuMlp } from '../../src/engine/gpu-mlp';
+import { GpuMlp } from '../../src/engine/model/gpu-mlp';
 import { FiniteDifferenceDerivatives, fornbergWeights } from '../../src/engine/methods/finite-difference';
-import { Mlp } from '../../src/engine/mlp';
+import { Mlp } from '../../src/engine/model/mlp';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
-import { Rng } from '../../src/engine/rng';
-import { factorial } from '../../src/engine/taylor-jet';
+import { Rng } from '../../src/engine/sampling/rng';
+import { factorial } from '../../src/engine/jets/taylor-jet';
 import { useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { expandDerivative, type LossTerm, type PdeProblem } from '../../src/engine/problems/types';
-import type { PinnDevice } from '../../src/engine/gpu';
-import { Mlp } from '../../src/engine/mlp';
+import type { PinnDevice } from '../../src/engine/gpu/gpu';
+import { Mlp } from '../../src/engine/model/mlp';
 import { nodeDevice, releaseNodeGpu } from '../../src/node/webgpu-node';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
-import { mlpPartial, slotLayout } from '../../src/engine/operators/jet-slots';
-import { factorial, TaylorJetForward, type JetKernels } from '../../src/engine/taylor-jet';
-import { JetSumSquaresLoss, TaylorJetBackward } from '../../src/engine/taylor-jet-backward';
+import { mlpPartial, slotLayout } from '../../src/engine/jets/jet-slots';
+import { factorial, TaylorJetForward, type JetKernels } from '../../src/engine/jets/taylor-jet';
+import { JetSumSquaresLoss, TaylorJetBackward } from '../../src/engine/jets/taylor-jet-backward';
 import { PinnTrainer, type TrainConfig, type TrainResult } from '../../src/engine/train/trainer';
-import { readBuffer } from '../../src/engine/gpu';
-import type { GpuMlp } from '../../src/engine/gpu-mlp';
+import { readBuffer } from '../../src/engine/gpu/gpu';
+import type { GpuMlp } from '../../src/engine/model/gpu-mlp';
 
 /** f64 benchmark loss sum_k mean_p (u^(k))^2 from the reference jets, for finite differences. */
 export function referenceLoss(mlp: Mlp, points: ArrayLike<number>, dir: ArrayLike<number>, order: number, params: ArrayLike<number>) {

@@ -5,9 +5,9 @@ import { hjbLin } from '../../src/engine/problems/hjb-lin';
 import { bsb } from '../../src/engine/problems/bsb';
 import { waveSinh } from '../../src/engine/problems/wave-sinh';
 import { hjbLqg, hjbLqgReference } from '../../src/engine/problems/hjb-lqg';
-import { Rng } from '../../src/engine/rng';
+import { Rng } from '../../src/engine/sampling/rng';
 import { ballTestPoints, checkFreshTestPoints, defaultHighDimConfig, freshSampleSize, HighDimTrainer, TEST_SET_SEED, type HighDimConfig } from '../../src/engine/highdim/trainer';
-import { Mlp } from '../../src/engine/mlp';
+import { Mlp } from '../../src/engine/model/mlp';
 import { useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();

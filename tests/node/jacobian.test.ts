@@ -3,7 +3,7 @@ import { burgersSelfSimilar } from '../../src/engine/problems/burgers-selfsimila
 import type { PdeProblem } from '../../src/engine/problems/types';
 import { residualsF64 } from '../../src/engine/reference/loss-f64';
 import { continuationFactors, defaultTrainConfig, PinnTrainer } from '../../src/engine/train/trainer';
-import { Rng } from '../../src/engine/rng';
+import { Rng } from '../../src/engine/sampling/rng';
 import { useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchJaxJs } from '../../src/engine/bench/jaxjs';
-import { Mlp } from '../../src/engine/mlp';
-import { Rng } from '../../src/engine/rng';
+import { Mlp } from '../../src/engine/model/mlp';
+import { Rng } from '../../src/engine/sampling/rng';
 import { referenceLoss, referenceLossGradient } from './helpers';
 
 // jax-js has no WebGPU in Node; the default there is its Wasm backend. jax-js 0.1.25's Wasm

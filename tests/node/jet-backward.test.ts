@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Mlp, type Activation } from '../../src/engine/mlp';
-import { GpuMlp } from '../../src/engine/gpu-mlp';
+import { Mlp, type Activation } from '../../src/engine/model/mlp';
+import { GpuMlp } from '../../src/engine/model/gpu-mlp';
 import { AdContext } from '../../src/engine/autodiff/context';
 import { adParams, nestedDerivativesAd, sumOfMeanSquares } from '../../src/engine/autodiff/mlp-ad';
 import { fromArray, grad } from '../../src/engine/autodiff/tensor';
-import { Rng } from '../../src/engine/rng';
+import { Rng } from '../../src/engine/sampling/rng';
 import { jetLossGradient, referenceLossGradient, useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();

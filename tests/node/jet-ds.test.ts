@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { useNodeGpu } from './helpers';
-import { Mlp } from '../../src/engine/mlp';
-import { GpuMlp } from '../../src/engine/gpu-mlp';
-import { readBuffer } from '../../src/engine/gpu';
-import { TaylorJetForward } from '../../src/engine/taylor-jet';
-import { DoubleSingleJet } from '../../src/engine/taylor-jet-ds';
+import { Mlp } from '../../src/engine/model/mlp';
+import { GpuMlp } from '../../src/engine/model/gpu-mlp';
+import { readBuffer } from '../../src/engine/gpu/gpu';
+import { TaylorJetForward } from '../../src/engine/jets/taylor-jet';
+import { DoubleSingleJet } from '../../src/engine/jets/taylor-jet-ds';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
-import { Rng } from '../../src/engine/rng';
+import { Rng } from '../../src/engine/sampling/rng';
 
 const gpu = useNodeGpu();
 

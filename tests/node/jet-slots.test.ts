@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mlpPartial, mlpSlotJet, partialName, slotExpansion, slotLayout, slotTangents, TermSampler, verifyLayout, type SlotLayout } from '../../src/engine/operators/jet-slots';
-import { Mlp } from '../../src/engine/mlp';
-import { Rng } from '../../src/engine/rng';
+import { mlpPartial, mlpSlotJet, partialName, slotExpansion, slotLayout, slotTangents, TermSampler, verifyLayout, type SlotLayout } from '../../src/engine/jets/jet-slots';
+import { Mlp } from '../../src/engine/model/mlp';
+import { Rng } from '../../src/engine/sampling/rng';
 
 // ---- independent references ----
 

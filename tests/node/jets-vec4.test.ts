@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { GpuMlp } from '../../src/engine/gpu-mlp';
-import { Mlp, type Activation } from '../../src/engine/mlp';
+import { GpuMlp } from '../../src/engine/model/gpu-mlp';
+import { Mlp, type Activation } from '../../src/engine/model/mlp';
 import { jetErrorsPerOrder, jetTolerance } from '../../src/engine/reference/compare';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
-import { Rng } from '../../src/engine/rng';
+import { Rng } from '../../src/engine/sampling/rng';
 import { randomJetInputs } from '../../src/engine/selftest';
-import { TaylorJetForward } from '../../src/engine/taylor-jet';
+import { TaylorJetForward } from '../../src/engine/jets/taylor-jet';
 import { jetLossGradient, referenceLossGradient, useNodeGpu } from './helpers';
 
 // The vec4 kernels (the default on CPU adapters) against the same independent f64 references

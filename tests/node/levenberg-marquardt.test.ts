@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gram, levenbergMarquardt, solveShifted } from '../../src/engine/train/levenberg-marquardt';
-import { Rng } from '../../src/engine/rng';
+import { Rng } from '../../src/engine/sampling/rng';
 
 describe('Levenberg–Marquardt (CPU, f64)', () => {
   it('gram and solveShifted solve (M Mᵀ + μI) z = b', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { philox4x32, uniform01 } from '../../src/engine/random';
-import { latinHypercube, primitivePolynomials, samplePoints, SAMPLING_KINDS, SOBOL_MAX_DIM, sobolPoints, sobolRaw } from '../../src/engine/qmc';
+import { philox4x32, uniform01 } from '../../src/engine/sampling/random';
+import { latinHypercube, primitivePolynomials, samplePoints, SAMPLING_KINDS, SOBOL_MAX_DIM, sobolPoints, sobolRaw } from '../../src/engine/sampling/qmc';
 
 const row = (pts: Float64Array, dim: number, i: number) => Array.from(pts.subarray(i * dim, (i + 1) * dim));
 

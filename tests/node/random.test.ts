@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readBuffer } from '../../src/engine/gpu';
-import { BoxSampler, philox4x32, uniform01 } from '../../src/engine/random';
+import { readBuffer } from '../../src/engine/gpu/gpu';
+import { BoxSampler, philox4x32, uniform01 } from '../../src/engine/sampling/random';
 import { useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();

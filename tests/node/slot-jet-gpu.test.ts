@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mlpPartial, mlpSlotJet, slotLayout, slotTangents, TermSampler, type SlotLayout } from '../../src/engine/operators/jet-slots';
-import { SlotJetForward } from '../../src/engine/operators/slot-jet-gpu';
-import { TaylorJetBackward } from '../../src/engine/taylor-jet-backward';
-import { createStorageBuffer, readBuffer } from '../../src/engine/gpu';
-import { GpuMlp } from '../../src/engine/gpu-mlp';
-import { Mlp } from '../../src/engine/mlp';
-import { Rng } from '../../src/engine/rng';
+import { mlpPartial, mlpSlotJet, slotLayout, slotTangents, TermSampler, type SlotLayout } from '../../src/engine/jets/jet-slots';
+import { SlotJetForward } from '../../src/engine/jets/slot-jet-gpu';
+import { TaylorJetBackward } from '../../src/engine/jets/taylor-jet-backward';
+import { createStorageBuffer, readBuffer } from '../../src/engine/gpu/gpu';
+import { GpuMlp } from '../../src/engine/model/gpu-mlp';
+import { Mlp } from '../../src/engine/model/mlp';
+import { Rng } from '../../src/engine/sampling/rng';
 import { useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/engine/errors';
 import { problemWith } from '../../src/engine/problems';
-import { philox4x32, uniform01 } from '../../src/engine/random';
+import { philox4x32, uniform01 } from '../../src/engine/sampling/random';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
-import type { Mlp } from '../../src/engine/mlp';
-import { Rng } from '../../src/engine/rng';
+import type { Mlp } from '../../src/engine/model/mlp';
+import { Rng } from '../../src/engine/sampling/rng';
 import type { DerivativeSpec, LossTerm, PdeProblem } from '../../src/engine/problems/types';
 import { defaultTrainConfig, PinnTrainer, type SteinOptions, type TrainConfig, type TrainMethod } from '../../src/engine/train/trainer';
 import { expectParts, expectTrainsAndReproduces, referenceParts, stats, useNodeGpu } from './helpers';

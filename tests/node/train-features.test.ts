@@ -4,7 +4,7 @@ import { poisson1d } from '../../src/engine/problems/poisson-1d';
 import { poisson2d } from '../../src/engine/problems/poisson-2d';
 import { hardFactor, unknownValue, type PdeProblem } from '../../src/engine/problems/types';
 import { defaultTrainConfig, PinnTrainer, redrawSeed, type TrainConfig, type TrainMethod } from '../../src/engine/train/trainer';
-import { samplePoints } from '../../src/engine/qmc';
+import { samplePoints } from '../../src/engine/sampling/qmc';
 import { expectParts, referenceParts, useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();

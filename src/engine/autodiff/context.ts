@@ -6,8 +6,8 @@
  * buffers a repeated step reuses them all), and one compute pass per step, so a
  * whole step is one submit with no read-backs.
  */
-import { checkStorageBuffer, preferredKernels } from '../gpu';
-import { fillTemplate } from '../shaders';
+import { checkStorageBuffer, preferredKernels } from '../gpu/gpu';
+import { fillTemplate } from '../gpu/shaders';
 
 /** Bytes per op parameter block; dynamic uniform offsets must be multiples of 256. */
 const SLOT = 256;

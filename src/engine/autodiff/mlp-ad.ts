@@ -1,5 +1,5 @@
 /** The MLP written with the stacked-AD engine's ops, as a PyTorch user would write it. */
-import type { GpuMlp } from '../gpu-mlp';
+import type { GpuMlp } from '../model/gpu-mlp';
 import type { AdContext } from './context';
 import { add, fromArray, grad, matmul, mean, mul, scale, sin, square, sum, tanh, Tensor, view } from './tensor';
 import { InputError } from '../errors';

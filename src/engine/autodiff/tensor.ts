@@ -5,7 +5,7 @@
  * is itself a graph and can be differentiated again (PyTorch's create_graph=True).
  */
 import { InputError } from '../errors';
-import { readBuffer } from '../gpu';
+import { readBuffer } from '../gpu/gpu';
 import { AdContext } from './context';
 
 type Shape = readonly [number, number];

@@ -9,13 +9,13 @@ import { AdContext } from '../autodiff/context';
 import { adParams, nestedDerivativesAd, sumOfMeanSquares } from '../autodiff/mlp-ad';
 import { grad, Tensor } from '../autodiff/tensor';
 import { InputError } from '../errors';
-import { createStorageBuffer } from '../gpu';
-import { GpuMlp } from '../gpu-mlp';
-import { Mlp, type Activation } from '../mlp';
-import { Rng } from '../rng';
-import { MAX_JET_ORDER, TaylorJetForward } from '../taylor-jet';
-import { JetSumSquaresLoss, TaylorJetBackward } from '../taylor-jet-backward';
-import { timeSteps } from '../timing';
+import { createStorageBuffer } from '../gpu/gpu';
+import { GpuMlp } from '../model/gpu-mlp';
+import { Mlp, type Activation } from '../model/mlp';
+import { Rng } from '../sampling/rng';
+import { MAX_JET_ORDER, TaylorJetForward } from '../jets/taylor-jet';
+import { JetSumSquaresLoss, TaylorJetBackward } from '../jets/taylor-jet-backward';
+import { timeSteps } from '../gpu/timing';
 
 export interface BenchConfig {
   batch: number;

@@ -20,8 +20,8 @@
  * of 4 (loss right, gradient off by ~20%; the webgpu and cpu backends are right),
  * and the reciprocal JVP rule leaks its input (a few buffers per compile here).
  */
-import { Mlp } from '../mlp';
-import { median } from '../timing';
+import { Mlp } from '../model/mlp';
+import { median } from '../gpu/timing';
 
 export type JaxJsDevice = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 

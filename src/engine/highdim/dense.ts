@@ -11,7 +11,7 @@
  * (hjb-lin's Σ|∂ᵢu|^1.75) have no such estimate and are refused.
  */
 import type { HighDimProblem } from '../problems/highdim-types';
-import { philox4x32 } from '../random';
+import { philox4x32 } from '../sampling/random';
 
 /** The most directions per point dense STDE takes (a private array per thread in the kernels). */
 export const MAX_DENSE_DIRECTIONS = 1024;

@@ -10,17 +10,17 @@
  */
 import { DeviceLimitError, InputError } from '../errors';
 import { denseUnsupportedReason, MAX_DENSE_DIRECTIONS } from './dense';
-import { createStorageBuffer, readBuffer } from '../gpu';
-import { GpuMlp } from '../gpu-mlp';
-import { Mlp } from '../mlp';
+import { createStorageBuffer, readBuffer } from '../gpu/gpu';
+import { GpuMlp } from '../model/gpu-mlp';
+import { Mlp } from '../model/mlp';
 import type { HighDimProblem } from '../problems/highdim-types';
-import { Rng } from '../rng';
+import { Rng } from '../sampling/rng';
 import { norm2 } from '../problems/highdim-types';
-import { fillTemplate } from '../shaders';
+import { fillTemplate } from '../gpu/shaders';
 import { Adam } from '../train/adam';
 import { learningRate, namedSchedule, type LrSchedule } from '../train/schedule';
 import type { TrainRecord, TrainResult } from '../train/trainer';
-import { medianSubmitMs } from '../timing';
+import { medianSubmitMs } from '../gpu/timing';
 import { copyBuffers, runTraining } from '../train/run-loop';
 
 export interface HighDimConfig {

@@ -1,7 +1,7 @@
 import { AdContext } from '../autodiff/context';
 import { adParams, nestedDerivativesAd } from '../autodiff/mlp-ad';
 import { fromArray } from '../autodiff/tensor';
-import type { GpuMlp } from '../gpu-mlp';
+import type { GpuMlp } from '../model/gpu-mlp';
 import type { DirectionalDerivatives } from './types';
 
 /** Stacked back-propagation: the k-th derivative as k nested reverse-mode gradients. */

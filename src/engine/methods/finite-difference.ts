@@ -1,6 +1,6 @@
 import { InputError } from '../errors';
-import { GpuMlp } from '../gpu-mlp';
-import { TaylorJetForward } from '../taylor-jet';
+import { GpuMlp } from '../model/gpu-mlp';
+import { TaylorJetForward } from '../jets/taylor-jet';
 import type { DirectionalDerivatives } from './types';
 
 /**

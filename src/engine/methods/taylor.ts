@@ -1,5 +1,5 @@
-import { GpuMlp } from '../gpu-mlp';
-import { factorial, TaylorJetForward } from '../taylor-jet';
+import { GpuMlp } from '../model/gpu-mlp';
+import { factorial, TaylorJetForward } from '../jets/taylor-jet';
 import type { DirectionalDerivatives } from './types';
 
 /** n-TangentProp: every derivative 0..n from one fused jet pass. */

@@ -12,7 +12,7 @@
  * x·∇b = 3b (b is homogeneous of degree 3). (The released code's three-body Laplacian
  * is wrong; this one is checked against finite differences in tests/node/highdim.test.ts.)
  */
-import { Rng } from '../rng';
+import { Rng } from '../sampling/rng';
 import { checkDim, MAX_HIGHDIM_DIM, norm2, type HighDimDefaults, type HighDimProblem } from './highdim-types';
 
 export type Body = 'two' | 'three';

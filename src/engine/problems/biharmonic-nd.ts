@@ -1,5 +1,5 @@
-import type { MultiIndex, OperatorTerm } from '../operators/jet-slots';
-import { Rng } from '../rng';
+import type { MultiIndex, OperatorTerm } from '../jets/jet-slots';
+import { Rng } from '../sampling/rng';
 import { cubeFacePoints, operatorSpec, valueTerm, type PdeProblem } from './types';
 
 /**

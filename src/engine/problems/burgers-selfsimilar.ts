@@ -1,4 +1,4 @@
-import { factorial } from '../taylor-jet';
+import { factorial } from '../jets/taylor-jet';
 import { linePoints, valueTerm, type DerivativeSpec, type LossTerm, type PdeProblem } from './types';
 
 /**

@@ -1,4 +1,4 @@
-import { Rng } from '../rng';
+import { Rng } from '../sampling/rng';
 import type { LossTerm, PdeProblem } from './types';
 
 /**

@@ -1,5 +1,5 @@
-import type { MultiIndex, OperatorTerm } from '../operators/jet-slots';
-import { Rng } from '../rng';
+import type { MultiIndex, OperatorTerm } from '../jets/jet-slots';
+import { Rng } from '../sampling/rng';
 /**
  * A PDE problem is one file: its domain, its loss terms (residual of the equation at
  * interior points, boundary or initial conditions at their points), and the exact

@@ -5,7 +5,7 @@
  * with f^(m) from closed forms (tanh: polynomials in tanh, P_{m+1} = (1 - y^2) P_m';
  * sin: sin(a + m pi/2)) rather than the kernel's first-order recurrences.
  */
-import type { Activation, Mlp } from '../mlp';
+import type { Activation, Mlp } from '../model/mlp';
 
 /** Coefficients of the derivative polynomials P_0..P_n of tanh, as polynomials in y = tanh. */
 function tanhDerivativePolys(n: number): number[][] {

@@ -1,4 +1,4 @@
-import type { Mlp } from '../mlp';
+import type { Mlp } from '../model/mlp';
 import { unknownValue, type PdeProblem } from '../problems/types';
 import { referenceJets } from './jet-f64';
 

@@ -1,5 +1,5 @@
-import { createStorageBuffer } from '../gpu';
-import { fillTemplate } from '../shaders';
+import { createStorageBuffer } from '../gpu/gpu';
+import { fillTemplate } from '../gpu/shaders';
 
 export interface AdamOptions {
   beta1: number;

@@ -1,7 +1,7 @@
-import { createStorageBuffer } from '../gpu';
-import { fillTemplate } from '../shaders';
-import type { TaylorJetForward } from '../taylor-jet';
-import type { TaylorJetBackward } from '../taylor-jet-backward';
+import { createStorageBuffer } from '../gpu/gpu';
+import { fillTemplate } from '../gpu/shaders';
+import type { TaylorJetForward } from '../jets/taylor-jet';
+import type { TaylorJetBackward } from '../jets/taylor-jet-backward';
 
 /** What the Jacobian needs of one loss term: its point count and, per jet, the jet, its backward pass and the output adjoint. */
 export interface JacobianTerm {

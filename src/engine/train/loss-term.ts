@@ -5,8 +5,8 @@
  * so this one kernel serves them all.
  */
 import { expandDerivative, laplacianAxes, type LossTerm, type PdeProblem, type Unknown } from '../problems/types';
-import { fillTemplate } from '../shaders';
-import { factorial } from '../taylor-jet';
+import { fillTemplate } from '../gpu/shaders';
+import { factorial } from '../jets/taylor-jet';
 
 /** Where the jets of a term live. */
 export interface JetLayout {

@@ -18,13 +18,13 @@
  * layer sees the whole input jets.
  */
 import { InputError } from '../errors';
-import { createStorageBuffer } from '../gpu';
-import type { GpuMlp } from '../gpu-mlp';
-import { TermSampler } from '../operators/jet-slots';
+import { createStorageBuffer } from '../gpu/gpu';
+import type { GpuMlp } from '../model/gpu-mlp';
+import { TermSampler } from '../jets/jet-slots';
 import type { LossTerm } from '../problems/types';
-import { Rng } from '../rng';
-import { MAX_SLOT_JET_ORDER, TaylorJetForward } from '../taylor-jet';
-import { TaylorJetBackward } from '../taylor-jet-backward';
+import { Rng } from '../sampling/rng';
+import { MAX_SLOT_JET_ORDER, TaylorJetForward } from '../jets/taylor-jet';
+import { TaylorJetBackward } from '../jets/taylor-jet-backward';
 
 type Pass = (pass: GPUComputePassEncoder) => void;
 type PassMaker = (shader: string, params: Record<string, number>, buffers: GPUBuffer[], workgroups: number) => Pass;

@@ -6,17 +6,17 @@
  * propagates into one gradient and applies Adam (Taylor and FD: one submit per step).
  * The loss is read back only every `logEvery` steps.
  */
-import { createStorageBuffer, readBuffer } from '../gpu';
-import { GpuMlp } from '../gpu-mlp';
+import { createStorageBuffer, readBuffer } from '../gpu/gpu';
+import { GpuMlp } from '../model/gpu-mlp';
 import { DeviceLimitError, InputError } from '../errors';
-import { Mlp, type Activation } from '../mlp';
+import { Mlp, type Activation } from '../model/mlp';
 import type { LossTerm, PdeProblem } from '../problems/types';
-import type { OperatorTerm } from '../operators/jet-slots';
-import { BoxSampler } from '../random';
-import { fillTemplate } from '../shaders';
-import { factorial, TaylorJetForward } from '../taylor-jet';
-import { DoubleSingleJet, type JetPrecision } from '../taylor-jet-ds';
-import { TaylorJetBackward } from '../taylor-jet-backward';
+import type { OperatorTerm } from '../jets/jet-slots';
+import { BoxSampler } from '../sampling/random';
+import { fillTemplate } from '../gpu/shaders';
+import { factorial, TaylorJetForward } from '../jets/taylor-jet';
+import { DoubleSingleJet, type JetPrecision } from '../jets/taylor-jet-ds';
+import { TaylorJetBackward } from '../jets/taylor-jet-backward';
 import { Adam } from './adam';
 import { lbfgs, type LbfgsOptions, type LbfgsResult } from './lbfgs';
 import { levenbergMarquardt, type LmOptions, type LmResult } from './levenberg-marquardt';
@@ -26,12 +26,12 @@ import { AdContext } from '../autodiff/context';
 import { adParams, nestedDerivativesAd, operatorAd } from '../autodiff/mlp-ad';
 import { add, fromArray, grad, mul, stridedCopy, sum, Tensor, view } from '../autodiff/tensor';
 import { learningRate, namedSchedule, type LrSchedule } from './schedule';
-import { median, medianSubmitMs } from '../timing';
+import { median, medianSubmitMs } from '../gpu/timing';
 import { OperatorRows } from './operator-rows';
 import { lossTermCode, PACK_ABOVE_DIRECTIONS, termDirections, type JetLayout, type StdeOptions } from './loss-term';
-import { Rng } from '../rng';
+import { Rng } from '../sampling/rng';
 import { runTraining } from './run-loop';
-import { samplePoints, type SamplingKind } from '../qmc';
+import { samplePoints, type SamplingKind } from '../sampling/qmc';
 import { hardModel, laplacianAxes, unknownValue } from '../problems/types';
 
 export type TrainMethod = 'taylor' | 'ad' | 'fd' | 'stde' | 'stein';

@@ -1,4 +1,4 @@
-import { createStorageBuffer, readBuffer } from './gpu';
+import { createStorageBuffer, readBuffer } from '../gpu/gpu';
 import { Mlp } from './mlp';
 
 /**

@@ -17,8 +17,8 @@
  * with probability |c_t| / Σ|c|, each read from its own jet, and average sign(c_t) Σ|c| ∂^{α_t}u.
  */
 import { activationDerivatives, composeFaaDiBruno } from '../reference/jet-f64';
-import type { Mlp } from '../mlp';
-import { factorial, MAX_SLOT_JET_ORDER } from '../taylor-jet';
+import type { Mlp } from '../model/mlp';
+import { factorial, MAX_SLOT_JET_ORDER } from './taylor-jet';
 
 /** α_c for coordinates c = 0..dim−1 (a dense array; most entries are 0). */
 export type MultiIndex = readonly number[];

@@ -5,8 +5,8 @@
  * parameters. The first layer is W₁x = s·(W₁e) + t·(column t), so the cost is one O(d·width)
  * product and then O(width²) per point, whatever the number of points.
  */
-import type { Mlp } from './mlp';
-import type { HighDimProblem } from './problems/highdim-types';
+import type { Mlp } from '../model/mlp';
+import type { HighDimProblem } from './highdim-types';
 
 export interface BallSlice {
   /** Position along the diagonal, −1..1. */

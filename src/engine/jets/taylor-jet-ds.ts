@@ -1,7 +1,7 @@
-import { InputError } from './errors';
-import { createStorageBuffer } from './gpu';
+import { InputError } from '../errors';
+import { createStorageBuffer } from '../gpu/gpu';
 import type { TaylorJetForward } from './taylor-jet';
-import { fillTemplate } from './shaders';
+import { fillTemplate } from '../gpu/shaders';
 
 /** Numeric precision of a loss's jets: plain f32, or the network's output jets recomputed in double-single (for the terms that give a double-single residual, LossTerm.residualDsWgsl). */
 export type JetPrecision = 'f32' | 'double-single';

@@ -1,5 +1,5 @@
-import { InputError } from './errors';
-import { Rng } from './rng';
+import { InputError } from '../errors';
+import { Rng } from '../sampling/rng';
 
 export type Activation = 'tanh' | 'sin';
 export const ACTIVATIONS: readonly Activation[] = ['tanh', 'sin'];

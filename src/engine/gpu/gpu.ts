@@ -1,4 +1,4 @@
-import { DeviceLimitError, WebGPUUnavailableError } from './errors';
+import { DeviceLimitError, WebGPUUnavailableError } from '../errors';
 
 /** What the UI and the CLI show about the GPU in use. */
 export interface AdapterSummary {

@@ -3,8 +3,8 @@
  * CPU twin of the same generator, so a run reproduces from its seed and the GPU
  * stream can be checked number by number.
  */
-import { createStorageBuffer } from './gpu';
-import { fillTemplate } from './shaders';
+import { createStorageBuffer } from '../gpu/gpu';
+import { fillTemplate } from '../gpu/shaders';
 
 function mulhilo(a: number, b: number): [number, number] {
   const p = BigInt(a >>> 0) * BigInt(b >>> 0);

@@ -10,17 +10,17 @@
  * so the app's store, its URL, the command line and the tests cannot drift apart.
  * Free of DOM and React.
  */
-import { InputError } from './errors';
-import { ACTIVATIONS } from './mlp';
-import { HIGHDIM_PROBLEMS, highDimProblemWith, PROBLEMS, problemById, problemWith } from './problems';
-import type { HighDimProblem } from './problems/highdim-types';
-import type { PdeProblem } from './problems/types';
-import { SAMPLING_KINDS, type SamplingKind } from './qmc';
-import { namedSchedule, type LrSchedule, type ScheduleName } from './train/schedule';
-import { ALL_TRAIN_METHODS, TRAIN_METHODS, defaultTrainConfig, STEIN_DEFAULTS, STEIN_LAPLACIANS, type SteinLaplacian, type TrainConfig, type TrainMethod } from './train/trainer';
-import { BALL_SAMPLINGS, defaultHighDimConfig, type BallSampling, type HighDimConfig } from './highdim/trainer';
-import { denseUnsupportedReason } from './highdim/dense';
-import { JET_PRECISIONS, type JetPrecision } from './taylor-jet-ds';
+import { InputError } from '../errors';
+import { ACTIVATIONS } from '../model/mlp';
+import { HIGHDIM_PROBLEMS, highDimProblemWith, PROBLEMS, problemById, problemWith } from '../problems';
+import type { HighDimProblem } from '../problems/highdim-types';
+import type { PdeProblem } from '../problems/types';
+import { SAMPLING_KINDS, type SamplingKind } from '../sampling/qmc';
+import { namedSchedule, type LrSchedule, type ScheduleName } from '../train/schedule';
+import { ALL_TRAIN_METHODS, TRAIN_METHODS, defaultTrainConfig, STEIN_DEFAULTS, STEIN_LAPLACIANS, type SteinLaplacian, type TrainConfig, type TrainMethod } from '../train/trainer';
+import { BALL_SAMPLINGS, defaultHighDimConfig, type BallSampling, type HighDimConfig } from '../highdim/trainer';
+import { denseUnsupportedReason } from '../highdim/dense';
+import { JET_PRECISIONS, type JetPrecision } from '../jets/taylor-jet-ds';
 
 interface FieldBase {
   label: string;

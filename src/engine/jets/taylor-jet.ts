@@ -1,8 +1,8 @@
-import { InputError, DeviceLimitError } from './errors';
-import { createStorageBuffer, preferredKernels, readBuffer } from './gpu';
-import { GpuMlp } from './gpu-mlp';
+import { InputError, DeviceLimitError } from '../errors';
+import { createStorageBuffer, preferredKernels, readBuffer } from '../gpu/gpu';
+import { GpuMlp } from '../model/gpu-mlp';
 import { unrolledJetActivation, unrollMarkedLoops } from './jet-unroll';
-import { fillTemplate } from './shaders';
+import { fillTemplate } from '../gpu/shaders';
 import { makeShaderDataDefinitions, makeStructuredView, type StructuredView } from 'webgpu-utils';
 
 /** Highest derivative order the jet kernels are built for. */

@@ -1,12 +1,22 @@
 /**
- * WGSL sources live in shaders/*.wgsl. The browser build registers them through
+ * WGSL sources live in shaders/<layer>/*.wgsl (include-only libraries in shaders/lib/), each
+ * registered under its file name without the extension (names are unique across folders). The browser build registers them through
  * Vite (src/platform/shaders-vite.ts), Node reads them from disk
  * (src/node/shaders-fs.ts); the engine only asks this registry.
  */
 const sources = new Map<string, string>();
+const paths = new Map<string, string>();
 
-export function registerShader(name: string, source: string): void {
+export function registerShader(name: string, source: string, path = `shaders/${name}.wgsl`): void {
+  const known = paths.get(name);
+  if (known !== undefined && known !== path) throw new Error(`two shaders are named '${name}': ${known} and ${path}`);
   sources.set(name, source);
+  paths.set(name, path);
+}
+
+/** The file a registered shader came from (for compile-error messages). */
+export function shaderPath(name: string): string {
+  return paths.get(name) ?? `shaders/${name}.wgsl`;
 }
 
 export function shaderSource(name: string): string {

@@ -6,9 +6,9 @@
  * TaylorJetBackward gives the parameter gradient of a loss on them.
  */
 import { InputError } from '../errors';
-import { createStorageBuffer, readBuffer } from '../gpu';
-import type { GpuMlp } from '../gpu-mlp';
-import { MAX_SLOT_JET_ORDER, TaylorJetForward } from '../taylor-jet';
+import { createStorageBuffer, readBuffer } from '../gpu/gpu';
+import type { GpuMlp } from '../model/gpu-mlp';
+import { MAX_SLOT_JET_ORDER, TaylorJetForward } from './taylor-jet';
 
 export class SlotJetForward {
   readonly input: GPUBuffer;

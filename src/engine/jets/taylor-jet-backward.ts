@@ -1,8 +1,8 @@
-import { InputError } from './errors';
-import { createStorageBuffer } from './gpu';
+import { InputError } from '../errors';
+import { createStorageBuffer } from '../gpu/gpu';
 import { chooseTiling, TaylorJetForward, vec4Layer } from './taylor-jet';
 import { unrolledJetActivation, unrollMarkedLoops } from './jet-unroll';
-import { fillTemplate } from './shaders';
+import { fillTemplate } from '../gpu/shaders';
 
 /**
  * Parameter gradients of a loss on Taylor-jet outputs, in one reverse pass whose
