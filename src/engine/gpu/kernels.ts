@@ -1,0 +1,131 @@
+/**
+ * GPU plumbing in one place: every compute pipeline of the engine comes from `computePipeline`
+ * (one cache per device, keyed by the shader's final text, its entry point and its layout), a
+ * compile error takes one path (`reportCompileErrors`: the message names the shader file and line),
+ * dispatches beyond the per-dimension workgroup limit are split by `gridSize`, and a one-kernel
+ * pass over a list of buffers is `kernelPass`.
+ */
+import { fillTemplate, shaderPath } from './shaders';
+
+export type PassFn = (pass: GPUComputePassEncoder) => void;
+export type KernelParams = Record<string, number | string>;
+
+/** A WGSL number literal for a template parameter: integers get a '.0' so WGSL reads them as f32. */
+export function wgslFloat(v: number): string {
+  return Number.isInteger(v) ? `${v}.0` : `${v}`;
+}
+
+/**
+ * Workgroups (x, y) for `workgroups` in all: past the device's per-dimension limit, rows of
+ * workgroups (kernels index gid.x + gid.y · nwg.x · 64).
+ */
+export function gridSize(device: GPUDevice, workgroups: number): [number, number] {
+  const maxX = device.limits.maxComputeWorkgroupsPerDimension;
+  return workgroups > maxX ? [maxX, Math.ceil(workgroups / maxX)] : [workgroups, 1];
+}
+
+/** A shader that did not compile: a bug in a kernel or in generated code, named by file and line. */
+export class ShaderCompileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ShaderCompileError';
+  }
+}
+
+/**
+ * Where line `line` (1-based) of a shader's expanded text came from: the file and line of the
+ * shader or of one of its `// #include`d libraries.
+ */
+export function sourceLine(name: string, line: number): string {
+  return `${shaderPath(name)}:${line}`;
+}
+
+const compileErrorListeners = new Set<(e: ShaderCompileError) => void>();
+
+/** Be told of every compile error (the app shows them; without a listener they are thrown on the microtask queue and logged). */
+export function onShaderCompileError(listener: (e: ShaderCompileError) => void): () => void {
+  compileErrorListeners.add(listener);
+  return () => compileErrorListeners.delete(listener);
+}
+
+/** The one compile-error path: compilation messages of `module` (from shader `file`), raised as ShaderCompileError. */
+export function reportCompileErrors(module: GPUShaderModule, file: string, lineOf: (line: number) => string = (l) => `${file}:${l}`): void {
+  // Dawn in Node and Chromium both implement getCompilationInfo; a fake device may not
+  if (typeof module.getCompilationInfo !== 'function') return;
+  void module.getCompilationInfo().then((info) => {
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length === 0) return;
+    const e = new ShaderCompileError(`WGSL does not compile: ${errors.map((m) => `${lineOf(m.lineNum)}:${m.linePos}: ${m.message}`).join('; ')}`);
+    if (compileErrorListeners.size === 0) throw e;
+    compileErrorListeners.forEach((l) => l(e));
+  });
+}
+
+export interface PipelineSource {
+  /** A registered shader's name (filled with `params`), or WGSL text generated at run time. */
+  shader?: string;
+  params?: KernelParams;
+  code?: string;
+  /** For a generated `code`: what made it (named in compile errors), e.g. "loss term of poisson-1d's interior". */
+  label?: string;
+  entryPoint?: string;
+  /** Default 'auto'. */
+  layout?: GPUPipelineLayout | 'auto';
+}
+
+const caches = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+const layoutIds = new WeakMap<GPUPipelineLayout, number>();
+let nextLayoutId = 1;
+
+/** Pipelines created so far on `device` (the cache's size; tests and the profile read it). */
+export function cachedPipelines(device: GPUDevice): number {
+  return caches.get(device)?.size ?? 0;
+}
+
+/** The compute pipeline of a shader: created once per device and (text, entry point, layout). */
+export function computePipeline(device: GPUDevice, src: PipelineSource): GPUComputePipeline {
+  const code = src.code ?? fillTemplate(src.shader!, src.params ?? {});
+  const entryPoint = src.entryPoint ?? 'main';
+  const layout = src.layout ?? 'auto';
+  let layoutKey = 'auto';
+  if (layout !== 'auto') {
+    if (!layoutIds.has(layout)) layoutIds.set(layout, nextLayoutId++);
+    layoutKey = `L${layoutIds.get(layout)}`;
+  }
+  let cache = caches.get(device);
+  if (!cache) caches.set(device, (cache = new Map()));
+  const key = `${entryPoint}|${layoutKey}|${code}`;
+  let pipeline = cache.get(key);
+  if (!pipeline) {
+    const label = src.shader ?? src.label ?? 'generated kernel';
+    const module = device.createShaderModule({ label, code });
+    reportCompileErrors(module, src.shader ? shaderPath(src.shader) : label);
+    pipeline = device.createComputePipeline({ label, layout, compute: { module, entryPoint } });
+    cache.set(key, pipeline);
+  }
+  return pipeline;
+}
+
+/** A bind group of `buffers` at bindings 0, 1, ... of group 0 of `pipeline`. */
+export function bindBuffers(device: GPUDevice, pipeline: GPUComputePipeline, buffers: readonly (GPUBuffer | GPUBufferBinding)[], label?: string): GPUBindGroup {
+  return device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: buffers.map((b, binding) => ({ binding, resource: 'buffer' in b ? b : { buffer: b } })),
+  });
+}
+
+/** Record one dispatch of `pipeline` with `bindGroup` over `workgroups` workgroups (split into rows past the limit). */
+export function dispatch(pass: GPUComputePassEncoder, device: GPUDevice, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, workgroups: number): void {
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  const [x, y] = gridSize(device, workgroups);
+  pass.dispatchWorkgroups(x, y);
+}
+
+/** A one-kernel pass of a shader over the given buffers (bindings in order): build once, encode every step. */
+export function kernelPass(device: GPUDevice, src: PipelineSource | string, params: KernelParams, buffers: readonly (GPUBuffer | GPUBufferBinding)[], workgroups: number): PassFn {
+  const pipeline = computePipeline(device, typeof src === 'string' ? { shader: src, params } : src);
+  const bindGroup = bindBuffers(device, pipeline, buffers, typeof src === 'string' ? src : src.label);
+  return (pass) => dispatch(pass, device, pipeline, bindGroup, workgroups);
+}
