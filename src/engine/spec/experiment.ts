@@ -22,59 +22,9 @@ import { BALL_SAMPLINGS, defaultHighDimConfig, type BallSampling, type HighDimCo
 import { denseUnsupportedReason } from '../highdim/dense';
 import { JET_PRECISIONS, type JetPrecision } from '../jets/taylor-jet-ds';
 
-interface FieldBase {
-  label: string;
-  help: string;
-  /** The `pinn train` option (`--name value`); absent: not a command-line setting. */
-  cli?: string;
-  /** Only meaningful for this derivative method, or these (the CLI refuses it with another). */
-  method?: TrainMethod | readonly TrainMethod[];
-}
+import { appliesTo, fieldMethods, inOpenUnit, NUMBER, type ChoiceField, type Field, type FieldTable, type IntField, type SpecValues, type TextField } from './fields';
+export { appliesTo, fieldMethods, type ChoiceField, type Field, type FieldBase, type FieldTable, type IntField, type SpecValues, type TextField } from './fields';
 
-/** The derivative methods a field applies to; null: every method. */
-function methodList(f: FieldBase): readonly TrainMethod[] | null {
-  return f.method === undefined ? null : typeof f.method === 'string' ? [f.method] : f.method;
-}
-
-/** The derivative methods a field applies to, as a phrase ("taylor", "taylor or ad"); null: every method. */
-function fieldMethods(f: FieldBase): string | null {
-  return methodList(f)?.join(' or ') ?? null;
-}
-
-/** Whether a field means something for `method`. */
-export function appliesTo(f: FieldBase, method: unknown): boolean {
-  return methodList(f)?.includes(method as TrainMethod) ?? true;
-}
-export type IntField = FieldBase & {
-  kind: 'int';
-  default: number;
-  min: number;
-  max: number;
-  /** Set when this problem does not take the setting: the command line's message when it is given (a link's value is ignored). */
-  fixed?: string;
-};
-export type ChoiceField = FieldBase & {
-  kind: 'choice';
-  default: string;
-  choices: readonly string[];
-  /** Command-line flags that set this choice (e.g. --hard sets 'on'), instead of `--cli value`. */
-  flags?: Record<string, string>;
-};
-export type TextField = FieldBase & {
-  kind: 'text';
-  default: string;
-  pattern: RegExp;
-  /** What a valid value looks like, for messages ("a number in (0, 1)"). */
-  expect: string;
-  /** Further checks of a value that matches the pattern: true (valid), false (not what `expect` says), or a message of its own. */
-  check?: (v: string) => boolean | string;
-};
-export type Field = IntField | ChoiceField | TextField;
-export type FieldTable = Record<string, Field>;
-export type SpecValues<T extends FieldTable> = { [K in keyof T]: T[K] extends { kind: 'int' } ? number : string };
-
-const NUMBER = /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-const inOpenUnit = (v: string) => Number(v) > 0 && Number(v) < 1;
 
 /** --schedule: constant | linear[:final fraction, default 0.1] | exponential[:rate per quarter, default 0.5]. */
 export function scheduleFromSpec(raw: string): LrSchedule {
