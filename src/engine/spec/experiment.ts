@@ -22,8 +22,19 @@ import { BALL_SAMPLINGS, defaultHighDimConfig, type BallSampling, type HighDimCo
 import { denseUnsupportedReason } from '../highdim/dense';
 import { JET_PRECISIONS, type JetPrecision } from '../jets/taylor-jet-ds';
 
-import { appliesTo, fieldMethods, inOpenUnit, NUMBER, type ChoiceField, type Field, type FieldTable, type IntField, type SpecValues, type TextField } from './fields';
+import { appliesTo, fieldMethods, inOpenUnit, NUMBER, type ChoiceField, type Field, type IntField, type SpecValues, type TextField } from './fields';
 export { appliesTo, fieldMethods, type ChoiceField, type Field, type FieldBase, type FieldTable, type IntField, type SpecValues, type TextField } from './fields';
+
+/** The sections of `pinn train --help` (src/cli/usage.ts), in order. */
+export const FIELD_GROUPS = ['problem', 'method', 'network', 'optimizer', 'points', 'run'] as const;
+export type FieldGroup = (typeof FIELD_GROUPS)[number];
+/**
+ * A setting with what the command line's help needs besides its shape: its section (absent:
+ * 'method' for a method's own setting), the value's name (--lr LR; absent: the choices, N for
+ * an integer, VALUE for text) and a command-line wording where the app's help does not fit.
+ */
+export type SpecField = Field & { group?: FieldGroup; metavar?: string; cliHelp?: string };
+export type SpecTable = Record<string, SpecField>;
 
 
 /** --schedule: constant | linear[:final fraction, default 0.1] | exponential[:rate per quarter, default 0.5]. */
@@ -38,9 +49,9 @@ export function scheduleFromSpec(raw: string): LrSchedule {
 }
 
 const common = {
-  width: { kind: 'int', default: 24, min: 1, max: 512, cli: 'width', label: 'Width', help: 'Neurons per hidden layer.' },
-  depth: { kind: 'int', default: 3, min: 1, max: 16, cli: 'depth', label: 'Depth', help: 'Hidden layers.' },
-  lr: { kind: 'text', default: '2e-3', pattern: NUMBER, expect: 'a number in (0, 1)', check: inOpenUnit, cli: 'lr', label: 'Learning rate', help: 'Adam learning rate at the start (e.g. 2e-3 or 0.001); the schedule lowers it over the run.' },
+  width: { kind: 'int', default: 24, min: 1, max: 512, cli: 'width', group: 'network', label: 'Width', help: 'Neurons per hidden layer.' },
+  depth: { kind: 'int', default: 3, min: 1, max: 16, cli: 'depth', group: 'network', label: 'Depth', help: 'Hidden layers.' },
+  lr: { kind: 'text', default: '2e-3', pattern: NUMBER, expect: 'a number in (0, 1)', check: inOpenUnit, cli: 'lr', metavar: 'LR', group: 'optimizer', label: 'Learning rate', help: 'Adam learning rate at the start (e.g. 2e-3 or 0.001); the schedule lowers it over the run.' },
   schedule: {
     kind: 'text',
     default: 'exponential',
@@ -55,28 +66,31 @@ const common = {
       }
     },
     cli: 'schedule',
+    metavar: 'SCHEDULE',
+    group: 'optimizer',
     label: 'Schedule',
     help: 'Learning rate over the run: exponential (halved every quarter; exponential:r for rate r), linear (down to a tenth at the end; linear:f for fraction f) or constant.',
   },
-  steps: { kind: 'int', default: 2000, min: 1, max: 10_000_000, cli: 'steps', label: 'Steps', help: 'Adam steps in the run (the schedule depends on it).' },
-  seed: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, cli: 'seed', label: 'Seed', help: 'Seeds the initialization and the sampling: the same seed reproduces the run.' },
-} as const satisfies FieldTable;
+  steps: { kind: 'int', default: 2000, min: 1, max: 10_000_000, cli: 'steps', group: 'optimizer', label: 'Steps', help: 'Adam steps in the run (the schedule depends on it).' },
+  seed: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, cli: 'seed', group: 'run', label: 'Seed', help: 'Seeds the initialization and the sampling: the same seed reproduces the run.' },
+} as const satisfies SpecTable;
 
 /** Every setting of a run of the low-dimensional trainer (the Train view, `pinn train --pde poisson-1d ...`). */
 export const TRAIN_FIELDS = {
-  pde: { kind: 'choice', default: 'poisson-1d', choices: PROBLEMS.map((p) => p.id), cli: 'pde', label: 'Problem', help: 'The PDE to solve; its equation is shown below.' },
-  dim: { kind: 'int', default: 5, min: 1, max: 100, cli: 'dim', label: 'Dimension', help: 'The dimension d of a d-dimensional problem (poisson-nd, poisson-sin, heat-ball).' },
-  k: { kind: 'int', default: 0, min: 0, max: 3, cli: 'k', label: 'Profile k', help: 'Which smooth self-similar profile (burgers-selfsimilar): lambda_k = 1/(2k+2); the smoothness term uses derivatives of order 2k+4.' },
+  pde: { kind: 'choice', default: 'poisson-1d', choices: PROBLEMS.map((p) => p.id), cli: 'pde', metavar: 'ID', group: 'problem', label: 'Problem', help: 'The PDE to solve; its equation is shown below.', cliHelp: 'The PDE to solve (pinn list shows each one’s equation).' },
+  dim: { kind: 'int', default: 5, min: 1, max: 100, cli: 'dim', group: 'problem', label: 'Dimension', help: 'The dimension d of a d-dimensional problem (poisson-nd, poisson-sin, heat-ball).' },
+  k: { kind: 'int', default: 0, min: 0, max: 3, cli: 'k', group: 'problem', label: 'Profile k', help: 'Which smooth self-similar profile (burgers-selfsimilar): lambda_k = 1/(2k+2); the smoothness term uses derivatives of order 2k+4.' },
   method: {
     kind: 'choice',
     default: 'taylor',
     choices: ALL_TRAIN_METHODS,
     cli: 'method',
+    group: 'method',
     label: 'Derivatives',
     help: 'taylor: one fused Taylor-jet pass per direction and its adjoint (n-TangentProp). ad: nested reverse-mode gradients (stacked back-propagation), the same loss. fd: central finite differences. stde: random jets for a Laplacian. stein: Gaussian-smoothed model from shifted evaluations.',
   },
-  stde: { kind: 'choice', default: 'sparse', choices: ['sparse', 'dense'], cli: 'stde', method: 'stde', label: 'STDE kind', help: 'sparse: B random coordinates per point, scaled by d/B; dense: B random ±1 directions.' },
-  randBatch: { kind: 'int', default: 16, min: 1, max: 1024, cli: 'rand-batch', method: 'stde', label: 'Random jets B', help: 'STDE: random second-order jets per point that estimate the Laplacian (sparse: at most d), or terms of an operator drawn per point (biharmonic-nd).' },
+  stde: { kind: 'choice', default: 'sparse', choices: ['sparse', 'dense'], cli: 'stde', method: 'stde', group: 'method', label: 'STDE kind', help: 'sparse: B random coordinates per point, scaled by d/B; dense: B random ±1 directions.' },
+  randBatch: { kind: 'int', default: 16, min: 1, max: 1024, cli: 'rand-batch', method: 'stde', group: 'method', label: 'Random jets B', help: 'STDE: random second-order jets per point that estimate the Laplacian (sparse: at most d), or terms of an operator drawn per point (biharmonic-nd).' },
   sigma: {
     kind: 'text',
     default: String(STEIN_DEFAULTS.sigma),
@@ -84,19 +98,22 @@ export const TRAIN_FIELDS = {
     expect: 'a number in (0, 1]',
     check: (v: string) => Number(v) > 0 && Number(v) <= 1,
     cli: 'sigma',
+    metavar: 'SIGMA',
     method: 'stein',
+    group: 'method',
     label: 'Stein σ',
     help: 'Stein: width of the Gaussian smoothing E g(x + e), e ~ N(0, σ² I); the derivatives carry an O(σ²) bias and, as σ falls, more noise.',
   },
-  samples: { kind: 'int', default: STEIN_DEFAULTS.samples, min: 1, max: 4096, cli: 'samples', method: 'stein', label: 'Stein samples', help: 'Stein: shifts e drawn per point every step (with variance reduction, samples/2 antithetic pairs x ± e).' },
-  vr: { kind: 'choice', default: 'on', choices: ['on', 'off'], flags: { 'no-variance-reduction': 'off' }, method: 'stein', label: 'Variance reduction', help: 'Stein: antithetic pairs x ± e with the control variate g(x) (on), or plain shifts (off: far noisier).' },
-  unbiased: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { 'unbiased-loss': 'on' }, method: ['stein', 'stde'], label: 'Unbiased loss', help: 'Stein, or STDE on an operator’s drawn terms: the residual from two halves of the draws multiplied (on), instead of one squared (off: biased by the estimator’s variance).' },
+  samples: { kind: 'int', default: STEIN_DEFAULTS.samples, min: 1, max: 4096, cli: 'samples', method: 'stein', group: 'method', label: 'Stein samples', help: 'Stein: shifts e drawn per point every step (with variance reduction, samples/2 antithetic pairs x ± e).' },
+  vr: { kind: 'choice', default: 'on', choices: ['on', 'off'], flags: { 'no-variance-reduction': 'off' }, method: 'stein', group: 'method', label: 'Variance reduction', help: 'Stein: antithetic pairs x ± e with the control variate g(x) (on), or plain shifts (off: far noisier).' },
+  unbiased: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { 'unbiased-loss': 'on' }, method: ['stein', 'stde'], group: 'method', label: 'Unbiased loss', help: 'Stein, or STDE on an operator’s drawn terms: the residual from two halves of the draws multiplied (on), instead of one squared (off: biased by the estimator’s variance).' },
   steinLap: {
     kind: 'choice',
     default: 'stein',
     choices: STEIN_LAPLACIANS,
     cli: 'stein-laplacian',
     method: 'stein',
+    group: 'method',
     label: 'Stein Laplacian',
     help: 'Stein: how a pair’s second difference g(x+e) + g(x−e) − 2g(x) is weighted in a Laplacian. stein: by (|z|² − d)/2, exact for the smoothed network (the paper’s); hutchinson: by 1 (Hutchinson’s trace estimate), far less noise in many dimensions (variance about 2|H|² against d|H|² per pair) but the plain network’s Laplacian, O(σ²) off the smoothed one’s. Needs variance reduction.',
   },
@@ -107,7 +124,9 @@ export const TRAIN_FIELDS = {
     expect: 'auto or a number in (0, 1)',
     check: (v: string) => v === 'auto' || (Number(v) > 0 && Number(v) < 1),
     cli: 'fd-step',
+    metavar: 'H',
     method: 'fd',
+    group: 'method',
     label: 'FD step h',
     help: 'Finite differences: the stencil step; auto picks about ε^(1/(k+2)) for order k (balancing truncation and rounding in f32).',
   },
@@ -117,29 +136,32 @@ export const TRAIN_FIELDS = {
     choices: JET_PRECISIONS,
     cli: 'precision',
     method: 'taylor',
+    group: 'method',
     label: 'Jet precision',
     help: 'Taylor jets: f32, or (double-single) the network output’s jets recomputed in double-single arithmetic (about 44 bits; tanh networks) for L-BFGS and evaluations, so that residuals whose terms cancel (the self-similar Burgers profiles near the optimum) are exact far below f32 and the gradient’s seeds with them; Adam’s steps and the backward pass stay f32.',
   },
   width: common.width,
   depth: common.depth,
-  activation: { kind: 'choice', default: 'tanh', choices: ACTIVATIONS, cli: 'activation', label: 'Activation', help: 'tanh, or sin (a SIREN-like network; smooth, periodic).' },
+  activation: { kind: 'choice', default: 'tanh', choices: ACTIVATIONS, cli: 'activation', group: 'network', label: 'Activation', help: 'tanh, or sin (a SIREN-like network; smooth, periodic).' },
   lr: common.lr,
   schedule: common.schedule,
   steps: common.steps,
-  points: { kind: 'int', default: 256, min: 1, max: 262144, cli: 'points', label: 'Points', help: 'Interior collocation points per step.' },
-  resample: { kind: 'int', default: 1, min: 0, max: 1_000_000, cli: 'resample-every', label: 'Resample every', help: 'Draw fresh collocation points every this many steps (1: every step; 0: never, one fixed set).' },
-  sampling: { kind: 'choice', default: 'uniform', choices: SAMPLING_KINDS, cli: 'sampling', label: 'Sampling', help: 'How collocation points are drawn: uniform (seeded, on the GPU), sobol (scrambled quasi-random), lhs (Latin hypercube: one point per stratum of each axis).' },
-  hard: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { hard: 'on', soft: 'off' }, label: 'Hard boundary', help: 'on: the model is u = φ·N with φ vanishing on the boundary, so the boundary condition holds exactly and its loss term goes (problems that declare one).' },
+  points: { kind: 'int', default: 256, min: 1, max: 262144, cli: 'points', group: 'points', label: 'Points', help: 'Interior collocation points per step.' },
+  resample: { kind: 'int', default: 1, min: 0, max: 1_000_000, cli: 'resample-every', group: 'points', label: 'Resample every', help: 'Draw fresh collocation points every this many steps (1: every step; 0: never, one fixed set).' },
+  sampling: { kind: 'choice', default: 'uniform', choices: SAMPLING_KINDS, cli: 'sampling', group: 'points', label: 'Sampling', help: 'How collocation points are drawn: uniform (seeded, on the GPU), sobol (scrambled quasi-random), lhs (Latin hypercube: one point per stratum of each axis).' },
+  hard: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { hard: 'on', soft: 'off' }, group: 'network', label: 'Hard boundary', help: 'on: the model is u = φ·N with φ vanishing on the boundary, so the boundary condition holds exactly and its loss term goes (problems that declare one).' },
   weights: {
     kind: 'text',
     default: '',
     pattern: /^([\w-]+=[^,=]*(,[\w-]+=[^,=]*)*)?$/,
     expect: 'name=value pairs separated by commas',
     cli: 'weight',
+    metavar: 'TERM=W,...',
+    group: 'points',
     label: 'Loss weights',
     help: 'Weights of the loss terms by name, e.g. boundary=100,initial=10 (empty: each problem’s own).',
   },
-  lbfgs: { kind: 'int', default: 0, min: 0, max: 1_000_000, cli: 'lbfgs', label: 'L-BFGS iterations', help: 'A second phase after Adam on fixed collocation points (0: none), as DeepXDE users do.' },
+  lbfgs: { kind: 'int', default: 0, min: 0, max: 1_000_000, cli: 'lbfgs', group: 'optimizer', label: 'L-BFGS iterations', help: 'A second phase after Adam on fixed collocation points (0: none), as DeepXDE users do.' },
   lm: {
     kind: 'int',
     default: 0,
@@ -147,32 +169,35 @@ export const TRAIN_FIELDS = {
     max: 100_000,
     cli: 'lm',
     method: ['taylor', 'ad'],
+    group: 'optimizer',
     label: 'Levenberg–Marquardt iterations',
     help: 'A last phase (after Adam and any L-BFGS) on fixed points: damped Gauss–Newton steps from the residuals’ Jacobian, which the GPU computes point by point, from the Taylor jets or by stacked AD’s per-point reverse pass (0: none). Each iteration costs a Jacobian and a small linear solve on the CPU; near a solution it converges in far fewer iterations than L-BFGS.',
   },
   seed: common.seed,
-} as const satisfies FieldTable;
+} as const satisfies SpecTable;
 
 /** Every setting of a run of the high-dimensional trainer (the High dimension view, `pinn train --pde sine-gordon-twobody ...`). */
 export const HIGHDIM_FIELDS = {
-  pde: { kind: 'choice', default: 'sine-gordon-twobody', choices: HIGHDIM_PROBLEMS.map((p) => p.id), cli: 'pde', label: 'Problem', help: 'A PDE on the unit ball in d dimensions (the STDE paper’s test problems).' },
+  pde: { kind: 'choice', default: 'sine-gordon-twobody', choices: HIGHDIM_PROBLEMS.map((p) => p.id), cli: 'pde', metavar: 'ID', group: 'problem', label: 'Problem', help: 'A PDE on the unit ball in d dimensions (the STDE paper’s test problems).' },
   dim: {
     kind: 'int',
     default: 1000,
     min: 1,
     max: 1_000_000,
     cli: 'dim',
+    group: 'problem',
     label: 'Dimension d',
     help: 'Space dimension. The jets cost the same whatever d is; the first layer’s W₁x and its gradient are O(d). Too large for this GPU’s buffers: the message names the largest d that fits.',
   },
-  method: { kind: 'choice', default: 'stde', choices: ['stde'], cli: 'method', label: 'Derivatives', help: 'STDE: random Taylor jets estimate every sum over the d coordinates.' },
-  stde: { kind: 'choice', default: 'sparse', choices: ['sparse', 'dense'], cli: 'stde', label: 'STDE kind', help: 'sparse: B random coordinates per point (the first-layer tangent is a column of W₁), sums scaled by d/B; dense: B random ±1 directions (the first layer then costs O(d) per direction).' },
-  randBatch: { kind: 'int', default: 16, min: 1, max: 1024, cli: 'rand-batch', label: 'Coordinates B', help: 'STDE: random jets per point each step (sparse: coordinates, at most d).' },
+  method: { kind: 'choice', default: 'stde', choices: ['stde'], cli: 'method', group: 'method', label: 'Derivatives', help: 'STDE: random Taylor jets estimate every sum over the d coordinates.' },
+  stde: { kind: 'choice', default: 'sparse', choices: ['sparse', 'dense'], cli: 'stde', group: 'method', label: 'STDE kind', help: 'sparse: B random coordinates per point (the first-layer tangent is a column of W₁), sums scaled by d/B; dense: B random ±1 directions (the first layer then costs O(d) per direction).' },
+  randBatch: { kind: 'int', default: 16, min: 1, max: 1024, cli: 'rand-batch', group: 'method', label: 'Coordinates B', help: 'STDE: random jets per point each step (sparse: coordinates, at most d).' },
   unbiased: {
     kind: 'choice',
     default: 'off',
     choices: ['off', 'on'],
     flags: { 'unbiased-loss': 'on' },
+    group: 'method',
     label: 'Unbiased loss',
     help: 'Sparse STDE: the residual estimated twice, from the two halves of the B axes, and the two multiplied (on); off: one estimate squared, whose mean carries the estimator’s variance.',
   },
@@ -181,6 +206,7 @@ export const HIGHDIM_FIELDS = {
     default: 'off',
     choices: ['off', 'on'],
     flags: { 'product-rule': 'on' },
+    group: 'method',
     label: 'Product rule',
     help: 'Sparse STDE on the two- and three-body problems (u = (1 − |x|²) N): Δu = −2dN − 4x·∇N + (1 − |x|²)ΔN with the first two terms exact (x·∇N from one more jet per point, along x) and only ΔN sampled (on); off: the whole Δu sampled, as in the STDE paper.',
   },
@@ -195,21 +221,24 @@ export const HIGHDIM_FIELDS = {
     expect: 'auto or a number in (0, 10000]',
     check: (v: string) => v === 'auto' || (Number(v) > 0 && Number(v) <= 1e4),
     cli: 'first-layer-lr',
+    metavar: 'X',
+    group: 'optimizer',
     label: 'First-layer lr ×',
     help: 'Multiplier of the learning rate for the first layer’s weights W₁. A point in the ball has coordinates of about 1/√d, so W₁ must grow about √d-fold to express u*’s part linear in x; auto: d/1000 within [1, 10] (1 up to d = 1000, 10 from d = 10⁴).',
   },
   steps: common.steps,
-  points: { kind: 'int', default: 100, min: 1, max: 65536, cli: 'points', label: 'Points', help: 'Collocation points per step, drawn in the ball on the GPU (see Points in the ball).' },
+  points: { kind: 'int', default: 100, min: 1, max: 65536, cli: 'points', group: 'points', label: 'Points', help: 'Collocation points per step, drawn in the ball on the GPU (see Points in the ball).' },
   ball: {
     kind: 'choice',
     default: 'volume',
     choices: BALL_SAMPLINGS,
     cli: 'ball-sampling',
+    group: 'points',
     label: 'Points in the ball',
     help: 'volume: uniform in the ball, so in high dimension nearly all points lie by the sphere (|x| > 0.98 at d = 1000); radius: |x| uniform in [0, 1] as the STDE release draws them, which weights the centre. Training and test points both follow it, so errors compare with the paper’s only under radius.',
   },
   seed: common.seed,
-} as const satisfies FieldTable;
+} as const satisfies SpecTable;
 
 export type TrainSpec = SpecValues<typeof TRAIN_FIELDS>;
 export type HighDimSpec = SpecValues<typeof HIGHDIM_FIELDS>;
