@@ -7,7 +7,7 @@
  * whole step is one submit with no read-backs.
  */
 import { checkStorageBuffer, preferredKernels } from '../gpu/gpu';
-import { fillTemplate } from '../gpu/shaders';
+import { computePipeline, gridSize } from '../gpu/kernels';
 
 /** Bytes per op parameter block; dynamic uniform offsets must be multiples of 256. */
 const SLOT = 256;
@@ -26,6 +26,7 @@ export type KernelShape = 'in1' | 'in2';
 export type AdKernels = 'tiled' | 'vec4';
 
 export class AdContext {
+  /** Pipelines by op key: an op finds its pipeline without filling the template (computePipeline creates and caches them). */
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly layouts: Record<KernelShape, GPUBindGroupLayout>;
   private readonly pipelineLayouts: Record<KernelShape, GPUPipelineLayout>;
@@ -79,13 +80,8 @@ export class AdContext {
   pipeline(key: string, shape: KernelShape, shader: string, params: Record<string, number | string>): GPUComputePipeline {
     let p = this.pipelines.get(key);
     if (!p) {
-      this.device.pushErrorScope('validation');
-      const module = this.device.createShaderModule({ label: key, code: fillTemplate(shader, params) });
-      p = this.device.createComputePipeline({ label: key, layout: this.pipelineLayouts[shape], compute: { module, entryPoint: 'main' } });
-      // a broken kernel is a bug: make it loud instead of silently computing nothing
-      void this.device.popErrorScope().then((e) => {
-        if (e) throw new Error(`autodiff kernel ${key} failed to compile: ${e.message}`);
-      });
+      // a broken kernel is a bug: computePipeline reports it (ShaderCompileError, by file and line)
+      p = computePipeline(this.device, { shader, params, layout: this.pipelineLayouts[shape] });
       this.pipelines.set(key, p);
     }
     return p;
@@ -173,8 +169,7 @@ export class AdContext {
     const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup, [slot.offset]);
-    const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
-    if (y === 1 && x > maxX) pass.dispatchWorkgroups(maxX, Math.ceil(x / maxX));
+    if (y === 1) pass.dispatchWorkgroups(...gridSize(this.device, x));
     else pass.dispatchWorkgroups(x, y);
     this.dispatches++;
   }

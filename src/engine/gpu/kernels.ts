@@ -5,7 +5,7 @@
  * dispatches beyond the per-dimension workgroup limit are split by `gridSize`, and a one-kernel
  * pass over a list of buffers is `kernelPass`.
  */
-import { fillTemplate, shaderPath } from './shaders';
+import { fillTemplate, shaderPath, templateLineOf } from './shaders';
 
 export type PassFn = (pass: GPUComputePassEncoder) => void;
 export type KernelParams = Record<string, number | string>;
@@ -32,14 +32,6 @@ export class ShaderCompileError extends Error {
   }
 }
 
-/**
- * Where line `line` (1-based) of a shader's expanded text came from: the file and line of the
- * shader or of one of its `// #include`d libraries.
- */
-export function sourceLine(name: string, line: number): string {
-  return `${shaderPath(name)}:${line}`;
-}
-
 const compileErrorListeners = new Set<(e: ShaderCompileError) => void>();
 
 /** Be told of every compile error (the app shows them; without a listener they are thrown on the microtask queue and logged). */
@@ -48,7 +40,11 @@ export function onShaderCompileError(listener: (e: ShaderCompileError) => void):
   return () => compileErrorListeners.delete(listener);
 }
 
-/** The one compile-error path: compilation messages of `module` (from shader `file`), raised as ShaderCompileError. */
+/**
+ * The one compile-error path: compilation messages of `module` (from shader `file`), raised as
+ * ShaderCompileError; `lineOf` names the source of a line of the module's text (for a
+ * registered shader, the file and line of it or of a library it includes: templateLineOf).
+ */
 export function reportCompileErrors(module: GPUShaderModule, file: string, lineOf: (line: number) => string = (l) => `${file}:${l}`): void {
   // Dawn in Node and Chromium both implement getCompilationInfo; a fake device may not
   if (typeof module.getCompilationInfo !== 'function') return;
@@ -66,7 +62,7 @@ export interface PipelineSource {
   shader?: string;
   params?: KernelParams;
   code?: string;
-  /** For a generated `code`: what made it (named in compile errors), e.g. "loss term of poisson-1d's interior". */
+  /** The pipeline's label (default: the shader's name); for a generated `code`, what made it (named in compile errors), e.g. "loss term of poisson-1d's interior". */
   label?: string;
   entryPoint?: string;
   /** Default 'auto'. */
@@ -97,9 +93,10 @@ export function computePipeline(device: GPUDevice, src: PipelineSource): GPUComp
   const key = `${entryPoint}|${layoutKey}|${code}`;
   let pipeline = cache.get(key);
   if (!pipeline) {
-    const label = src.shader ?? src.label ?? 'generated kernel';
+    const label = src.label ?? src.shader ?? 'generated kernel';
     const module = device.createShaderModule({ label, code });
-    reportCompileErrors(module, src.shader ? shaderPath(src.shader) : label);
+    if (src.code === undefined) reportCompileErrors(module, shaderPath(src.shader!), templateLineOf(src.shader!, src.params ?? {}));
+    else reportCompileErrors(module, label);
     pipeline = device.createComputePipeline({ label, layout, compute: { module, entryPoint } });
     cache.set(key, pipeline);
   }

@@ -16,7 +16,7 @@ import { Mlp } from '../model/mlp';
 import type { HighDimProblem } from '../problems/highdim-types';
 import { Rng } from '../sampling/rng';
 import { norm2 } from '../problems/highdim-types';
-import { fillTemplate } from '../gpu/shaders';
+import { kernelPass } from '../gpu/kernels';
 import { Adam } from '../train/adam';
 import { learningRate, namedSchedule, type LrSchedule } from '../train/schedule';
 import type { TrainRecord, TrainResult } from '../train/trainer';
@@ -387,19 +387,7 @@ export class HighDimTrainer {
 
   /** A one-kernel pass over `threads` threads (64 per workgroup, rows of workgroups past the per-dimension limit). */
   private kernel(shader: string, params: Record<string, number | string>, buffers: GPUBuffer[], threads: number): Pass {
-    const module = this.device.createShaderModule({ label: shader, code: fillTemplate(shader, params) });
-    const pipeline = this.device.createComputePipeline({ label: shader, layout: 'auto', compute: { module, entryPoint: 'main' } });
-    const bindGroup = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
-    const wg = Math.ceil(threads / 64);
-    const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
-    return (pass) => {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(Math.min(wg, maxX), Math.ceil(wg / maxX));
-    };
+    return kernelPass(this.device, shader, params, buffers, Math.ceil(threads / 64));
   }
 
   private batch(count: number, rows: number, name: string, dense?: DenseBuffers): Batch {

@@ -2,7 +2,8 @@ import { InputError } from '../errors';
 import { createStorageBuffer } from '../gpu/gpu';
 import { chooseTiling, TaylorJetForward, vec4Layer } from './taylor-jet';
 import { unrolledJetActivation, unrollMarkedLoops } from './jet-unroll';
-import { fillTemplate } from '../gpu/shaders';
+import { fillTemplate, shaderPath } from '../gpu/shaders';
+import { bindBuffers, computePipeline, gridSize, type PipelineSource } from '../gpu/kernels';
 
 /**
  * Parameter gradients of a loss on Taylor-jet outputs, in one reverse pass whose
@@ -42,21 +43,14 @@ export class TaylorJetBackward {
     }
     const abarOf = (l: number) => (l === L - 1 ? outputAdjoint : this.abar[l]);
     const act = mlp.activation === 'tanh' ? 1 : 2;
-    const make = (label: string, code: string, buffers: GPUBuffer[]) => {
-      const module = device.createShaderModule({ label, code });
-      const pipeline = device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
-      const bindGroup = device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-      });
-      return { pipeline, bindGroup };
+    const make = (src: PipelineSource, buffers: GPUBuffer[]) => {
+      const pipeline = computePipeline(device, src);
+      return { pipeline, bindGroup: bindBuffers(device, pipeline, buffers) };
     };
-    const maxX = device.limits.maxComputeWorkgroupsPerDimension;
+    // a shader whose marked loops were unrolled: compile errors name the file and a line of the unrolled text
+    const unrolled = (shader: string, code: string): PipelineSource => ({ code, label: `${shaderPath(shader)}, loops unrolled` });
     // 64-thread workgroups over a flat thread index, on a 2-D grid past the per-dimension limit
-    const flat = (threadsPerBlock: number, points: number) => (batch: number): [number, number] => {
-      const groups = Math.ceil((Math.ceil(batch / points) * threadsPerBlock) / 64);
-      return [Math.min(groups, maxX), Math.ceil(groups / maxX)];
-    };
+    const flat = (threadsPerBlock: number, points: number) => (batch: number) => gridSize(device, Math.ceil((Math.ceil(batch / points) * threadsPerBlock) / 64));
     const vec4 = forward.kernels === 'vec4';
     const slotInputs = forward.options.inputJets;
     for (let l = L - 1; l >= 0; l--) {
@@ -74,21 +68,23 @@ export class TaylorJetBackward {
         const mb = layer.outDim === 1 ? 1 : 4;
         const jc = first || (layer.inDim / 4) % 2 !== 0 ? 1 : 2;
         const wg = make(
-          `taylorJetWeightGradVec4 ${l + 1}`,
-          unrollMarkedLoops(
-            fillTemplate('taylor_jet_weight_grad_vec4', {
-              N1: n1,
-              M: layer.outDim,
-              MB: mb,
-              J: layer.inDim,
-              J4: Math.floor(layer.inDim / 4),
-              JC: jc,
-              FIRST: first ? 1 : 0,
-              ACCUMULATE: accumulate ? 1 : 0,
-              W_OFF: layer.weightOffset,
-              B_OFF: layer.biasOffset,
-            }),
-            { N1: n1, MB: mb, JC: jc },
+          unrolled(
+            'taylor_jet_weight_grad_vec4',
+            unrollMarkedLoops(
+              fillTemplate('taylor_jet_weight_grad_vec4', {
+                N1: n1,
+                M: layer.outDim,
+                MB: mb,
+                J: layer.inDim,
+                J4: Math.floor(layer.inDim / 4),
+                JC: jc,
+                FIRST: first ? 1 : 0,
+                ACCUMULATE: accumulate ? 1 : 0,
+                W_OFF: layer.weightOffset,
+                B_OFF: layer.biasOffset,
+              }),
+              { N1: n1, MB: mb, JC: jc },
+            ),
           ),
           first
             ? [abar, forward.unusedInput, forward.points, forward.directions, this.grad, this.dims]
@@ -100,18 +96,20 @@ export class TaylorJetBackward {
       } else {
         const inputs = first ? [forward.points, forward.directions] : [below, below];
         const wg = make(
-          `taylorJetWeightGrad ${l + 1}`,
-          fillTemplate('taylor_jet_weight_grad', {
-            N1: n1,
-            KIN: kin,
-            M: layer.outDim,
-            J: layer.inDim,
-            FIRST: first ? 1 : 0,
-            DIRECT: forward.direct ? 1 : 0,
-            ACCUMULATE: accumulate ? 1 : 0,
-            W_OFF: layer.weightOffset,
-            B_OFF: layer.biasOffset,
-          }),
+          {
+            shader: 'taylor_jet_weight_grad',
+            params: {
+              N1: n1,
+              KIN: kin,
+              M: layer.outDim,
+              J: layer.inDim,
+              FIRST: first ? 1 : 0,
+              DIRECT: forward.direct ? 1 : 0,
+              ACCUMULATE: accumulate ? 1 : 0,
+              W_OFF: layer.weightOffset,
+              B_OFF: layer.biasOffset,
+            },
+          },
           [abar, inputs[0], inputs[1], this.grad, this.dims],
         );
         // the weight gradient's grid does not depend on the batch
@@ -122,10 +120,12 @@ export class TaylorJetBackward {
       if (l === 0) continue;
       if (vec4 && vec4Layer(layer.inDim, layer.outDim === 1 ? 4 : layer.outDim, layer.weightOffset) && abar.size % 16 === 0) {
         const bw = make(
-          `taylorJetLayerBackwardVec4 ${l + 1}`,
-          unrollMarkedLoops(
-            fillTemplate('taylor_jet_layer_backward_vec4', { N1: n1, K: layer.outDim, J: layer.inDim, PB: forward.vec4Points, ACT: act, W_OFF: layer.weightOffset, JET: 'vec4f', JET_UNROLLED: unrolledJetActivation(n1) }),
-            { N1: n1, PB: forward.vec4Points },
+          unrolled(
+            'taylor_jet_layer_backward_vec4',
+            unrollMarkedLoops(
+              fillTemplate('taylor_jet_layer_backward_vec4', { N1: n1, K: layer.outDim, J: layer.inDim, PB: forward.vec4Points, ACT: act, W_OFF: layer.weightOffset, JET: 'vec4f', JET_UNROLLED: unrolledJetActivation(n1) }),
+              { N1: n1, PB: forward.vec4Points },
+            ),
           ),
           [forward.net.params, abar, forward.preActivations[l - 1], this.abar[l - 1], this.dims],
         );
@@ -134,19 +134,21 @@ export class TaylorJetBackward {
       } else {
         const tiling = chooseTiling(layer.inDim, n1, device.limits.maxComputeWorkgroupStorageSize);
         const bw = make(
-          `taylorJetLayerBackward ${l + 1}`,
-          fillTemplate('taylor_jet_layer_backward', {
-            N1: n1,
-            K: layer.outDim,
-            J: layer.inDim,
-            TM: tiling.tm,
-            TP: tiling.tp,
-            TK: tiling.tk,
-            ACT: act,
-            DIRECT: forward.direct ? 1 : 0,
-            W_OFF: layer.weightOffset,
-            JET: 'f32',
-          }),
+          {
+            shader: 'taylor_jet_layer_backward',
+            params: {
+              N1: n1,
+              K: layer.outDim,
+              J: layer.inDim,
+              TM: tiling.tm,
+              TP: tiling.tp,
+              TK: tiling.tk,
+              ACT: act,
+              DIRECT: forward.direct ? 1 : 0,
+              W_OFF: layer.weightOffset,
+              JET: 'f32',
+            },
+          },
           [forward.net.params, abar, forward.preActivations[l - 1], this.abar[l - 1], this.dims],
         );
         this.steps.push({ ...bw, grid: (batch) => [Math.ceil(layer.inDim / tiling.tm), Math.ceil(batch / tiling.tp)] });
@@ -192,12 +194,8 @@ export class JetSumSquaresLoss {
     const n1 = forward.order + 1;
     this.adjoint = createStorageBuffer(device, forward.options.maxBatch * n1 * 4, 'adjoint of the output jets');
     this.dims = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const module = device.createShaderModule({ code: fillTemplate('jet_loss_sum_squares', { N1: n1 }) });
-    this.pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-    this.bindGroup = device.createBindGroup({
-      layout: this.pipeline.getBindGroupLayout(0),
-      entries: [forward.output, this.adjoint, this.dims].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    this.pipeline = computePipeline(device, { shader: 'jet_loss_sum_squares', params: { N1: n1 } });
+    this.bindGroup = bindBuffers(device, this.pipeline, [forward.output, this.adjoint, this.dims]);
   }
 
   encode(pass: GPUComputePassEncoder): void {

@@ -1,7 +1,7 @@
 import { InputError } from '../errors';
 import { createStorageBuffer } from '../gpu/gpu';
 import type { TaylorJetForward } from './taylor-jet';
-import { fillTemplate } from '../gpu/shaders';
+import { bindBuffers, computePipeline, dispatch } from '../gpu/kernels';
 
 /** Numeric precision of a loss's jets: plain f32, or the network's output jets recomputed in double-single (for the terms that give a double-single residual, LossTerm.residualDsWgsl). */
 export type JetPrecision = 'f32' | 'double-single';
@@ -36,21 +36,17 @@ export class DoubleSingleJet {
       const act = i < mlp.layers.length - 1;
       return `  layer(&${src}, &${dst}, ${l.inDim}u, ${l.outDim}u, ${l.weightOffset}u, ${l.biasOffset}u, ${act});`;
     });
-    const code = fillTemplate('taylor_jet_mlp_ds', {
+    const params = {
       N1: n1,
       D: d,
       WMAX: Math.max(d, ...mlp.layers.map((l) => l.outDim)),
       LAYERS: layers.join('\n'),
       RESULT: mlp.layers.length % 2 === 1 ? 'g' : 'h',
-    });
-    const module = device.createShaderModule({ label: 'taylorJetMlpDs', code });
-    this.pipeline = device.createComputePipeline({ label: 'taylorJetMlpDs', layout: 'auto', compute: { module, entryPoint: 'main' } });
+    };
+    this.pipeline = computePipeline(device, { shader: 'taylor_jet_mlp_ds', params });
     this.lo = createStorageBuffer(device, jet.output.size, 'jets (double-single low parts)');
     this.dims = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.bindGroup = device.createBindGroup({
-      layout: this.pipeline.getBindGroupLayout(0),
-      entries: [jet.net.params, jet.points, jet.directions, jet.output, this.lo, this.dims, jet.net.paramsLo].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    this.bindGroup = bindBuffers(device, this.pipeline, [jet.net.params, jet.points, jet.directions, jet.output, this.lo, this.dims, jet.net.paramsLo]);
     this.setBatch(jet.currentBatch);
   }
 
@@ -68,11 +64,7 @@ export class DoubleSingleJet {
   encode(pass: GPUComputePassEncoder): void {
     if (this.batch !== this.jet.currentBatch) throw new Error(`double-single jet: batch ${this.batch}, its f32 jet's ${this.jet.currentBatch} (call setBatch)`);
     if (this.batch === 0) return;
-    const groups = Math.ceil(this.batch / 16);
-    const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, this.bindGroup);
-    pass.dispatchWorkgroups(Math.min(groups, maxX), Math.ceil(groups / maxX));
+    dispatch(pass, this.device, this.pipeline, this.bindGroup, Math.ceil(this.batch / 16));
   }
 
   /** The buffers it owns (its user destroys them, or calls destroy()). */

@@ -2,7 +2,8 @@ import { InputError, DeviceLimitError } from '../errors';
 import { createStorageBuffer, preferredKernels, readBuffer } from '../gpu/gpu';
 import { GpuMlp } from '../model/gpu-mlp';
 import { unrolledJetActivation, unrollMarkedLoops } from './jet-unroll';
-import { fillTemplate } from '../gpu/shaders';
+import { fillTemplate, shaderPath } from '../gpu/shaders';
+import { bindBuffers, computePipeline, gridSize, type KernelParams } from '../gpu/kernels';
 import { makeShaderDataDefinitions, makeStructuredView, type StructuredView } from 'webgpu-utils';
 
 /** Highest derivative order the jet kernels are built for. */
@@ -173,8 +174,7 @@ export class TaylorJetForward {
       const savePre = options.savePreActivations === true;
       if (last && l > 0 && layer.outDim === 1 && !this.direct) {
         // scalar output: one workgroup per point splits the sum (see taylor_jet_output.wgsl)
-        const code = fillTemplate('taylor_jet_output', { N1: n1, IN: layer.inDim, W_OFF: layer.weightOffset, B_OFF: layer.biasOffset });
-        const pipeline = this.compile(`taylorJetOutput ${l + 1}`, code);
+        const pipeline = this.compile('taylor_jet_output', { N1: n1, IN: layer.inDim, W_OFF: layer.weightOffset, B_OFF: layer.biasOffset });
         const bindGroup = this.bind(pipeline, [net.params, this.layerOutputs[l - 1], out, this.dims]);
         this.layerOutputs.push(out);
         if (savePre) this.preActivations.push(out); // identity activation: the output is its own pre-activation
@@ -191,7 +191,7 @@ export class TaylorJetForward {
           { N1: n1 },
         );
         this.dimsView ??= makeStructuredView(makeShaderDataDefinitions(code).uniforms.dims);
-        const pipeline = this.compile(`taylorJetOutputVec4 ${l + 1}`, code);
+        const pipeline = this.compileUnrolled('taylor_jet_output_vec4', code);
         this.layerOutputs.push(out);
         if (savePre) this.preActivations.push(out); // identity activation: the output is its own pre-activation
         this.pipelines.push(pipeline);
@@ -222,7 +222,7 @@ export class TaylorJetForward {
         });
         const code = unrollMarkedLoops(template, { N1: n1, PB: first ? 1 : this.vec4Points });
         this.dimsView ??= makeStructuredView(makeShaderDataDefinitions(code).uniforms.dims);
-        const pipeline = this.compile(`taylorJetLayerVec4 ${l + 1}`, code);
+        const pipeline = this.compileUnrolled('taylor_jet_layer_vec4', code);
         const bindGroup = first
           ? this.bind(pipeline, [net.params, this.unusedRead, this.points, this.directions, out, pre, this.dims])
           : this.bind(pipeline, [net.params, below, this.unusedRead, this.unusedRead, out, pre, this.dims]);
@@ -234,7 +234,7 @@ export class TaylorJetForward {
         this.layerKernels.push('vec4');
         return;
       }
-      const code = fillTemplate('taylor_jet_layer', {
+      const params = {
         N1: n1,
         KIN: kin,
         IN: layer.inDim,
@@ -249,9 +249,9 @@ export class TaylorJetForward {
         W_OFF: layer.weightOffset,
         B_OFF: layer.biasOffset,
         JET: 'f32',
-      });
-      this.dimsView ??= makeStructuredView(makeShaderDataDefinitions(code).uniforms.dims);
-      const pipeline = this.compile(`taylorJetLayer ${l + 1}`, code);
+      };
+      this.dimsView ??= makeStructuredView(makeShaderDataDefinitions(fillTemplate('taylor_jet_layer', params)).uniforms.dims);
+      const pipeline = this.compile('taylor_jet_layer', params);
       const input = first ? this.points : below;
       const bindGroup = this.bind(pipeline, [net.params, input, first ? this.directions : this.unusedRead, out, pre, this.dims]);
       this.layerOutputs.push(out);
@@ -298,21 +298,21 @@ export class TaylorJetForward {
     this.device.queue.writeBuffer(this.dims, 0, view.arrayBuffer);
   }
 
-  private compile(label: string, code: string): GPUComputePipeline {
-    const module = this.device.createShaderModule({ label, code });
-    return this.device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
+  private compile(shader: string, params: KernelParams): GPUComputePipeline {
+    return computePipeline(this.device, { shader, params });
+  }
+
+  /** A shader whose marked loops were unrolled (compile errors name the file and a line of the unrolled text). */
+  private compileUnrolled(shader: string, code: string): GPUComputePipeline {
+    return computePipeline(this.device, { code, label: `${shaderPath(shader)}, loops unrolled` });
   }
 
   private bind(pipeline: GPUComputePipeline, buffers: GPUBuffer[]): GPUBindGroup {
-    return this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    return bindBuffers(this.device, pipeline, buffers);
   }
 
   /** Record the forward pass (one dispatch per layer) into a compute pass. */
   encode(pass: GPUComputePassEncoder): void {
-    const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
     this.net.mlp.layers.forEach((layer, l) => {
       const g = this.grids[l];
       pass.setPipeline(this.pipelines[l]);
@@ -320,11 +320,11 @@ export class TaylorJetForward {
       if ('tm' in g) {
         pass.dispatchWorkgroups(Math.ceil(layer.outDim / g.tm), Math.ceil(this.batch / g.tp));
       } else if (this.layerKernels[l] === 'output') {
-        pass.dispatchWorkgroups(Math.min(this.batch, maxX), Math.ceil(this.batch / maxX));
+        pass.dispatchWorkgroups(...gridSize(this.device, this.batch));
       } else {
         // vec4: 64-thread workgroups over a flat thread index, on a 2-D grid past the per-dimension limit
         const groups = Math.ceil((Math.ceil(this.batch / g.points) * g.threads) / 64);
-        pass.dispatchWorkgroups(Math.min(groups, maxX), Math.ceil(groups / maxX));
+        pass.dispatchWorkgroups(...gridSize(this.device, groups));
       }
     });
   }

@@ -1,5 +1,6 @@
 import type { MultiIndex, OperatorTerm } from '../jets/jet-slots';
 import { Rng } from '../sampling/rng';
+import { wgslFloat } from '../gpu/kernels';
 import { cubeFacePoints, operatorSpec, valueTerm, type PdeProblem } from './types';
 
 /**
@@ -45,8 +46,7 @@ export function biharmonicNd(dim = DEFAULT_DIM): PdeProblem {
   const k2 = k.reduce((a, v) => a + v * v, 0);
   const phase = (x: number[]) => x.reduce((a, xi, i) => a + k[i] * xi, 0);
   const exact = (x: number[]) => Math.sin(phase(x));
-  const f = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
-  const phaseWgsl = `(${k.map((ki, i) => `${f(Math.fround(ki))} * x[${i}]`).join(' + ')})`;
+  const phaseWgsl = `(${k.map((ki, i) => `${wgslFloat(Math.fround(ki))} * x[${i}]`).join(' + ')})`;
   const face = (seed: number) => cubeFacePoints(d, seed);
   return {
     id: 'biharmonic-nd',
@@ -61,7 +61,7 @@ export function biharmonicNd(dim = DEFAULT_DIM): PdeProblem {
         name: 'residual',
         points: 'interior',
         derivatives: [operatorSpec('Δ²u', d, bilaplacian(d))],
-        residualWgsl: `return d[0] - ${f(Math.fround(k2 * k2))} * psin(${phaseWgsl});`,
+        residualWgsl: `return d[0] - ${wgslFloat(Math.fround(k2 * k2))} * psin(${phaseWgsl});`,
         residualGradWgsl: 'return array<f32, 1>(1.0);',
         residual: (x, dd) => dd[0] - k2 * k2 * exact(x),
         // the residual in units of |k|⁴ sin(k·x)'s amplitude
@@ -73,7 +73,7 @@ export function biharmonicNd(dim = DEFAULT_DIM): PdeProblem {
         points: face(8765 + d),
         redraw: face,
         derivatives: [operatorSpec('Δu', d, laplacianTerms(d))],
-        residualWgsl: `return d[0] + ${f(Math.fround(k2))} * psin(${phaseWgsl});`,
+        residualWgsl: `return d[0] + ${wgslFloat(Math.fround(k2))} * psin(${phaseWgsl});`,
         residualGradWgsl: 'return array<f32, 1>(1.0);',
         residual: (x, dd) => dd[0] + k2 * exact(x),
         weight: 10 / k2 ** 2,

@@ -1,4 +1,5 @@
 import { factorial } from '../jets/taylor-jet';
+import { wgslFloat } from '../gpu/kernels';
 import { linePoints, valueTerm, type DerivativeSpec, type LossTerm, type PdeProblem } from './types';
 
 /**
@@ -145,16 +146,14 @@ function evaluate(terms: Monomial[], X: number, d: readonly number[], lambda: nu
   return terms.reduce((s, t) => s + t.factors.reduce((v, f) => v * d[f], (t.coef + t.lambdaCoef * lambda) * (t.timesX ? X : 1)), 0);
 }
 
-const lit = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
-
 /**
  * One monomial in double-single arithmetic (shaders/double_single.wgsl): the scalar
  * coef + lambdaCoef λ, then times X and each d[j], every product kept to about 48 bits.
  */
 function wgslMonomial(t: Monomial, dsInputs = false): string {
   const l = t.lambdaCoef;
-  const lambdaPart = dsInputs ? `dsMulF(qd[0], ${lit(l)})` : `twoProd(${lit(l)}, q[0])`;
-  let expr = l === 0 ? `dsFromF(${lit(t.coef)})` : t.coef === 0 ? lambdaPart : `dsAdd(dsFromF(${lit(t.coef)}), ${lambdaPart})`;
+  const lambdaPart = dsInputs ? `dsMulF(qd[0], ${wgslFloat(l)})` : `twoProd(${wgslFloat(l)}, q[0])`;
+  let expr = l === 0 ? `dsFromF(${wgslFloat(t.coef)})` : t.coef === 0 ? lambdaPart : `dsAdd(dsFromF(${wgslFloat(t.coef)}), ${lambdaPart})`;
   if (t.timesX) expr = `dsMulF(${expr}, x[0])`;
   for (const f of t.factors) expr = dsInputs ? `dsMul(${expr}, dd[${f}])` : `dsMulF(${expr}, d[${f}])`;
   return expr;
@@ -232,10 +231,10 @@ function residualTerm(name: string, m: number, points: number[][], weight: numbe
 /** U(x) = g at one end, with no dependence on λ. */
 function endTerm(name: string, x: number, g: number): LossTerm {
   return {
-    ...valueTerm(name, [[x]], 1, { wgsl: lit(g), f64: () => g }),
+    ...valueTerm(name, [[x]], 1, { wgsl: wgslFloat(g), f64: () => g }),
     residualUnknownGradWgsl: 'return array<f32, 1>(0.0);',
     // U(±2) = N(±2) − N(∓2) ≈ ∓1 is a difference too: its f32 error (2e-7) exceeds the residual near the optimum
-    residualDsWgsl: `return dsToF(dsAdd(dd[0], vec2f(${lit(-g)}, 0.0)));`,
+    residualDsWgsl: `return dsToF(dsAdd(dd[0], vec2f(${wgslFloat(-g)}, 0.0)));`,
   };
 }
 

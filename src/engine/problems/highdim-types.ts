@@ -81,8 +81,3 @@ export function norm2(x: ArrayLike<number>, d = x.length): number {
 export function checkDim(id: string, dim: number, min: number): void {
   if (!Number.isInteger(dim) || dim < min || dim > MAX_HIGHDIM_DIM) throw new RangeError(`${id}: the dimension must be an integer from ${min} to ${MAX_HIGHDIM_DIM} (got ${dim})`);
 }
-
-/** WGSL literal of a number. */
-export function lit(v: number): string {
-  return Number.isInteger(v) ? `${v}.0` : `${v}`;
-}

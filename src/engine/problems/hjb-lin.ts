@@ -1,4 +1,5 @@
-import { checkDim, lit, MAX_HIGHDIM_DIM, type HighDimProblem } from './highdim-types';
+import { wgslFloat } from '../gpu/kernels';
+import { checkDim, MAX_HIGHDIM_DIM, type HighDimProblem } from './highdim-types';
 import { HORIZON, terminalFactor, TERMINAL_FACTOR_WGSL, TIME_DEFAULTS, TIME_HELPERS } from './time-ball';
 
 /**
@@ -35,8 +36,8 @@ export function hjbLin(dim = 1000): HighDimProblem {
       source: `var s = 0.0;\n  for (var i = 0u; i < D; i++) { s += z[p * DIN + i]; }\n  return vec2f(-2.0, s);`,
       factor: TERMINAL_FACTOR_WGSL,
       offset: 'if (a == D) { return vec3f(aux, 0.0, 0.0); }\n  return vec3f(aux, 1.0, 0.0);',
-      spatial: `return uii - pow(abs(ui), 1.75) / ${lit(d)};`,
-      spatialGrad: `return vec2f(-1.75 * pow(abs(ui), 0.75) * sign(ui) / ${lit(d)}, 1.0);`,
+      spatial: `return uii - pow(abs(ui), 1.75) / ${wgslFloat(d)};`,
+      spatialGrad: `return vec2f(-1.75 * pow(abs(ui), 0.75) * sign(ui) / ${wgslFloat(d)}, 1.0);`,
       temporal: 'return ut;',
       temporalGrad: 'return vec3f(0.0, 1.0, 0.0);',
     },

@@ -4,7 +4,7 @@
  * stream can be checked number by number.
  */
 import { createStorageBuffer } from '../gpu/gpu';
-import { fillTemplate } from '../gpu/shaders';
+import { bindBuffers, computePipeline } from '../gpu/kernels';
 
 function mulhilo(a: number, b: number): [number, number] {
   const p = BigInt(a >>> 0) * BigInt(b >>> 0);
@@ -48,12 +48,8 @@ export class BoxSampler {
     device.queue.writeBuffer(bounds, 0, Float32Array.from([...lo, ...hi]));
     this.points = points ?? createStorageBuffer(device, maxCount * d * 4, `collocation points (${maxCount} x ${d})`);
     this.params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const module = device.createShaderModule({ label: 'sampleBox', code: fillTemplate('sample_box', { D: d }) });
-    this.pipeline = device.createComputePipeline({ label: 'sampleBox', layout: 'auto', compute: { module, entryPoint: 'main' } });
-    this.bindGroup = device.createBindGroup({
-      layout: this.pipeline.getBindGroupLayout(0),
-      entries: [bounds, this.points, this.params].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    this.pipeline = computePipeline(device, { shader: 'sample_box', params: { D: d } });
+    this.bindGroup = bindBuffers(device, this.pipeline, [bounds, this.points, this.params]);
   }
 
   /** Record drawing `count` points of stream `stream` (e.g. the training step) for `seed`. */

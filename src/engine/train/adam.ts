@@ -1,5 +1,5 @@
 import { createStorageBuffer } from '../gpu/gpu';
-import { fillTemplate } from '../gpu/shaders';
+import { bindBuffers, computePipeline } from '../gpu/kernels';
 
 export interface AdamOptions {
   beta1: number;
@@ -40,12 +40,8 @@ export class Adam {
     this.m = createStorageBuffer(device, count * 4, 'Adam first moment');
     this.v = createStorageBuffer(device, count * 4, 'Adam second moment');
     this.hyper = device.createBuffer({ size: 48, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const module = device.createShaderModule({ label: 'adamStep', code: fillTemplate('adam_step', {}) });
-    this.pipeline = device.createComputePipeline({ label: 'adamStep', layout: 'auto', compute: { module, entryPoint: 'main' } });
-    this.bindGroup = device.createBindGroup({
-      layout: this.pipeline.getBindGroupLayout(0),
-      entries: [params, grads, this.m, this.v, this.hyper].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    this.pipeline = computePipeline(device, { shader: 'adam_step' });
+    this.bindGroup = bindBuffers(device, this.pipeline, [params, grads, this.m, this.v, this.hyper]);
   }
 
   get step(): number {

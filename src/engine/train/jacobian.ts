@@ -1,5 +1,5 @@
 import { createStorageBuffer } from '../gpu/gpu';
-import { fillTemplate } from '../gpu/shaders';
+import { kernelPass, type PassFn } from '../gpu/kernels';
 import type { TaylorJetForward } from '../jets/taylor-jet';
 import type { TaylorJetBackward } from '../jets/taylor-jet-backward';
 
@@ -37,7 +37,7 @@ export class ResidualJacobian {
   readonly rows: number;
   readonly columns: number;
   readonly buffer: GPUBuffer;
-  private readonly dispatches: ((pass: GPUComputePassEncoder) => void)[] = [];
+  private readonly dispatches: PassFn[] = [];
 
   constructor(
     device: GPUDevice,
@@ -47,7 +47,6 @@ export class ResidualJacobian {
     this.columns = net.mlp.params.length;
     ({ rows: this.rows, buffer: this.buffer } = jacobianRows(device, terms, this.columns));
     const layers = net.mlp.layers;
-    const maxX = device.limits.maxComputeWorkgroupsPerDimension;
     let row0 = 0;
     for (const t of terms) {
       t.jets.forEach((jet, j) => {
@@ -58,7 +57,7 @@ export class ResidualJacobian {
         layers.forEach((layer, l) => {
           const first = l === 0;
           const abar = l === layers.length - 1 ? t.adjoints[j] : adjoints[l];
-          const code = fillTemplate('taylor_jet_jacobian', {
+          const params = {
             N1: n1,
             KIN: first ? Math.min(2, n1) : n1,
             M: layer.outDim,
@@ -71,20 +70,10 @@ export class ResidualJacobian {
             B_OFF: layer.biasOffset,
             ROW0: row0,
             STRIDE: this.columns,
-          });
-          const module = device.createShaderModule({ label: 'taylorJetJacobian', code });
-          const pipeline = device.createComputePipeline({ label: 'taylorJetJacobian', layout: 'auto', compute: { module, entryPoint: 'main' } });
+          };
           const inputs = first ? [jet.points, jet.directions] : [jet.layerOutputs[l - 1], jet.layerOutputs[l - 1]];
-          const bindGroup = device.createBindGroup({
-            layout: pipeline.getBindGroupLayout(0),
-            entries: [abar, ...inputs, this.buffer].map((buffer, binding) => ({ binding, resource: { buffer } })),
-          });
           const groups = Math.ceil((t.count * layer.outDim * (layer.inDim + 1)) / 64);
-          this.dispatches.push((pass) => {
-            pass.setPipeline(pipeline);
-            pass.setBindGroup(0, bindGroup);
-            pass.dispatchWorkgroups(Math.min(groups, maxX), Math.ceil(groups / maxX));
-          });
+          this.dispatches.push(kernelPass(device, 'taylor_jet_jacobian', params, [abar, ...inputs, this.buffer], groups));
         });
       });
       row0 += t.count;
