@@ -7,7 +7,7 @@ import {
   selfSimilarDerivatives,
   selfSimilarProfile,
 } from '../../src/engine/problems/burgers-selfsimilar';
-import { fornbergWeights } from '../../src/engine/methods/finite-difference';
+import { fornbergWeights } from '../../src/engine/methods/fd';
 import { Mlp } from '../../src/engine/model/mlp';
 import { composeFaaDiBruno, referenceJets } from '../../src/engine/reference/jet-f64';
 import { Rng } from '../../src/engine/sampling/rng';

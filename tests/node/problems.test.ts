@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PROBLEMS } from '../../src/engine/problems';
 import { expandDerivative, type DerivativeSpec, type PdeProblem } from '../../src/engine/problems/types';
-import { fornbergWeights, centralStencil } from '../../src/engine/methods/finite-difference';
+import { fornbergWeights, centralStencil } from '../../src/engine/methods/fd';
 
 /** Directional derivative of the exact solution by central differences in f64. */
 function fdDerivative(p: PdeProblem, x: number[], s: DerivativeSpec, h: number): number {

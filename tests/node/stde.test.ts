@@ -3,7 +3,7 @@ import { problemWith } from '../../src/engine/problems';
 import { referenceJets } from '../../src/engine/reference/jet-f64';
 import type { PdeProblem } from '../../src/engine/problems/types';
 import { defaultTrainConfig, PinnTrainer } from '../../src/engine/train/trainer';
-import type { StdeOptions } from '../../src/engine/train/loss-term';
+import type { StdeOptions } from '../../src/engine/methods/stde';
 import { stats, useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();

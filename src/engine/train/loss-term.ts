@@ -34,17 +34,8 @@ export interface JetLayout {
   precise?: boolean;
 }
 
-/** STDE: a Laplacian estimated from `batch` random jets per point (see trainer). */
-export interface StdeOptions {
-  kind: 'sparse' | 'dense';
-  batch: number;
-  /**
-   * Operator terms (operatorSpec): the residual from two halves of the B drawn terms multiplied,
-   * w r_A r_B / n, whose mean is w r² / n; a squared estimate's mean adds its variance, which
-   * the optimizer then lowers by pulling the network's partials towards each other. Even B.
-   */
-  unbiasedLoss?: boolean;
-}
+/** Random slots of a Laplacian (STDE): `batch` random jets per point, sparse coordinates or dense ±1 directions. */
+export type RandomSlots = { kind: 'sparse' | 'dense'; batch: number };
 
 /**
  * Directions of a term, each once; for each derivative the directions it sums with their
@@ -57,7 +48,7 @@ export interface StdeOptions {
 export function termDirections(
   term: LossTerm,
   dim = term.derivatives[0]?.direction.length ?? 1,
-  stde?: StdeOptions,
+  stde?: RandomSlots,
   stein = false,
 ): { directions: Float32Array[]; dirOf: number[]; orders: number[]; sources: { j: number; scale: number }[][]; random: boolean[]; slotAxes: number[] } {
   const keys: string[] = [];
@@ -74,7 +65,7 @@ export function termDirections(
     return keys.indexOf(key);
   };
   const sources = term.derivatives.map((s, i) => {
-    // an operator's block holds L u at c_0 (src/engine/train/operator-rows.ts fills it)
+    // an operator's block holds L u at c_0 (src/engine/methods/operator-rows.ts fills it)
     if (s.operator) return [{ j: slot(`op:${i}`, new Array(dim).fill(0), false), scale: 1 }];
     const axes = s.laplacian ? laplacianAxes(s, dim) : 0;
     if (s.laplacian && stein) return [{ j: slot(`stein:${axes}`, new Array(dim).fill(0), false, axes), scale: 1 }];
@@ -136,7 +127,7 @@ export function lossTermCode(
   unknowns: readonly Unknown[],
   layout: JetLayout,
   hard?: Pick<PdeProblem, 'hard' | 'domain'>,
-  stde?: StdeOptions,
+  stde?: RandomSlots,
   stein = false,
 ): string {
   const { dirOf, directions, sources } = termDirections(term, dim, stde, stein);

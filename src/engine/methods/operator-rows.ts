@@ -25,6 +25,8 @@ import type { LossTerm } from '../problems/types';
 import { Rng } from '../sampling/rng';
 import { MAX_SLOT_JET_ORDER, TaylorJetForward } from '../jets/taylor-jet';
 import { TaylorJetBackward } from '../jets/taylor-jet-backward';
+import { kernelPass } from '../gpu/kernels';
+import { coefficientBuffers, type MethodEnv, type TermPlan, type TermStages } from './method';
 
 type Pass = (pass: GPUComputePassEncoder) => void;
 type PassMaker = (shader: string, params: Record<string, number>, buffers: GPUBuffer[], workgroups: number) => Pass;
@@ -211,4 +213,43 @@ export class OperatorRows {
     this.backward.destroy();
     this.owned.forEach((b) => b.destroy());
   }
+}
+
+/**
+ * A term with an operator, for methods that read it from slot jets (taylor, and stde with
+ * `sample` terms drawn per point): the rows' stages filling the term's packed blocks.
+ */
+export function operatorStages(env: MethodEnv, plan: TermPlan, sample?: number): TermStages {
+  const { device, net, grad, problem } = env;
+  const { inputs, adjoints } = coefficientBuffers(device, plan);
+  const rows = new OperatorRows({
+    device,
+    net,
+    term: plan.term,
+    dim: problem.dim,
+    count: plan.count,
+    points: plan.points,
+    directions: plan.directions,
+    dirOf: plan.dirOf,
+    blocks: inputs[0],
+    adjoints: adjoints[0],
+    width: plan.width,
+    chunk: plan.chunk,
+    grad,
+    sample,
+    split: plan.split,
+    makePass: (shader, params, buffers, workgroups) => kernelPass(device, shader, params, buffers, workgroups),
+    checkRows: (r, n1) => env.checkJetRows(plan.term, r, n1),
+  });
+  return {
+    inputs,
+    adjoints,
+    before: rows.before,
+    after: rows.after,
+    owned: [...inputs, ...adjoints, ...rows.owned],
+    jets: [rows.jet],
+    backwards: [rows.backward],
+    draw: rows.random ? (seed, stream) => rows.draw(seed, stream, plan.runtimeIndex) : undefined,
+    randomDirections: rows.random,
+  };
 }
