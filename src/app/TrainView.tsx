@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PinnDevice } from '../engine/gpu/gpu';
 import { problemById } from '../engine/problems';
 import { ALL_TRAIN_METHODS, PinnTrainer, type TrainMethod, type TrainRecord } from '../engine/train/trainer';
+import { PHASE_NAMES, type Interrupt, type RunPhase } from '../engine/train/run';
 import { downloadText } from './download';
 import { namedSchedule } from '../engine/train/schedule';
 import { stepText } from './step-text';
@@ -11,7 +12,9 @@ import type { Activation } from '../engine/model/mlp';
 import { useExperiment } from './experiment-store';
 import { texToMathML } from './tex';
 import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
-import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, TextField } from './fields';
+import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, SettingField, TextField } from './fields';
+import { methodById } from '../engine/methods/registry';
+import type { Field } from '../engine/spec/fields';
 import { Plot } from './Plot';
 import { hiddenControls, readHash, writeHash } from './settings';
 import { forgetRun, freshMemory, rememberRecord, resumeMessage, useRunMemory } from './run-memory';
@@ -115,7 +118,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     let trainer: PinnTrainer | null = null;
     try {
       if (!setup.config) throw new Error(setup.error ?? 'invalid settings');
-      trainer = new PinnTrainer(gpu.device, problem, setup.config);
+      trainer = new PinnTrainer(gpu.device, problem, { ...setup.config, logEvery: LOG_EVERY });
       trainerRef.current = trainer;
       // same settings as the remembered run (a new device after a loss, or back from another
       // view): continue it where it was logged last; Reset forgets it
@@ -141,21 +144,18 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     };
   }, [gpu, setup, generation]);
 
-  const log = async (t: PinnTrainer) => {
-    const loss = await t.readLoss();
+  /** Draw a record (the prediction, slice and residual with it) and keep it in the run's memory. */
+  const show = async (t: PinnTrainer, record: TrainRecord) => {
     const u = await t.predictTest();
-    const record: TrainRecord = { step: t.step, seconds: clock.current.elapsed + (performance.now() - clock.current.start) / 1000, loss, l2re: await t.l2RelativeError(u) };
-    if (t.problem.unknowns?.length) record.unknowns = await t.unknownValues();
     const slice = t.problem.dim > 2 ? await sliceOf(t) : null;
     const residual = t.problem.dim === 1 ? await residualOf(t) : null;
     // a setting changed (or Reset) while this was read: that run is gone, keep its record out
-    if (trainerRef.current !== t) return record;
+    if (trainerRef.current !== t) return;
     setPrediction(u);
     if (slice) setSlice(slice);
     if (residual) setResidual(residual);
     setHistory((h) => [...h, record]);
-    if (Number.isFinite(record.loss)) await remember(t, record);
-    return record;
+    await remember(t, record);
   };
   /** Keep the run's parameters and history outside the view (run-memory): a lost device or a visit to another view continues from here. */
   const remember = async (t: PinnTrainer, record: TrainRecord) => {
@@ -163,21 +163,60 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     if (trainerRef.current === t) rememberRecord(useRunMemory, trainerKey, snap, record, gpu.device);
   };
 
-  const advance = async (t: PinnTrainer, n: number) => {
-    for (let i = 0; i < n && t.step < values.steps; i++) {
-      const enc = gpu.device.createCommandEncoder();
-      t.encodeStep(enc);
-      gpu.device.queue.submit([enc.finish()]);
-      if (t.step % LOG_EVERY === 0 || t.step === values.steps) {
-        const r = await log(t);
-        if (!Number.isFinite(r.loss)) {
-          runningRef.current = false;
-          setMessage(`Training diverged at step ${r.step} (loss ${r.loss}). Lower the learning rate or the width, then press Reset.`);
-          return;
-        }
-      }
+  /**
+   * Train with the one run loop (PinnTrainer.run): Adam to `steps`, STEPS_PER_FRAME steps a
+   * frame, then the quasi-Newton phases asked for. The view draws each record, shows the phases'
+   * progress, and shows each divergence's notice (the run loop has put back the last good
+   * parameters and halved the learning rate, or, at the last, stopped with them).
+   */
+  const train = async (t: PinnTrainer, steps: number, phases: { lbfgs: number; lm: number }, interrupt: () => Interrupt) => {
+    const c = clock.current;
+    const summary: { iterations: number; text: string }[] = [];
+    let now: RunPhase = 'adam';
+    let start = t.step; // the first step a quasi-Newton phase's iterations count on from
+    let diverged = false;
+    try {
+      await t.run(undefined, Infinity, {
+        steps,
+        ...phases,
+        pace: {
+          every: STEPS_PER_FRAME,
+          wait: async () => {
+            await gpu.device.queue.onSubmittedWorkDone();
+            await new Promise((r) => requestAnimationFrame(() => r(null)));
+          },
+        },
+        interrupt,
+        onEvent: async (e) => {
+          if (trainerRef.current !== t) return false;
+          if (e.type === 'record') await show(t, { ...e.record, seconds: c.elapsed + e.record.seconds });
+          else if (e.type === 'divergence') {
+            diverged = true;
+            setMessage(e.notice.message);
+          } else if (e.type === 'phase' && e.phase !== 'adam') {
+            now = e.phase;
+            lbfgsDone.current = true;
+            start = t.step + summary.reduce((a, s) => a + s.iterations, 0);
+            if (!diverged) setMessage(null);
+          } else if (e.type === 'iteration' && e.iteration % 10 === 0) {
+            setPhase(`${PHASE_NAMES[e.phase]} iteration ${e.iteration} of ${e.iterations}: loss ${e.loss.toExponential(3)}`);
+            if (e.unknowns.length) {
+              // λ's trajectory goes on through the phase (the L2 error is measured at its end)
+              const seconds = c.elapsed + (performance.now() - c.start) / 1000;
+              setHistory((h) => [...h, { step: start + e.iteration, seconds, loss: e.loss, l2re: NaN, unknowns: e.unknowns }]);
+            }
+          } else if (e.type === 'phase-end') {
+            summary.push({ iterations: e.report.iterations, text: `${PHASE_NAMES[e.phase]}: ${e.report.iterations} iterations, ${e.report.reason}` });
+            setPhase(summary.map((s) => s.text).join(' · '));
+          }
+        },
+      });
+    } catch (e) {
+      // e.g. a device lost mid-burst: the run's state up to its last record is kept (run-memory)
+      if (trainerRef.current !== t) return;
+      const names = now === 'adam' ? 'Training' : [phases.lbfgs > 0 ? PHASE_NAMES.lbfgs : '', phases.lm > 0 ? PHASE_NAMES.lm : ''].filter(Boolean).join(' / ');
+      setMessage(`${names} stopped: ${e instanceof Error ? e.message : String(e)}`);
     }
-    await gpu.device.queue.onSubmittedWorkDone();
   };
 
   const play = async () => {
@@ -189,57 +228,9 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     const c = clock.current;
     c.start = performance.now();
     if (t.step < values.steps) setPhase(null);
-    try {
-      while (runningRef.current && trainerRef.current === t && t.step < values.steps) {
-        await advance(t, STEPS_PER_FRAME);
-        await new Promise((r) => requestAnimationFrame(() => r(null)));
-      }
-    } catch (e) {
-      // a device lost mid-burst: the run's state up to its last log is kept (run-memory)
-      runningRef.current = false;
-      setRunning(false);
-      setMessage(`Training stopped: ${e instanceof Error ? e.message : String(e)}`);
-      return;
-    }
-    if (runningRef.current && trainerRef.current === t && t.step >= values.steps && (values.lbfgs > 0 || values.lm > 0) && !lbfgsDone.current) {
-      lbfgsDone.current = true;
-      setMessage(null);
-      // the quasi-Newton phases after Adam: L-BFGS, then Levenberg–Marquardt (Taylor jets or stacked AD)
-      const phases = [
-        { name: 'L-BFGS', iterations: values.lbfgs, run: t.lbfgs.bind(t) },
-        { name: 'Levenberg–Marquardt', iterations: appliesTo(fields.lm, values.method) ? values.lm : 0, run: t.levenbergMarquardt.bind(t) },
-      ].filter((ph) => ph.iterations > 0);
-      let done = t.step;
-      const summary: string[] = [];
-      try {
-        for (const ph of phases) {
-          if (!runningRef.current) break;
-          const start = done;
-          const r = await ph.run(ph.iterations, (it, f, unknowns) => {
-            if (it % 10 === 0) setPhase(`${ph.name} iteration ${it} of ${ph.iterations}: loss ${f.toExponential(3)}`);
-            if (it % 10 === 0 && unknowns.length) {
-              // λ's trajectory goes on through the phase (the L2 error is measured at its end)
-              const seconds = c.elapsed + (performance.now() - c.start) / 1000;
-              setHistory((h) => [...h, { step: start + it, seconds, loss: f, l2re: NaN, unknowns }]);
-            }
-            return runningRef.current;
-          });
-          done = start + r.iterations;
-          const u = await t.predictTest();
-          const seconds = c.elapsed + (performance.now() - c.start) / 1000;
-          setPrediction(u);
-          const l2re = await t.l2RelativeError(u);
-          const unknowns = t.problem.unknowns?.length ? await t.unknownValues() : undefined;
-          const record: TrainRecord = { step: done, seconds, loss: r.f, l2re, unknowns };
-          setHistory((h) => [...h, record]);
-          if (Number.isFinite(r.f)) await remember(t, record);
-          summary.push(`${ph.name}: ${r.iterations} iterations, ${r.reason}`);
-          setPhase(summary.join(' · '));
-        }
-      } catch (e) {
-        setMessage(`${phases.map((ph) => ph.name).join(' / ')} stopped: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
+    // the quasi-Newton phases after Adam, once: L-BFGS, then Levenberg–Marquardt (Taylor jets or stacked AD)
+    const phases = lbfgsDone.current ? { lbfgs: 0, lm: 0 } : { lbfgs: values.lbfgs, lm: appliesTo(fields.lm, values.method) ? values.lm : 0 };
+    await train(t, values.steps, phases, () => (trainerRef.current !== t ? 'abandon' : runningRef.current ? null : 'stop'));
     c.elapsed += (performance.now() - c.start) / 1000;
     // a replaced trainer's loop leaves the new run's flags alone
     if (trainerRef.current !== t) return;
@@ -253,9 +244,8 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     const t = trainerRef.current;
     if (!t || runningRef.current || comparingRef.current || t.step >= values.steps) return;
     clock.current.start = performance.now();
-    await advance(t, 1);
+    await train(t, t.step + 1, { lbfgs: 0, lm: 0 }, () => (trainerRef.current !== t ? 'abandon' : null));
     clock.current.elapsed += (performance.now() - clock.current.start) / 1000;
-    await log(t);
   };
   const reset = () => {
     forgetRun();
@@ -316,8 +306,9 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         await t.warmUp();
         setComparing(`${method}: training ${steps} steps…`);
         const r = await t.run();
-        // a diverged method keeps its good steps, and the table says why it stopped
-        runs.push({ method, history: r.history, stop: r.stopReason === 'done' ? undefined : r.stopReason });
+        // a diverged method keeps its good steps, and the table says why it stopped or what it recovered from
+        const recovered = r.notices.length > 0 ? `the loss diverged ${r.notices.length} time${r.notices.length > 1 ? 's' : ''}; the last good parameters were restored at a lower learning rate` : undefined;
+        runs.push({ method, history: r.history, stop: r.stopReason === 'done' ? recovered : r.stopReason });
         setComparison([...runs]);
       } finally {
         t.destroy();
@@ -369,15 +360,12 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {ranges.dim && <IntField spec={fields.dim} value={values.dim} onChange={(dim) => set({ dim })} />}
         {ranges.k && <IntField spec={fields.k} value={values.k} onChange={(k) => set({ k })} />}
         {shown('method') && <ChoiceField spec={fields.method} value={values.method} onChange={(method) => set({ method })} />}
-        {values.method === 'stde' && <ChoiceField spec={fields.stde} value={values.stde} onChange={(stde) => set({ stde })} />}
-        {values.method === 'stde' && <IntField spec={fields.randBatch} value={values.randBatch} onChange={(randBatch) => set({ randBatch })} />}
-        {values.method === 'stein' && <TextField spec={fields.sigma} value={values.sigma} onChange={(sigma) => set({ sigma })} />}
-        {values.method === 'stein' && <IntField spec={fields.samples} value={values.samples} onChange={(samples) => set({ samples })} />}
-        {values.method === 'stein' && <ChoiceField spec={fields.vr} value={values.vr} onChange={(vr) => set({ vr })} />}
-        {(values.method === 'stein' || (values.method === 'stde' && problem.terms.some((t) => t.derivatives.some((s) => s.operator)))) && shown('unbiased') && <ChoiceField spec={fields.unbiased} value={values.unbiased} onChange={(unbiased) => set({ unbiased })} />}
-        {values.method === 'stein' && shown('steinLap') && <ChoiceField spec={fields.steinLap} value={values.steinLap} onChange={(steinLap) => set({ steinLap })} />}
-        {values.method === 'fd' && <TextField spec={fields.fdStep} value={values.fdStep} onChange={(fdStep) => set({ fdStep })} />}
-        {values.method === 'taylor' && shown('precision') && <ChoiceField spec={fields.precision} value={values.precision} onChange={(precision) => set({ precision })} />}
+        {Object.keys(methodById(values.method).fields).flatMap((key) => {
+          // the chosen method's own settings (src/engine/methods/), where they matter
+          const f = (fields as Record<string, Field>)[key];
+          if (!f || !appliesTo(f, values.method) || !shown(key) || (f.when && !f.when({ method: values.method, problem }))) return [];
+          return [<SettingField key={key} spec={f} value={(values as Record<string, string | number>)[key]} onChange={(v) => set({ [key]: v } as Partial<TrainSpec>)} />];
+        })}
         {shown('width') && <IntField spec={fields.width} value={values.width} onChange={(width) => set({ width })} />}
         {shown('depth') && <IntField spec={fields.depth} value={values.depth} onChange={(depth) => set({ depth })} />}
         {shown('activation') && <ChoiceField spec={fields.activation} value={values.activation} onChange={(activation) => set({ activation })} />}

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { SCHEDULE_NAMES } from '../engine/train/schedule';
+import type { Field } from '../engine/spec/fields';
 /** What a field component needs of a setting (the engine's experiment fields and the views' own tables both fit). */
 type IntSpec = { label: string; help: string; min: number; max: number };
 type ChoiceSpec = { label: string; help: string; choices: readonly string[] };
@@ -125,4 +126,11 @@ export function CommandLine({ command }: { command: string }) {
 export function ScheduleField({ spec, value, onChange }: { spec: { label: string; help: string }; value: string; onChange: (v: string) => void }) {
   const names: readonly string[] = SCHEDULE_NAMES;
   return <ChoiceField spec={{ label: spec.label, help: spec.help, choices: names.includes(value) ? names : [...names, value] }} value={value} onChange={onChange} />;
+}
+
+/** Any setting of the spec, by its kind (a derivative method's own settings are rendered this way). */
+export function SettingField({ spec, value, onChange }: { spec: Field; value: string | number; onChange: (v: string | number) => void }) {
+  if (spec.kind === 'int') return <IntField spec={spec} value={Number(value)} onChange={onChange} />;
+  if (spec.kind === 'choice') return <ChoiceField spec={spec} value={String(value)} onChange={onChange} />;
+  return <TextField spec={spec} value={String(value)} onChange={onChange} />;
 }

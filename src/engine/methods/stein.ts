@@ -196,6 +196,8 @@ export const stein: DerivativeMethod<SteinOptions> = {
       choices: ['off', 'on'],
       flags: { 'unbiased-loss': 'on' },
       method: ['stein', 'stde'],
+      // STDE splits an operator's drawn terms only
+      when: ({ method, problem }) => method === 'stein' || problem.terms.some((t) => t.derivatives.some((s) => s.operator)),
       label: 'Unbiased loss',
       help: 'Stein, or STDE on an operator’s drawn terms: the residual from two halves of the draws multiplied (on), instead of one squared (off: biased by the estimator’s variance).',
     },

@@ -17,10 +17,10 @@ import type { HighDimProblem } from '../problems/highdim-types';
 import type { PdeProblem } from '../problems/types';
 import { SAMPLING_KINDS, type SamplingKind } from '../sampling/qmc';
 import { namedSchedule, type LrSchedule, type ScheduleName } from '../train/schedule';
-import { ALL_TRAIN_METHODS, TRAIN_METHODS, defaultTrainConfig, STEIN_DEFAULTS, STEIN_LAPLACIANS, type SteinLaplacian, type TrainConfig, type TrainMethod } from '../train/trainer';
+import { ALL_TRAIN_METHODS, TRAIN_METHODS, defaultTrainConfig, type TrainConfig, type TrainMethod } from '../train/trainer';
+import { allMethods, methodById } from '../methods/registry';
 import { BALL_SAMPLINGS, defaultHighDimConfig, type BallSampling, type HighDimConfig } from '../highdim/trainer';
 import { denseUnsupportedReason } from '../highdim/dense';
-import { JET_PRECISIONS, type JetPrecision } from '../jets/taylor-jet-ds';
 
 import { appliesTo, fieldMethods, inOpenUnit, NUMBER, type ChoiceField, type Field, type IntField, type SpecValues, type TextField } from './fields';
 export { appliesTo, fieldMethods, type ChoiceField, type Field, type FieldBase, type FieldTable, type IntField, type SpecValues, type TextField } from './fields';
@@ -87,59 +87,12 @@ export const TRAIN_FIELDS = {
     cli: 'method',
     group: 'method',
     label: 'Derivatives',
-    help: 'taylor: one fused Taylor-jet pass per direction and its adjoint (n-TangentProp). ad: nested reverse-mode gradients (stacked back-propagation), the same loss. fd: central finite differences. stde: random jets for a Laplacian. stein: Gaussian-smoothed model from shifted evaluations.',
+    help: allMethods()
+      .map((m) => `${m.id}: ${m.summary}.`)
+      .join(' '),
   },
-  stde: { kind: 'choice', default: 'sparse', choices: ['sparse', 'dense'], cli: 'stde', method: 'stde', group: 'method', label: 'STDE kind', help: 'sparse: B random coordinates per point, scaled by d/B; dense: B random ±1 directions.' },
-  randBatch: { kind: 'int', default: 16, min: 1, max: 1024, cli: 'rand-batch', method: 'stde', group: 'method', label: 'Random jets B', help: 'STDE: random second-order jets per point that estimate the Laplacian (sparse: at most d), or terms of an operator drawn per point (biharmonic-nd).' },
-  sigma: {
-    kind: 'text',
-    default: String(STEIN_DEFAULTS.sigma),
-    pattern: NUMBER,
-    expect: 'a number in (0, 1]',
-    check: (v: string) => Number(v) > 0 && Number(v) <= 1,
-    cli: 'sigma',
-    metavar: 'SIGMA',
-    method: 'stein',
-    group: 'method',
-    label: 'Stein σ',
-    help: 'Stein: width of the Gaussian smoothing E g(x + e), e ~ N(0, σ² I); the derivatives carry an O(σ²) bias and, as σ falls, more noise.',
-  },
-  samples: { kind: 'int', default: STEIN_DEFAULTS.samples, min: 1, max: 4096, cli: 'samples', method: 'stein', group: 'method', label: 'Stein samples', help: 'Stein: shifts e drawn per point every step (with variance reduction, samples/2 antithetic pairs x ± e).' },
-  vr: { kind: 'choice', default: 'on', choices: ['on', 'off'], flags: { 'no-variance-reduction': 'off' }, method: 'stein', group: 'method', label: 'Variance reduction', help: 'Stein: antithetic pairs x ± e with the control variate g(x) (on), or plain shifts (off: far noisier).' },
-  unbiased: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { 'unbiased-loss': 'on' }, method: ['stein', 'stde'], group: 'method', label: 'Unbiased loss', help: 'Stein, or STDE on an operator’s drawn terms: the residual from two halves of the draws multiplied (on), instead of one squared (off: biased by the estimator’s variance).' },
-  steinLap: {
-    kind: 'choice',
-    default: 'stein',
-    choices: STEIN_LAPLACIANS,
-    cli: 'stein-laplacian',
-    method: 'stein',
-    group: 'method',
-    label: 'Stein Laplacian',
-    help: 'Stein: how a pair’s second difference g(x+e) + g(x−e) − 2g(x) is weighted in a Laplacian. stein: by (|z|² − d)/2, exact for the smoothed network (the paper’s); hutchinson: by 1 (Hutchinson’s trace estimate), far less noise in many dimensions (variance about 2|H|² against d|H|² per pair) but the plain network’s Laplacian, O(σ²) off the smoothed one’s. Needs variance reduction.',
-  },
-  fdStep: {
-    kind: 'text',
-    default: 'auto',
-    pattern: /^(auto|(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)$/,
-    expect: 'auto or a number in (0, 1)',
-    check: (v: string) => v === 'auto' || (Number(v) > 0 && Number(v) < 1),
-    cli: 'fd-step',
-    metavar: 'H',
-    method: 'fd',
-    group: 'method',
-    label: 'FD step h',
-    help: 'Finite differences: the stencil step; auto picks about ε^(1/(k+2)) for order k (balancing truncation and rounding in f32).',
-  },
-  precision: {
-    kind: 'choice',
-    default: 'f32',
-    choices: JET_PRECISIONS,
-    cli: 'precision',
-    method: 'taylor',
-    group: 'method',
-    label: 'Jet precision',
-    help: 'Taylor jets: f32, or (double-single) the network output’s jets recomputed in double-single arithmetic (about 44 bits; tanh networks) for L-BFGS and evaluations, so that residuals whose terms cancel (the self-similar Burgers profiles near the optimum) are exact far below f32 and the gradient’s seeds with them; Adam’s steps and the backward pass stay f32.',
-  },
+  // each derivative method's own settings (src/engine/methods/), in registry order
+  ...(Object.fromEntries(allMethods().flatMap((m) => Object.entries(m.fields))) as Record<string, SpecField>),
   width: common.width,
   depth: common.depth,
   activation: { kind: 'choice', default: 'tanh', choices: ACTIVATIONS, cli: 'activation', group: 'network', label: 'Activation', help: 'tanh, or sin (a SIREN-like network; smooth, periodic).' },
@@ -168,7 +121,10 @@ export const TRAIN_FIELDS = {
     min: 0,
     max: 100_000,
     cli: 'lm',
-    method: ['taylor', 'ad'],
+    // the methods that give Levenberg–Marquardt its Jacobian rows
+    method: allMethods()
+      .filter((m) => m.jacobian)
+      .map((m) => m.id),
     group: 'optimizer',
     label: 'Levenberg–Marquardt iterations',
     help: 'A last phase (after Adam and any L-BFGS) on fixed points: damped Gauss–Newton steps from the residuals’ Jacobian, which the GPU computes point by point, from the Taylor jets or by stacked AD’s per-point reverse pass (0: none). Each iteration costs a Jacobian and a small linear solve on the CPU; near a solution it converges in far fewer iterations than L-BFGS.',
@@ -406,7 +362,7 @@ export function specFromParams<K extends SpecKind>(kind: K, params: URLSearchPar
   }
   // sparse STDE draws B distinct coordinates of a Laplacian; an operator alone draws terms with replacement (any B)
   const sumsLaplacian = kind === 'highdim' || (problemById(pde)?.terms.some((t) => t.derivatives.some((s) => s.laplacian)) ?? true);
-  if (Number(values.randBatch) > Number(values.dim) && values.stde === 'sparse' && sumsLaplacian && (kind === 'highdim' || values.method === 'stde')) {
+  if (Number(values.randBatch) > Number(values.dim) && values.stde === 'sparse' && sumsLaplacian && (kind === 'highdim' || appliesTo(table.randBatch, values.method))) {
     notices.push(`${table.randBatch.label}: ${values.randBatch} is more than the dimension; using ${values.dim}`);
     values.randBatch = values.dim;
   }
@@ -552,10 +508,9 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     sampling: spec.sampling as SamplingKind,
     weights: weightsFromSpec(spec.weights, problem),
     hardBoundary: hard && problem.hard !== undefined,
-    precision: method === 'taylor' ? (spec.precision as JetPrecision) : 'f32',
-    fdStep: method === 'fd' && spec.fdStep !== 'auto' ? Number(spec.fdStep) : undefined,
-    stde: { kind: spec.stde as 'sparse' | 'dense', batch: spec.randBatch, unbiasedLoss: method === 'stde' && spec.unbiased === 'on' },
-    stein: method === 'stein' ? { sigma: Number(spec.sigma), samples: spec.samples, varianceReduction: spec.vr === 'on', unbiasedLoss: spec.unbiased === 'on', laplacian: spec.steinLap as SteinLaplacian } : undefined,
+    precision: 'f32',
+    // the method's own settings, read by the method from the spec's values
+    ...methodById(method).configFromSpec?.(spec),
   };
   return { problem, config, lbfgs: spec.lbfgs, lm: appliesTo(TRAIN_FIELDS.lm, method) ? spec.lm : 0 };
 }

@@ -10,6 +10,14 @@ export interface FieldBase {
   cli?: string;
   /** Only meaningful for this derivative method, or these (the CLI refuses it with another). */
   method?: string | readonly string[];
+  /** Shown in the app only where this holds (e.g. a setting that matters for some problems only). */
+  when?: (context: { method: string; problem: { terms: readonly { derivatives: readonly { operator?: unknown }[] }[] } }) => boolean;
+  /** The section of `pinn train --help` (default: 'method' for a method's own setting). */
+  group?: string;
+  /** The value's name in the usage (--lr LR); default: the choices, N for an integer, VALUE for text. */
+  metavar?: string;
+  /** A command-line wording where the app's help does not fit. */
+  cliHelp?: string;
 }
 
 /** The derivative methods a field applies to; null: every method. */
