@@ -1,4 +1,5 @@
 import { InputError } from '../engine/errors';
+import { commandOptionNames, ownOptionNames, type CommandName } from './usage';
 
 /** Parsed `--name value` options and `--flag`s; anything not declared is an error. */
 export interface ParsedArgs {
@@ -6,7 +7,39 @@ export interface ParsedArgs {
   flags: Set<string>;
 }
 
-export function parseArgs(argv: string[], spec: { values: string[]; flags: string[] }): ParsedArgs {
+/** Edit distance (insertions, deletions, substitutions and swaps of neighbours). */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The candidate nearest to `name`: the only one that starts with it (or that it starts with), else the fewest edits (ties: the longer shared start, then the first). */
+export function nearestName(name: string, candidates: readonly string[]): string | null {
+  const affix = candidates.filter((c) => name.length >= 3 && (c.startsWith(name) || name.startsWith(c)));
+  if (affix.length === 1) return affix[0];
+  const shared = (c: string) => [...c].findIndex((ch, i) => name[i] !== ch);
+  let best: string | null = null;
+  let bestScore = Infinity;
+  for (const c of candidates) {
+    const prefix = shared(c) < 0 ? c.length : shared(c);
+    const score = distance(name, c) - prefix / 100;
+    if (score < bestScore) [best, bestScore] = [c, score];
+  }
+  return best;
+}
+
+/**
+ * Parse `--name value` (or `--name=value`) options and `--flag`s against the names a command
+ * takes. An unknown name is one line naming it and the nearest known one; `command` (when
+ * given) points to its help.
+ */
+export function parseArgs(argv: string[], spec: { values: string[]; flags: string[] }, command?: string): ParsedArgs {
   const values = new Map<string, string>();
   const flags = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -21,8 +54,9 @@ export function parseArgs(argv: string[], spec: { values: string[]; flags: strin
       if (v === undefined) throw new InputError(`--${name} needs a value`);
       values.set(name, v);
     } else {
-      const known = [...spec.values, ...spec.flags].map((n) => `--${n}`).join(', ');
-      throw new InputError(`unknown option --${name} (known: ${known})`);
+      const near = nearestName(name, [...spec.values, ...spec.flags]);
+      const hint = near === null ? 'no options here' : `did you mean --${near}?`;
+      throw new InputError(`unknown option --${name} (${hint}${command ? ` pinn ${command} --help lists the options` : ''})`);
     }
   }
   return { values, flags };
@@ -49,6 +83,21 @@ export function choiceOption<T extends string>(args: ParsedArgs, name: string, d
   return raw as T;
 }
 
-/** Options of `pinn train` about the run and its output, not the experiment (the spec leaves them out). */
-export const CLI_ONLY = { values: ['log-every', 'seconds', 'final-test'], flags: ['json'] };
+/** Parse a command's arguments against its option tables (usage.ts), the ones its help lists. */
+export function parseCommand(command: CommandName, argv: string[]): ParsedArgs {
+  return parseArgs(argv, commandOptionNames(command), command);
+}
+
+/** A `--name N` option read by its table's entry (usage.ts): its default, range and message. */
+export function intField(args: ParsedArgs, f: { cli: string; default: number; min: number; max: number }): number {
+  return intOption(args, f.cli, f.default, f.min, f.max);
+}
+
+/** A `--name choice` option read by its table's entry (usage.ts). */
+export function choiceField<T extends string>(args: ParsedArgs, f: { cli: string; default: T; choices: readonly T[] }): T {
+  return choiceOption(args, f.cli, f.default, f.choices);
+}
+
+/** Options of `pinn train` about the run and its output, not the experiment (the spec leaves them out): usage.ts's TRAIN_OPTIONS. */
+export const CLI_ONLY = ownOptionNames('train');
 

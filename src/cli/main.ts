@@ -6,13 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { InputError, PinnError } from '../engine/errors';
 import { adapterLabel } from '../engine/gpu/gpu';
 import { GpuMlp } from '../engine/model/gpu-mlp';
-import { ACTIVATIONS, Mlp, type Activation } from '../engine/model/mlp';
+import { Mlp } from '../engine/model/mlp';
 import { TaylorDerivatives } from '../engine/methods/taylor';
 import { AdDerivatives } from '../engine/methods/ad';
-import { FiniteDifferenceDerivatives } from '../engine/methods/finite-difference';
+import { FiniteDifferenceDerivatives } from '../engine/methods/fd';
 import type { DerivativeMethodId, DirectionalDerivatives } from '../engine/methods/types';
 import { runJetSelfTest } from '../engine/selftest';
-import { MAX_JET_ORDER } from '../engine/jets/taylor-jet';
 import { nodeDevice } from '../node/webgpu-node';
 import { DEFAULT_BENCH, parseOrders, runAdVsNtp, validateBenchConfig, type BenchConfig } from '../engine/bench/ad-vs-ntp';
 import { formatBenchTable } from '../engine/bench/format';
@@ -20,65 +19,19 @@ import { HIGHDIM_PROBLEMS, PROBLEMS } from '../engine/problems';
 import { trainBall } from './train-ball';
 import { describeUnknowns } from '../engine/problems/types';
 import { PinnTrainer, STEIN_DEFAULTS, type TrainConfig } from '../engine/train/trainer';
-import { choiceOption, CLI_ONLY, intOption, parseArgs, requireValue } from './args';
+import { choiceField, CLI_ONLY, intField, intOption, nearestName, parseCommand, requireValue } from './args';
 import { plannedText, progressText, secondsOption } from './budget';
-import { cliNames, specFromCli, specKindOf, trainSetup } from '../engine/spec/experiment';
+import { specFromCli, specKindOf, trainSetup } from '../engine/spec/experiment';
 import { parseDirection, parsePoints, readJsonFile } from './files';
-
-const USAGE = `pinn — physics-informed neural networks on WebGPU (Node + Dawn)
-
-Commands:
-  pinn derivs --model model.json --points points.json --order N [--direction v.json] [--method taylor|ad|fd] [--step h]
-      Derivatives 0..N of the network along v (default: the first coordinate axis) at each point.
-      Prints {"method", "order", "values": [[u, u', ..., u^(N)], ...]} (derivatives, not divided by k!).
-      taylor: one fused Taylor-jet pass (n-TangentProp); ad: N nested reverse-mode gradients (stacked AD);
-      fd: central finite differences with step h (default about eps^(1/(k+2)) for order k).
-  pinn init-model --dim D [--width 24] [--depth 3] [--activation tanh|sin] [--seed 0] [--out model.json]
-      A Glorot-initialised MLP in PyTorch nn.Linear JSON (weight [out][in], bias [out]).
-  pinn bench [--batch 256] [--width 24] [--depth 3] [--orders 0-9] [--activation tanh|sin]
-             [--reps 20] [--warmup 3] [--ad-max-order N] [--json]
-      One training step (derivatives 0..n, sum of mean squares, gradient of all parameters)
-      by stacked AD and by n-TangentProp: median ms, AD/nTP ratio, graph size, peak GPU bytes.
-  pinn train --pde ID [--dim D] [--k K] [--method taylor|ad|fd|stde|stein] [--fd-step h] [--steps S] [--lbfgs S2] [--lm S3] [--seed K] [--width W] [--depth L]
-             [--lr LR] [--activation tanh|sin] [--points N] [--resample-every R] [--sampling uniform|sobol|lhs] [--weight term=w,...] [--hard|--soft]
-             [--schedule constant|linear[:f]|exponential[:r]] [--seconds T] [--log-every K] [--json]
-      Train a PINN on the GPU (Taylor jets, stacked AD computing the same loss, or finite differences); prints progress (step, loss, error, steps/s, time left),
-      or with --json {"pde", "method", "steps", "seconds", "l2re", "loss": [...], "l2re_history": [...]} (and each trained unknown, e.g. "lambda", "lambda_error").
-      --seconds T: Adam for T seconds of wall time instead of to --steps (any problem); the learning-rate schedule is
-        re-planned from the pace as the run goes so that its decay ends with the time (--steps is the first guess).
-      --dim: the dimension of a d-dimensional problem (poisson-nd, biharmonic-nd); --k: the profile of burgers-selfsimilar;
-      --hard: the problem's hard boundary transform u = φ N instead of its boundary loss term (--soft: loss terms, for
-        problems whose default is hard); --resample-every R: fresh collocation points every R steps (1, the default: every step; 0: one fixed set).
-      Every option is a field of the experiment spec that the app's links use too: the app's "Copy command" gives the same run.
-      --method stde [--stde sparse|dense] [--rand-batch B]: a Laplacian estimated from B random jets per point (default sparse, 16):
-        sparse, B of the d coordinates scaled by d/B; dense, B Rademacher directions. The ball problems (pinn list) are STDE-only and
-        take --dim up to 10⁶ (sparse; their first-layer tangent is a column of W₁) or --stde dense (Δu + f(u) = g ones; W₁v costs O(d·width)).
-        --product-rule (two- and three-body, sparse): Δu = −2dN − 4x·∇N + (1 − |x|²)ΔN with the first two exact (one more jet per point,
-        along x) and only ΔN sampled. --final-test N (ball problems): after training, the L2 relative error on N fresh points
-        drawn like the test set, with its standard error (the test set logged during training has at most 1000 points).
-        A problem with an operator Σ c_t ∂^α u (biharmonic-nd: Δ², d(d + 1)/2 terms) reads each term from one slot jet: every
-        term with --method taylor, B terms drawn per point in proportion to |c_t| with --method stde (any B: drawn with replacement).
-      --method stein [--sigma S] [--samples N] [--no-variance-reduction] [--unbiased-loss] [--stein-laplacian stein|hutchinson]: Stein's estimator; trains the smoothed
-        model E g(x + e), e ~ N(0, S² I), with derivatives (orders 0..2) from N shifted evaluations per point (default S = ${STEIN_DEFAULTS.sigma},
-        N = ${STEIN_DEFAULTS.samples}: N/2 antithetic pairs and g(x); --no-variance-reduction: N plain shifts); --unbiased-loss: residuals from two
-        halves of the draws multiplied (r_A r_B), not one squared; --stein-laplacian hutchinson: a pair's second difference weighted by 1
-        (Hutchinson) instead of (|z|² − d)/2 (Stein): variance about 2|H|² against d|H|² per pair, but the plain network's Laplacian,
-        O(S²) off the smoothed one's. The error is measured with the plain network g.
-  pinn list       The problems with their equations.
-  pinn check      Compare this GPU's jet kernels with the f64 reference.
-  pinn device     Show the WebGPU adapter in use and its limits.
-
-Exit codes: 0 success, 1 a check failed or an internal error, 2 bad input.`;
-
-const METHODS: readonly DerivativeMethodId[] = ['taylor', 'ad', 'fd'];
+import { BENCH_OPTIONS, commandHelp, COMMANDS, DERIVS_OPTIONS, INIT_MODEL_OPTIONS, isCommand, overview, type CommandName } from './usage';
 
 async function derivs(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['model', 'points', 'order', 'direction', 'method', 'step'], flags: [] });
-  const method = choiceOption(args, 'method', 'taylor', METHODS);
+  const args = parseCommand('derivs', argv);
+  const method: DerivativeMethodId = choiceField(args, DERIVS_OPTIONS.method);
   const mlp = Mlp.fromJSON(readJsonFile(requireValue(args, 'model'), 'model'));
   if (mlp.outputDim !== 1) throw new InputError(`derivs needs a scalar network; this model has ${mlp.outputDim} outputs`);
   if (!args.values.has('order')) throw new InputError('--order is required');
-  const order = intOption(args, 'order', 0, 0, MAX_JET_ORDER);
+  const order = intField(args, DERIVS_OPTIONS.order);
   const d = mlp.inputDim;
   const points = parsePoints(readJsonFile(requireValue(args, 'points'), 'points'), d);
   const batch = points.length / d;
@@ -99,18 +52,10 @@ async function derivs(argv: string[]): Promise<number> {
 }
 
 function initModel(argv: string[]): number {
-  const args = parseArgs(argv, { values: ['dim', 'width', 'depth', 'activation', 'seed', 'out'], flags: [] });
+  const args = parseCommand('init-model', argv);
   if (!args.values.has('dim')) throw new InputError('--dim is required');
-  const mlp = Mlp.init(
-    {
-      inputDim: intOption(args, 'dim', 1, 1, 1 << 20),
-      width: intOption(args, 'width', 24, 1, 4096),
-      depth: intOption(args, 'depth', 3, 0, 64),
-      outputDim: 1,
-      activation: choiceOption<Activation>(args, 'activation', 'tanh', ACTIVATIONS),
-    },
-    intOption(args, 'seed', 0, 0, 2 ** 31 - 1),
-  );
+  const o = INIT_MODEL_OPTIONS;
+  const mlp = Mlp.init({ inputDim: intField(args, o.dim), width: intField(args, o.width), depth: intField(args, o.depth), outputDim: 1, activation: choiceField(args, o.activation) }, intField(args, o.seed));
   const text = JSON.stringify(mlp.toJSON());
   const out = args.values.get('out');
   if (out) writeFileSync(out, text + '\n');
@@ -119,20 +64,18 @@ function initModel(argv: string[]): number {
 }
 
 async function bench(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {
-    values: ['batch', 'width', 'depth', 'orders', 'activation', 'reps', 'warmup', 'ad-max-order', 'seed'],
-    flags: ['json'],
-  });
+  const args = parseCommand('bench', argv);
+  const o = BENCH_OPTIONS;
   const config: BenchConfig = {
-    batch: intOption(args, 'batch', DEFAULT_BENCH.batch, 1, 1 << 20),
-    width: intOption(args, 'width', DEFAULT_BENCH.width, 1, 1024),
-    depth: intOption(args, 'depth', DEFAULT_BENCH.depth, 1, 32),
-    activation: choiceOption<Activation>(args, 'activation', 'tanh', ACTIVATIONS),
+    batch: intField(args, o.batch),
+    width: intField(args, o.width),
+    depth: intField(args, o.depth),
+    activation: choiceField(args, o.activation),
     orders: args.values.has('orders') ? parseOrders(args.values.get('orders')!) : DEFAULT_BENCH.orders,
-    reps: intOption(args, 'reps', DEFAULT_BENCH.reps, 1, 1000),
-    warmup: intOption(args, 'warmup', DEFAULT_BENCH.warmup, 0, 100),
-    seed: intOption(args, 'seed', 0, 0, 2 ** 31 - 1),
-    adMaxOrder: args.values.has('ad-max-order') ? intOption(args, 'ad-max-order', 0, 0, MAX_JET_ORDER) : null,
+    reps: intField(args, o.reps),
+    warmup: intField(args, o.warmup),
+    seed: intField(args, o.seed),
+    adMaxOrder: args.values.has('ad-max-order') ? intField(args, o.adMaxOrder) : null,
   };
   validateBenchConfig(config);
   const json = args.flags.has('json');
@@ -172,7 +115,7 @@ async function bench(argv: string[]): Promise<number> {
 }
 
 function list(argv: string[]): number {
-  parseArgs(argv, { values: [], flags: [] });
+  parseCommand('list', argv);
   for (const p of PROBLEMS) {
     const ranges = Object.entries(p.paramRanges ?? {}).map(([k, r]) => ` [--${k} ${r[0]}..${r[1]}]`).join('');
     console.log(`${(p.id + ranges).padEnd(31)} ${p.equation}`);
@@ -183,12 +126,7 @@ function list(argv: string[]): number {
 }
 
 async function train(argv: string[]): Promise<number> {
-  const names = cliNames('train');
-  const ball = cliNames('highdim');
-  const args = parseArgs(argv, {
-    values: [...new Set([...names.values, ...ball.values, ...CLI_ONLY.values])],
-    flags: [...new Set([...names.flags, ...ball.flags, ...CLI_ONLY.flags])],
-  });
+  const args = parseCommand('train', argv);
   const id = requireValue(args, 'pde');
   const kind = specKindOf(id);
   if (kind === null) throw new InputError(`unknown problem '${id}' (pinn list names them: ${[...PROBLEMS, ...HIGHDIM_PROBLEMS].map((p) => p.id).join(', ')})`);
@@ -277,14 +215,14 @@ async function train(argv: string[]): Promise<number> {
 }
 
 async function device(argv: string[]): Promise<number> {
-  parseArgs(argv, { values: [], flags: [] });
+  parseCommand('device', argv);
   const gpu = await nodeDevice();
   process.stdout.write(JSON.stringify({ adapter: adapterLabel(gpu.adapter), ...gpu.adapter }, null, 1) + '\n');
   return 0;
 }
 
 async function check(argv: string[]): Promise<number> {
-  parseArgs(argv, { values: [], flags: [] });
+  parseCommand('check', argv);
   const gpu = await nodeDevice();
   console.log(`device: ${adapterLabel(gpu.adapter)}`);
   const results = await runJetSelfTest(gpu.device, undefined, (done, total, r) => {
@@ -296,33 +234,32 @@ async function check(argv: string[]): Promise<number> {
   return failed.length ? 1 : 0;
 }
 
+/** Each command's code (usage.ts's COMMANDS names them and their options). */
+const RUN: Record<CommandName, (argv: string[]) => number | Promise<number>> = { train, derivs, 'init-model': initModel, bench, list, check, device };
+
+/** A command name, or one line naming the nearest. */
+function commandNamed(name: string): CommandName {
+  if (isCommand(name)) return name;
+  throw new InputError(`unknown command '${name}' (did you mean ${nearestName(name, Object.keys(COMMANDS))}? pinn help lists the commands)`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case 'derivs':
-        return await derivs(rest);
-      case 'init-model':
-        return initModel(rest);
-      case 'bench':
-        return await bench(rest);
-      case 'train':
-        return await train(rest);
-      case 'list':
-        return list(rest);
-      case 'device':
-        return await device(rest);
-      case 'check':
-        return await check(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new InputError(`unknown command '${command}' (try: pinn help)`);
+    if (command === undefined) {
+      process.stderr.write(`${overview()}\n`);
+      return 2;
     }
+    if (command === 'help' || command === '--help' || command === '-h') {
+      process.stdout.write(`${rest.length ? commandHelp(commandNamed(rest[0])) : overview()}\n`);
+      return 0;
+    }
+    const name = commandNamed(command);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${commandHelp(name)}\n`);
+      return 0;
+    }
+    return await RUN[name](rest);
   } catch (e) {
     if (e instanceof PinnError) {
       process.stderr.write(`pinn: ${e.message}\n`);
