@@ -83,7 +83,7 @@ export const TRAIN_OPTIONS = {
     group: 'run',
     help: 'After training, the L2 relative error on N fresh points drawn like the test set, with its standard error (the test set logged during training has at most 1000 points); 0: none.',
   },
-  logEvery: { kind: 'int', default: 100, defaultText: '100, or the steps if fewer', min: 1, max: 1_000_000, cli: 'log-every', group: 'run', help: 'Record the loss and the L2 relative error every K steps (the progress lines and the histories).' },
+  logEvery: { kind: 'int', default: 100, defaultText: '100, or the steps if fewer', min: 1, max: 1_000_000, cli: 'log-every', group: 'run', help: 'Record the loss and the L2 relative error every N steps (the progress lines and the histories).' },
   json: JSON_OUT('the result, {"pde", "method", "steps", "seconds", "l2re", "loss": [...], "l2re_history": [...], ...} (and each trained unknown, e.g. "lambda", "lambda_error"),'),
   help: HELP,
 } as const satisfies Record<string, CliOption>;
