@@ -120,6 +120,11 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
     if (trainerRef.current === t) setSlice(ballSlice(mlp, t.problem));
   }
 
+  /**
+   * Train with the one run loop (HighDimTrainer.run) to the configured steps, or `maxSteps`
+   * more (Step). A divergence's notice shows as the message: the run loop has put back the last
+   * good parameters and halved the learning rate (or, at the last, stopped with them).
+   */
   async function loop(maxSteps = Infinity) {
     const t = trainerRef.current;
     if (!t || runningRef.current) return;
@@ -127,43 +132,33 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
     setRunning(true);
     const c = clock.current; // this run's clock (a settings change gives the next run a new one)
     c.start = performance.now();
-    let done = 0;
     let lastSnap = performance.now();
     const paramBytes = t.net.mlp.params.byteLength;
-    t.saveGood();
+    const steps = Math.min(values.steps, t.step + maxSteps);
     try {
-      while (runningRef.current && t.step < values.steps && done < maxSteps) {
+      await t.run(undefined, Infinity, {
+        steps,
         // one step per frame keeps the page responsive whatever d is (the GPU runs ahead)
-        const enc = gpu.device.createCommandEncoder();
-        t.encodeStep(enc);
-        gpu.device.queue.submit([enc.finish()]);
-        done++;
-        if (t.step % LOG_EVERY === 0 || t.step === values.steps || done === maxSteps) {
-          const loss = await t.readLoss();
+        pace: { every: 1, wait: () => new Promise((r) => requestAnimationFrame(() => r())) },
+        interrupt: () => (trainerRef.current !== t ? 'abandon' : runningRef.current ? null : 'stop'),
+        onEvent: async (e) => {
           // a setting changed while this was read: that trainer is gone, and so is this run
-          if (trainerRef.current !== t) return;
-          const seconds = c.elapsed + (performance.now() - c.start) / 1000;
-          if (!Number.isFinite(loss)) {
-            const good = t.restoreGood();
-            setMessage(`The loss became ${loss} by step ${t.step}: paused, with the parameters of step ${good} restored. Try a smaller learning rate, or a larger B for less noise.`);
-            break;
-          }
-          t.saveGood();
-          const l2re = await t.l2RelativeError();
+          if (trainerRef.current !== t) return false;
+          if (e.type === 'divergence') setMessage(e.notice.message);
+          if (e.type !== 'record') return;
+          const record = { ...e.record, seconds: c.elapsed + e.record.seconds };
           // the parameters for the run's memory: each record while they are small, else every few seconds and at the end
           const snap = snapshotDue(paramBytes, performance.now() - lastSnap) ? await t.snapshot() : null;
           if (snap) lastSnap = performance.now();
-          if (trainerRef.current !== t) return;
-          const record = { step: t.step, seconds, loss, l2re };
+          if (trainerRef.current !== t) return false;
           setHistory((h) => [...h, record]);
           rememberRecord(useHighDimMemory, key, snap, record, gpu.device);
           // the slice from the parameters just read back, if they were (no second download)
-          if (t.step % (LOG_EVERY * 5) === 0 || t.step === values.steps || done === maxSteps) await drawSlice(t, snap?.params);
-        }
-        await new Promise((r) => requestAnimationFrame(() => r(null)));
-      }
+          if (record.step % (LOG_EVERY * 5) === 0 || record.step === steps) await drawSlice(t, snap?.params);
+        },
+      });
     } catch (e) {
-      setMessage((e as Error).message);
+      if (trainerRef.current === t) setMessage((e as Error).message);
     } finally {
       c.elapsed += (performance.now() - c.start) / 1000;
       // a replaced trainer's loop leaves the new run's flags alone

@@ -21,6 +21,8 @@ import { describeUnknowns } from '../engine/problems/types';
 import { PinnTrainer, STEIN_DEFAULTS, type TrainConfig } from '../engine/train/trainer';
 import { choiceField, CLI_ONLY, intField, intOption, nearestName, parseCommand, requireValue } from './args';
 import { plannedText, progressText, secondsOption } from './budget';
+import { stderrProgress } from './progress';
+import { PHASE_NAMES } from '../engine/train/run';
 import { specFromCli, specKindOf, trainSetup } from '../engine/spec/experiment';
 import { parseDirection, parsePoints, readJsonFile } from './files';
 import { BENCH_OPTIONS, commandHelp, COMMANDS, DERIVS_OPTIONS, INIT_MODEL_OPTIONS, isCommand, overview, type CommandName } from './usage';
@@ -151,33 +153,25 @@ async function train(argv: string[]): Promise<number> {
   }
   const tty = process.stderr.isTTY && !json;
   if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}${method === 'stein' ? ` (sigma ${stein.sigma}, ${stein.samples} samples${stein.varianceReduction ? ' in antithetic pairs' : ', plain'}${stein.unbiasedLoss ? ', unbiased loss' : ''}${stein.laplacian === 'hutchinson' ? ', Hutchinson Laplacian' : ''})` : ''}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${plannedText(steps, budget)}`);
+  // Adam, then L-BFGS and Levenberg–Marquardt as asked (the run loop: src/engine/train/run.ts)
+  const progress = stderrProgress(tty);
   const result = await trainer.run((r) => {
     if (json) return;
     const { step, rest } = progressText(r, steps, budget);
     const unk = (problem.unknowns ?? []).map((u, i) => `  ${u.name} ${r.unknowns![i].toPrecision(7)}`).join('');
-    const line = `${step}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}${unk}  ${rest}`;
-    process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
-  }, budget ?? Infinity, { planToDeadline: budget !== null });
-  if (tty) process.stderr.write('\n');
-  type PhaseReport = { iterations: number; evaluations: number; loss: number; l2re: number; reason: string; seconds: number };
-  /** A quasi-Newton phase after Adam (L-BFGS or Levenberg–Marquardt), with progress on stderr. */
-  const phase = async (name: string, iterations: number, run: (onIteration: (it: number, f: number) => void) => Promise<{ iterations: number; evaluations: number; f: number; reason: string }>): Promise<PhaseReport | null> => {
-    if (iterations <= 0 || result.stopReason.startsWith('diverged')) return null;
-    const t0 = performance.now();
-    const out = await run((it, f) => {
-      if (!json && (it % 10 === 0 || it === iterations)) {
-        const line = `${name} iteration ${it}/${iterations}  loss ${f.toExponential(3)}`;
-        process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
-      }
-    });
-    if (tty) process.stderr.write('\n');
-    const report = { iterations: out.iterations, evaluations: out.evaluations, loss: out.f, l2re: await trainer.l2RelativeError(), reason: out.reason, seconds: (performance.now() - t0) / 1000 };
-    result.l2re = report.l2re;
-    result.seconds += report.seconds;
-    return report;
-  };
-  const lbfgsReport = await phase('L-BFGS', lbfgsIterations, (on) => trainer.lbfgs(lbfgsIterations, on));
-  const lmReport = await phase('Levenberg–Marquardt', lmIterations, (on) => trainer.levenbergMarquardt(lmIterations, on));
+    progress.line(`${step}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}${unk}  ${rest}`);
+  }, budget ?? Infinity, {
+    planToDeadline: budget !== null,
+    lbfgs: lbfgsIterations,
+    lm: lmIterations,
+    onEvent: (e) => {
+      if (e.type === 'divergence') progress.notice(e.notice.message);
+      else if (e.type === 'phase') progress.end();
+      else if (e.type === 'iteration' && !json && (e.iteration % 10 === 0 || e.iteration === e.iterations)) progress.line(`${PHASE_NAMES[e.phase]} iteration ${e.iteration}/${e.iterations}  loss ${e.loss.toExponential(3)}`);
+    },
+  });
+  progress.end();
+  const { lbfgs: lbfgsReport, lm: lmReport } = result;
   const unknownValues = await trainer.unknownValues();
   const unknownFields: Record<string, number> = {};
   (problem.unknowns ?? []).forEach((u, i) => {
@@ -200,6 +194,7 @@ async function train(argv: string[]): Promise<number> {
         l2re_history: result.history.map((h) => h.l2re),
         history_steps: result.history.map((h) => h.step),
         stop_reason: result.stopReason,
+        notices: result.notices.map((n) => n.message),
         lbfgs: lbfgsReport,
         lm: lmReport,
       }) + '\n',

@@ -12,6 +12,7 @@ import { checkFreshTestPoints, FRESH_TEST_SEED, HighDimTrainer, type HighDimConf
 import { nodeDevice } from '../node/webgpu-node';
 import { CLI_ONLY, intOption, type ParsedArgs } from './args';
 import { plannedText, progressText, secondsOption } from './budget';
+import { stderrProgress } from './progress';
 
 export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
   const method = args.values.get('method');
@@ -42,13 +43,13 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
     const ballNote = config.ballSampling === 'radius' ? ', |x| uniform (the STDE release’s points)' : '';
     console.log(`device: ${adapterLabel(gpu.adapter)}; ${kind}; net ${config.depth}x${config.width} tanh, ${config.points} points${ballNote}, ${planned}, ${lrNote}; GPU memory ${(trainer.memoryBytes() / 2 ** 20).toFixed(1)} MiB`);
   }
+  const progress = stderrProgress(tty);
   const result = await trainer.run((r) => {
     if (json) return;
     const { step, rest } = progressText(r, steps, budget);
-    const line = `${step}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}  ${rest}`;
-    process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
-  }, budget ?? Infinity, { planToDeadline: budget !== null });
-  if (tty) process.stderr.write('\n');
+    progress.line(`${step}  loss ${r.loss.toExponential(3)}  L2 rel. error ${r.l2re.toExponential(3)}  ${rest}`);
+  }, budget ?? Infinity, { planToDeadline: budget !== null, onEvent: (e) => void (e.type === 'divergence' && progress.notice(e.notice.message)) });
+  progress.end();
   const fresh = finalTest > 0 && !result.stopReason.startsWith('diverged') ? await trainer.l2RelativeErrorFresh(finalTest, FRESH_TEST_SEED) : null;
   if (json) {
     process.stdout.write(
@@ -70,6 +71,7 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
         l2re_history: result.history.map((h) => h.l2re),
         history_steps: result.history.map((h) => h.step),
         stop_reason: result.stopReason,
+        notices: result.notices.map((n) => n.message),
         final_test: fresh && { points: finalTest, l2re: fresh.l2re, standard_error: fresh.standardError },
         memory_bytes: trainer.memoryBytes(),
       }) + '\n',

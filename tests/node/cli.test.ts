@@ -150,6 +150,17 @@ describe('pinn train and pinn list', () => {
     expect(out.seconds).toBeGreaterThan(0);
   });
 
+  it('train prints a divergence notice on stderr and carries it in its JSON (lr 0.99: the last good parameters back at half the rate)', () => {
+    const r = pinn('train', '--pde', 'poisson-1d', '--lr', '0.99', '--steps', '200', '--log-every', '20', '--json');
+    const out = JSON.parse(r.stdout);
+    expect(out.notices.length).toBeGreaterThan(0);
+    expect(out.notices[0]).toMatch(/^The loss (became|grew to) .* by step \d+.*: restored the parameters of step \d+ and halved the learning rate/);
+    out.notices.forEach((n: string) => expect(r.stderr).toContain(`${n}\n`));
+    // recovered: done (exit 0); after the last restore: diverged (exit 1), with the last good parameters
+    expect(r.code).toBe(out.stop_reason.startsWith('diverged') ? 1 : 0);
+    expect(Number.isFinite(out.l2re)).toBe(true);
+  });
+
   it('train --json reports a trained unknown (burgers-selfsimilar: lambda and its error) and the problem parameters', () => {
     const r = pinn('train', '--pde', 'burgers-selfsimilar', '--k', '1', '--steps', '6', '--log-every', '3', '--width', '8', '--json');
     expect(r.code).toBe(0);

@@ -579,7 +579,21 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     expect(b.res.history.map((h) => h.loss)).toEqual(a.res.history.map((h) => h.loss));
   });
 
-  it('restoreGood puts back the parameters of the last saveGood and clears Adam (the app after a non-finite loss)', async () => {
+  it('lrScale multiplies the learning rate (the run loop halves it after a divergence): at 0 a run leaves the parameters', async () => {
+    const problem = ballProblem('poisson', 'two', 12);
+    const t = new HighDimTrainer(gpu.device, problem, small(problem, { points: 16, randBatch: 4, steps: 4, logEvery: 2 }));
+    const before = Array.from((await t.net.download()).params);
+    t.lrScale = 0;
+    await t.run();
+    expect(t.step).toBe(4);
+    expect(Array.from((await t.net.download()).params)).toEqual(before);
+    t.lrScale = 1;
+    await t.run(undefined, Infinity, { steps: 6 });
+    expect(Array.from((await t.net.download()).params)).not.toEqual(before);
+    t.destroy();
+  });
+
+  it('restoreGood puts back the parameters of the last saveGood and clears Adam (the run loop after a divergence)', async () => {
     const problem = ballProblem('poisson', 'two', 12);
     const t = new HighDimTrainer(gpu.device, problem, small(problem, { points: 16, randBatch: 4 }));
     const step = async () => {

@@ -25,18 +25,45 @@ describe('training with Taylor jets', () => {
     expect(rb.history.map((h) => h.loss)).toEqual(ra.history.map((h) => h.loss));
   });
 
-  it('stops on a NaN loss, says so, and keeps the last good parameters', async () => {
+  it('a loss that is always NaN: three restores at halved learning rates, then a stop that says so, the last good parameters kept', async () => {
     const broken: PdeProblem = {
       ...poisson1d,
       terms: poisson1d.terms.map((t) => (t.name === 'residual' ? { ...t, residualWgsl: 'return sqrt(-1.0 - d[0] * d[0]);' } : t)),
     };
-    const trainer = new PinnTrainer(gpu.device, broken, { ...defaultTrainConfig(broken), steps: 50, logEvery: 10 });
+    const trainer = new PinnTrainer(gpu.device, broken, { ...defaultTrainConfig(broken), steps: 80, logEvery: 10 });
     const before = await trainer.l2RelativeError();
     const r = await trainer.run();
-    expect(r.stopReason).toMatch(/diverged: the loss became NaN by step 10; restored the parameters of step 0/);
-    expect(r.steps).toBe(10);
+    expect(r.notices.map((n) => n.message.slice(0, 34))).toEqual(['The loss became NaN by step 10: re', 'The loss became NaN by step 20: re', 'The loss became NaN by step 30: re', 'The loss became NaN by step 40, ag']);
+    expect(r.stopReason).toBe('diverged: the loss became NaN by step 40, after 3 restores; kept the parameters of step 0');
+    expect(r.steps).toBe(40);
+    expect(trainer.lrScale).toBe(0.125);
     expect(r.l2re).toBe(before);
     trainer.destroy();
+  });
+
+  it('a learning rate far too large (0.99): a notice, and the run ends on finite parameters with a finite loss', async () => {
+    const trainer = new PinnTrainer(gpu.device, poisson1d, { ...defaultTrainConfig(poisson1d), lr: 0.99, steps: 200, logEvery: 20 });
+    const notices: string[] = [];
+    const r = await trainer.run(undefined, Infinity, { onEvent: (e) => void (e.type === 'divergence' && notices.push(e.notice.message)) });
+    expect(r.notices.length).toBeGreaterThan(0);
+    expect(notices).toEqual(r.notices.map((n) => n.message));
+    expect(notices[0]).toMatch(/^The loss (became|grew to) .* by step \d+.*restored the parameters of step \d+/);
+    expect(trainer.lrScale).toBeLessThan(1);
+    const { params } = await trainer.snapshot();
+    expect(params.every(Number.isFinite)).toBe(true);
+    const loss = (await trainer.evaluateTerms()).reduce((a, t) => a + t.parts.reduce((b, v) => b + v, 0), 0);
+    expect(Number.isFinite(loss)).toBe(true);
+    expect(Number.isFinite(r.l2re)).toBe(true);
+    r.history.forEach((h) => expect(Number.isFinite(h.loss)).toBe(true));
+    trainer.destroy();
+    // lrScale multiplies the schedule's rate: at 0 the steps leave the parameters
+    const still = new PinnTrainer(gpu.device, poisson1d, { ...defaultTrainConfig(poisson1d), steps: 4, logEvery: 2 });
+    const start = (await still.snapshot()).params;
+    still.lrScale = 0;
+    await still.run();
+    expect(still.step).toBe(4);
+    expect((await still.snapshot()).params).toEqual(start);
+    still.destroy();
   });
 });
 

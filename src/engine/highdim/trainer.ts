@@ -19,9 +19,9 @@ import { norm2 } from '../problems/highdim-types';
 import { kernelPass } from '../gpu/kernels';
 import { Adam } from '../train/adam';
 import { learningRate, namedSchedule, type LrSchedule } from '../train/schedule';
-import type { TrainRecord, TrainResult } from '../train/trainer';
+import type { TrainRecord } from '../train/trainer';
 import { medianSubmitMs } from '../gpu/timing';
-import { copyBuffers, runTraining } from '../train/run-loop';
+import { copyBuffers, runTraining, type RunResult, type RunSettings } from '../train/run';
 
 export interface HighDimConfig {
   width: number;
@@ -197,6 +197,8 @@ export class HighDimTrainer {
   private goodStep = 0;
   /** The run length a deadline-planned run settled on (runTraining writes it), which the learning-rate schedule follows while it lasts. */
   plannedSteps: number | null = null;
+  /** Multiplies the schedule's learning rate (runTraining halves it after a divergence). */
+  lrScale = 1;
   /** Validation errors of the kernels built in the constructor (reported by run and probe). */
   private readonly built: Promise<GPUError | null>;
 
@@ -449,7 +451,7 @@ export class HighDimTrainer {
 
   /** Record one training step (submit it before encoding the next: it uploads its stream and lr). */
   encodeStep(enc: GPUCommandEncoder): void {
-    const lr = learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.plannedSteps ?? this.config.steps);
+    const lr = this.lrScale * learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.plannedSteps ?? this.config.steps);
     this.setStream(this.stepIndex);
     const pass = enc.beginComputePass();
     this.encodeGradient(pass);
@@ -619,14 +621,14 @@ export class HighDimTrainer {
     this.adam.reset();
   }
 
-  /** Keep the current parameters as the last good ones (the app's loop, after each finite loss). */
+  /** Keep the current parameters as the last good ones (run's checkpoint, after each good burst). */
   saveGood(): void {
     copyBuffers(this.device, [[this.net.params, this.backup]]);
     this.goodStep = this.stepIndex;
   }
 
   /**
-   * Back to the parameters of the last saveGood after a non-finite loss, with Adam's moments
+   * Back to the parameters of the last saveGood after a divergence, with Adam's moments
    * cleared (a non-finite gradient has spoiled them); the step count goes on, so the next
    * step draws new points. Returns the step the parameters are from.
    */
@@ -637,13 +639,15 @@ export class HighDimTrainer {
   }
 
   /**
-   * Train to `config.steps`, logging every `logEvery`; a non-finite loss stops and restores the
-   * last good parameters. With `planToDeadline` (and a finite deadline) the run's length is
-   * planned to the time as it goes (runTraining; the schedule follows plannedSteps).
+   * Train to `config.steps` (settings.steps), logging every `logEvery` (runTraining, Adam only):
+   * a divergence puts back the last good parameters (saveGood, restoreGood) and halves lrScale;
+   * the fourth stops the run. With `planToDeadline` (and a finite deadline) the run's length is
+   * planned to the time as it goes (the schedule follows plannedSteps).
    */
-  async run(onLog?: (r: TrainRecord) => boolean | void, deadlineSeconds = Infinity, { planToDeadline = false } = {}): Promise<TrainResult> {
+  async run(onLog?: (r: TrainRecord) => boolean | void, deadlineSeconds = Infinity, settings: RunSettings = {}): Promise<RunResult> {
     await this.checkBuilt();
-    return runTraining(this, { steps: this.config.steps, logEvery: this.config.logEvery, rollback: [[this.net.params, this.backup]], onLog, deadlineSeconds, planToDeadline });
+    const checkpoint = { save: () => this.saveGood(), restore: () => void this.restoreGood() };
+    return runTraining(this, { ...settings, steps: settings.steps ?? this.config.steps, logEvery: this.config.logEvery, checkpoint, onLog, deadlineSeconds, signedLoss: this.config.unbiasedLoss === true });
   }
 
   destroy(): void {
