@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { GpuMlp } from '../engine/model/gpu-mlp';
 import { Mlp, type Activation } from '../engine/model/mlp';
-import { factorial, TaylorJetForward } from '../engine/jets/taylor-jet';
+import { TaylorDerivatives } from '../engine/methods/taylor';
 import type { PinnDevice } from '../engine/gpu/gpu';
 import { downloadText } from './download';
 import { Plot } from './Plot';
@@ -39,14 +39,14 @@ export function JetExplorer({ gpu }: { gpu: PinnDevice }) {
     let cancelled = false;
     const xs = Array.from({ length: N_POINTS }, (_, i) => X_MIN + ((X_MAX - X_MIN) * i) / (N_POINTS - 1));
     const net = new GpuMlp(gpu.device, mlp);
-    const jet = new TaylorJetForward(gpu.device, net, { order: values.order, maxBatch: N_POINTS, sharedDirection: true });
+    // u, u', ..., u^(n) by the Taylor method's `pinn derivs` entry point (one fused jet pass)
+    const taylor = new TaylorDerivatives(net);
     const t0 = performance.now();
-    jet
-      .run(Float32Array.from(xs), Float32Array.of(1))
-      .then((c) => {
+    taylor
+      .derivatives(Float32Array.from(xs), Float32Array.of(1), true, values.order)
+      .then((rows) => {
         if (cancelled) return;
-        const n1 = values.order + 1;
-        const ys = Array.from({ length: n1 }, (_, k) => xs.map((_, p) => factorial(k) * c[p * n1 + k]));
+        const ys = rows[0].map((_, k) => rows.map((row) => row[k]));
         setSeries({ xs, ys, ms: performance.now() - t0 });
         setError(null);
       })
@@ -54,7 +54,7 @@ export function JetExplorer({ gpu }: { gpu: PinnDevice }) {
         if (!cancelled) setError(e instanceof Error ? e.message : String(e));
       })
       .finally(() => {
-        jet.destroy();
+        taylor.destroy();
         net.destroy();
       });
     return () => {
