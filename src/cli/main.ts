@@ -7,10 +7,8 @@ import { InputError, PinnError } from '../engine/errors';
 import { adapterLabel } from '../engine/gpu/gpu';
 import { GpuMlp } from '../engine/model/gpu-mlp';
 import { Mlp } from '../engine/model/mlp';
-import { TaylorDerivatives } from '../engine/methods/taylor';
-import { AdDerivatives } from '../engine/methods/ad';
-import { FiniteDifferenceDerivatives } from '../engine/methods/fd';
-import type { DerivativeMethodId, DirectionalDerivatives } from '../engine/methods/types';
+import { methodById } from '../engine/methods/registry';
+import type { DerivativeMethodId } from '../engine/methods/types';
 import { runJetSelfTest } from '../engine/selftest';
 import { nodeDevice } from '../node/webgpu-node';
 import { DEFAULT_BENCH, parseOrders, runAdVsNtp, validateBenchConfig, type BenchConfig } from '../engine/bench/ad-vs-ntp';
@@ -23,7 +21,7 @@ import { choiceField, CLI_ONLY, intField, intOption, nearestName, parseCommand, 
 import { plannedText, progressText, secondsOption } from './budget';
 import { stderrProgress } from './progress';
 import { PHASE_NAMES } from '../engine/train/run';
-import { specFromCli, specKindOf, trainSetup } from '../engine/spec/experiment';
+import { appliesTo, specFromCli, specKindOf, trainSetup } from '../engine/spec/experiment';
 import { parseDirection, parsePoints, readJsonFile } from './files';
 import { BENCH_OPTIONS, commandHelp, COMMANDS, DERIVS_OPTIONS, INIT_MODEL_OPTIONS, isCommand, overview, type CommandName } from './usage';
 
@@ -43,9 +41,8 @@ async function derivs(argv: string[]): Promise<number> {
   const gpu = await nodeDevice();
   const net = new GpuMlp(gpu.device, mlp);
   const step = args.values.has('step') ? Number(args.values.get('step')) : undefined;
-  if (step !== undefined && method !== 'fd') throw new InputError('--step applies to --method fd only');
-  const engine: DirectionalDerivatives =
-    method === 'ad' ? new AdDerivatives(net) : method === 'fd' ? new FiniteDifferenceDerivatives(net, step) : new TaylorDerivatives(net);
+  if (step !== undefined && !appliesTo(DERIVS_OPTIONS.step, method)) throw new InputError(`--step applies to --method ${DERIVS_OPTIONS.step.method} only`);
+  const engine = methodById(method).directional!(net, { step });
   const values = await engine.derivatives(points, direction.values, direction.shared, order);
   process.stdout.write(JSON.stringify({ method, order, values }) + '\n');
   engine.destroy();

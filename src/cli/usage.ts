@@ -13,7 +13,8 @@ import { MAX_JET_ORDER } from '../engine/jets/taylor-jet';
 import type { DerivativeMethodId } from '../engine/methods/types';
 import { ACTIVATIONS } from '../engine/model/mlp';
 import { HIGHDIM_PROBLEMS, PROBLEMS } from '../engine/problems';
-import { cliNames, FIELD_GROUPS, FIELDS_OF, fieldsFor, TRAIN_FIELDS, type FieldGroup, type SpecField, type SpecKind } from '../engine/spec/experiment';
+import { allMethods } from '../engine/methods/registry';
+import { cliNames, FIELD_GROUPS, FIELDS_OF, fieldsFor, type FieldGroup, type SpecField, type SpecKind } from '../engine/spec/experiment';
 import { NUMBER } from '../engine/spec/fields';
 
 /** The sections of a command's help, in order: the spec's, and the input files of `pinn derivs`. */
@@ -58,7 +59,9 @@ const JSON_OUT = (what: string): CliOption => ({ kind: 'choice', default: 'off',
 const SEED = { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, cli: 'seed', group: 'run', help: 'Seeds the initialization: the same seed gives the same network.' } as const satisfies CliOption;
 
 /** The derivative methods that give directional derivatives of a network (`pinn derivs`), in the spec's order. */
-const DERIVS_METHODS: readonly DerivativeMethodId[] = TRAIN_FIELDS.method.choices.filter((m): m is DerivativeMethodId => ['taylor', 'ad', 'fd'].includes(m));
+const DERIVS_METHODS: readonly DerivativeMethodId[] = allMethods()
+  .filter((m) => m.directional)
+  .map((m) => m.id);
 
 /** `pinn train`'s options about the run and its output, not the experiment (the spec leaves them out). */
 export const TRAIN_OPTIONS = {
@@ -109,7 +112,10 @@ export const DERIVS_OPTIONS = {
     choices: DERIVS_METHODS,
     cli: 'method',
     group: 'method',
-    help: 'taylor: one fused Taylor-jet pass (n-TangentProp); ad: N nested reverse-mode gradients (stacked AD); fd: central finite differences.',
+    help: allMethods()
+      .filter((m) => m.directional)
+      .map((m) => `${m.id}: ${m.summary}.`)
+      .join(' '),
   },
   step: {
     kind: 'text',

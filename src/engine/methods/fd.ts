@@ -172,6 +172,7 @@ export const fd: DerivativeMethod<FdOptions> = {
       expect: 'auto or a number in (0, 1)',
       check: (v: string) => v === 'auto' || (Number(v) > 0 && Number(v) < 1),
       cli: 'fd-step',
+      metavar: 'H',
       method: 'fd',
       label: 'FD step h',
       help: 'Finite differences: the stencil step; auto picks about ε^(1/(k+2)) for order k (balancing truncation and rounding in f32).',
@@ -183,5 +184,5 @@ export const fd: DerivativeMethod<FdOptions> = {
   session(env, o) {
     return { eager: false, buildTerm: (plan) => stencilStages(env, plan, (k) => ({ offsets: centralStencil(k), step: o.step ?? defaultStep(k) })) };
   },
-  directional: (net, o) => new FiniteDifferenceDerivatives(net, o.step),
+  directional: (net, { step }) => new FiniteDifferenceDerivatives(net, step),
 };

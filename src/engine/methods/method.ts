@@ -155,8 +155,8 @@ export interface DerivativeMethod<O = unknown> {
   /** The phases `profileStep` reports (default: sampling, forward, loss, backward, optimizer). */
   readonly profilePhases?: { derivatives: string };
   session(env: MethodEnv, options: O): MethodSession;
-  /** `pinn derivs`: u, u', ..., u^(n) along directions, without training. */
-  directional?(net: GpuMlp, options: O): DirectionalDerivatives;
+  /** `pinn derivs`: u, u', ..., u^(n) along directions, without training (`step`: a finite-difference step where the method has one). */
+  directional?(net: GpuMlp, settings: { step?: number }): DirectionalDerivatives;
 }
 
 /** A method's loss inputs as plain blocks (methods that do not read jet outputs): per direction or one packed buffer. */

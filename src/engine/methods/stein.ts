@@ -183,6 +183,7 @@ export const stein: DerivativeMethod<SteinOptions> = {
       expect: 'a number in (0, 1]',
       check: (v: string) => Number(v) > 0 && Number(v) <= 1,
       cli: 'sigma',
+      metavar: 'SIGMA',
       method: 'stein',
       label: 'Stein σ',
       help: 'Stein: width of the Gaussian smoothing E g(x + e), e ~ N(0, σ² I); the derivatives carry an O(σ²) bias and, as σ falls, more noise.',

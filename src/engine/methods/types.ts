@@ -4,10 +4,11 @@
  * (Training methods extend this with residual terms and gradients.)
  */
 export interface DirectionalDerivatives {
-  readonly method: DerivativeMethodId;
+  readonly method: string;
   /** values[p][k] = d^k/dt^k u(x_p + t v) at t = 0, in f64 (computed in f32 on the GPU). */
   derivatives(points: Float32Array, directions: Float32Array, sharedDirection: boolean, order: number): Promise<number[][]>;
   destroy(): void;
 }
 
-export type DerivativeMethodId = 'taylor' | 'ad' | 'fd';
+/** A registered method that gives directional derivatives (`pinn derivs`): taylor, ad, fd, or one registered later. */
+export type DerivativeMethodId = string;

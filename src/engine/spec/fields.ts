@@ -21,7 +21,7 @@ export interface FieldBase {
 }
 
 /** The derivative methods a field applies to; null: every method. */
-function methodList(f: FieldBase): readonly string[] | null {
+function methodList(f: Pick<FieldBase, 'method'>): readonly string[] | null {
   return f.method === undefined ? null : typeof f.method === 'string' ? [f.method] : f.method;
 }
 
@@ -30,9 +30,9 @@ export function fieldMethods(f: FieldBase): string | null {
   return methodList(f)?.join(' or ') ?? null;
 }
 
-/** Whether a field means something for `method`. */
-export function appliesTo(f: FieldBase, method: unknown): boolean {
-  return methodList(f)?.includes(method as string) ?? true;
+/** Whether a field (any setting with an optional `method`, a CLI option too) means something for `method`. */
+export function appliesTo(f: object, method: unknown): boolean {
+  return methodList(f as Pick<FieldBase, 'method'>)?.includes(method as string) ?? true;
 }
 export type IntField = FieldBase & {
   kind: 'int';
