@@ -16,7 +16,7 @@ import { formatBenchTable } from '../engine/bench/format';
 import { HIGHDIM_PROBLEMS, PROBLEMS } from '../engine/problems';
 import { trainBall } from './train-ball';
 import { describeUnknowns } from '../engine/problems/types';
-import { PinnTrainer, STEIN_DEFAULTS, type TrainConfig } from '../engine/train/trainer';
+import { PinnTrainer, type TrainConfig } from '../engine/train/trainer';
 import { choiceField, CLI_ONLY, intField, intOption, nearestName, parseCommand, requireValue } from './args';
 import { plannedText, progressText, secondsOption } from './budget';
 import { stderrProgress } from './progress';
@@ -137,7 +137,6 @@ async function train(argv: string[]): Promise<number> {
   const steps = specConfig.steps;
   const budget = secondsOption(args);
   if (args.values.has('final-test')) throw new InputError(`--final-test (the error on fresh points of the ball) is for the high-dimensional ball problems; ${id} measures on its fixed test set`);
-  const stein = specConfig.stein ?? { ...STEIN_DEFAULTS, varianceReduction: true, unbiasedLoss: false };
   const config: TrainConfig = { ...specConfig, logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000) };
   const json = args.flags.has('json');
   const gpu = await nodeDevice();
@@ -149,7 +148,7 @@ async function train(argv: string[]): Promise<number> {
     throw new InputError(`--lm: ${lmRefusal}`);
   }
   const tty = process.stderr.isTTY && !json;
-  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${method}${method === 'stein' ? ` (sigma ${stein.sigma}, ${stein.samples} samples${stein.varianceReduction ? ' in antithetic pairs' : ', plain'}${stein.unbiasedLoss ? ', unbiased loss' : ''}${stein.laplacian === 'hutchinson' ? ', Hutchinson Laplacian' : ''})` : ''}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${plannedText(steps, budget)}`);
+  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${trainer.methodText}; net ${config.depth}x${config.width} tanh, ${config.interiorPoints} points, ${plannedText(steps, budget)}`);
   // Adam, then L-BFGS and Levenberg–Marquardt as asked (the run loop: src/engine/train/run.ts)
   const progress = stderrProgress(tty);
   const result = await trainer.run((r) => {
@@ -182,7 +181,8 @@ async function train(argv: string[]): Promise<number> {
         ...problem.params,
         ...unknownFields,
         method,
-        stein: method === 'stein' ? stein : undefined,
+        // a method's settings where it describes them (stein: sigma, samples, ...)
+        ...(trainer.method.describe ? { [method]: trainer.methodOptions } : {}),
         steps: result.steps,
         seconds: result.seconds,
         budget_seconds: budget,

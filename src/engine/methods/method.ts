@@ -155,6 +155,8 @@ export interface DerivativeMethod<O = unknown> {
   /** The phases `profileStep` reports (default: sampling, forward, loss, backward, optimizer). */
   readonly profilePhases?: { derivatives: string };
   session(env: MethodEnv, options: O): MethodSession;
+  /** Its settings in a few words for a run's header line (absent: the method's id says enough). */
+  describe?(options: O): string;
   /** `pinn derivs`: u, u', ..., u^(n) along directions, without training (`step`: a finite-difference step where the method has one). */
   directional?(net: GpuMlp, settings: { step?: number }): DirectionalDerivatives;
 }

@@ -214,6 +214,7 @@ export const stein: DerivativeMethod<SteinOptions> = {
   },
   configFromSpec: (v) => ({ stein: { sigma: Number(v.sigma), samples: Number(v.samples), varianceReduction: v.vr === 'on', unbiasedLoss: v.unbiased === 'on', laplacian: v.steinLap as SteinLaplacian } }),
   options: steinOptions,
+  describe: (o) => `sigma ${o.sigma}, ${o.samples} samples${o.varianceReduction ? ' in antithetic pairs' : ', plain'}${o.unbiasedLoss ? ', unbiased loss' : ''}${o.laplacian === 'hutchinson' ? ', Hutchinson Laplacian' : ''}`,
   termRefusal(problem, term, _o, { mirrored }) {
     const high = term.derivatives.find((s) => s.order > 2);
     if (high) return `${problem.id}'s ${term.name} term needs ${high.name} of order ${high.order}; Stein's estimator gives derivatives of order 0, 1 and 2 only`;

@@ -155,6 +155,8 @@ export class PinnTrainer {
   readonly adam: Adam;
   /** The derivative method (from the registry) and its state for this trainer. */
   readonly method: DerivativeMethod;
+  /** The method's settings, defaults filled in and checked. */
+  readonly methodOptions: unknown;
   private readonly session: MethodSession;
   private readonly backup: GPUBuffer;
   private readonly terms: TermRuntime[];
@@ -180,6 +182,7 @@ export class PinnTrainer {
     if (!Number.isInteger(config.interiorPoints) || config.interiorPoints < 1) throw new InputError('interior points must be a positive integer');
     this.method = methodById(config.method);
     const options = this.method.options(config, problem);
+    this.methodOptions = options;
     const refusal = this.method.refusal?.(problem, options);
     if (refusal) throw new InputError(refusal);
     // an odd model needs non-zero biases (Mlp.init: with zero ones they would stay zero)
@@ -234,6 +237,12 @@ export class PinnTrainer {
 
   get step(): number {
     return this.stepIndex;
+  }
+
+  /** The method and its settings in a few words ("stein (sigma 0.01, 64 samples in antithetic pairs)"). */
+  get methodText(): string {
+    const more = this.method.describe?.(this.methodOptions);
+    return more ? `${this.method.id} (${more})` : this.method.id;
   }
 
   /** Whether a term's loss is a product of two estimates (w r_A r_B / n), which can be negative. */
