@@ -18,7 +18,7 @@ import { namedSchedule } from '../src/engine/train/schedule';
 import { lossF64 } from '../src/engine/reference/loss-f64';
 import { unknownValue } from '../src/engine/problems/types';
 import { Rng } from '../src/engine/sampling/rng';
-import { referenceJets } from '../src/engine/reference/jet-f64';
+import { referenceJets } from '../src/engine/jets/jet-f64';
 
 const args = process.argv.slice(2);
 const value = (name: string, def: string) => {

@@ -6,7 +6,7 @@
 import { GpuMlp } from './model/gpu-mlp';
 import { Mlp, type Activation } from './model/mlp';
 import { jetErrorsPerOrder, jetTolerance } from './reference/compare';
-import { referenceJets } from './reference/jet-f64';
+import { referenceJets } from './jets/jet-f64';
 import { Rng } from './sampling/rng';
 import { TaylorJetForward, type JetKernels } from './jets/taylor-jet';
 

@@ -5,7 +5,7 @@ import { AdDerivatives } from '../../src/engine/methods/ad';
 import { AdContext, type AdKernels } from '../../src/engine/autodiff/context';
 import { adParams, nestedDerivativesAd, sumOfMeanSquares } from '../../src/engine/autodiff/mlp-ad';
 import { add, addScalar, expand, fromArray, grad, matmul, mul, div, scale, sum, sin, cos, square, tanh, tanhBackward, view, type Tensor } from '../../src/engine/autodiff/tensor';
-import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { referenceJets } from '../../src/engine/jets/jet-f64';
 import { factorial } from '../../src/engine/jets/taylor-jet';
 import { referenceLossGradient, useNodeGpu } from './helpers';
 import { readBuffer } from '../../src/engine/gpu/gpu';

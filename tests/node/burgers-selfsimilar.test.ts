@@ -9,7 +9,7 @@ import {
 } from '../../src/engine/problems/burgers-selfsimilar';
 import { fornbergWeights } from '../../src/engine/methods/fd';
 import { Mlp } from '../../src/engine/model/mlp';
-import { composeFaaDiBruno, referenceJets } from '../../src/engine/reference/jet-f64';
+import { composeFaaDiBruno, referenceJets } from '../../src/engine/jets/jet-f64';
 import { Rng } from '../../src/engine/sampling/rng';
 import { factorial } from '../../src/engine/jets/taylor-jet';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Mlp } from '../../src/engine/model/mlp';
-import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { referenceJets } from '../../src/engine/jets/jet-f64';
 
 const PINN = join(__dirname, '..', '..', 'bin', 'pinn.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'pinn-cli-'));

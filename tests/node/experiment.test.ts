@@ -20,7 +20,7 @@ import { parseArgs } from '../../src/cli/args';
 import { ballSlice } from '../../src/engine/problems/ball-slice';
 import { Mlp } from '../../src/engine/model/mlp';
 import { highDimProblemWith, PROBLEMS } from '../../src/engine/problems';
-import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { referenceJets } from '../../src/engine/jets/jet-f64';
 import { PinnTrainer } from '../../src/engine/train/trainer';
 import { Rng } from '../../src/engine/sampling/rng';
 import { useNodeGpu } from './helpers';

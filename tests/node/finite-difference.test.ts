@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GpuMlp } from '../../src/engine/model/gpu-mlp';
 import { FiniteDifferenceDerivatives, fornbergWeights } from '../../src/engine/methods/fd';
 import { Mlp } from '../../src/engine/model/mlp';
-import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { referenceJets } from '../../src/engine/jets/jet-f64';
 import { Rng } from '../../src/engine/sampling/rng';
 import { factorial } from '../../src/engine/jets/taylor-jet';
 import { useNodeGpu } from './helpers';

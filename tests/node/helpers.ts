@@ -3,7 +3,7 @@ import { expandDerivative, type LossTerm, type PdeProblem } from '../../src/engi
 import type { PinnDevice } from '../../src/engine/gpu/gpu';
 import { Mlp } from '../../src/engine/model/mlp';
 import { nodeDevice, releaseNodeGpu } from '../../src/node/webgpu-node';
-import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { referenceJets } from '../../src/engine/jets/jet-f64';
 import { mlpPartial, slotLayout } from '../../src/engine/jets/jet-slots';
 import { factorial, TaylorJetForward, type JetKernels } from '../../src/engine/jets/taylor-jet';
 import { JetSumSquaresLoss, TaylorJetBackward } from '../../src/engine/jets/taylor-jet-backward';

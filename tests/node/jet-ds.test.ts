@@ -5,7 +5,7 @@ import { GpuMlp } from '../../src/engine/model/gpu-mlp';
 import { readBuffer } from '../../src/engine/gpu/gpu';
 import { TaylorJetForward } from '../../src/engine/jets/taylor-jet';
 import { DoubleSingleJet } from '../../src/engine/jets/taylor-jet-ds';
-import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { referenceJets } from '../../src/engine/jets/jet-f64';
 import { Rng } from '../../src/engine/sampling/rng';
 
 const gpu = useNodeGpu();

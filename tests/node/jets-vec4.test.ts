@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GpuMlp } from '../../src/engine/model/gpu-mlp';
 import { Mlp, type Activation } from '../../src/engine/model/mlp';
 import { jetErrorsPerOrder, jetTolerance } from '../../src/engine/reference/compare';
-import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { referenceJets } from '../../src/engine/jets/jet-f64';
 import { Rng } from '../../src/engine/sampling/rng';
 import { randomJetInputs } from '../../src/engine/selftest';
 import { TaylorJetForward } from '../../src/engine/jets/taylor-jet';

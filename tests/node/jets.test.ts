@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useNodeGpu } from './helpers';
 import { Mlp } from '../../src/engine/model/mlp';
 import { caseLabel, checkJetCase, JET_CHECK_CASES } from '../../src/engine/selftest';
-import { composeFaaDiBruno, activationDerivatives } from '../../src/engine/reference/jet-f64';
+import { composeFaaDiBruno, activationDerivatives } from '../../src/engine/jets/jet-f64';
 
 const gpu = useNodeGpu();
 

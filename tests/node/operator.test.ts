@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mlpSlotJet, readPartial, slotLayout, slotTangents, type OperatorTerm } from '../../src/engine/jets/jet-slots';
 import { problemWith } from '../../src/engine/problems';
 import { operatorSpec, type PdeProblem } from '../../src/engine/problems/types';
-import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { referenceJets } from '../../src/engine/jets/jet-f64';
 import type { Mlp } from '../../src/engine/model/mlp';
 import { defaultTrainConfig, PinnTrainer, type TrainConfig } from '../../src/engine/train/trainer';
 import { expectTrainsAndReproduces, stats, useNodeGpu } from './helpers';

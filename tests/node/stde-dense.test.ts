@@ -8,7 +8,7 @@ import { denseDirection } from '../../src/engine/highdim/dense';
 import { defaultHighDimConfig, HighDimTrainer, type HighDimConfig } from '../../src/engine/highdim/trainer';
 import { InputError } from '../../src/engine/errors';
 import { Mlp } from '../../src/engine/model/mlp';
-import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { referenceJets } from '../../src/engine/jets/jet-f64';
 import { useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();

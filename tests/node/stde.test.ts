@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { problemWith } from '../../src/engine/problems';
-import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { referenceJets } from '../../src/engine/jets/jet-f64';
 import type { PdeProblem } from '../../src/engine/problems/types';
 import { defaultTrainConfig, PinnTrainer } from '../../src/engine/train/trainer';
 import type { StdeOptions } from '../../src/engine/methods/stde';

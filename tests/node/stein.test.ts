@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/engine/errors';
 import { problemWith } from '../../src/engine/problems';
 import { philox4x32, uniform01 } from '../../src/engine/sampling/random';
-import { referenceJets } from '../../src/engine/reference/jet-f64';
+import { referenceJets } from '../../src/engine/jets/jet-f64';
 import type { Mlp } from '../../src/engine/model/mlp';
 import { Rng } from '../../src/engine/sampling/rng';
 import type { DerivativeSpec, LossTerm, PdeProblem } from '../../src/engine/problems/types';

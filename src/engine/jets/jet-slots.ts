@@ -16,7 +16,7 @@
  * An operator L = Σ_t c_t ∂^{α_t} is then estimated term by term (TermSampler): draw B terms
  * with probability |c_t| / Σ|c|, each read from its own jet, and average sign(c_t) Σ|c| ∂^{α_t}u.
  */
-import { activationDerivatives, composeFaaDiBruno } from '../reference/jet-f64';
+import { activationDerivatives, composeFaaDiBruno } from './jet-f64';
 import type { Mlp } from '../model/mlp';
 import { factorial, MAX_SLOT_JET_ORDER } from './taylor-jet';
 
@@ -169,7 +169,7 @@ export function slotTangents(slots: readonly (number | null)[], dim: number): (F
 /**
  * Normalized Taylor coefficients c_0..c_n of t ↦ N(x + Σ_o v_o t^o) for a tanh or sin MLP
  * (scalar output) in f64, with arbitrary tangents in the slots (null: zero): every layer
- * composes its activation with the input series by Faà di Bruno (src/engine/reference/jet-f64.ts).
+ * composes its activation with the input series by Faà di Bruno (./jet-f64.ts).
  */
 export function mlpSlotJet(mlp: Mlp, x: ArrayLike<number>, tangents: readonly (ArrayLike<number> | null)[], n: number, params: ArrayLike<number> = mlp.params): Float64Array {
   const d = mlp.inputDim;

@@ -1,6 +1,6 @@
 import type { Mlp } from '../model/mlp';
 import { unknownValue, type PdeProblem } from '../problems/types';
-import { referenceJets } from './jet-f64';
+import { referenceJets } from '../jets/jet-f64';
 
 /**
  * The training loss of a problem with fixed points in f64 (what the GPU computes in f32):
