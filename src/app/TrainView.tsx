@@ -13,7 +13,7 @@ import { useExperiment } from './experiment-store';
 import { texToMathML } from './tex';
 import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
 import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, SettingField, TextField } from './fields';
-import { methodById } from '../engine/methods/registry';
+import { allMethods } from '../engine/methods/registry';
 import type { Field } from '../engine/spec/fields';
 import { Plot } from './Plot';
 import { hiddenControls, readHash, writeHash } from './settings';
@@ -360,8 +360,8 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {ranges.dim && <IntField spec={fields.dim} value={values.dim} onChange={(dim) => set({ dim })} />}
         {ranges.k && <IntField spec={fields.k} value={values.k} onChange={(k) => set({ k })} />}
         {shown('method') && <ChoiceField spec={fields.method} value={values.method} onChange={(method) => set({ method })} />}
-        {Object.keys(methodById(values.method).fields).flatMap((key) => {
-          // the chosen method's own settings (src/engine/methods/), where they matter
+        {allMethods().flatMap((m) => Object.keys(m.fields)).flatMap((key) => {
+          // the derivative methods' own settings (src/engine/methods/) that apply to the chosen one, where they matter
           const f = (fields as Record<string, Field>)[key];
           if (!f || !appliesTo(f, values.method) || !shown(key) || (f.when && !f.when({ method: values.method, problem }))) return [];
           return [<SettingField key={key} spec={f} value={(values as Record<string, string | number>)[key]} onChange={(v) => set({ [key]: v } as Partial<TrainSpec>)} />];
