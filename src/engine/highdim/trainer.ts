@@ -11,17 +11,16 @@
 import { DeviceLimitError, InputError } from '../errors';
 import { denseUnsupportedReason, MAX_DENSE_DIRECTIONS } from './dense';
 import { createStorageBuffer, readBuffer } from '../gpu/gpu';
-import { GpuMlp } from '../model/gpu-mlp';
 import { Mlp } from '../model/mlp';
 import type { HighDimProblem } from '../problems/highdim-types';
 import { Rng } from '../sampling/rng';
 import { norm2 } from '../problems/highdim-types';
 import { kernelPass } from '../gpu/kernels';
-import { Adam } from '../train/adam';
-import { learningRate, namedSchedule, type LrSchedule } from '../train/schedule';
-import type { TrainRecord } from '../train/trainer';
+import { namedSchedule, type LrSchedule } from '../train/schedule';
 import { medianSubmitMs } from '../gpu/timing';
-import { copyBuffers, runTraining, type RunResult, type RunSettings } from '../train/run';
+import { TrainerCore } from '../train/core';
+import type { RunResult, RunSettings } from '../train/run';
+import type { TrainRecord } from '../train/config';
 
 export interface HighDimConfig {
   width: number;
@@ -168,13 +167,29 @@ export function freshSampleSize(dim: number): number {
   return Math.min(20_000, Math.max(200, Math.floor(4e7 / dim)), mostFreshTestPoints(dim));
 }
 
-export class HighDimTrainer {
-  readonly net: GpuMlp;
-  readonly grad: GPUBuffer;
-  readonly adam: Adam;
+/**
+ * The largest buffers (W₁, the points, the jets) against the device's binding limit: `points` points
+ * of d coordinates, `rows` jet rows, `signBytes` of dense STDE's direction signs.
+ */
+function checkLimits(device: GPUDevice, problemId: string, d: number, width: number, points: number, rows: number, signBytes: number): void {
+  const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  // bytes per coordinate of the largest O(d) binding: W₁ or the points, or dense STDE's signs
+  const perD = Math.max(4 * Math.max(width + 1, points), signBytes / d);
+  const need = Math.max(perD * d, rows * 3 * width * 4);
+  if (need <= limit) return;
+  const fits = Math.floor(limit / perD);
+  throw new DeviceLimitError(
+    'maxStorageBufferBindingSize',
+    need,
+    limit,
+    `${problemId} at d = ${d} (the first layer's ${width} x ${d} weights, ${points} points of ${d} coordinates${signBytes > 0 ? ', dense STDE\'s direction signs' : ''}; at most d = ${fits} fits with these settings)`,
+  );
+}
+
+/** The ball problems' trainer: its own sampler, loss and kernels over the shared core (../train/core.ts: network, Adam, steps, checkpoint, run). */
+export class HighDimTrainer extends TrainerCore<HighDimConfig> {
   /** W₁'s learning-rate multiplier in use: config.firstLayerLr, or firstLayerLrScale(d). */
   readonly firstLayerLr: number;
-  private readonly backup: GPUBuffer;
   private readonly train: Batch;
   private readonly test: Batch;
   private readonly testPoints: Float64Array[];
@@ -192,20 +207,13 @@ export class HighDimTrainer {
   private readonly sourcePass: Pass;
   private readonly lossPass: Pass;
   private readonly backwardPasses: Pass[];
-  private stepIndex = 0;
-  /** The step of the parameters in `backup` (saveGood). */
-  private goodStep = 0;
-  /** The run length a deadline-planned run settled on (runTraining writes it), which the learning-rate schedule follows while it lasts. */
-  plannedSteps: number | null = null;
-  /** Multiplies the schedule's learning rate (runTraining halves it after a divergence). */
-  lrScale = 1;
   /** Validation errors of the kernels built in the constructor (reported by run and probe). */
   private readonly built: Promise<GPUError | null>;
 
   constructor(
-    readonly device: GPUDevice,
+    device: GPUDevice,
     readonly problem: HighDimProblem,
-    readonly config: HighDimConfig,
+    config: HighDimConfig,
   ) {
     const d = problem.dim;
     const time = problem.horizon !== undefined;
@@ -234,16 +242,13 @@ export class HighDimTrainer {
     if (config.unbiasedLoss && (B < 2 || B % 2 !== 0)) throw new InputError(`the unbiased loss splits the B sampled axes in two halves: B must be even and at least 2 (got ${B})`);
     const testCount = config.testPoints ?? Math.max(50, Math.min(1000, Math.floor(2e7 / d)));
     const words = Math.ceil(d / 32);
-    this.checkLimits(din, width, Math.max(P, testCount), P * R1, isDense ? P * B * words * 4 : 0);
+    checkLimits(device, problem.id, din, width, Math.max(P, testCount), P * R1, isDense ? P * B * words * 4 : 0);
+    const firstLayerLr = config.firstLayerLr ?? firstLayerLrScale(d);
+    if (!(firstLayerLr > 0 && firstLayerLr <= 1e4)) throw new InputError(`the first layer's learning-rate multiplier must be in (0, 10000], got ${firstLayerLr}`);
     device.pushErrorScope('validation');
     const mlp = Mlp.init({ inputDim: din, width, depth, outputDim: 1, activation: 'tanh' }, config.seed);
-    this.net = new GpuMlp(device, mlp);
-    const bytes = mlp.params.byteLength;
-    this.grad = createStorageBuffer(device, bytes, 'parameter gradient');
-    this.backup = createStorageBuffer(device, bytes, 'last good parameters');
-    this.firstLayerLr = config.firstLayerLr ?? firstLayerLrScale(d);
-    if (!(this.firstLayerLr > 0 && this.firstLayerLr <= 1e4)) throw new InputError(`the first layer's learning-rate multiplier must be in (0, 10000], got ${this.firstLayerLr}`);
-    this.adam = new Adam(device, this.net.params, this.grad, mlp.params.length, undefined, { count: width * din, scale: this.firstLayerLr });
+    super(device, config, mlp, { count: width * din, scale: firstLayerLr });
+    this.firstLayerLr = firstLayerLr;
 
     this.sampleParams = this.uniform(new Uint32Array([P, 0, config.seed >>> 0, 0]));
     let dense: DenseBuffers | undefined;
@@ -360,22 +365,6 @@ export class HighDimTrainer {
     if (e) throw new Error(`the kernels of ${this.problem.id} did not build: ${e.message}`);
   }
 
-  /** The largest buffers (W₁, the points, the jets) against the device's binding limit. */
-  private checkLimits(d: number, width: number, points: number, rows: number, signBytes: number): void {
-    const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
-    // bytes per coordinate of the largest O(d) binding: W₁ or the points, or dense STDE's signs
-    const perD = Math.max(4 * Math.max(width + 1, points), signBytes / d);
-    const need = Math.max(perD * d, rows * 3 * width * 4);
-    if (need <= limit) return;
-    const fits = Math.floor(limit / perD);
-    throw new DeviceLimitError(
-      'maxStorageBufferBindingSize',
-      need,
-      limit,
-      `${this.problem.id} at d = ${d} (the first layer's ${width} x ${d} weights, ${points} points of ${d} coordinates${signBytes > 0 ? ', dense STDE\'s direction signs' : ''}; at most d = ${fits} fits with these settings)`,
-    );
-  }
-
   private own(b: GPUBuffer): GPUBuffer {
     this.owned.push(b);
     return b;
@@ -431,8 +420,9 @@ export class HighDimTrainer {
     return { count, rows, x, xx, idx, pre, hidden, out, forward };
   }
 
-  get step(): number {
-    return this.stepIndex;
+  /** The unbiased loss r_A r_B can be near zero or negative. */
+  get signedLoss(): boolean {
+    return this.config.unbiasedLoss === true;
   }
 
   private setStream(stream: number): void {
@@ -449,15 +439,13 @@ export class HighDimTrainer {
     this.backwardPasses.forEach((f) => f(pass));
   }
 
-  /** Record one training step (submit it before encoding the next: it uploads its stream and lr). */
-  encodeStep(enc: GPUCommandEncoder): void {
-    const lr = this.lrScale * learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.plannedSteps ?? this.config.steps);
+  /** A step: sampling at the step's stream, the gradient, Adam (it uploads its stream and lr). */
+  protected encodeTrainingStep(enc: GPUCommandEncoder, lr: number): void {
     this.setStream(this.stepIndex);
     const pass = enc.beginComputePass();
     this.encodeGradient(pass);
     this.adam.encode(pass, lr);
     pass.end();
-    this.stepIndex++;
   }
 
   /** The loss of the last evaluated step (parts summed in f64). */
@@ -574,11 +562,6 @@ export class HighDimTrainer {
     return { loss, residuals, grad, x, idx: new Uint32Array(idxF.buffer, idxF.byteOffset, idxF.length) };
   }
 
-  /** Median wall-clock milliseconds of a training step (after `warmup` steps; the steps train). */
-  timeSteps(warmup: number, reps: number): Promise<number> {
-    return medianSubmitMs(this.device, (enc) => this.encodeStep(enc), warmup, reps);
-  }
-
   /**
    * Median wall-clock milliseconds of the forward work alone (sampling, source, the jets
    * and the residuals with their Laplacian estimate; no backward, no update): the cost of
@@ -608,51 +591,19 @@ export class HighDimTrainer {
     return params * 5 + this.owned.reduce((a, b) => a + b.size, 0);
   }
 
-  /** The parameters and step, read back (the app keeps them through a lost device or a visit to another view). */
-  async snapshot(): Promise<{ step: number; params: Float32Array }> {
-    return { step: this.stepIndex, params: await readBuffer(this.device, this.net.params, this.net.mlp.params.byteLength) };
-  }
-
-  /** Continue from a snapshot: its parameters and step, Adam's moments restarting. */
-  restore(step: number, params: Float32Array): void {
-    if (params.length !== this.net.mlp.params.length) throw new InputError(`saved parameters have ${params.length} numbers; this network has ${this.net.mlp.params.length}`);
-    this.net.upload(params);
-    this.stepIndex = step;
-    this.adam.reset();
-  }
-
-  /** Keep the current parameters as the last good ones (run's checkpoint, after each good burst). */
-  saveGood(): void {
-    copyBuffers(this.device, [[this.net.params, this.backup]]);
-    this.goodStep = this.stepIndex;
-  }
-
-  /**
-   * Back to the parameters of the last saveGood after a divergence, with Adam's moments
-   * cleared (a non-finite gradient has spoiled them); the step count goes on, so the next
-   * step draws new points. Returns the step the parameters are from.
-   */
-  restoreGood(): number {
-    copyBuffers(this.device, [[this.backup, this.net.params]]);
-    this.adam.reset();
-    return this.goodStep;
-  }
-
   /**
    * Train to `config.steps` (settings.steps), logging every `logEvery` (runTraining, Adam only):
    * a divergence puts back the last good parameters (saveGood, restoreGood) and halves lrScale;
    * the fourth stops the run. With `planToDeadline` (and a finite deadline) the run's length is
    * planned to the time as it goes (the schedule follows plannedSteps).
    */
-  async run(onLog?: (r: TrainRecord) => boolean | void, deadlineSeconds = Infinity, settings: RunSettings = {}): Promise<RunResult> {
+  override async run(onLog?: (r: TrainRecord) => boolean | void, deadlineSeconds = Infinity, settings: RunSettings = {}): Promise<RunResult> {
     await this.checkBuilt();
-    const checkpoint = { save: () => this.saveGood(), restore: () => void this.restoreGood() };
-    return runTraining(this, { ...settings, steps: settings.steps ?? this.config.steps, logEvery: this.config.logEvery, checkpoint, onLog, deadlineSeconds, signedLoss: this.config.unbiasedLoss === true });
+    return super.run(onLog, deadlineSeconds, settings);
   }
 
-  destroy(): void {
-    this.adam.destroy();
-    [this.grad, this.backup, ...this.owned].forEach((b) => b.destroy());
-    this.net.destroy();
+  override destroy(): void {
+    this.owned.forEach((b) => b.destroy());
+    super.destroy();
   }
 }

@@ -4,170 +4,51 @@
  * the derivatives the term asks for, evaluates the residuals with the loss kernel generated for
  * the term (the same for every method), back-propagates into one gradient and applies Adam. The
  * loss is read back only every `logEvery` steps. L-BFGS and Levenberg–Marquardt are later phases
- * on fixed points; ./run.ts runs the phases.
+ * on fixed points (./quasi-newton.ts); ./run.ts runs the phases. What the ball problems' trainer
+ * shares with this one (network, Adam, step and learning rate, snapshot, divergence checkpoint,
+ * run) is in ./core.ts, the run's settings in ./config.ts.
  */
 import { createStorageBuffer, readBuffer } from '../gpu/gpu';
-import { median, medianSubmitMs } from '../gpu/timing';
+import { median } from '../gpu/timing';
 import { InputError } from '../errors';
 import { TaylorJetForward } from '../jets/taylor-jet';
-import type { JetPrecision } from '../jets/taylor-jet-ds';
 import type { DerivativeMethod, MethodSession } from '../methods/method';
-import { methodById, methodIds } from '../methods/registry';
-import type { StdeOptions } from '../methods/stde';
-import type { SteinOptions } from '../methods/stein';
-import { GpuMlp } from '../model/gpu-mlp';
-import { Mlp, type Activation } from '../model/mlp';
+import { methodById } from '../methods/registry';
+import { Mlp } from '../model/mlp';
 import type { LossTerm, PdeProblem } from '../problems/types';
 import { hardModel, unknownValue } from '../problems/types';
-import { Rng } from '../sampling/rng';
-import type { SamplingKind } from '../sampling/qmc';
 import { Adam } from './adam';
-import { jacobianRows, ResidualJacobian } from './jacobian';
-import { lbfgs, type LbfgsOptions, type LbfgsResult } from './lbfgs';
-import { levenbergMarquardt, type LmOptions, type LmResult } from './levenberg-marquardt';
-import { learningRate, namedSchedule, type LrSchedule } from './schedule';
+import type { TrainConfig, TrainRecord } from './config';
+import { TrainerCore, type CoreSnapshot } from './core';
+import type { LbfgsOptions, LbfgsResult } from './lbfgs';
+import type { LmOptions, LmResult } from './levenberg-marquardt';
+import { QuasiNewton, type ContinuationOptions, type JacobianRows } from './quasi-newton';
+import type { IterationCallback, RunOptions } from './run';
 import { buildTerm, checkJetRows, destroyTerm, type TermRuntime } from './term';
-import { bufferCheckpoint, runTraining, type RunResult, type RunSettings } from './run';
 
+export { ALL_TRAIN_METHODS, defaultTrainConfig, TRAIN_METHODS, type TrainConfig, type TrainMethod, type TrainRecord, type TrainResult } from './config';
+export { continuationFactors, lossNoise, type ContinuationOptions } from './quasi-newton';
 export { redrawSeed } from './points';
 export { STDE_DEFAULTS, type StdeOptions } from '../methods/stde';
 export { STEIN_DEFAULTS, STEIN_LAPLACIANS, steinShape, type SteinLaplacian, type SteinOptions } from '../methods/stein';
 
-/** A registered derivative method's id (../methods/registry.ts): taylor, ad, fd, stde, stein, or one registered later. */
-export type TrainMethod = string;
-/** The methods that compute derivatives exactly (up to FD's truncation): the ones a comparison runs. */
-export const TRAIN_METHODS: readonly TrainMethod[] = methodIds('exact');
-/** Every built-in method. */
-export const ALL_TRAIN_METHODS: readonly TrainMethod[] = methodIds();
-
-export interface TrainConfig {
-  /** A registered derivative method: taylor (fused jets and their adjoint, n-TangentProp), ad (nested reverse-mode gradients, stacked AD), fd, stde, stein. */
-  method: TrainMethod;
-  /** Finite-difference step (fd only); default: about eps^(1/(k+2)) for order k. */
-  fdStep?: number;
-  /** STDE: sparse (B random coordinates per point, scaled by d/B) or dense (B Rademacher directions). */
-  stde?: StdeOptions;
-  /** Stein: smoothing width, shifts per point, antithetic pairs with control variate (default STEIN_DEFAULTS). */
-  stein?: SteinOptions;
-  /** Settings of a method registered beyond the built-in ones (it reads them itself). */
-  methodOptions?: Readonly<Record<string, number | string | boolean>>;
-  width: number;
-  depth: number;
-  activation: Activation;
-  steps: number;
-  lr: number;
-  schedule: LrSchedule;
-  seed: number;
-  interiorPoints: number;
-  /** Read the loss (and measure the error) every this many steps. */
-  logEvery: number;
-  /** How interior points are drawn each step (default: uniform by Philox on the GPU). */
-  sampling?: SamplingKind;
-  /** Draw fresh interior points every this many steps (default 1: every step; 0: one fixed set). Random directions and shifts are drawn every step regardless. */
-  resampleEvery?: number;
-  /** Weights of loss terms by name (default: each problem's). */
-  weights?: Record<string, number>;
-  /** Use the problem's hard boundary transform u = φ N (its replaced boundary terms go). */
-  hardBoundary?: boolean;
-  /** Taylor jets only: 'double-single' recomputes the output jets in double-single for the loss in L-BFGS and evaluations (taylor-jet-ds.ts; Adam's steps stay f32); other methods use f32. */
-  precision?: JetPrecision;
+/** PinnTrainer's snapshot: the network's parameters and step, and the unknowns' raw parameters (null without unknowns). */
+export interface PinnSnapshot extends CoreSnapshot {
+  unknownRaw: Float32Array | null;
 }
 
-export interface TrainRecord {
-  step: number;
-  seconds: number;
-  loss: number;
-  l2re: number;
-  /** Values of the problem's trained unknowns (e.g. lambda), when it has any. */
-  unknowns?: number[];
-}
-
-export interface TrainResult {
-  steps: number;
-  seconds: number;
-  l2re: number;
-  history: TrainRecord[];
-  /** Why training ended: 'done', 'diverged at step N (loss NaN)', 'stopped'. */
-  stopReason: string;
-}
-
-
-/**
- * Levenberg–Marquardt's stages for a term with `continuation` f0: factors of its weight, f0, 100 f0,
- * …, 1. The first is small, not zero: left out entirely, the term's high derivatives are free
- * to overflow f32.
- */
-export function continuationFactors(first: number): number[] {
-  if (!(first > 0 && first <= 1)) throw new InputError(`a continuation starts at a factor in (0, 1], not ${first}`);
-  const stages = Math.round(Math.log(1 / first) / Math.log(100));
-  return Array.from({ length: stages + 1 }, (_, i) => Number(`1e${2 * (i - stages)}`));
-}
-
-/** Levenberg–Marquardt's continuation, when a term has one: the stages' weight factors and their shares of the iterations. */
-export interface ContinuationOptions {
-  factors?: number[];
-  shares?: number[];
-  /** How many leading stages keep the unknowns frozen (default 1: the first). */
-  frozenStages?: number;
-  /** Called at the end of each stage, its factor still set (evaluateTerms then shows the staged weights). */
-  onStage?: (stage: number, factor: number, result: LmResult) => Promise<void> | void;
-}
-
-/** The sampling stream of the quasi-Newton phases: one Adam never draws, fixed points for the whole phase. */
-const FIXED_STREAM = 0x7fffffff;
-
-export function defaultTrainConfig(problem: PdeProblem): TrainConfig {
-  const d = problem.defaults;
-  return {
-    method: 'taylor',
-    width: d.width,
-    depth: d.depth,
-    activation: 'tanh',
-    steps: d.steps,
-    lr: d.lr,
-    schedule: namedSchedule('exponential'),
-    seed: 0,
-    interiorPoints: d.interiorPoints,
-    logEvery: 100,
-    hardBoundary: d.hardBoundary ?? false,
-    precision: d.precision ?? 'f32',
-  };
-}
-
-/**
- * The rounding noise of an f32 loss at x: the spread of f over a few points one or two f32
- * ulps from x in every coordinate, where the true loss changes far less than its rounding.
- */
-export async function lossNoise(fg: (x: Float64Array) => Promise<{ f: number }>, x: Float64Array, samples = 6): Promise<number> {
-  const rng = new Rng(0x5eed);
-  const fs: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const y = Float64Array.from(Float32Array.from(x.map((v) => v * (1 + (rng.uniform() < 0.5 ? -1 : 1) * 2 ** -23))));
-    fs.push((await fg(y)).f);
-  }
-  const mean = fs.reduce((a, b) => a + b, 0) / samples;
-  return Math.sqrt(fs.reduce((a, b) => a + (b - mean) ** 2, 0) / (samples - 1));
-}
-
-export class PinnTrainer {
-  readonly net: GpuMlp;
-  readonly grad: GPUBuffer;
-  readonly adam: Adam;
+export class PinnTrainer extends TrainerCore<TrainConfig> {
   /** The derivative method (from the registry) and its state for this trainer. */
   readonly method: DerivativeMethod;
   /** The method's settings, defaults filled in and checked. */
   readonly methodOptions: unknown;
   private readonly session: MethodSession;
-  private readonly backup: GPUBuffer;
   private readonly terms: TermRuntime[];
+  /** L-BFGS and Levenberg–Marquardt on this trainer's terms (./quasi-newton.ts). */
+  private readonly quasiNewton: QuasiNewton;
   private readonly testJet: TaylorJetForward;
   private readonly testPoints: number[][];
   private readonly exact: Float64Array;
-  private stepIndex = 0;
-  /** The run length a deadline-planned run settled on (runTraining writes it), which the learning-rate schedule follows while it lasts. */
-  plannedSteps: number | null = null;
-  /** Multiplies the schedule's learning rate (runTraining halves it after a divergence). */
-  lrScale = 1;
   /** Raw parameters of the problem's unknowns, their gradient, optimizer and last good copy. */
   readonly unknownParams: GPUBuffer | null = null;
   readonly unknownGrad: GPUBuffer | null = null;
@@ -175,23 +56,19 @@ export class PinnTrainer {
   private readonly unknownBackup: GPUBuffer | null = null;
 
   constructor(
-    readonly device: GPUDevice,
+    device: GPUDevice,
     readonly problem: PdeProblem,
-    readonly config: TrainConfig,
+    config: TrainConfig,
   ) {
     if (!Number.isInteger(config.interiorPoints) || config.interiorPoints < 1) throw new InputError('interior points must be a positive integer');
-    this.method = methodById(config.method);
-    const options = this.method.options(config, problem);
-    this.methodOptions = options;
-    const refusal = this.method.refusal?.(problem, options);
+    const method = methodById(config.method);
+    const options = method.options(config, problem);
+    const refusal = method.refusal?.(problem, options);
     if (refusal) throw new InputError(refusal);
     // an odd model needs non-zero biases (Mlp.init: with zero ones they would stay zero)
-    const mlp = Mlp.init({ inputDim: problem.dim, width: config.width, depth: config.depth, outputDim: 1, activation: config.activation }, config.seed, { biases: problem.oddModel ? 'uniform' : 'zero' });
-    this.net = new GpuMlp(device, mlp);
-    const bytes = mlp.params.byteLength;
-    this.grad = createStorageBuffer(device, bytes, 'parameter gradient');
-    this.backup = createStorageBuffer(device, bytes, 'last good parameters');
-    this.adam = new Adam(device, this.net.params, this.grad, mlp.params.length);
+    super(device, config, Mlp.init({ inputDim: problem.dim, width: config.width, depth: config.depth, outputDim: 1, activation: config.activation }, config.seed, { biases: problem.oddModel ? 'uniform' : 'zero' }));
+    this.method = method;
+    this.methodOptions = options;
     const unknowns = problem.unknowns ?? [];
     if (unknowns.length > 0) {
       this.unknownParams = createStorageBuffer(device, unknowns.length * 4, 'unknowns');
@@ -226,6 +103,21 @@ export class PinnTrainer {
     this.testPoints = problem.testPoints();
     this.exact = Float64Array.from(this.testPoints.map((x) => problem.exact(x)));
     this.testJet = new TaylorJetForward(device, this.net, { order: 0, maxBatch: this.testPoints.length, sharedDirection: true });
+    this.quasiNewton = new QuasiNewton({
+      device,
+      net: this.net,
+      grad: this.grad,
+      unknowns,
+      unknownParams: this.unknownParams,
+      unknownGrad: this.unknownGrad,
+      method,
+      config,
+      terms: this.terms,
+      termWeight: (term) => this.termWeight(term),
+      computeGradient: (stream, jacobian) => this.computeGradient(stream, jacobian),
+      evaluateLoss: (stream) => this.evaluateLoss(stream),
+      readLoss: () => this.readLoss(),
+    });
   }
 
   /** The weight of a term: the configured one, else the problem's. */
@@ -233,10 +125,6 @@ export class PinnTrainer {
     const w = this.config.weights?.[term.name] ?? term.weight;
     if (!Number.isFinite(w) || w < 0) throw new InputError(`the weight of ${this.problem.id}'s ${term.name} term must be a finite number >= 0 (got ${w})`);
     return w;
-  }
-
-  get step(): number {
-    return this.stepIndex;
   }
 
   /** The method and its settings in a few words ("stein (sigma 0.01, 64 samples in antithetic pairs)"). */
@@ -323,13 +211,22 @@ export class PinnTrainer {
     } else this.submitPass((pass) => this.encodeLoss(pass, false, stream));
   }
 
-  /** Submit the loss and its gradient (into `grad`) at the points of sampling stream `stream`. */
-  private computeGradient(stream: number): void {
+  /** Submit the loss and its gradient (into `grad`) at the points of sampling stream `stream`; with `jacobian`, the residuals' rows into it too. */
+  private computeGradient(stream: number, jacobian?: JacobianRows): void {
+    const clear = (enc: GPUCommandEncoder) => {
+      this.clearGradients(enc);
+      if (jacobian) enc.clearBuffer(jacobian.buffer);
+    };
     if (this.session.eager) {
-      // an eager method records its graph after the sampling, in queue order
-      this.submitSampling(stream, (e) => this.clearGradients(e));
-      this.evaluateEager(true);
-    } else this.submitPass((pass) => this.encodeLoss(pass, true, stream), (e) => this.clearGradients(e));
+      // an eager method records its graph after the sampling, in queue order (with a Jacobian, one reverse pass keeping every point's row)
+      this.submitSampling(stream, clear);
+      this.evaluateEager(true, jacobian && { buffer: jacobian.buffer, rowStride: this.net.mlp.params.length });
+    } else {
+      this.submitPass((pass) => {
+        this.encodeLoss(pass, true, stream);
+        jacobian?.encode?.(pass);
+      }, clear);
+    }
   }
 
   /**
@@ -355,19 +252,35 @@ export class PinnTrainer {
    * Continue a run from saved state (after a lost GPU device): the network's and the
    * unknowns' parameters and the step counter. Adam's moments start again from zero.
    */
-  restore(step: number, params: Float32Array, unknownRaw?: Float32Array | null): void {
-    if (params.length !== this.net.mlp.params.length) throw new InputError(`saved parameters have ${params.length} numbers; this network has ${this.net.mlp.params.length}`);
-    this.restoreState({ step, params, unknownRaw: unknownRaw ?? null });
-    this.adam.reset();
-    this.unknownAdam?.reset();
+  override restore(step: number, params: Float32Array, unknownRaw?: Float32Array | null): void {
+    this.putBack({ step, params, unknownRaw });
+    this.resetOptimizers();
   }
 
   /** The state restore() takes: parameters and unknowns' raw values (read from the GPU). */
-  async snapshot(): Promise<{ step: number; params: Float32Array; unknownRaw: Float32Array | null }> {
-    const params = await readBuffer(this.device, this.net.params, this.net.mlp.params.byteLength);
+  override async snapshot(): Promise<PinnSnapshot> {
+    const { params } = await super.snapshot();
     const nq = this.problem.unknowns?.length ?? 0;
     const unknownRaw = this.unknownParams ? await readBuffer(this.device, this.unknownParams, nq * 4) : null;
     return { step: this.stepIndex, params, unknownRaw };
+  }
+
+  /** Put back parameters, unknowns and step without touching the optimizers (see profileStep). */
+  protected override putBack(s: CoreSnapshot & { unknownRaw?: Float32Array | null }): void {
+    super.putBack(s);
+    if (s.unknownRaw && this.unknownParams) this.device.queue.writeBuffer(this.unknownParams, 0, Float32Array.from(s.unknownRaw));
+  }
+
+  protected override resetOptimizers(): void {
+    super.resetOptimizers();
+    this.unknownAdam?.reset();
+  }
+
+  /** The divergence checkpoint keeps the unknowns too. */
+  protected override checkpointBuffers(): [GPUBuffer, GPUBuffer][] {
+    const pairs = super.checkpointBuffers();
+    if (this.unknownBackup) pairs.push([this.unknownParams!, this.unknownBackup]);
+    return pairs;
   }
 
   /**
@@ -408,50 +321,21 @@ export class PinnTrainer {
     }
     restoreAdam();
     restoreUnknownAdam?.();
-    this.restoreState(params);
+    this.putBack(params);
     await this.evaluateTerms(); // the loss buffers describe the restored parameters again
     return [...samples].map(([phase, ms]) => ({ phase, ms: median(ms) }));
   }
 
-  /** Put back parameters and step without touching Adam (see profileStep). */
-  private restoreState(s: { step: number; params: Float32Array; unknownRaw: Float32Array | null }): void {
-    this.net.upload(s.params);
-    if (s.unknownRaw && this.unknownParams) this.device.queue.writeBuffer(this.unknownParams, 0, Float32Array.from(s.unknownRaw));
-    this.stepIndex = s.step;
-  }
-
-  /**
-   * Benchmarks: run `warmup` steps, then `reps` more, each submitted and awaited alone;
-   * the median wall-clock milliseconds of the timed ones. (The steps train the network.)
-   */
-  timeSteps(warmup: number, reps: number): Promise<number> {
-    return medianSubmitMs(this.device, (enc) => this.encodeStep(enc), warmup, reps);
-  }
-
-  /**
-   * Record one training step. Submit it before encoding the next: the step's small
-   * uploads (Adam's hyper-parameters, Sobol/LHS points, STDE directions) go through
-   * queue.writeBuffer when it is encoded.
-   */
-  encodeStep(enc: GPUCommandEncoder): void {
-    const lr = this.lrScale * learningRate(this.config.lr, this.config.schedule, this.stepIndex, this.plannedSteps ?? this.config.steps);
-    if (this.session.eager) {
-      this.computeGradient(this.stepIndex);
-      const pass = enc.beginComputePass();
-      this.adam.encode(pass, lr);
-      this.unknownAdam?.encode(pass, lr);
-      pass.end();
-      this.stepIndex++;
-      return;
-    }
-    // otherwise the whole step in one command buffer
-    this.clearGradients(enc);
+  /** A step: the loss and its gradient at the step's points (f32 jets), then Adam on the network and the unknowns. */
+  protected encodeTrainingStep(enc: GPUCommandEncoder, lr: number): void {
+    // an eager method submits its graph first; otherwise the whole step in one command buffer
+    if (this.session.eager) this.computeGradient(this.stepIndex);
+    else this.clearGradients(enc);
     const pass = enc.beginComputePass();
-    this.encodeLoss(pass, true, this.stepIndex, false);
+    if (!this.session.eager) this.encodeLoss(pass, true, this.stepIndex, false);
     this.adam.encode(pass, lr);
     this.unknownAdam?.encode(pass, lr);
     pass.end();
-    this.stepIndex++;
   }
 
   /**
@@ -469,199 +353,24 @@ export class PinnTrainer {
     this.restore(0, start.params, start.unknownRaw);
   }
 
-  /**
-   * A second phase with L-BFGS on one fixed set of collocation points (what DeepXDE
-   * users do after Adam): loss and gradient on the GPU, the two-loop recursion in f64
-   * on the CPU. Leaves the best parameters in the network and says why it stopped.
-   */
-  async lbfgs(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void, options: Partial<LbfgsOptions> = {}): Promise<LbfgsResult> {
-    const stream = FIXED_STREAM;
-    const { count, nq, upload, read, round } = this.quasiNewtonVector(false);
-    const fg = async (x: Float64Array) => {
-      upload(x);
-      this.computeGradient(stream);
-      const f = await this.readLoss();
-      const g = new Float64Array(count + nq);
-      g.set(await readBuffer(this.device, this.grad, count * 4));
-      if (nq > 0) g.set(await readBuffer(this.device, this.unknownGrad!, nq * 4), count);
-      return { f, g };
-    };
-    const start = await read();
-    const unknowns = this.problem.unknowns ?? [];
-    const noise = iterations > 0 ? await lossNoise(fg, start) : 0;
-    const measureNoise = (x: Float64Array) => lossNoise(fg, x);
-    const result = await lbfgs(fg, start, { maxIterations: iterations, noise, measureNoise, round, ...options }, onIteration && ((it, f, x) => onIteration(it, f, unknowns.map((u, i) => unknownValue(u, x[count + i])))));
-    upload(result.x);
-    return result;
-  }
-
-  /**
-   * The quasi-Newton phases' vector: the network's parameters, then the unknowns' raw ones.
-   * upload sets it on the GPU, read gets it back, round gives what the GPU evaluates for a
-   * vector (f32 values, or with `precise` the network's parameters as double-single pairs, hi + lo).
-   */
-  private quasiNewtonVector(precise: boolean): { count: number; nq: number; upload: (x: Float64Array) => void; read: () => Promise<Float64Array>; round: (x: Float64Array) => Float64Array } {
-    const count = this.net.mlp.params.length;
-    const nq = this.problem.unknowns?.length ?? 0;
-    const upload = (x: Float64Array) => {
-      if (precise) this.net.uploadPrecise(x.subarray(0, count));
-      else this.net.upload(Float32Array.from(x.subarray(0, count)));
-      if (nq > 0) this.device.queue.writeBuffer(this.unknownParams!, 0, Float32Array.from(x.subarray(count)));
-    };
-    const read = async () => {
-      const x = new Float64Array(count + nq);
-      x.set(await readBuffer(this.device, this.net.params, count * 4));
-      if (precise) {
-        const lo = await readBuffer(this.device, this.net.paramsLo, count * 4);
-        for (let i = 0; i < count; i++) x[i] += lo[i];
-      }
-      if (nq > 0) x.set(await readBuffer(this.device, this.unknownParams!, nq * 4), count);
-      return x;
-    };
-    const round = (x: Float64Array) =>
-      Float64Array.from(x, (v, i) => {
-        const hi = Math.fround(v);
-        return precise && i < count ? hi + Math.fround(v - hi) : hi;
-      });
-    return { count, nq, upload, read, round };
+  /** L-BFGS on the quasi-Newton phases' fixed points; leaves the best parameters in the network (QuasiNewton.lbfgs). */
+  lbfgs(iterations: number, onIteration?: IterationCallback, options: Partial<LbfgsOptions> = {}): Promise<LbfgsResult> {
+    return this.quasiNewton.lbfgs(iterations, onIteration, options);
   }
 
   /** Why Levenberg–Marquardt cannot run on this setup (null when it can). */
   levenbergMarquardtRefusal(): string | null {
-    if (!this.method.jacobian) {
-      const able = methodIds().filter((id) => methodById(id).jacobian);
-      return `Levenberg–Marquardt needs Taylor jets or stacked AD (method ${able.join(' or ')}), not ${this.method.id}`;
-    }
-    const op = this.terms.find((t) => t.plan.operator);
-    if (op) return `Levenberg–Marquardt does not read operator terms yet: the ${op.term.name} term has one`;
-    const t = this.terms.find((t) => t.stages.randomDirections || t.plan.split || (this.method.jacobian === 'jets' && t.stages.jets.length === 0));
-    if (t) return `Levenberg–Marquardt needs fixed directions; the ${t.term.name} term draws random ones`;
-    if (this.config.hardBoundary) return 'Levenberg–Marquardt does not combine with a hard boundary transform yet';
-    return null;
+    return this.quasiNewton.refusal();
   }
 
-  private jacobian: { rows: number; buffer: GPUBuffer; encode?: (pass: GPUComputePassEncoder) => void } | null = null;
-
-  /**
-   * At the current parameters: the weighted residuals sqrt(w/n) r_p of every term's points (in
-   * term order; their squares sum to the loss) and their Jacobian, rows x (network parameters,
-   * then the unknowns' raw parameters), row-major. The points are those of the quasi-Newton phases.
-   */
-  async residualsAndJacobian(): Promise<{ r: Float64Array; J: Float64Array }> {
-    const refusal = this.levenbergMarquardtRefusal();
-    if (refusal) throw new InputError(refusal);
-    const device = this.device;
-    if (!this.jacobian) {
-      this.jacobian = this.method.jacobian === 'tape' ? jacobianRows(device, this.terms, this.net.mlp.params.length) : new ResidualJacobian(device, this.terms.map((t) => ({ count: t.count, jets: t.stages.jets, backwards: t.stages.backwards, adjoints: t.stages.adjoints })));
-    }
-    const jac = this.jacobian;
-    const count = this.net.mlp.params.length;
-    const nq = this.problem.unknowns?.length ?? 0;
-    const n = count + nq;
-    const setMode = (mode: number) => this.terms.forEach((t) => device.queue.writeBuffer(t.params, 12, new Uint32Array([mode])));
-    const clear = (enc: GPUCommandEncoder) => {
-      this.clearGradients(enc);
-      enc.clearBuffer(jac.buffer);
-    };
-    setMode(1);
-    if (this.session.eager) {
-      // each term's graph, then one reverse pass keeping every point's row
-      this.submitSampling(FIXED_STREAM, clear);
-      this.evaluateEager(true, { buffer: jac.buffer, rowStride: count });
-    } else {
-      this.submitPass((pass) => {
-        this.encodeLoss(pass, true, FIXED_STREAM);
-        jac.encode!(pass);
-      }, clear);
-    }
-    setMode(0);
-    const J32 = await readBuffer(device, jac.buffer, jac.rows * count * 4);
-    const J = new Float64Array(jac.rows * n);
-    const r = new Float64Array(jac.rows);
-    let row = 0;
-    for (const t of this.terms) {
-      r.set(await readBuffer(device, t.parts, t.count * 4), row);
-      const q = t.qparts ? await readBuffer(device, t.qparts, t.count * nq * 4) : null;
-      for (let p = 0; p < t.count; p++) {
-        J.set(J32.subarray((row + p) * count, (row + p + 1) * count), (row + p) * n);
-        for (let u = 0; u < nq; u++) J[(row + p) * n + count + u] = q![p * nq + u];
-      }
-      row += t.count;
-    }
-    return { r, J };
+  /** The weighted residuals at the quasi-Newton phases' points and their Jacobian (QuasiNewton.residualsAndJacobian). */
+  residualsAndJacobian(): Promise<{ r: Float64Array; J: Float64Array }> {
+    return this.quasiNewton.residualsAndJacobian();
   }
 
-  /**
-   * Levenberg–Marquardt on the network and the unknowns (after Adam, in place of L-BFGS): the
-   * loss is a sum of squared residuals sqrt(w/n) r_p, whose Jacobian the GPU computes row by row
-   * (loss kernel in Jacobian mode, the jets' backward passes, taylor_jet_jacobian); the damped
-   * Gauss–Newton system is solved on the CPU in f64. Sampled points stay fixed for the whole
-   * phase (the stream L-BFGS uses).
-   */
-  async levenbergMarquardt(iterations: number, onIteration?: (it: number, loss: number, unknowns: number[]) => boolean | void, options: Partial<LmOptions> & ContinuationOptions = {}): Promise<LmResult> {
-    const { factors: stageFactors, shares, onStage, frozenStages = 1, ...lmOptions } = options;
-    const refusal = this.levenbergMarquardtRefusal();
-    if (refusal) throw new InputError(refusal);
-    // double-single jets: double-single parameters too (the last steps are below an f32 ulp)
-    const precise = this.config.precision === 'double-single';
-    const { count, upload, read, round } = this.quasiNewtonVector(precise);
-    const unknowns = this.problem.unknowns ?? [];
-    // in a continuation's first stage the unknowns stay put: the staged term (at its first factor) is what
-    // selects them, and without it they drift (k = 3's λ ran into its bound, where tanh is flat)
-    let freezeUnknowns = false;
-    const rj = async (x: Float64Array) => {
-      upload(x);
-      const out = await this.residualsAndJacobian();
-      if (freezeUnknowns) {
-        const n = out.J.length / out.r.length;
-        for (let row = 0; row < out.r.length; row++) out.J.fill(0, row * n + count, (row + 1) * n);
-      }
-      return out;
-    };
-    const loss = async (x: Float64Array) => {
-      upload(x);
-      this.evaluateLoss(FIXED_STREAM);
-      return this.readLoss();
-    };
-    const start = await read();
-    // terms brought in by continuation: their weight rises in stages, the others' stays
-    const staged = this.terms.filter((t) => t.term.continuation !== undefined);
-    const factors = staged.length > 0 ? (stageFactors ?? continuationFactors(Math.min(...staged.map((t) => t.term.continuation!)))) : [1];
-    // each stage's share of the iterations (even by default), as cumulative fractions
-    const weights = staged.length > 0 && shares ? shares : factors.map(() => 1);
-    if (weights.length !== factors.length) throw new InputError(`continuation: ${weights.length} shares for ${factors.length} stages`);
-    const totalShare = weights.reduce((a, b) => a + b, 0);
-    const cumulative = weights.map((_, i) => weights.slice(0, i + 1).reduce((a, b) => a + b, 0) / totalShare);
-    const setFactor = (f: number) => staged.forEach((t) => this.device.queue.writeBuffer(t.params, 4, new Float32Array([f * this.termWeight(t.term)])));
-    let x = start;
-    let done = 0;
-    let evaluations = 0;
-    let result: LmResult | null = null;
-    try {
-      for (const [stage, factor] of factors.entries()) {
-        const budget = Math.round(iterations * cumulative[stage]) - done;
-        if (budget <= 0) continue;
-        setFactor(factor);
-        freezeUnknowns = staged.length > 0 && stage < frozenStages;
-        const offset = done;
-        const last = stage === factors.length - 1;
-        result = await levenbergMarquardt(rj, loss, x, { maxIterations: budget, round, bounded: count, ...lmOptions }, (it, f, y) => onIteration?.(offset + it, f, unknowns.map((u, i) => unknownValue(u, y[count + i]))));
-        x = result.x;
-        done += result.iterations;
-        evaluations += result.evaluations;
-        if (onStage) {
-          upload(x);
-          await onStage(stage, factor, result);
-        }
-        if (result.reason === 'stopped' || (!last && result.reason.startsWith('the loss is'))) break;
-      }
-    } finally {
-      setFactor(1);
-    }
-    upload(x);
-    const f = await loss(x);
-    const reason = (result?.reason ?? 'no iterations asked for') + (staged.length > 0 ? ` (${staged.map((t) => t.term.name).join(', ')} brought in over ${factors.length} stages)` : '');
-    return { x, f, iterations: done, evaluations: evaluations + 1, reason };
+  /** Levenberg–Marquardt on the network and the unknowns, with the continuation stages of terms that have one (QuasiNewton.levenbergMarquardt). */
+  levenbergMarquardt(iterations: number, onIteration?: IterationCallback, options: Partial<LmOptions> & ContinuationOptions = {}): Promise<LmResult> {
+    return this.quasiNewton.levenbergMarquardt(iterations, onIteration, options);
   }
 
   /**
@@ -739,37 +448,23 @@ export class PinnTrainer {
     return Math.sqrt(num / den);
   }
 
-  /**
-   * Train (runTraining): Adam to config.steps (settings.steps), then settings.lbfgs L-BFGS and
-   * settings.lm Levenberg–Marquardt iterations. onLog sees every Adam record; returning false
-   * stops. A divergence puts back the last good parameters and unknowns (Adam's moments
-   * cleared) and halves lrScale; the fourth stops the run. With `planToDeadline` (and a finite
-   * deadline) Adam's length is planned to the time as it goes (the schedule follows plannedSteps).
-   */
-  async run(onLog?: (r: TrainRecord) => boolean | void, deadlineSeconds = Infinity, settings: RunSettings = {}): Promise<RunResult> {
-    const rollback: [GPUBuffer, GPUBuffer][] = [[this.net.params, this.backup]];
-    if (this.unknownBackup) rollback.push([this.unknownParams!, this.unknownBackup]);
-    const checkpoint = bufferCheckpoint(this.device, rollback, () => {
-      this.adam.reset();
-      this.unknownAdam?.reset();
-    });
+  /** Runs record the unknowns' values and go on to L-BFGS and Levenberg–Marquardt. */
+  protected override runAdditions(): Pick<RunOptions, 'extend' | 'quasiNewton'> {
     const extend = this.unknownParams
       ? async (record: TrainRecord) => {
         record.unknowns = await this.unknownValues();
       }
       : undefined;
-    const signedLoss = this.signedLoss;
-    return runTraining(this, { ...settings, steps: settings.steps ?? this.config.steps, logEvery: this.config.logEvery, checkpoint, extend, onLog, deadlineSeconds, quasiNewton: this, signedLoss });
+    return { extend, quasiNewton: this };
   }
 
-  destroy(): void {
+  override destroy(): void {
     this.terms.forEach(destroyTerm);
     this.session.destroy?.();
     this.testJet.destroy();
-    this.jacobian?.buffer.destroy();
-    this.adam.destroy();
+    this.quasiNewton.destroy();
     this.unknownAdam?.destroy();
-    [this.grad, this.backup, this.unknownParams, this.unknownGrad, this.unknownBackup].forEach((b) => b?.destroy());
-    this.net.destroy();
+    [this.unknownParams, this.unknownGrad, this.unknownBackup].forEach((b) => b?.destroy());
+    super.destroy();
   }
 }
