@@ -6,7 +6,7 @@
  * buffers a repeated step reuses them all), and one compute pass per step, so a
  * whole step is one submit with no read-backs.
  */
-import { checkStorageBuffer, preferredKernels } from '../gpu/gpu';
+import { checkStorageBuffer, preferredKernels, type KernelFamily } from '../gpu/gpu';
 import { computePipeline, gridSize } from '../gpu/kernels';
 
 /** Bytes per op parameter block; dynamic uniform offsets must be multiples of 256. */
@@ -23,7 +23,7 @@ export type KernelShape = 'in1' | 'in2';
  * offsets are multiples of 4, matmuls block 4x4 outputs per thread and element-wise ops four
  * row neighbours, read as vec4; elsewhere one thread per output (never tiles: barriers are dear there).
  */
-export type AdKernels = 'tiled' | 'vec4';
+export type AdKernels = Exclude<KernelFamily, 'direct'>;
 
 export class AdContext {
   /** Pipelines by op key: an op finds its pipeline without filling the template (computePipeline creates and caches them). */
@@ -61,7 +61,7 @@ export class AdContext {
     readonly device: GPUDevice,
     options: { kernels?: AdKernels } = {},
   ) {
-    this.kernels = options.kernels ?? (preferredKernels(device) === 'direct' ? 'vec4' : 'tiled');
+    this.kernels = options.kernels ?? preferredKernels(device);
     const storage = (type: GPUBufferBindingType) => ({ visibility: GPUShaderStage.COMPUTE, buffer: { type } });
     const params = { visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' as const, hasDynamicOffset: true, minBindingSize: PARAM_BYTES } };
     const entries = (inputs: number) =>

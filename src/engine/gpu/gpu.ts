@@ -85,12 +85,18 @@ export async function requestPinnDevice(
 const adapters = new WeakMap<GPUDevice, AdapterSummary>();
 
 /**
- * Kernel family for a device: 'direct' (each thread reads its own operands, no
- * workgroup staging) on CPU implementations such as SwiftShader, where a barrier
- * costs far more than a cached load; 'tiled' on GPUs.
+ * The one vocabulary of kernel variants, for the jets and the AD engine alike:
+ * - 'tiled' (GPUs): workgroup tiles staged in shared memory;
+ * - 'direct': each thread reads its own operands as scalars, no barriers;
+ * - 'vec4' (CPU adapters such as SwiftShader, where a barrier costs far more than a cached
+ *   load): direct, with the shapes that allow it blocked 4 x 4 per thread and read as vec4.
+ * A family a kernel lacks falls back to 'direct' (the AD engine's element-wise ops have no tiles).
  */
-export function preferredKernels(device: GPUDevice): 'tiled' | 'direct' {
-  return adapters.get(device)?.isSoftware ? 'direct' : 'tiled';
+export type KernelFamily = 'tiled' | 'direct' | 'vec4';
+
+/** The variant a device gets by default, chosen here once: 'vec4' on a CPU adapter, 'tiled' on a GPU. */
+export function preferredKernels(device: GPUDevice): 'tiled' | 'vec4' {
+  return adapters.get(device)?.isSoftware ? 'vec4' : 'tiled';
 }
 
 /** Throw a DeviceLimitError naming the limit when a storage buffer of `bytes` would not fit. */

@@ -1,5 +1,5 @@
 import { InputError, DeviceLimitError } from '../errors';
-import { createStorageBuffer, preferredKernels, readBuffer } from '../gpu/gpu';
+import { createStorageBuffer, preferredKernels, readBuffer, type KernelFamily } from '../gpu/gpu';
 import { GpuMlp } from '../model/gpu-mlp';
 import { unrolledJetActivation, unrollMarkedLoops } from './jet-unroll';
 import { fillTemplate, shaderPath } from '../gpu/shaders';
@@ -37,17 +37,15 @@ export interface TaylorJetOptions {
 }
 
 /**
- * 'tiled': workgroup tiles staged in shared memory (GPUs). 'direct': each thread reads its own
- * operands as scalars, no barriers. 'vec4' (CPU adapters): direct, with layers whose shapes are
- * multiples of 4 blocked 4 neurons x vec4Points points per thread, read as vec4, order loops
- * unrolled (jet-unroll.ts); the other layers run the direct kernels. On SwiftShader a burgers-1d
- * Adam step (4x32, 1024 points) takes 70 ms instead of 595 ms with 'direct'.
+ * The kernel families (gpu.ts, KernelFamily). For jets 'vec4' blocks the layers whose shapes are
+ * multiples of 4 as 4 neurons x vec4Points points per thread, order loops unrolled
+ * (jet-unroll.ts); the other layers run the direct kernels (docs/BENCHMARKS.md has the timings).
  */
-export type JetKernels = 'tiled' | 'direct' | 'vec4';
+export type JetKernels = KernelFamily;
 
 /** The family a device gets by default. */
 export function defaultJetKernels(device: GPUDevice): JetKernels {
-  return preferredKernels(device) === 'direct' ? 'vec4' : 'tiled';
+  return preferredKernels(device);
 }
 
 /** Default points per thread of the vec4 hidden layers and their input adjoint: each W load feeds that many. */
