@@ -11,15 +11,15 @@
 import { createStorageBuffer, readBuffer } from '../gpu/gpu';
 import { median } from '../gpu/timing';
 import { InputError } from '../errors';
-import { TaylorJetForward } from '../jets/taylor-jet';
 import type { DerivativeMethod, MethodSession } from '../methods/method';
 import { methodById } from '../methods/registry';
 import { Mlp } from '../model/mlp';
 import type { LossTerm, PdeProblem } from '../problems/types';
-import { hardModel, unknownValue } from '../problems/types';
+import { unknownValue } from '../problems/types';
 import { Adam } from './adam';
 import type { TrainConfig, TrainRecord } from './config';
 import { TrainerCore, type CoreSnapshot } from './core';
+import { ModelEvaluator } from './evaluation';
 import type { LbfgsOptions, LbfgsResult } from './lbfgs';
 import type { LmOptions, LmResult } from './levenberg-marquardt';
 import { QuasiNewton, type ContinuationOptions, type JacobianRows } from './quasi-newton';
@@ -46,9 +46,8 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
   private readonly terms: TermRuntime[];
   /** L-BFGS and Levenberg–Marquardt on this trainer's terms (./quasi-newton.ts). */
   private readonly quasiNewton: QuasiNewton;
-  private readonly testJet: TaylorJetForward;
-  private readonly testPoints: number[][];
-  private readonly exact: Float64Array;
+  /** The model on the test points and elsewhere (./evaluation.ts). */
+  private readonly evaluator: ModelEvaluator;
   /** Raw parameters of the problem's unknowns, their gradient, optimizer and last good copy. */
   readonly unknownParams: GPUBuffer | null = null;
   readonly unknownGrad: GPUBuffer | null = null;
@@ -100,9 +99,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     const trained = problem.terms.filter((term) => !replaced.includes(term.name));
     this.terms = [];
     for (const term of trained) this.terms.push(buildTerm(setup, term, problem.terms.indexOf(term), this.terms.length));
-    this.testPoints = problem.testPoints();
-    this.exact = Float64Array.from(this.testPoints.map((x) => problem.exact(x)));
-    this.testJet = new TaylorJetForward(device, this.net, { order: 0, maxBatch: this.testPoints.length, sharedDirection: true });
+    this.evaluator = new ModelEvaluator(device, this.net, problem, config.hardBoundary === true);
     this.quasiNewton = new QuasiNewton({
       device,
       net: this.net,
@@ -399,53 +396,22 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
 
   /** The fixed test points (a grid over the domain) and the exact solution there. */
   get testSet(): { points: number[][]; exact: Float64Array } {
-    return { points: this.testPoints, exact: this.exact };
+    return { points: this.evaluator.points, exact: this.evaluator.exact };
   }
 
-  /**
-   * The model's prediction at the test points (the network, times φ under a hard transform).
-   * Stein trains the smoothed model E g(x + e); the error is still measured with the plain
-   * network g(x), which differs from it by O(sigma²).
-   */
-  async predictTest(): Promise<Float32Array> {
-    const n = await this.evaluateModel(this.testPoints);
-    if (this.config.hardBoundary) this.testPoints.forEach((x, i) => (n[i] = hardModel(this.problem, x, n[i])));
-    return n;
+  /** The model's prediction at the test points (ModelEvaluator.predictTest: the plain network, times φ under a hard transform). */
+  predictTest(): Promise<Float32Array> {
+    return this.evaluator.predictTest();
   }
 
-  /** The model's network part at up to test-set-many points: N(x), or N(x) − N(−x) for an odd model. */
-  private async evaluateModel(points: number[][]): Promise<Float32Array> {
-    const dir = new Float32Array(this.problem.dim);
-    const u = await this.testJet.run(Float32Array.from(points.flat()), dir);
-    if (this.problem.oddModel) {
-      const m = await this.testJet.run(Float32Array.from(points.flat().map((v) => -v)), dir);
-      u.forEach((_, i) => (u[i] -= m[i]));
-    }
-    return u;
+  /** The model at any points, e.g. a 1-D slice of a d-dimensional problem. */
+  predictAt(points: number[][]): Promise<Float32Array> {
+    return this.evaluator.predictAt(points);
   }
 
-  /** The model at any points (in chunks of the test set's size), e.g. a 1-D slice of a d-dimensional problem. */
-  async predictAt(points: number[][]): Promise<Float32Array> {
-    const out = new Float32Array(points.length);
-    const chunk = this.testPoints.length;
-    for (let i = 0; i < points.length; i += chunk) {
-      const part = points.slice(i, i + chunk);
-      const u = await this.evaluateModel(part);
-      part.forEach((x, j) => (out[i + j] = this.config.hardBoundary ? hardModel(this.problem, x, u[j]) : u[j]));
-    }
-    return out;
-  }
-
-  /** L2 relative error against the exact solution on the problem's test points. */
+  /** L2 relative error against the exact solution on the problem's test points (of `prediction`, else of the model now). */
   async l2RelativeError(prediction?: Float32Array): Promise<number> {
-    const u = prediction ?? (await this.predictTest());
-    let num = 0;
-    let den = 0;
-    this.exact.forEach((e, i) => {
-      num += (u[i] - e) ** 2;
-      den += e * e;
-    });
-    return Math.sqrt(num / den);
+    return this.evaluator.l2RelativeError(prediction ?? (await this.predictTest()));
   }
 
   /** Runs record the unknowns' values and go on to L-BFGS and Levenberg–Marquardt. */
@@ -461,7 +427,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
   override destroy(): void {
     this.terms.forEach(destroyTerm);
     this.session.destroy?.();
-    this.testJet.destroy();
+    this.evaluator.destroy();
     this.quasiNewton.destroy();
     this.unknownAdam?.destroy();
     [this.unknownParams, this.unknownGrad, this.unknownBackup].forEach((b) => b?.destroy());
