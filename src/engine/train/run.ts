@@ -13,7 +13,7 @@
  *   the host's learning-rate scale, says so at that step, and goes on; the divergence after
  *   MAX_RESTORES restores stops the run with the last good parameters kept.
  */
-import type { TrainRecord, TrainResult } from './trainer';
+import type { TrainRecord, TrainResult } from './config';
 
 /** A loss this many times the best of the recent bursts is a divergence (unless the loss is a signed estimate). */
 export const GROWTH_LIMIT = 1e3;
@@ -163,17 +163,6 @@ export function copyBuffers(device: GPUDevice, pairs: readonly (readonly [GPUBuf
   const enc = device.createCommandEncoder();
   for (const [from, to] of pairs) enc.copyBufferToBuffer(from, 0, to, 0, Math.min(from.size, to.size));
   device.queue.submit([enc.finish()]);
-}
-
-/** A checkpoint of GPU buffers: [live, backup] pairs; `afterRestore` clears what a divergence spoiled (Adam's moments). */
-export function bufferCheckpoint(device: GPUDevice, pairs: readonly (readonly [GPUBuffer, GPUBuffer])[], afterRestore?: () => void): Checkpoint {
-  return {
-    save: () => copyBuffers(device, pairs),
-    restore: () => {
-      copyBuffers(device, pairs.map(([live, backup]): [GPUBuffer, GPUBuffer] => [backup, live]));
-      afterRestore?.();
-    },
-  };
 }
 
 /**
