@@ -33,7 +33,7 @@ const value = (name: string, def: string) => {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
 };
 /**
- * The d = 10³ rows' own settings (README, high-dimension section): one hidden layer of 1024
+ * The d = 10³ rows' own settings (docs/BENCHMARKS.md, high dimension): one hidden layer of 1024
  * instead of the paper's 3 of 128, the product-rule estimator with B = 2. At this dimension the
  * error is the part of u* quadratic in x that a 128-wide first layer fits only at low rank;
  * one wide layer fits it at higher rank for about the step time of the paper's net (the first

@@ -368,7 +368,7 @@ describe('high-dimensional STDE trainer (column trick, GPU sampling)', () => {
     });
   }
 
-  // the wide single-hidden-layer net of the d = 10³ target (README): no hidden-to-hidden layer, width past three workgroups of 64
+  // the wide single-hidden-layer net of the d = 10³ target (docs/BENCHMARKS.md): no hidden-to-hidden layer, width past three workgroups of 64
   it('product rule, one hidden layer of 200 (d = 12): the GPU loss and gradient match the f64 product-rule loss', async () => {
     const d = 12;
     const problem = ballProblem('allen-cahn', 'two', d);

@@ -49,7 +49,7 @@ describe('slot jets on the GPU (Taylor-jet layer kernel fed multi-slot input jet
       });
       worst = Math.max(worst, err / scale);
     });
-    // f32 allows 1e-4 up to order 6 (README): each layout's read order is reached through at most 6 tangent uses
+    // f32 allows 1e-4 up to order 6 (docs/BENCHMARKS.md): each layout's read order is reached through at most 6 tangent uses
     expect(worst).toBeLessThan(1e-4);
     // and every coefficient of a jet (not only the read one) matches the f64 jet
     const f64 = mlpSlotJet(mlp, points[1], slotTangents(layouts[5].slots, 3), order);

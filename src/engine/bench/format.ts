@@ -4,7 +4,7 @@ const fmtMs = (v: number | null | undefined) => (v === null || v === undefined ?
 const fmtBytes = (v: number | null | undefined) =>
   v === null || v === undefined ? '-' : v >= 1 << 20 ? `${(v / (1 << 20)).toFixed(1)} MiB` : `${(v / 1024).toFixed(0)} KiB`;
 
-/** A Markdown table of the AD-vs-nTP benchmark (the README and the CLI print the same). */
+/** A Markdown table of the AD-vs-nTP benchmark (docs/BENCHMARKS.md and the CLI print the same). */
 export function formatBenchTable(rows: BenchRow[], timer: string): string {
   const lines = [
     `| n | AD ms | nTP ms | AD/nTP | AD graph ops | nTP kernels | AD peak bytes | nTP bytes |`,

@@ -53,7 +53,7 @@ export interface HighDimConfig {
    * Learning-rate multiplier for the first layer's weights W₁ (default: firstLayerLrScale(d)).
    * A point in the ball has coordinates of about 1/√d, so the part of u* linear in x needs W₁
    * rows about √d times longer than at initialization; at Adam's 1e-3 that growth, not the
-   * fit, bounds the early error at d = 10⁴ (see the README's high-dimension section).
+   * fit, bounds the early error at d = 10⁴ (see docs/BENCHMARKS.md, high dimension).
    */
   firstLayerLr?: number;
   /**
@@ -88,7 +88,7 @@ export function defaultHighDimConfig(problem: HighDimProblem): HighDimConfig {
 
 /**
  * The default learning-rate multiplier of W₁ at dimension d: d/1000 clamped to [1, 10]. Fitted
- * to the two dimensions measured (README): at d = 10³ ×1 did best (×3.16 and ×5 ended 5 to 10%
+ * to the two dimensions measured (docs/BENCHMARKS.md): at d = 10³ ×1 did best (×3.16 and ×5 ended 5 to 10%
  * worse), at d = 10⁴ ×10 cut the 20-minute error from 4e-2 to 5e-3; the cap keeps d = 10⁵'s
  * first-layer steps from growing further with d.
  */

@@ -245,7 +245,7 @@ const ORDINALS = ['first', 'second', 'third', 'fourth'];
  * network is of the size of p! (the term, a mean square, of (p!)²: 4.5e4, 6.5e7 and 2.6e11 at
  * the start for p = 5, 7, 9), so the first stage weighs it by the power of 100 that brings
  * 100 (p!)² to 1 or below: 1e-8, 1e-10 and 1e-14 for k = 1, 2, 3. A fixed 1e-8 left k = 3's
- * term near 1e3 in its first stage, the others unfitted, and λ ran into its bound (README).
+ * term near 1e3 in its first stage, the others unfitted, and λ ran into its bound (docs/BENCHMARKS.md).
  */
 function smoothnessContinuation(p: number): number {
   return Number(`1e-${2 * Math.ceil(Math.log(100 * factorial(p) ** 2) / Math.log(100))}`);
@@ -275,7 +275,7 @@ export function burgersSelfSimilar(k: number): PdeProblem {
       residualTerm('residual', 0, grid, 0.3),
       residualTerm("residual'", 1, grid, 0.3),
       // k >= 1: the term starts at 4.5e4 to 2.6e11 (1.4e2 at k = 0), and Levenberg–Marquardt from
-      // there stalls with λ drifting; fitted after the rest, in stages, it selects λ (README)
+      // there stalls with λ drifting; fitted after the rest, in stages, it selects λ (docs/BENCHMARKS.md)
       residualTerm('smoothness', p, near0, 0.2, k >= 1 ? smoothnessContinuation(p) : undefined),
     ],
     exact: (x) => selfSimilarProfile(x[0], k),

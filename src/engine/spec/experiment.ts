@@ -166,7 +166,7 @@ export const HIGHDIM_FIELDS = {
     label: 'Product rule',
     help: 'Sparse STDE on the two- and three-body problems (u = (1 − |x|²) N): Δu = −2dN − 4x·∇N + (1 − |x|²)ΔN with the first two terms exact (x·∇N from one more jet per point, along x) and only ΔN sampled (on); off: the whole Δu sampled, as in the STDE paper.',
   },
-  width: { ...common.width, default: 128, max: 1024, help: 'Neurons per hidden layer (up to 1024, the trainer’s limit; at d = 10³ one wide hidden layer fits u* better than the paper’s 3 of 128, see the README).' },
+  width: { ...common.width, default: 128, max: 1024, help: 'Neurons per hidden layer (up to 1024, the trainer’s limit; at d = 10³ one wide hidden layer fits u* better than the paper’s 3 of 128, see docs/BENCHMARKS.md).' },
   depth: { ...common.depth, default: 3, max: 8, help: 'Hidden layers (tanh).' },
   lr: { ...common.lr, default: '1e-3', help: 'Adam learning rate at the start; the schedule lowers it over the run.' },
   schedule: { ...common.schedule, default: 'linear' },
