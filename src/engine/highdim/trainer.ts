@@ -19,6 +19,7 @@ import { kernelPass } from '../gpu/kernels';
 import { namedSchedule, type LrSchedule } from '../train/schedule';
 import { medianSubmitMs } from '../gpu/timing';
 import { TrainerCore } from '../train/core';
+import { l2Relative } from '../train/evaluation';
 import type { RunResult, RunSettings } from '../train/run';
 import type { TrainRecord } from '../train/config';
 
@@ -481,14 +482,7 @@ export class HighDimTrainer extends TrainerCore<HighDimConfig> {
 
   /** L2 relative error of u = G + F N on the fixed test set (u* in f64). */
   async l2RelativeError(): Promise<number> {
-    const u = await this.testModel(this.testPoints);
-    let num = 0;
-    let den = 0;
-    this.exact.forEach((e, p) => {
-      num += (u[p] - e) ** 2;
-      den += e * e;
-    });
-    return Math.sqrt(num / den);
+    return l2Relative(await this.testModel(this.testPoints), this.exact);
   }
 
   /**

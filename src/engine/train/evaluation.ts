@@ -8,6 +8,17 @@ import type { GpuMlp } from '../model/gpu-mlp';
 import type { PdeProblem } from '../problems/types';
 import { hardModel } from '../problems/types';
 
+/** ‖u − exact‖ / ‖exact‖ over the points, in f64. */
+export function l2Relative(u: ArrayLike<number>, exact: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < exact.length; i++) {
+    num += (u[i] - exact[i]) ** 2;
+    den += exact[i] * exact[i];
+  }
+  return Math.sqrt(num / den);
+}
+
 export class ModelEvaluator {
   /** The fixed test points and the exact solution there. */
   readonly points: number[][];
@@ -61,13 +72,7 @@ export class ModelEvaluator {
 
   /** L2 relative error of a prediction at the test points against the exact solution. */
   l2RelativeError(u: Float32Array): number {
-    let num = 0;
-    let den = 0;
-    this.exact.forEach((e, i) => {
-      num += (u[i] - e) ** 2;
-      den += e * e;
-    });
-    return Math.sqrt(num / den);
+    return l2Relative(u, this.exact);
   }
 
   destroy(): void {
