@@ -19,7 +19,7 @@ import { describeUnknowns } from '../engine/problems/types';
 import { PinnTrainer, type TrainConfig } from '../engine/train/trainer';
 import { choiceField, CLI_ONLY, intField, intOption, nearestName, parseCommand, requireValue } from './args';
 import { plannedText, progressText, secondsOption } from './budget';
-import { stderrProgress } from './progress';
+import { runJson, stderrProgress } from './progress';
 import { PHASE_NAMES } from '../engine/train/run';
 import { appliesTo, specFromCli, specKindOf, trainSetup } from '../engine/spec/experiment';
 import { parseDirection, parsePoints, readJsonFile } from './files';
@@ -183,15 +183,7 @@ async function train(argv: string[]): Promise<number> {
         method,
         // a method's settings where it describes them (stein: sigma, samples, ...)
         ...(trainer.method.describe ? { [method]: trainer.methodOptions } : {}),
-        steps: result.steps,
-        seconds: result.seconds,
-        budget_seconds: budget,
-        l2re: result.l2re,
-        loss: result.history.map((h) => h.loss),
-        l2re_history: result.history.map((h) => h.l2re),
-        history_steps: result.history.map((h) => h.step),
-        stop_reason: result.stopReason,
-        notices: result.notices.map((n) => n.message),
+        ...runJson(result, budget),
         lbfgs: lbfgsReport,
         lm: lmReport,
       }) + '\n',

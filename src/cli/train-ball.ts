@@ -12,7 +12,7 @@ import { checkFreshTestPoints, FRESH_TEST_SEED, HighDimTrainer, type HighDimConf
 import { nodeDevice } from '../node/webgpu-node';
 import { CLI_ONLY, intOption, type ParsedArgs } from './args';
 import { plannedText, progressText, secondsOption } from './budget';
-import { stderrProgress } from './progress';
+import { runJson, stderrProgress } from './progress';
 
 export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
   const method = args.values.get('method');
@@ -62,16 +62,8 @@ export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
         first_layer_lr: trainer.firstLayerLr,
         ball_sampling: config.ballSampling ?? 'volume',
         product_rule: config.productRule === true,
-        steps: result.steps,
-        seconds: result.seconds,
-        budget_seconds: budget,
+        ...runJson(result, budget),
         steps_per_second: result.steps / result.seconds,
-        l2re: result.l2re,
-        loss: result.history.map((h) => h.loss),
-        l2re_history: result.history.map((h) => h.l2re),
-        history_steps: result.history.map((h) => h.step),
-        stop_reason: result.stopReason,
-        notices: result.notices.map((n) => n.message),
         final_test: fresh && { points: finalTest, l2re: fresh.l2re, standard_error: fresh.standardError },
         memory_bytes: trainer.memoryBytes(),
       }) + '\n',
