@@ -5,10 +5,10 @@
  * (default: the device's preferred family: direct on SwiftShader, tiled on GPUs).
  */
 import { nodeDevice } from '../src/node/webgpu-node';
-import { adapterLabel } from '../src/engine/gpu/gpu';
+import { adapterLabel, preferredKernels } from '../src/engine/gpu/gpu';
 import { Mlp } from '../src/engine/model/mlp';
 import { GpuMlp } from '../src/engine/model/gpu-mlp';
-import { defaultJetKernels, TaylorJetForward } from '../src/engine/jets/taylor-jet';
+import { TaylorJetForward } from '../src/engine/jets/taylor-jet';
 import { timeComputePass } from '../src/engine/gpu/timing';
 import { Rng } from '../src/engine/sampling/rng';
 
@@ -32,7 +32,7 @@ const gpu = await nodeDevice();
 const device = gpu.device;
 const rows: { net: string; batch: number; order: number; ms: number; ratio: number }[] = [];
 let timer = '';
-if (!flag('--json')) console.log(`device: ${adapterLabel(gpu.adapter)}, kernels: ${kernels ?? defaultJetKernels(device)}`);
+if (!flag('--json')) console.log(`device: ${adapterLabel(gpu.adapter)}, kernels: ${kernels ?? preferredKernels(device)}`);
 for (const { depth, width } of nets) {
   const mlp = Mlp.init({ inputDim: 1, width, depth, outputDim: 1, activation: 'tanh' }, 1);
   const net = new GpuMlp(device, mlp);

@@ -2,7 +2,7 @@
  * WGSL sources live in shaders/<layer>/*.wgsl (include-only libraries in shaders/lib/), each
  * registered under its file name without the extension (names are unique across folders). The browser build registers them through
  * Vite (src/platform/shaders-vite.ts), Node reads them from disk
- * (src/node/shaders-fs.ts); the engine only asks this registry.
+ * (src/node/webgpu-node.ts); the engine only asks this registry.
  */
 const sources = new Map<string, string>();
 const paths = new Map<string, string>();

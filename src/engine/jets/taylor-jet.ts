@@ -43,10 +43,6 @@ export interface TaylorJetOptions {
  */
 export type JetKernels = KernelFamily;
 
-/** The family a device gets by default. */
-export function defaultJetKernels(device: GPUDevice): JetKernels {
-  return preferredKernels(device);
-}
 
 /** Default points per thread of the vec4 hidden layers and their input adjoint: each W load feeds that many. */
 export const VEC4_POINTS = 4;
@@ -134,7 +130,7 @@ export class TaylorJetForward {
     }
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InputError(`batch must be a positive integer, got ${maxBatch}`);
     this.order = order;
-    this.kernels = order > MAX_JET_ORDER && options.kernels !== 'tiled' ? 'direct' : (options.kernels ?? defaultJetKernels(device));
+    this.kernels = order > MAX_JET_ORDER && options.kernels !== 'tiled' ? 'direct' : (options.kernels ?? preferredKernels(device));
     this.direct = this.kernels !== 'tiled';
     this.vec4Points = options.vec4Points ?? VEC4_POINTS;
     const n1 = order + 1;

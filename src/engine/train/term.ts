@@ -6,7 +6,7 @@
  */
 import { DeviceLimitError, InputError } from '../errors';
 import { createStorageBuffer } from '../gpu/gpu';
-import { bindBuffers, computePipeline, kernelPass, type PassFn } from '../gpu/kernels';
+import { kernelPass, type PassFn } from '../gpu/kernels';
 import type { DerivativeMethod, MethodEnv, MethodSession, TermPlan, TermStages } from '../methods/method';
 import { allMethods } from '../methods/registry';
 import type { LossTerm, PdeProblem } from '../problems/types';
@@ -112,14 +112,7 @@ export function buildTerm(s: TermSetup, term: LossTerm, termIndex: number, runti
   const slots = method.slots?.(s.options) ?? {};
   const lossPass = (lay: JetLayout, extra: GPUBuffer[]) => {
     const code = lossTermCode(d, term, unknowns, lay, config.hardBoundary ? problem : undefined, slots.random, slots.smoothed === true);
-    const pipeline = computePipeline(device, { code, label: `the loss kernel of ${problem.id}'s ${term.name} term` });
-    const bindGroup = bindBuffers(device, pipeline, [...buffers, ...extra], `${term.name} loss`);
-    const groups = Math.ceil(count / 64);
-    return (pass: GPUComputePassEncoder) => {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(groups);
-    };
+    return kernelPass(device, { code, label: `the loss kernel of ${problem.id}'s ${term.name} term` }, {}, [...buffers, ...extra], Math.ceil(count / 64));
   };
   const buffers = [points.buffer, parts, params, ...stages.inputs.flatMap((b, j) => [b, stages.adjoints[j]])];
   let unknownReduce: PassFn | null = null;
