@@ -1,10 +1,8 @@
 import { InputError } from '../errors';
 import { GpuMlp } from '../model/gpu-mlp';
-import { createStorageBuffer } from '../gpu/gpu';
 import { kernelPass, wgslFloat } from '../gpu/kernels';
 import { factorial, TaylorJetForward } from '../jets/taylor-jet';
-import { TaylorJetBackward } from '../jets/taylor-jet-backward';
-import { coefficientBlock, coefficientBuffers, type DerivativeMethod, type MethodEnv, type TermPlan, type TermStages } from './method';
+import { coefficientBlock, coefficientBuffers, shiftedEvaluations, type DerivativeMethod, type MethodEnv, type TermPlan, type TermStages } from './method';
 import type { DirectionalDerivatives } from './types';
 
 /**
@@ -112,7 +110,7 @@ export interface Stencil {
  * evaluations' backward pass. `stencil(k)` chooses the nodes and step of order k.
  */
 export function stencilStages(env: MethodEnv, plan: TermPlan, stencil: (k: number) => Stencil): TermStages {
-  const { device, net, grad, problem } = env;
+  const { device, problem } = env;
   const d = problem.dim;
   const { count, term } = plan;
   const { inputs, adjoints } = coefficientBuffers(device, plan);
@@ -135,17 +133,11 @@ export function stencilStages(env: MethodEnv, plan: TermPlan, stencil: (k: numbe
     const m = offsets.length;
     const weights = rows.flatMap((row) => Array.from({ length: m }, (_, i) => row.get(i) ?? 0));
     const params = (mode: number) => ({ MODE: mode, D: d, M: m, N1: order + 1, OFFSETS: offsets.map(wgslFloat).join(', '), DIRECTION: Array.from(dir).map(wgslFloat).join(', '), WEIGHTS: weights.map(wgslFloat).join(', ') });
-    const shifted = createStorageBuffer(device, count * m * d * 4, `${term.name} stencil points`);
-    const ubar = createStorageBuffer(device, count * m * 4, `${term.name} stencil adjoint`);
-    const uniforms = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(uniforms, 0, new Uint32Array([count, 0, 0, 0]));
-    const jet = new TaylorJetForward(device, net, { order: 0, maxBatch: count * m, sharedDirection: true, savePreActivations: true, pointsBuffer: shifted });
-    jet.setBatch(count * m);
-    const backward = new TaylorJetBackward(jet, ubar, grad, true);
+    const { shifted, ubar, uniforms, jet, backward, owned } = shiftedEvaluations(env, `${term.name} stencil`, count, count * m);
     const stage = (mode: number, src: GPUBuffer | GPUBufferBinding, dst: GPUBuffer | GPUBufferBinding) => kernelPass(device, 'fd_stencil', params(mode), [src, dst, uniforms], Math.ceil(count / 64));
     stages.before.push(stage(0, plan.points, shifted), (pass) => jet.encode(pass), stage(1, jet.output, coefficientBlock(plan, inputs, j)));
     stages.after.push(stage(2, coefficientBlock(plan, adjoints, j), ubar), (pass) => backward.encode(pass));
-    stages.owned.push(shifted, ubar, uniforms);
+    stages.owned.push(...owned);
     stages.jets.push(jet);
     stages.backwards.push(backward);
   });

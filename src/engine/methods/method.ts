@@ -7,8 +7,8 @@
  */
 import { createStorageBuffer } from '../gpu/gpu';
 import type { PassFn } from '../gpu/kernels';
-import type { TaylorJetForward } from '../jets/taylor-jet';
-import type { TaylorJetBackward } from '../jets/taylor-jet-backward';
+import { TaylorJetForward } from '../jets/taylor-jet';
+import { TaylorJetBackward } from '../jets/taylor-jet-backward';
 import type { OperatorTerm } from '../jets/jet-slots';
 import type { GpuMlp } from '../model/gpu-mlp';
 import type { LossTerm, PdeProblem } from '../problems/types';
@@ -173,4 +173,22 @@ export function coefficientBuffers(device: GPUDevice, plan: TermPlan): { inputs:
 /** Block j of a term's coefficient buffers (packed: at j · chunk; otherwise buffer j whole). */
 export function coefficientBlock(plan: TermPlan, buffers: GPUBuffer[], j: number): GPUBuffer | GPUBufferBinding {
   return plan.packed ? { buffer: buffers[0], offset: j * plan.chunk * 4, size: plan.count * plan.width * 4 } : buffers[j];
+}
+
+/**
+ * Plain network evaluations at `rows` shifted points (methods that difference or average them:
+ * fd, stein): the shifted points' buffer, an order-0 jet over it, the adjoint its backward
+ * pass reads (`ubar`, seeded by the method's transposed combination) and that backward pass,
+ * and a uniform holding `count` (the term's points) for the method's own kernels.
+ */
+export function shiftedEvaluations(env: MethodEnv, what: string, count: number, rows: number) {
+  const { device, net, grad, problem } = env;
+  const shifted = createStorageBuffer(device, rows * problem.dim * 4, `${what} points`);
+  const ubar = createStorageBuffer(device, rows * 4, `${what} adjoint`);
+  const uniforms = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(uniforms, 0, new Uint32Array([count, 0, 0, 0]));
+  const jet = new TaylorJetForward(device, net, { order: 0, maxBatch: rows, sharedDirection: true, savePreActivations: true, pointsBuffer: shifted });
+  jet.setBatch(rows);
+  const backward = new TaylorJetBackward(jet, ubar, grad, true);
+  return { shifted, ubar, uniforms, jet, backward, owned: [shifted, ubar, uniforms] };
 }

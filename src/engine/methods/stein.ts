@@ -8,10 +8,8 @@
 import { InputError } from '../errors';
 import { createStorageBuffer } from '../gpu/gpu';
 import { kernelPass, wgslFloat } from '../gpu/kernels';
-import { TaylorJetForward } from '../jets/taylor-jet';
-import { TaylorJetBackward } from '../jets/taylor-jet-backward';
 import { NUMBER } from '../spec/fields';
-import { coefficientBlock, coefficientBuffers, type DerivativeMethod, type MethodConfig, type MethodEnv, type TermPlan, type TermStages } from './method';
+import { coefficientBlock, coefficientBuffers, shiftedEvaluations, type DerivativeMethod, type MethodConfig, type MethodEnv, type TermPlan, type TermStages } from './method';
 
 /**
  * samples: shifts per point; varianceReduction: samples/2 antithetic pairs and the control
@@ -95,7 +93,7 @@ interface SteinOutput {
  * two halves of the draws.
  */
 function steinStages(env: MethodEnv, plan: TermPlan, o: SteinOptions): TermStages {
-  const { device, net, grad, problem } = env;
+  const { device, problem } = env;
   const d = problem.dim;
   const { term, count, directions, slotAxes, orders } = plan;
   const K = directions.length;
@@ -139,14 +137,8 @@ function steinStages(env: MethodEnv, plan: TermPlan, o: SteinOptions): TermStage
       SLOT_AXES: slotAxes.map((a) => `${a}u`).join(', '),
     };
   };
-  const shifted = createStorageBuffer(device, count * E * d * 4, `${term.name} Stein points`);
   const proj = createStorageBuffer(device, count * S * K * 2 * 4, `${term.name} Stein projections`);
-  const ubar = createStorageBuffer(device, count * E * 4, `${term.name} Stein adjoint`);
-  const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(params, 0, new Uint32Array([count, 0, 0, 0]));
-  const jet = new TaylorJetForward(device, net, { order: 0, maxBatch: count * E, sharedDirection: true, savePreActivations: true, pointsBuffer: shifted });
-  jet.setBatch(count * E);
-  const backward = new TaylorJetBackward(jet, ubar, grad, true);
+  const { shifted, ubar, uniforms: params, jet, backward, owned } = shiftedEvaluations(env, `${term.name} Stein`, count, count * E);
   const perPoint = Math.ceil(count / 64);
   const pass = (mode: number, out: SteinOutput | null, accumulate: boolean, buffers: (GPUBuffer | GPUBufferBinding)[], workgroups: number) =>
     kernelPass(device, 'stein_estimator', out ? template(mode, out.slot, out.width, accumulate, out.range) : template(mode, 0, 1, false), buffers, workgroups);
@@ -161,7 +153,7 @@ function steinStages(env: MethodEnv, plan: TermPlan, o: SteinOptions): TermStage
       ...outputs.map((out) => pass(1, out, false, [jet.output, out.coeff, proj, params], perPoint)),
     ],
     after: [...outputs.map((out, i) => pass(2, out, i > 0, [out.adjoint, ubar, proj, params], perPoint)), (p) => backward.encode(p)],
-    owned: [...inputs, ...adjoints, shifted, proj, ubar, params],
+    owned: [...inputs, ...adjoints, proj, ...owned],
     // the shifts are drawn by the first dispatch from (count, stream, seed)
     draw: (seed, stream) => device.queue.writeBuffer(params, 0, new Uint32Array([count, stream >>> 0, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0])),
     randomDirections: true,
