@@ -27,8 +27,36 @@ struct Params { batch : u32, weight : f32, one : f32, mode : u32 }   // one: 1.0
 @group(0) @binding(2) var<uniform> params : Params;
 {{BINDINGS}}
 
+// the point being computed (a data term's residual reads its observation as obs[point])
+var<private> point : u32;
+
 fn psin(x : f32) -> f32 { return sincosPrecise(x).x; }
 fn pcos(x : f32) -> f32 { return sincosPrecise(x).y; }
+
+// b^n for an integer n by repeated squaring (exact signs for negative b, unlike pow)
+fn powi(b : f32, n : i32) -> f32 {
+  var r = 1.0;
+  var p = b;
+  var m = abs(n);
+  while (m > 0) {
+    if ((m & 1) == 1) { r *= p; }
+    p *= p;
+    m >>= 1u;
+  }
+  return select(r, 1.0 / r, n < 0);
+}
+
+fn dsPowi(b : vec2f, n : i32) -> vec2f {
+  var r = vec2f(1.0, 0.0);
+  var p = b;
+  var m = n;
+  while (m > 0) {
+    if ((m & 1) == 1) { r = dsMul(r, p); }
+    p = dsMul(p, p);
+    m >>= 1u;
+  }
+  return r;
+}
 
 {{HELPERS}}
 {{DS_RESIDUAL}}
@@ -50,6 +78,7 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
   let p = gid.x + gid.y * nwg.x * 64u;
   if (p >= params.batch) { return; }
   dsOne = params.one;
+  point = p;
   var x : array<f32, D>;
   for (var j = 0u; j < D; j++) { x[j] = points[p * D + j]; }
   var q : array<f32, NQ>;

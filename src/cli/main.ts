@@ -15,6 +15,8 @@ import { DEFAULT_BENCH, parseOrders, runAdVsNtp, validateBenchConfig, type Bench
 import { formatBenchTable } from '../engine/bench/format';
 import { HIGHDIM_PROBLEMS, PROBLEMS } from '../engine/problems';
 import { trainBall } from './train-ball';
+import { loadProblemFile, openProblemFile, parseParams } from './problem-file';
+import { EXACT_TOLERANCE, validateProblem } from '../engine/equations/validate';
 import { describeUnknowns } from '../engine/problems/types';
 import { PinnTrainer, type TrainConfig } from '../engine/train/trainer';
 import { choiceField, CLI_ONLY, intField, intOption, nearestName, parseCommand, requireValue } from './args';
@@ -117,7 +119,7 @@ function list(argv: string[]): number {
   parseCommand('list', argv);
   for (const p of PROBLEMS) {
     const ranges = Object.entries(p.paramRanges ?? {}).map(([k, r]) => ` [--${k} ${r[0]}..${r[1]}]`).join('');
-    console.log(`${(p.id + ranges).padEnd(31)} ${p.equation}`);
+    console.log(`${(p.id + ranges).padEnd(31)} ${p.equation}${p.file ? `\n${''.padEnd(32)}(${p.file})` : ''}`);
   }
   console.log('\nHigh-dimensional (sparse STDE only, --method stde):');
   for (const p of HIGHDIM_PROBLEMS) console.log(`${`${p.id} [--dim ${p.paramRanges.dim[0]}..${p.paramRanges.dim[1]}]`.padEnd(31)} ${p.equation.replace(/ in \d+ dimensions/, '')}`);
@@ -126,6 +128,12 @@ function list(argv: string[]): number {
 
 async function train(argv: string[]): Promise<number> {
   const args = parseCommand('train', argv);
+  const file = args.values.get('problem');
+  if (file !== undefined) {
+    if (args.values.has('pde')) throw new InputError('give either --pde (a shipped problem) or --problem (a problem file), not both');
+    args.values.set('pde', openProblemFile(file, parseParams(args.values.get('param'))).problem.id);
+  } else if (args.values.has('param')) throw new InputError('--param sets parameters of a --problem file');
+  if (!args.values.has('pde')) throw new InputError('--pde (a shipped problem: pinn list) or --problem FILE (a problem file) is required');
   const id = requireValue(args, 'pde');
   const kind = specKindOf(id);
   if (kind === null) throw new InputError(`unknown problem '${id}' (pinn list names them: ${[...PROBLEMS, ...HIGHDIM_PROBLEMS].map((p) => p.id).join(', ')})`);
@@ -175,11 +183,17 @@ async function train(argv: string[]): Promise<number> {
     if (u.exact !== undefined) unknownFields[`${u.name}_error`] = Math.abs(unknownValues[i] - u.exact);
   });
   if (json) {
+    const byOutput = await trainer.l2RelativeErrorByOutput();
+    const unknownsJson = Object.fromEntries(
+      (problem.unknowns ?? []).map((u, i) => [u.name, { value: unknownValues[i], exact: u.exact ?? null, error: u.exact !== undefined && u.exact !== 0 ? Math.abs(unknownValues[i] - u.exact) / Math.abs(u.exact) : null }]),
+    );
     process.stdout.write(
       JSON.stringify({
         pde: problem.id,
         ...problem.params,
         ...unknownFields,
+        l2re_by_output: byOutput,
+        unknowns: unknownsJson,
         method,
         // a method's settings where it describes them (stein: sigma, samples, ...)
         ...(trainer.method.describe ? { [method]: trainer.methodOptions } : {}),
@@ -196,6 +210,30 @@ async function train(argv: string[]): Promise<number> {
   }
   trainer.destroy();
   return result.stopReason.startsWith('diverged') ? 1 : 0;
+}
+
+function validate(argv: string[]): number {
+  const [file, ...rest] = argv;
+  if (file === undefined || file.startsWith('--')) throw new InputError('pinn validate FILE: give the problem file first');
+  const args = parseCommand('validate', rest);
+  const v = validateProblem(loadProblemFile(file, parseParams(args.values.get('param'))));
+  if (args.flags.has('json')) {
+    process.stdout.write(`${JSON.stringify(v)}\n`);
+    return v.ok ? 0 : 2;
+  }
+  const list = (xs: string[]) => xs.join(', ') || 'none';
+  console.log(`${v.id}: inputs ${list(v.inputs)}; outputs ${list(v.outputs)}; unknowns ${list(v.unknowns)}; parameters ${list(Object.entries(v.parameters).map(([k, x]) => `${k} = ${x}`))}`);
+  console.log(`derivatives needed: ${list(v.derivatives)} (highest order ${v.maxOrder})`);
+  console.log('loss terms:');
+  for (const t of v.terms) console.log(`  ${t.name.padEnd(14)} ${t.kind.padEnd(9)} weight ${String(t.weight).padEnd(5)} ${t.points.padEnd(21)} reads ${t.derivatives.join(', ')}`);
+  if (!v.checks) console.log('no exact solution given: nothing to check (add "exact" to have every residual verified)');
+  else {
+    console.log(`exact solution, largest residual per term (relative to 1 + |derivatives|; passes below ${EXACT_TOLERANCE}):`);
+    for (const c of v.checks) console.log(`  ${c.name.padEnd(14)} ${c.largest.toExponential(2)} at (${c.at.map((x) => +x.toPrecision(4)).join(', ')})${c.largest <= EXACT_TOLERANCE ? '' : '  FAILS: the exact solution does not satisfy this term'}`);
+    for (const s of v.skipped) console.log(`  not checked: ${s}`);
+  }
+  console.log(v.ok ? 'ok' : 'the exact solution fails a term: check the equation, the condition or the exact expression');
+  return v.ok ? 0 : 2;
 }
 
 async function device(argv: string[]): Promise<number> {
@@ -219,7 +257,7 @@ async function check(argv: string[]): Promise<number> {
 }
 
 /** Each command's code (usage.ts's COMMANDS names them and their options). */
-const RUN: Record<CommandName, (argv: string[]) => number | Promise<number>> = { train, derivs, 'init-model': initModel, bench, list, check, device };
+const RUN: Record<CommandName, (argv: string[]) => number | Promise<number>> = { train, derivs, 'init-model': initModel, bench, validate, list, check, device };
 
 /** A command name, or one line naming the nearest. */
 function commandNamed(name: string): CommandName {

@@ -46,6 +46,8 @@ interface Command {
   about?: string;
   /** Options it cannot run without (their names, without --). */
   required?: readonly string[];
+  /** A positional argument it takes first (its metavar, e.g. FILE). */
+  positional?: string;
   /** The spec tables whose command-line settings it takes. */
   spec?: readonly SpecKind[];
   /** Its options that are not spec settings. */
@@ -65,6 +67,28 @@ const DERIVS_METHODS: readonly DerivativeMethodId[] = allMethods()
 
 /** `pinn train`'s options about the run and its output, not the experiment (the spec leaves them out). */
 export const TRAIN_OPTIONS = {
+  problem: {
+    kind: 'text',
+    default: '',
+    defaultText: 'none (--pde names a shipped problem)',
+    pattern: /^.+$/,
+    expect: 'a file name',
+    metavar: 'FILE',
+    cli: 'problem',
+    group: 'problem',
+    help: 'Train the problem in this problem file (JSON: inputs, outputs, domain, equations, conditions, data, exact; see docs/PROBLEM_FILES.md) instead of --pde; a data file it names is read next to it.',
+  },
+  param: {
+    kind: 'text',
+    default: '',
+    defaultText: 'the file’s values',
+    pattern: /^.+$/,
+    expect: 'name=value pairs separated by commas',
+    metavar: 'NAME=V,...',
+    cli: 'param',
+    group: 'problem',
+    help: 'Set parameters of a --problem file, e.g. a=0.7,nu=0.01 (within any range the file gives).',
+  },
   seconds: {
     kind: 'text',
     default: '',
@@ -87,7 +111,13 @@ export const TRAIN_OPTIONS = {
     help: 'After training, the L2 relative error on N fresh points drawn like the test set, with its standard error (the test set logged during training has at most 1000 points); 0: none.',
   },
   logEvery: { kind: 'int', default: 100, defaultText: '100, or the steps if fewer', min: 1, max: 1_000_000, cli: 'log-every', group: 'run', help: 'Record the loss and the L2 relative error every N steps (the progress lines and the histories).' },
-  json: JSON_OUT('the result, {"pde", "method", "steps", "seconds", "l2re", "loss": [...], "l2re_history": [...], ...} (and each trained unknown, e.g. "lambda", "lambda_error"),'),
+  json: JSON_OUT('the result, {"pde", "method", "steps", "seconds", "l2re", "l2re_by_output": {"u": ...}, "unknowns": {"k": {"value", "exact", "error"}}, "loss": [...], "l2re_history": [...], ...},'),
+  help: HELP,
+} as const satisfies Record<string, CliOption>;
+
+export const VALIDATE_OPTIONS = {
+  param: TRAIN_OPTIONS.param,
+  json: JSON_OUT('the summary and the exact-solution check'),
   help: HELP,
 } as const satisfies Record<string, CliOption>;
 
@@ -171,7 +201,6 @@ export const COMMANDS = {
     summary: 'Train a PINN on the GPU and report its L2 relative error',
     about:
       'Adam, then any L-BFGS and Levenberg–Marquardt phases, on the GPU; progress (step, loss, L2 relative error, steps/s, time left) goes to stderr. The high-dimensional ball problems (pinn list) train with STDE. Every setting is a field of the experiment spec that the app’s links use too: the app’s “Copy command” gives the same run.',
-    required: ['pde'],
     spec: ['train', 'highdim'],
     options: TRAIN_OPTIONS,
   },
@@ -193,7 +222,14 @@ export const COMMANDS = {
     options: BENCH_OPTIONS,
     titles: { points: 'Batch', method: 'Derivative orders', run: 'Timing and output' },
   },
-  list: { summary: 'The problems with their equations', options: { help: HELP } },
+  validate: {
+    summary: 'Check a problem file: parse it, list what it needs, verify its exact solution in f64',
+    about:
+      'Parses every equation and condition (an error names the field and points at the characters), lists the inputs, outputs, loss terms and the derivatives they need, and where the file gives an exact solution, evaluates every residual of it in f64 with its derivatives taken symbolically: the largest residual per term, relative to the size of its derivatives, must be below 1e-8. Exit status 2 on an error or a failed check.',
+    positional: 'FILE',
+    options: VALIDATE_OPTIONS,
+  },
+  list: { summary: 'The problems with their equations and the problem files they come from', options: { help: HELP } },
   check: { summary: 'Compare this GPU’s jet kernels with the f64 reference', options: { help: HELP } },
   device: { summary: 'Show the WebGPU adapter in use and its limits', options: { help: HELP } },
 } as const satisfies Record<string, Command>;
@@ -423,7 +459,7 @@ export function commandHelp(name: CommandName): string {
   const cmd: Command = COMMANDS[name];
   const all = entries(name);
   const req = all.filter((e) => e.required).map((e) => `${entryHeading(e).trim()}`);
-  const out = [`pinn ${name} — ${cmd.summary}`, '', `Usage: pinn ${name}${req.length ? ` ${req.join(' ')}` : ''}${all.some((e) => !e.required) ? ' [options]' : ''}`];
+  const out = [`pinn ${name} — ${cmd.summary}`, '', `Usage: pinn ${name}${cmd.positional ? ` ${cmd.positional}` : ''}${req.length ? ` ${req.join(' ')}` : ''}${all.some((e) => !e.required) ? ' [options]' : ''}`];
   if (cmd.about) out.push('', indented(cmd.about, 0));
   const tagged = all.some((e) => e.tag || methodsOf(e.field));
   if (tagged) {

@@ -24,8 +24,34 @@ import { bsb } from './bsb';
 import { waveSinh } from './wave-sinh';
 import { hjbLqg } from './hjb-lqg';
 
-/** Every problem the playground ships (parametric ones in their default variant); adding one means adding its file and a line here. */
-export const PROBLEMS: readonly PdeProblem[] = [poisson1d, poisson2d, poissonNd(), heat1d, wave1d, helmholtz2d, kdv1d, beam1d, burgers1d, burgersSelfSimilar0, poissonSin(), heatBall(), biharmonicNd()];
+const problems: PdeProblem[] = [poisson1d, poisson2d, poissonNd(), heat1d, wave1d, helmholtz2d, kdv1d, beam1d, burgers1d, burgersSelfSimilar0, poissonSin(), heatBall(), biharmonicNd()];
+
+/**
+ * Every problem the playground ships (parametric ones in their default variant), then any the
+ * user opened (registerProblem); adding one to the product means adding its file and a line here.
+ */
+export const PROBLEMS: readonly PdeProblem[] = problems;
+
+/** The ids of PROBLEMS, kept in step with it (the spec's problem menu reads this array). */
+export const PROBLEM_IDS: readonly string[] = problems.map((p) => p.id);
+
+/** How many of PROBLEMS ship with the playground (the rest were opened from files). */
+export const SHIPPED_COUNT = problems.length;
+
+/**
+ * Add a problem compiled from a file (the CLI's --problem, the app's open-file), or replace the
+ * one with its id when it was opened before. A shipped problem's id is refused.
+ */
+export function registerProblem(problem: PdeProblem): void {
+  const i = problems.findIndex((p) => p.id === problem.id);
+  if (i >= 0 && i < SHIPPED_COUNT) throw new RangeError(`a shipped problem is called ${problem.id}; give the file another id`);
+  if (HIGHDIM_PROBLEMS.some((p) => p.id === problem.id)) throw new RangeError(`a shipped problem is called ${problem.id}; give the file another id`);
+  if (i >= 0) problems[i] = problem;
+  else {
+    problems.push(problem);
+    (PROBLEM_IDS as string[]).push(problem.id);
+  }
+}
 
 export function problemById(id: string): PdeProblem | undefined {
   return PROBLEMS.find((p) => p.id === id);

@@ -31,6 +31,8 @@ export interface DerivativeSpec {
    * order 0, direction unused.
    */
   operator?: OperatorTerm[];
+  /** Which network output it differentiates (systems; default 0). */
+  output?: number;
 }
 
 /** A derivative that is the operator Σ_t c_t ∂^{α_t}u (see DerivativeSpec.operator). */
@@ -86,8 +88,13 @@ export interface LossTerm {
    * it take the f32 residual of the rounded derivatives.
    */
   residualDsWgsl?: string;
-  /** The same residual in f64 (tests check the exact solution with it); q: the unknowns' values. */
-  residual(x: number[], d: number[], q?: number[]): number;
+  /** The same residual in f64 (tests check the exact solution with it); q: the unknowns' values; p: the point's index (a data term reads its observation). */
+  residual(x: number[], d: number[], q?: number[], p?: number): number;
+  /**
+   * A data term: the observed value at each of its fixed points (the residual's `obs[point]` in
+   * WGSL reads them from a buffer the loss kernel binds).
+   */
+  observations?: Float64Array;
   weight: number;
   /**
    * Levenberg–Marquardt raises this term's weight in stages to its own: × this factor (a small
@@ -129,6 +136,8 @@ export interface ProblemDefaults {
   hardBoundary?: boolean;
   /** Taylor jets in double-single by default (a loss whose terms cancel beyond f32's reach). */
   precision?: 'f32' | 'double-single';
+  /** Any other setting of the spec by name (a problem file's `defaults`), checked when the spec reads it. */
+  settings?: Record<string, number | string | boolean>;
 }
 
 export interface PdeProblem {
@@ -149,6 +158,14 @@ export interface PdeProblem {
   domain: { lo: number[]; hi: number[]; kind?: 'box' | 'ball-time' };
   terms: LossTerm[];
   exact(x: number[]): number;
+  /** The problem file it was compiled from, relative to the repository (shipped files) or as opened. */
+  file?: string;
+  /** The network's outputs by name (problem files; default one output, u). */
+  outputs?: string[];
+  /** Each output's exact solution (systems), where known. */
+  exactOutputs?: ((x: number[]) => number)[];
+  /** Output o's exact partial ∂^α in f64 (problem files with an exact solution). */
+  exactPartialOf?(output: number, x: number[], alpha: MultiIndex): number;
   /** Points where the L2 relative error is measured (fixed, so runs compare). */
   testPoints(): number[][];
   defaults: ProblemDefaults;

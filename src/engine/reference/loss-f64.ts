@@ -39,7 +39,7 @@ export function residualsF64(problem: PdeProblem, mlp: Mlp, params: ArrayLike<nu
         for (let m = 2; m <= s.order; m++) fact *= m;
         return fact * jets[i][p * (s.order + 1) + s.order];
       });
-      out.push(scale * term.residual(x, d, q));
+      out.push(scale * term.residual(x, d, q, p));
     });
   }
   return out;

@@ -12,7 +12,7 @@
  */
 import { InputError } from '../errors';
 import { ACTIVATIONS } from '../model/mlp';
-import { HIGHDIM_PROBLEMS, highDimProblemWith, PROBLEMS, problemById, problemWith } from '../problems';
+import { HIGHDIM_PROBLEMS, highDimProblemWith, PROBLEM_IDS, PROBLEMS, problemById, problemWith } from '../problems';
 import type { HighDimProblem } from '../problems/highdim-types';
 import type { PdeProblem } from '../problems/types';
 import { SAMPLING_KINDS, type SamplingKind } from '../sampling/qmc';
@@ -77,7 +77,7 @@ const common = {
 
 /** Every setting of a run of the low-dimensional trainer (the Train view, `pinn train --pde poisson-1d ...`). */
 export const TRAIN_FIELDS = {
-  pde: { kind: 'choice', default: 'poisson-1d', choices: PROBLEMS.map((p) => p.id), cli: 'pde', metavar: 'ID', group: 'problem', label: 'Problem', help: 'The PDE to solve; its equation is shown below.', cliHelp: 'The PDE to solve (pinn list shows each one’s equation).' },
+  pde: { kind: 'choice', default: 'poisson-1d', choices: PROBLEM_IDS, cli: 'pde', metavar: 'ID', group: 'problem', label: 'Problem', help: 'The PDE to solve; its equation is shown below.', cliHelp: 'The PDE to solve (pinn list shows each one’s equation).' },
   dim: { kind: 'int', default: 5, min: 1, max: 100, cli: 'dim', group: 'problem', label: 'Dimension', help: 'The dimension d of a d-dimensional problem (poisson-nd, poisson-sin, heat-ball).' },
   k: { kind: 'int', default: 0, min: 0, max: 3, cli: 'k', group: 'problem', label: 'Profile k', help: 'Which smooth self-similar profile (burgers-selfsimilar): lambda_k = 1/(2k+2); the smoothness term uses derivatives of order 2k+4.' },
   method: {

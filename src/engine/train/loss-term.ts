@@ -153,8 +153,9 @@ export function lossTermCode(
     const b = 3 + 2 * nBuffers;
     bindings.push(`@group(0) @binding(${b}) var<storage, read> unknowns : array<f32>;`, `@group(0) @binding(${b + 1}) var<storage, read_write> qparts : array<f32>;`);
   }
+  if (term.observations) bindings.push(`@group(0) @binding(${3 + 2 * nBuffers + (nq > 0 ? 2 : 0)}) var<storage, read> obs : array<f32>;`);
   if (layout.precise) {
-    const b = 3 + 2 * nBuffers + (nq > 0 ? 2 : 0);
+    const b = 3 + 2 * nBuffers + (nq > 0 ? 2 : 0) + (term.observations ? 1 : 0);
     for (let j = 0; j < nBuffers; j++) bindings.push(`@group(0) @binding(${b + j}) var<storage, read> jetlo${j} : array<f32>;`);
   }
   const qValues =

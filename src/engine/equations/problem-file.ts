@@ -1,0 +1,603 @@
+/**
+ * A problem file (JSON, the format in docs/PROBLEM_FILES.md) compiled into the engine's
+ * PdeProblem: every equation and condition parsed once (./syntax.ts), resolved (./resolve.ts),
+ * and from that one tree the loss kernel's WGSL residual, its gradient with respect to each
+ * derivative value and each unknown, the double-single residual and the f64 twin (./wgsl.ts,
+ * ./expr.ts). Nothing here is hand-written per problem.
+ */
+import { operatorSpec, unknownRaw, type DerivativeSpec, type HardTransform, type LossTerm, type PdeProblem, type Unknown } from '../problems/types';
+import { Rng } from '../sampling/rng';
+import { AtomTable, evaluate, leaves, mapLeaves, partial, size, total, add, num, type Atom, type Expr } from './expr';
+import { RESERVED, resolveEquation, resolveExpression, splitSubscript, type Scope } from './resolve';
+import { EquationError, type Source } from './syntax';
+import { f32Literal, wgslDoubleSingle, wgslF32 } from './wgsl';
+
+/** Bounds on a file's size: the number of terms, data rows, points per condition, inputs. */
+export const FILE_LIMITS = { terms: 64, rows: 100_000, points: 65_536, inputs: 16, outputs: 16, unknowns: 32, parameters: 256, generated: 200_000 } as const;
+
+export type ParameterSpec = number | { value: number; range?: [number, number] };
+
+export interface ConditionSpec {
+  name?: string;
+  on: string | { periodic: string };
+  equation?: string;
+  weight?: number;
+  points?: number;
+}
+
+export interface EquationSpec {
+  name?: string;
+  equation: string;
+  weight?: number;
+}
+
+export interface DataSpec {
+  columns?: string[];
+  rows?: number[][];
+  file?: string;
+  weight?: number;
+}
+
+/** The JSON document, as typed by its author (see docs/PROBLEM_FILES.md). */
+export interface ProblemFile {
+  id: string;
+  title?: string;
+  description?: string;
+  inputs: string[];
+  outputs: string[];
+  domain: Record<string, [number, number]>;
+  parameters?: Record<string, ParameterSpec>;
+  unknowns?: Record<string, { init?: number; bounds?: [number, number]; exact?: number }>;
+  equations: (string | EquationSpec)[];
+  conditions?: ConditionSpec[];
+  data?: DataSpec;
+  exact?: Record<string, string>;
+  reference?: DataSpec;
+  /** A hard-constraint transform u = g + φ N (an extension: see docs/PROBLEM_FILES.md). */
+  hard?: { factors: Record<string, 'lo' | 'hi' | 'both'>; replaces: string[]; g?: string };
+  defaults?: Record<string, number | string | boolean>;
+}
+
+/** What compiling needs besides the document: its name for messages, a reader for `"file"` data, parameter overrides. */
+export interface CompileOptions {
+  file?: string;
+  readFile?: (name: string) => string;
+  parameters?: Record<string, number>;
+}
+
+/** A compiled file: the problem and what `pinn validate` and the app show of it. */
+export interface CompiledProblem {
+  problem: PdeProblem;
+  file: ProblemFile;
+  /** Per output, the exact solution as a tree of the inputs (when `exact` is given). */
+  exact: Expr[] | null;
+  /** Per term: its residual tree and the atoms it reads (for validate's exact-solution check). */
+  residuals: { term: LossTerm; residual: Expr; atoms: number[]; kind: 'equation' | 'condition' | 'data' }[];
+  table: AtomTable;
+  inputs: string[];
+  outputs: string[];
+  parameters: Record<string, { value: number; range?: [number, number] }>;
+}
+
+const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+type Where = { file?: string; field: string };
+
+function fail(where: Where, detail: string): never {
+  throw new EquationError(where, detail);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function finiteNumber(v: unknown, where: Where): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(where, `must be a finite number, got ${JSON.stringify(v) ?? String(v)}`);
+  return v;
+}
+
+function interval(v: unknown, where: Where, what = 'an interval [lo, hi]'): [number, number] {
+  if (!Array.isArray(v) || v.length !== 2) fail(where, `must be ${what}, got ${JSON.stringify(v)}`);
+  const lo = finiteNumber(v[0], { ...where, field: `${where.field}[0]` });
+  const hi = finiteNumber(v[1], { ...where, field: `${where.field}[1]` });
+  if (!(lo < hi)) fail(where, `is empty: [${lo}, ${hi}] needs lo < hi`);
+  return [lo, hi];
+}
+
+function stringArray(v: unknown, where: Where, max: number): string[] {
+  if (!Array.isArray(v) || v.length === 0) fail(where, 'must be a non-empty array of names');
+  if (v.length > max) fail(where, `has ${v.length} names; at most ${max} are accepted`);
+  return v.map((s, i) => {
+    if (typeof s !== 'string') fail({ ...where, field: `${where.field}[${i}]` }, 'must be a string');
+    return s;
+  });
+}
+
+const KNOWN_KEYS = ['id', 'title', 'description', 'inputs', 'outputs', 'domain', 'parameters', 'unknowns', 'equations', 'conditions', 'data', 'exact', 'reference', 'hard', 'defaults'];
+
+/** Parse the text of a problem file (JSON) and compile it; every error is an EquationError naming the file and field. */
+export function compileProblemText(text: string, options: CompileOptions = {}): CompiledProblem {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    fail({ file: options.file, field: 'JSON' }, `is not valid JSON: ${(e as Error).message}`);
+  }
+  return compileProblem(json, options);
+}
+
+/** Compile a problem document (parsed JSON). */
+export function compileProblem(json: unknown, options: CompileOptions = {}): CompiledProblem {
+  const file = options.file;
+  const at = (field: string): Where => ({ file, field });
+  if (!isObject(json)) fail(at('document'), 'must be a JSON object with id, inputs, outputs, domain and equations');
+  for (const key of Object.keys(json)) {
+    if (!KNOWN_KEYS.includes(key)) fail(at(key), `is not a field of a problem file (fields: ${KNOWN_KEYS.join(', ')})`);
+  }
+  for (const key of ['id', 'inputs', 'outputs', 'domain', 'equations']) if (!(key in json)) fail(at(key), 'is required');
+  const doc = json as unknown as ProblemFile;
+  if (typeof doc.id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(doc.id)) fail(at('id'), 'must be lower-case letters, digits and dashes (at most 64), e.g. "heat-inverse"');
+  for (const key of ['title', 'description'] as const) if (doc[key] !== undefined && typeof doc[key] !== 'string') fail(at(key), 'must be a string');
+
+  // names: inputs, outputs, parameters, unknowns; each once, none reserved, inputs prefix-free
+  const inputs = stringArray(doc.inputs, at('inputs'), FILE_LIMITS.inputs);
+  const outputs = stringArray(doc.outputs, at('outputs'), FILE_LIMITS.outputs);
+  const paramsIn = doc.parameters ?? {};
+  if (!isObject(paramsIn)) fail(at('parameters'), 'must be an object of name: value');
+  const unknownsIn = doc.unknowns ?? {};
+  if (!isObject(unknownsIn)) fail(at('unknowns'), 'must be an object of name: { init, bounds, exact }');
+  if (Object.keys(paramsIn).length > FILE_LIMITS.parameters) fail(at('parameters'), `at most ${FILE_LIMITS.parameters} parameters`);
+  if (Object.keys(unknownsIn).length > FILE_LIMITS.unknowns) fail(at('unknowns'), `at most ${FILE_LIMITS.unknowns} unknowns`);
+  const declared: [string, string][] = [
+    ...inputs.map((n, i) => [n, `inputs[${i}]`] as [string, string]),
+    ...outputs.map((n, i) => [n, `outputs[${i}]`] as [string, string]),
+    ...Object.keys(paramsIn).map((n) => [n, `parameters.${n}`] as [string, string]),
+    ...Object.keys(unknownsIn).map((n) => [n, `unknowns.${n}`] as [string, string]),
+  ];
+  const seen = new Map<string, string>();
+  for (const [name, field] of declared) {
+    if (!NAME.test(name)) fail(at(field), `"${name}" is not a name: start with a letter, then letters, digits or underscores`);
+    if (RESERVED.has(name)) fail(at(field), `"${name}" is a name of the language (${[...RESERVED].join(', ')}); choose another`);
+    const before = seen.get(name);
+    if (before) fail(at(field), `"${name}" is declared twice (also ${before})`);
+    seen.set(name, field);
+  }
+  for (const a of inputs) {
+    for (const b of inputs) {
+      if (a !== b && b.startsWith(a)) fail(at('inputs'), `"${a}" is a prefix of "${b}", so a derivative such as ${outputs[0]}_${b} would be ambiguous; rename one`);
+    }
+  }
+  // a declared name that also reads as a derivative (a parameter u_x with output u and input x)
+  for (const [name, field] of declared) {
+    for (const o of outputs) {
+      if (name.startsWith(`${o}_`) && splitSubscript(name.slice(o.length + 1), inputs)) fail(at(field), `"${name}" also reads as a derivative of ${o}; choose another name`);
+    }
+  }
+
+  // domain: a box
+  if (!isObject(doc.domain)) fail(at('domain'), 'must be an object of input: [lo, hi]');
+  for (const key of Object.keys(doc.domain)) if (!inputs.includes(key)) fail(at(`domain.${key}`), `"${key}" is not an input (inputs: ${inputs.join(', ')})`);
+  const box = inputs.map((n) => {
+    if (!(n in doc.domain)) fail(at('domain'), `has no interval for the input ${n}`);
+    return interval(doc.domain[n], at(`domain.${n}`));
+  });
+  const lo = box.map((b) => b[0]);
+  const hi = box.map((b) => b[1]);
+  const dim = inputs.length;
+
+  // parameters (with overrides from the caller: the app's sliders, the CLI)
+  const parameters: CompiledProblem['parameters'] = Object.create(null) as CompiledProblem['parameters'];
+  for (const [name, spec] of Object.entries(paramsIn)) {
+    const where = at(`parameters.${name}`);
+    let value: number;
+    let range: [number, number] | undefined;
+    if (isObject(spec)) {
+      value = finiteNumber(spec.value, { ...where, field: `${where.field}.value` });
+      if (spec.range !== undefined) range = interval(spec.range, { ...where, field: `${where.field}.range` });
+    } else value = finiteNumber(spec, where);
+    const over = options.parameters?.[name];
+    if (over !== undefined) value = finiteNumber(over, { file, field: `the setting for parameter ${name}` });
+    if (range && (value < range[0] || value > range[1])) fail(where, `${value} is outside its range [${range[0]}, ${range[1]}]`);
+    parameters[name] = { value, range };
+  }
+  for (const name of Object.keys(options.parameters ?? {})) if (!(name in parameters)) fail({ file, field: 'parameters' }, `has no parameter "${name}" (parameters: ${Object.keys(parameters).join(', ') || 'none'})`);
+  const paramValues = Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, v.value]));
+
+  // unknowns: the optimizer's raw parameter is unknownRaw(init)
+  const unknownNames = Object.keys(unknownsIn);
+  const unknowns: Unknown[] = unknownNames.map((name) => {
+    const spec = unknownsIn[name];
+    const where = at(`unknowns.${name}`);
+    if (!isObject(spec)) fail(where, 'must be an object { "init": value, "bounds": [lo, hi], "exact": value } (all optional)');
+    for (const key of Object.keys(spec)) if (!['init', 'bounds', 'exact'].includes(key)) fail({ ...where, field: `${where.field}.${key}` }, 'is not a field of an unknown (init, bounds, exact)');
+    const bounds = spec.bounds === undefined ? undefined : interval(spec.bounds, { ...where, field: `${where.field}.bounds` });
+    const init = spec.init === undefined ? (bounds ? (bounds[0] + bounds[1]) / 2 : 1) : finiteNumber(spec.init, { ...where, field: `${where.field}.init` });
+    if (bounds && !(init > bounds[0] && init < bounds[1])) fail({ ...where, field: `${where.field}.init` }, `${init} must lie strictly inside the bounds [${bounds[0]}, ${bounds[1]}]`);
+    const exact = spec.exact === undefined ? undefined : finiteNumber(spec.exact, { ...where, field: `${where.field}.exact` });
+    const u: Unknown = { name, init: 0, bounds, exact };
+    u.init = unknownRaw(u, init);
+    return u;
+  });
+
+  const table = new AtomTable();
+  const scope: Scope = { inputs, outputs, parameters: paramValues, unknowns: unknownNames, derivatives: true, table };
+  const exactScope: Scope = { ...scope, derivatives: false };
+  const residuals: CompiledProblem['residuals'] = [];
+  const terms: LossTerm[] = [];
+  const names = new Set<string>();
+  const termName = (wanted: unknown, fallback: string, where: Where) => {
+    if (wanted !== undefined && (typeof wanted !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9 _'-]{0,47}$/.test(wanted))) fail(where, 'a term name is letters, digits, spaces, _ - and \' (at most 48)');
+    const name = (wanted as string | undefined) ?? fallback;
+    if (names.has(name)) fail(where, `a second term named "${name}": names must differ (they are the --weight keys)`);
+    names.add(name);
+    return name;
+  };
+  const weightOf = (v: unknown, fallback: number, where: Where) => {
+    if (v === undefined) return fallback;
+    const w = finiteNumber(v, where);
+    if (w < 0) fail(where, 'a weight must be ≥ 0');
+    return w;
+  };
+  const push = (term: LossTerm, residual: Expr, atoms: number[], kind: 'equation' | 'condition' | 'data') => {
+    if (terms.length >= FILE_LIMITS.terms) fail(at('equations'), `at most ${FILE_LIMITS.terms} loss terms`);
+    terms.push(term);
+    residuals.push({ term, residual, atoms, kind });
+  };
+
+  // equations: interior residuals
+  if (!Array.isArray(doc.equations) || doc.equations.length === 0) fail(at('equations'), 'must be a non-empty array of equations such as "u_t = k * u_xx"');
+  doc.equations.forEach((eq, i) => {
+    const field = `equations[${i}]`;
+    const spec: EquationSpec = typeof eq === 'string' ? { equation: eq } : isObject(eq) ? (eq as unknown as EquationSpec) : fail(at(field), 'must be a string "a = b" or { "equation": ..., "name": ..., "weight": ... }');
+    const src: Source = { file, field: typeof eq === 'string' ? field : `${field}.equation`, text: spec.equation };
+    const residual = resolveEquation(src, scope);
+    const name = termName(spec.name, doc.equations.length === 1 ? 'residual' : `equation ${i + 1}`, at(`${field}.name`));
+    const weight = weightOf(spec.weight, 1, at(`${field}.weight`));
+    const { term, atoms, residual: tree } = lossTerm(name, 'interior', weight, residual, { table, inputs, outputs, unknowns: unknowns.length, where: src });
+    push(term, tree, atoms, 'equation');
+  });
+
+  // conditions: each its own term on a face, on the boundary, or periodic
+  const conditions = doc.conditions ?? [];
+  if (!Array.isArray(conditions)) fail(at('conditions'), 'must be an array of { "on": ..., "equation": ... }');
+  const rng = new Rng(0x5eed);
+  conditions.forEach((c, i) => {
+    const field = `conditions[${i}]`;
+    if (!isObject(c)) fail(at(field), 'must be an object { "on": "x = 0", "equation": "u = 0" }');
+    for (const key of Object.keys(c)) if (!['name', 'on', 'equation', 'weight', 'points'].includes(key)) fail(at(`${field}.${key}`), 'is not a field of a condition (name, on, equation, weight, points)');
+    const spec = c as unknown as ConditionSpec;
+    if (isObject(spec.on)) {
+      const axis = (spec.on as { periodic?: unknown }).periodic;
+      fail(at(`${field}.on`), `periodic conditions (${JSON.stringify(axis)}) are not supported yet: they need a periodic input embedding; write the two ends as conditions instead`);
+    }
+    if (typeof spec.on !== 'string') fail(at(`${field}.on`), 'must be "<input> = <number>", "boundary" or { "periodic": "<input>" }');
+    if (typeof spec.equation !== 'string') fail(at(`${field}.equation`), 'is required: the condition as an equation, e.g. "u = 0"');
+    const count = spec.points === undefined ? undefined : finiteNumber(spec.points, at(`${field}.points`));
+    if (count !== undefined && (!Number.isInteger(count) || count < 1 || count > FILE_LIMITS.points)) fail(at(`${field}.points`), `must be an integer from 1 to ${FILE_LIMITS.points}`);
+    const points = conditionPoints(spec.on, count, { inputs, lo, hi, rng }, at(`${field}.on`));
+    const src: Source = { file, field: `${field}.equation`, text: spec.equation };
+    const residual = resolveEquation(src, scope);
+    const name = termName(spec.name, spec.on === 'boundary' ? 'boundary' : `condition ${i + 1}`, at(`${field}.name`));
+    const weight = weightOf(spec.weight, 10, at(`${field}.weight`));
+    const { term, atoms, residual: tree } = lossTerm(name, points, weight, residual, { table, inputs, outputs, unknowns: unknowns.length, where: src });
+    push(term, tree, atoms, 'condition');
+  });
+
+  // data: a misfit term per observed output, on the observations' inputs
+  if (doc.data !== undefined) {
+    const data = readTable(doc.data, at('data'), options, inputs, outputs);
+    const weight = weightOf(doc.data.weight, 1, at('data.weight'));
+    for (const [o, values] of data.outputs) {
+      const residual: Expr = { k: '-', a: { k: 'atom', i: table.add({ output: o, alpha: inputs.map(() => 0) }) }, b: { k: 'obs', i: 0 } };
+      const name = termName(undefined, data.outputs.length === 1 ? 'data' : `data ${outputs[o]}`, at('data'));
+      const { term, atoms, residual: tree } = lossTerm(name, data.points, weight, residual, { table, inputs, outputs, unknowns: unknowns.length, where: { file, field: 'data' } });
+      term.observations = Float64Array.from(values);
+      push(term, tree, atoms, 'data');
+    }
+  }
+
+  // exact solution, or a reference table
+  let exactTrees: Expr[] | null = null;
+  let exactF: ((x: number[]) => number)[] | null = null;
+  if (doc.exact !== undefined) {
+    if (!isObject(doc.exact)) fail(at('exact'), 'must be an object of output: expression');
+    for (const key of Object.keys(doc.exact)) if (!outputs.includes(key)) fail(at(`exact.${key}`), `"${key}" is not an output (outputs: ${outputs.join(', ')})`);
+    exactTrees = outputs.map((o) => {
+      const text = doc.exact![o];
+      if (typeof text !== 'string') fail(at(`exact.${o}`), `is missing: give an expression for every output (${outputs.join(', ')})`);
+      return resolveExpression({ file, field: `exact.${o}`, text }, exactScope);
+    });
+    exactF = exactTrees.map((e) => (x: number[]) => evaluate(e, { x, atoms: [] }));
+  }
+  let testPoints: number[][] = gridFor(lo, hi);
+  if (!exactF && doc.reference !== undefined) {
+    const ref = readTable(doc.reference, at('reference'), options, inputs, outputs);
+    if (ref.outputs.length !== outputs.length) fail(at('reference'), `must have a column for every output (${outputs.join(', ')})`);
+    const lookup = ref.outputs.map(([, values]) => new Map(ref.points.map((x, p) => [x.join(','), values[p]])));
+    exactF = lookup.map((m) => (x: number[]) => m.get(x.join(',')) ?? NaN);
+    testPoints = ref.points;
+  }
+
+  const hard = doc.hard === undefined ? undefined : hardTransform(doc.hard, { inputs, lo, hi, names, exactScope, file, maxOrder: maxAtomOrder(table) });
+  const defaults = problemDefaults(doc.defaults, at('defaults'), dim);
+  const plain = doc.equations.map((e) => (typeof e === 'string' ? e : e.equation)).join('; ');
+  const problem: PdeProblem = {
+    id: doc.id,
+    title: doc.title ?? doc.id,
+    equation: `${plain} on ${inputs.map((n, j) => `${n} ∈ [${lo[j]}, ${hi[j]}]`).join(', ')}`,
+    description: doc.description ?? '',
+    dim,
+    domain: { lo, hi },
+    terms,
+    exact: exactF ? exactF[0] : () => NaN,
+    testPoints: () => testPoints,
+    defaults,
+    unknowns: unknowns.length ? unknowns : undefined,
+    outputs,
+    hard,
+  };
+  if (exactTrees) {
+    const trees = exactTrees;
+    const cache = new Map<string, Expr>();
+    const partialOf = (o: number, alpha: number[]) => {
+      const key = `${o}:${alpha.join(',')}`;
+      let e = cache.get(key);
+      if (!e) {
+        e = trees[o];
+        alpha.forEach((n, j) => {
+          for (let r = 0; r < n; r++) e = total(e!, j, table);
+        });
+        cache.set(key, e);
+      }
+      return e;
+    };
+    problem.exactPartial = (x, alpha) => evaluate(partialOf(0, [...alpha]), { x, atoms: [] });
+    problem.exactOutputs = exactF!;
+    problem.exactPartialOf = (o, x, alpha) => evaluate(partialOf(o, [...alpha]), { x, atoms: [] });
+  }
+  return { problem, file: doc, exact: exactTrees, residuals, table, inputs, outputs, parameters };
+}
+
+function maxAtomOrder(table: AtomTable): number {
+  return Math.max(0, ...table.atoms.map((a) => a.alpha.reduce((s, v) => s + v, 0) + (a.lap ? 2 : 0)));
+}
+
+/** The name of a derivative atom as the author would write it: u, u_xx, D(u, x, t), lap(u). */
+export function atomName(a: Atom, inputs: readonly string[], outputs: readonly string[]): string {
+  const out = outputs[a.output];
+  if (a.lap) return a.lap.length === inputs.filter((n) => n !== 't').length && a.lap.every((j) => inputs[j] !== 't') ? `lap(${out})` : `lap(${[out, ...a.lap.map((j) => inputs[j])].join(', ')})`;
+  const subs = a.alpha.flatMap((n, j) => Array<string>(n).fill(inputs[j]));
+  if (subs.length === 0) return out;
+  return inputs.every((n) => n.length === 1) ? `${out}_${subs.join('')}` : `D(${[out, ...subs].join(', ')})`;
+}
+
+/** One atom as a derivative the methods compute: a direction and an order, a Laplacian, or a mixed partial (operator). */
+function derivativeSpec(a: Atom, name: string, dim: number): DerivativeSpec {
+  const unit = (j: number) => Array.from({ length: dim }, (_, m) => (m === j ? 1 : 0));
+  const output = a.output === 0 ? {} : { output: a.output };
+  if (a.lap) return { name, direction: new Array<number>(dim).fill(0), order: 2, laplacian: true, axes: a.lap.length, ...output };
+  const axes = a.alpha.flatMap((n, j) => (n > 0 ? [j] : []));
+  if (axes.length === 0) return { name, direction: unit(0), order: 0, ...output };
+  if (axes.length === 1) return { name, direction: unit(axes[0]), order: a.alpha[axes[0]], ...output };
+  return { ...operatorSpec(name, dim, [{ coefficient: 1, alpha: [...a.alpha] }]), ...output };
+}
+
+/**
+ * A residual tree as a loss term: its atoms become the term's derivative list (a Laplacian over
+ * axes that are not the leading ones is written out as second derivatives), and the WGSL
+ * residual, gradient, unknowns' gradient, double-single residual and f64 residual are generated
+ * from the one tree.
+ */
+export function lossTerm(
+  name: string,
+  points: LossTerm['points'],
+  weight: number,
+  residual: Expr,
+  ctx: { table: AtomTable; inputs: readonly string[]; outputs: readonly string[]; unknowns: number; where: Where },
+): { term: LossTerm; atoms: number[]; residual: Expr } {
+  const { table, inputs, outputs } = ctx;
+  const dim = inputs.length;
+  // Laplacians the methods read as one slot must sum over leading axes 0..a−1; others are expanded
+  const expanded = mapLeaves(residual, (l) => {
+    if (l.k !== 'atom') return l;
+    const a = table.atoms[l.i];
+    if (!a.lap || a.lap.every((j, n) => j === n)) return l;
+    return a.lap.map((j) => ({ k: 'atom', i: table.add({ output: a.output, alpha: a.alpha.map((v, m) => v + (m === j ? 2 : 0)) }) }) as Expr).reduce(add, num(0));
+  });
+  const atoms = leaves(expanded, 'atom');
+  if (atoms.length === 0) throw new EquationError(ctx.where, 'reads no output: a residual must involve the solution (an output or its derivatives)');
+  const local = new Map(atoms.map((a, k) => [a, k]));
+  const d = (i: number) => `d[${local.get(i)}]`;
+  const derivatives = atoms.map((i) => derivativeSpec(table.atoms[i], atomName(table.atoms[i], inputs, outputs), dim));
+  const gen = (e: Expr) => {
+    if (size(e) > FILE_LIMITS.generated) throw new EquationError(ctx.where, 'the generated residual is too large (its derivatives grow past the limit); simplify the equation');
+    try {
+      return wgslF32(e, { atom: d, obs: () => 'obs[point]' });
+    } catch (err) {
+      throw new EquationError(ctx.where, (err as Error).message);
+    }
+  };
+  const residualWgsl = `return ${gen(expanded)};`;
+  const residualGradWgsl = `return array<f32, ${atoms.length}>(${atoms.map((i) => gen(partial(expanded, { k: 'atom', i }))).join(', ')});`;
+  const residualUnknownGradWgsl = ctx.unknowns > 0 ? `return array<f32, ${ctx.unknowns}>(${Array.from({ length: ctx.unknowns }, (_, i) => gen(partial(expanded, { k: 'q', i }))).join(', ')});` : undefined;
+  const ds = wgslDoubleSingle(expanded, { atom: (i) => `dd[${local.get(i)}]`, obs: () => 'obs[point]' });
+  const term: LossTerm = {
+    name,
+    points,
+    derivatives,
+    residualWgsl,
+    residualGradWgsl,
+    residualUnknownGradWgsl,
+    residualDsWgsl: ds ? `return dsToF(${ds});` : undefined,
+    residual: (x, dv, q, p) => {
+      const values: number[] = [];
+      atoms.forEach((a, k) => (values[a] = dv[k]));
+      return evaluate(expanded, { x, atoms: values, q, obs: p === undefined ? undefined : [term.observations?.[p] ?? NaN] });
+    },
+    weight,
+  };
+  return { term, atoms, residual: expanded };
+}
+
+/** Points of a condition: a face "x = c" of the box, or "boundary" (every face of the inputs other than t). */
+function conditionPoints(on: string, count: number | undefined, box: { inputs: string[]; lo: number[]; hi: number[]; rng: Rng }, where: Where): number[][] {
+  const { inputs, lo, hi, rng } = box;
+  const dim = inputs.length;
+  const face = (axis: number, value: number, n: number): number[][] => {
+    if (dim === 1) return [[value]];
+    if (dim === 2) {
+      const other = 1 - axis;
+      return Array.from({ length: n }, (_, i) => {
+        const x = [0, 0];
+        x[axis] = value;
+        x[other] = lo[other] + ((hi[other] - lo[other]) * i) / (n - 1);
+        return x;
+      });
+    }
+    return Array.from({ length: n }, () => Array.from({ length: dim }, (_, m) => (m === axis ? value : lo[m] + (hi[m] - lo[m]) * rng.uniform())));
+  };
+  if (on.trim() === 'boundary') {
+    const spatial = inputs.flatMap((n, j) => (n === 't' ? [] : [j]));
+    if (spatial.length === 0) fail(where, '"boundary" means the faces of every input except t, and this problem has no other');
+    const per = count !== undefined ? Math.max(1, Math.round(count / (2 * spatial.length))) : dim === 2 ? 64 : 128;
+    return spatial.flatMap((j) => [...face(j, lo[j], per), ...face(j, hi[j], per)]);
+  }
+  const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$/.exec(on);
+  if (!m) fail(where, `"${on}" is not a set: write "<input> = <number>" (e.g. "t = 0"), "boundary" or { "periodic": "x" }`);
+  const axis = inputs.indexOf(m[1]);
+  if (axis < 0) fail(where, `"${m[1]}" is not an input (inputs: ${inputs.join(', ')})`);
+  const value = Number(m[2]);
+  if (value < lo[axis] || value > hi[axis]) fail(where, `${m[1]} = ${value} is outside the domain, where ${m[1]} ∈ [${lo[axis]}, ${hi[axis]}]`);
+  return face(axis, value, count ?? (dim === 2 ? 128 : 256));
+}
+
+/** A test grid over the box: about 10,000 points (201 in 1-D, 51² in 2-D). */
+function gridFor(lo: number[], hi: number[]): number[][] {
+  const d = lo.length;
+  const n = d === 1 ? 201 : d === 2 ? 51 : Math.max(3, Math.floor(10_000 ** (1 / d)));
+  const axes = lo.map((l, j) => Array.from({ length: n }, (_, i) => l + ((hi[j] - l) * i) / (n - 1)));
+  return axes.reduce<number[][]>((acc, axis) => acc.flatMap((p) => axis.map((v) => [...p, v])), [[]]);
+}
+
+/** A table of observations: inline rows or a CSV file next to the problem; columns are inputs and outputs. */
+function readTable(spec: DataSpec, where: Where, options: CompileOptions, inputs: string[], outputs: string[]): { points: number[][]; outputs: [number, number[]][] } {
+  if (!isObject(spec)) fail(where, 'must be { "columns": [...], "rows": [[...], ...] } or { "file": "name.csv" }');
+  for (const key of Object.keys(spec)) if (!['columns', 'rows', 'file', 'weight'].includes(key)) fail({ ...where, field: `${where.field}.${key}` }, 'is not a field here (columns, rows, file, weight)');
+  let columns: string[];
+  let rows: unknown[];
+  if (spec.file !== undefined) {
+    if (typeof spec.file !== 'string' || !/^[A-Za-z0-9._-]+\.csv$/.test(spec.file) || spec.file.startsWith('.')) fail({ ...where, field: `${where.field}.file` }, 'must be the name of a .csv file next to the problem file (letters, digits, . _ -)');
+    if (!options.readFile) fail({ ...where, field: `${where.field}.file` }, `cannot read ${spec.file} here: open it together with the problem file`);
+    let text: string;
+    try {
+      text = options.readFile(spec.file);
+    } catch (e) {
+      fail({ ...where, field: `${where.field}.file` }, `cannot read ${spec.file}: ${(e as Error).message}`);
+    }
+    ({ columns, rows } = parseCsv(text, { ...where, field: `${where.field}.file (${spec.file})` }));
+  } else {
+    columns = stringArray(spec.columns, { ...where, field: `${where.field}.columns` }, 64);
+    if (!Array.isArray(spec.rows) || spec.rows.length === 0) fail({ ...where, field: `${where.field}.rows` }, 'must be a non-empty array of rows');
+    rows = spec.rows;
+  }
+  if (rows.length > FILE_LIMITS.rows) fail(where, `has ${rows.length} rows; at most ${FILE_LIMITS.rows} are accepted`);
+  for (const c of columns) if (!inputs.includes(c) && !outputs.includes(c)) fail({ ...where, field: `${where.field}.columns` }, `"${c}" is neither an input nor an output`);
+  if (new Set(columns).size !== columns.length) fail({ ...where, field: `${where.field}.columns` }, 'names a column twice');
+  const missing = inputs.filter((n) => !columns.includes(n));
+  if (missing.length) fail({ ...where, field: `${where.field}.columns` }, `needs a column for every input (missing: ${missing.join(', ')})`);
+  const observed = outputs.flatMap((n, o) => (columns.includes(n) ? [o] : []));
+  if (observed.length === 0) fail({ ...where, field: `${where.field}.columns` }, `needs at least one output column (${outputs.join(', ')})`);
+  const numbers = rows.map((r, i) => {
+    if (!Array.isArray(r) || r.length !== columns.length) fail({ ...where, field: `${where.field}.rows[${i}]` }, `must have ${columns.length} numbers (${columns.join(', ')})`);
+    return r.map((v, j) => finiteNumber(v, { ...where, field: `${where.field}.rows[${i}][${j}]` }));
+  });
+  const points = numbers.map((r) => inputs.map((n) => r[columns.indexOf(n)]));
+  return { points, outputs: observed.map((o) => [o, numbers.map((r) => r[columns.indexOf(outputs[o])])]) };
+}
+
+/** A CSV table of numbers with a header row (commas; blank lines skipped). */
+export function parseCsv(text: string, where: Where): { columns: string[]; rows: number[][] } {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length < 2) fail(where, 'needs a header line and at least one row');
+  const columns = lines[0].split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1'));
+  const rows = lines.slice(1).map((l, i) =>
+    l.split(',').map((s, j) => {
+      const v = Number(s.trim());
+      if (s.trim() === '' || !Number.isFinite(v)) fail(where, `line ${i + 2}, column ${j + 1}: "${s.trim()}" is not a finite number`);
+      return v;
+    }),
+  );
+  return { columns, rows };
+}
+
+function problemDefaults(spec: unknown, where: Where, dim: number): PdeProblem['defaults'] {
+  const out: PdeProblem['defaults'] = { width: dim > 2 ? 64 : 32, depth: 3, steps: 5000, lr: 1e-3, interiorPoints: 1024 };
+  if (spec === undefined) return out;
+  if (!isObject(spec)) fail(where, 'must be an object of setting: value');
+  const settings: Record<string, number | string | boolean> = {};
+  for (const [key, v] of Object.entries(spec)) {
+    const f = { ...where, field: `${where.field}.${key}` };
+    if (typeof v !== 'number' && typeof v !== 'string' && typeof v !== 'boolean') fail(f, 'must be a number, a string or true/false');
+    const int = (lo: number, hi: number) => {
+      const n = finiteNumber(v, f);
+      if (!Number.isInteger(n) || n < lo || n > hi) fail(f, `must be an integer from ${lo} to ${hi}`);
+      return n;
+    };
+    if (key === 'width') out.width = int(1, 1024);
+    else if (key === 'depth') out.depth = int(1, 16);
+    else if (key === 'steps') out.steps = int(1, 1_000_000);
+    else if (key === 'points') out.interiorPoints = int(1, 1 << 20);
+    else if (key === 'lr') {
+      const n = finiteNumber(v, f);
+      if (!(n > 0 && n < 10)) fail(f, 'must be a learning rate in (0, 10)');
+      out.lr = n;
+    } else if (key === 'hard') out.hardBoundary = v === true || v === 'on';
+    else if (key === 'precision') {
+      if (v !== 'f32' && v !== 'double-single') fail(f, 'must be "f32" or "double-single"');
+      out.precision = v;
+    } else settings[key] = v;
+  }
+  if (Object.keys(settings).length) out.settings = settings;
+  return out;
+}
+
+/**
+ * The hard-constraint extension: u = g + φ N with φ a product of face factors (per input: 'lo',
+ * 'hi' or 'both') and g an expression of the inputs; its Taylor coefficients along v in WGSL
+ * come from g's symbolic partials, Σ_{|α| = k} v^α / α! ∂^α g.
+ */
+function hardTransform(spec: unknown, ctx: { inputs: string[]; lo: number[]; hi: number[]; names: Set<string>; exactScope: Scope; file?: string; maxOrder: number }): HardTransform {
+  const where = { file: ctx.file, field: 'hard' };
+  if (!isObject(spec)) fail(where, 'must be { "factors": { "x": "both" }, "replaces": ["boundary"], "g": "..." }');
+  const s = spec as { factors?: unknown; replaces?: unknown; g?: unknown };
+  if (!isObject(s.factors) || Object.keys(s.factors).length === 0) fail({ ...where, field: 'hard.factors' }, 'must name at least one input: "lo", "hi" or "both"');
+  const factors = Object.entries(s.factors).map(([name, side]) => {
+    const axis = ctx.inputs.indexOf(name);
+    if (axis < 0) fail({ ...where, field: `hard.factors.${name}` }, `"${name}" is not an input`);
+    if (side !== 'lo' && side !== 'hi' && side !== 'both') fail({ ...where, field: `hard.factors.${name}` }, 'must be "lo", "hi" or "both"');
+    return { axis, side: side as 'lo' | 'hi' | 'both' };
+  });
+  const replaces = stringArray(s.replaces, { ...where, field: 'hard.replaces' }, 64);
+  for (const r of replaces) if (!ctx.names.has(r)) fail({ ...where, field: 'hard.replaces' }, `"${r}" is not a term (terms: ${[...ctx.names].join(', ')})`);
+  if (s.g === undefined) return { factors, replaces };
+  if (typeof s.g !== 'string') fail({ ...where, field: 'hard.g' }, 'must be an expression of the inputs');
+  const g = resolveExpression({ file: ctx.file, field: 'hard.g', text: s.g }, ctx.exactScope);
+  const dim = ctx.inputs.length;
+  const table = new AtomTable();
+  // every multi-index of total order k, and g's partial for it
+  const indices = (k: number, from = 0): number[][] => (k === 0 ? [new Array<number>(dim).fill(0)] : from >= dim ? [] : [...indices(k, from + 1), ...indices(k - 1, from).map((a) => a.map((v, j) => (j === from ? v + 1 : v)))]);
+  const partialOf = (alpha: number[]) => alpha.reduce((e, n, j) => Array.from({ length: n }).reduce<Expr>((acc) => total(acc, j, table), e), g);
+  const cases: string[] = [];
+  const fact = (n: number): number => (n <= 1 ? 1 : n * fact(n - 1));
+  for (let k = 0; k <= Math.max(ctx.maxOrder, 1); k++) {
+    const uniq = [...new Map(indices(k).map((a) => [a.join(','), a])).values()];
+    const parts = uniq.map((alpha) => {
+      const coef = 1 / alpha.reduce((p, n) => p * fact(n), 1);
+      const vs = alpha.flatMap((n, j) => Array<string>(n).fill(`v[${j}]`));
+      return `${[f32Literal(coef), ...vs].join(' * ')} * ${wgslF32(partialOf(alpha), { atom: () => '0.0' })}`;
+    });
+    cases.push(`  if (k == ${k}u) { return ${parts.join(' + ') || '0.0'}; }`);
+  }
+  const f64 = (x: number[]) => evaluate(g, { x, atoms: [] });
+  return { factors, replaces, g: { f64, jetWgsl: `${cases.join('\n')}\n  return 0.0;` } };
+}

@@ -1,0 +1,109 @@
+/**
+ * `pinn validate`: what a problem file asks of the engine, and whether its exact solution
+ * satisfies every equation and condition. The exact solution's derivatives are taken
+ * symbolically from its tree and every residual is evaluated in f64 at the term's points
+ * (interior: a seeded sample), so a typo shows before training.
+ */
+import { Rng } from '../sampling/rng';
+import { evaluate, leaves, total, type Expr } from './expr';
+import { atomName, type CompiledProblem } from './problem-file';
+
+export interface TermCheck {
+  name: string;
+  kind: 'equation' | 'condition' | 'data';
+  /** The largest |residual| of the exact solution over the checked points, relative to 1 + the size of its derivatives. */
+  largest: number;
+  /** Where it is largest. */
+  at: number[];
+  points: number;
+}
+
+export interface Validation {
+  id: string;
+  inputs: string[];
+  outputs: string[];
+  unknowns: string[];
+  parameters: Record<string, number>;
+  terms: { name: string; kind: string; points: string; weight: number; derivatives: string[] }[];
+  /** Every derivative the loss needs, by name, and the highest order. */
+  derivatives: string[];
+  maxOrder: number;
+  /** Null without an exact solution. */
+  checks: TermCheck[] | null;
+  /** Why a term was not checked (an unknown without an exact value). */
+  skipped: string[];
+  ok: boolean;
+}
+
+/** Residuals of an exact solution below this (relative) pass: f64 rounding of symbolic derivatives is far below it. */
+export const EXACT_TOLERANCE = 1e-8;
+
+export function validateProblem(c: CompiledProblem, samples = 64): Validation {
+  const { problem, table, inputs, outputs } = c;
+  const names = table.atoms.map((a) => atomName(a, inputs, outputs));
+  const used = [...new Set(c.residuals.flatMap((r) => r.atoms))];
+  const maxOrder = Math.max(0, ...used.map((i) => table.atoms[i].alpha.reduce((s, v) => s + v, 0) + (table.atoms[i].lap ? 2 : 0)));
+  const result: Validation = {
+    id: problem.id,
+    inputs,
+    outputs,
+    unknowns: (problem.unknowns ?? []).map((u) => u.name),
+    parameters: Object.fromEntries(Object.entries(c.parameters).map(([k, v]) => [k, v.value])),
+    terms: c.residuals.map((r) => ({
+      name: r.term.name,
+      kind: r.kind,
+      points: r.term.points === 'interior' ? 'interior (resampled)' : `${r.term.points.length} fixed`,
+      weight: r.term.weight,
+      derivatives: r.term.derivatives.map((d) => d.name),
+    })),
+    derivatives: used.map((i) => names[i]),
+    maxOrder,
+    checks: null,
+    skipped: [],
+    ok: true,
+  };
+  if (!c.exact) return result;
+  const exact = c.exact;
+  // each atom's value from the exact solution's symbolic partials
+  const cache = new Map<number, Expr>();
+  const atomTree = (i: number): Expr => {
+    let e = cache.get(i);
+    if (e) return e;
+    const a = table.atoms[i];
+    const derive = (alpha: number[]) => alpha.reduce<Expr>((acc, n, j) => Array.from({ length: n }).reduce<Expr>((x) => total(x, j, table), acc), exact[a.output]);
+    e = a.lap ? a.lap.map((j) => derive(a.alpha.map((v, m) => v + (m === j ? 2 : 0)))).reduce((x, y) => ({ k: '+', a: x, b: y })) : derive(a.alpha);
+    cache.set(i, e);
+    return e;
+  };
+  const q = (problem.unknowns ?? []).map((u) => u.exact);
+  const rng = new Rng(7);
+  const { lo, hi } = problem.domain;
+  result.checks = [];
+  for (const r of c.residuals) {
+    if (r.kind === 'data') continue;
+    const qi = leaves(r.residual, 'q').find((i) => problem.unknowns![i].exact === undefined) ?? -1;
+    if (qi >= 0) {
+      result.skipped.push(`${r.term.name}: the unknown ${problem.unknowns![qi].name} has no exact value`);
+      continue;
+    }
+    const pts = r.term.points === 'interior' ? Array.from({ length: samples }, () => lo.map((l, j) => l + (hi[j] - l) * rng.uniform())) : r.term.points.slice(0, samples);
+    let largest = 0;
+    let where = pts[0];
+    for (const x of pts) {
+      const atoms: number[] = [];
+      let scale = 1;
+      for (const i of r.atoms) {
+        atoms[i] = evaluate(atomTree(i), { x, atoms: [] });
+        scale += Math.abs(atoms[i]);
+      }
+      const v = Math.abs(evaluate(r.residual, { x, atoms, q: q as number[] })) / scale;
+      if (!(v <= largest)) {
+        largest = v;
+        where = x;
+      }
+    }
+    result.checks.push({ name: r.term.name, kind: r.kind, largest, at: where, points: pts.length });
+    if (!(largest <= EXACT_TOLERANCE)) result.ok = false;
+  }
+  return result;
+}
