@@ -62,6 +62,10 @@ const W2 : f32 = {{W2}};
 const CENTRE2 : u32 = {{CENTRE2}}u;
 const HUTCH : u32 = {{HUTCH}}u;
 const CENTRE1 : u32 = {{CENTRE1}}u;
+// a network of NOUT outputs (a system): evaluations and coefficients hold NOUT values per row; a
+// combine or adjoint dispatch handles output OUT (rows of the others are left as they are)
+const NOUT : u32 = {{NOUT}}u;
+const OUT : u32 = {{OUT}}u;
 var<private> SLOT_DIRS : array<f32, K * D> = array<f32, K * D>({{SLOT_DIRS}});
 var<private> SLOT_AXES : array<u32, K> = array<u32, K>({{SLOT_AXES}});
 
@@ -151,26 +155,26 @@ fn combine(p : u32) {
     let a1 = proj[o] * (1.0 - (cen1.x - proj[o + 1u]) * cen1.y);
     let a2 = (proj[o + 1u] - cen.x) * cen.y + cen.z;
     if (VR == 1u) {
-      let gp = src[p * E + C0 + m];
-      let gm = src[p * E + C0 + S + m];
+      let gp = src[(p * E + C0 + m) * NOUT + OUT];
+      let gm = src[(p * E + C0 + S + m) * NOUT + OUT];
       c[0] += gp + gm;
       c[1] += (gp - gm) * a1;
-      if (C0 == 1u) { c[2] += ((gp + gm) - 2.0 * src[p * E]) * a2; }
+      if (C0 == 1u) { c[2] += ((gp + gm) - 2.0 * src[(p * E) * NOUT + OUT]) * a2; }
     } else {
-      let g = src[p * E + m];
+      let g = src[(p * E + m) * NOUT + OUT];
       c[0] += g;
       c[1] += g * a1;
       c[2] += g * a2;
     }
   }
   var w = array<f32, 3>(W0, W1, W2);
-  for (var k = 0u; k < N1; k++) { dst[p * N1 + k] = w[k] * c[k]; }
+  for (var k = 0u; k < N1; k++) { dst[(p * N1 + k) * NOUT + OUT] = w[k] * c[k]; }
 }
 
 fn adjoint(p : u32) {
   var cb = array<f32, 3>(0.0, 0.0, 0.0);
   var w = array<f32, 3>(W0, W1, W2);
-  for (var k = 0u; k < N1; k++) { cb[k] = w[k] * src[p * N1 + k]; }
+  for (var k = 0u; k < N1; k++) { cb[k] = w[k] * src[(p * N1 + k) * NOUT + OUT]; }
   var center = 0.0;
   let cen = centre2(p);
   let cen1 = centre1(p);
@@ -186,20 +190,20 @@ fn adjoint(p : u32) {
       a2 = (proj[o + 1u] - cen.x) * cen.y + cen.z;
     }
     if (VR == 1u) {
-      let rp = p * E + C0 + m;
-      let rm = p * E + C0 + S + m;
+      let rp = (p * E + C0 + m) * NOUT + OUT;
+      let rm = (p * E + C0 + S + m) * NOUT + OUT;
       let up = cb[0] * a0 + cb[1] * a1 + cb[2] * a2;
       let um = cb[0] * a0 - cb[1] * a1 + cb[2] * a2;
       center -= 2.0 * cb[2] * a2;
       if (ACCUMULATE == 1u) { dst[rp] += up; dst[rm] += um; } else { dst[rp] = up; dst[rm] = um; }
     } else {
-      let r = p * E + m;
+      let r = (p * E + m) * NOUT + OUT;
       let u = cb[0] * a0 + cb[1] * a1 + cb[2] * a2;
       if (ACCUMULATE == 1u) { dst[r] += u; } else { dst[r] = u; }
     }
   }
   if (C0 == 1u) {
-    if (ACCUMULATE == 1u) { dst[p * E] += center; } else { dst[p * E] = center; }
+    if (ACCUMULATE == 1u) { dst[(p * E) * NOUT + OUT] += center; } else { dst[(p * E) * NOUT + OUT] = center; }
   }
 }
 

@@ -29,6 +29,13 @@ export function mlpForwardAd(net: GpuMlp, params: AdParams, x: Tensor): Tensor {
   return h;
 }
 
+/** Column `output` of a [B][m] network output as [B][1] (a system's u, v, ...: a product with a one-hot row and a sum, as a framework user would index it). */
+export function selectOutput(u: Tensor, outputs: number, output: number): Tensor {
+  if (outputs === 1) return u;
+  const e = fromArray(u.ctx, Float32Array.from({ length: outputs }, (_, o) => (o === output ? 1 : 0)), [1, outputs]);
+  return sum(mul(u, e), 1);
+}
+
 /**
  * u, d/dt u(x + t v), ..., d^n/dt^n as n nested gradients (create_graph=True), each [B][1].
  * For d = 1 and v = 1 the gradient is the derivative itself (no projection op).
@@ -39,9 +46,10 @@ export function nestedDerivativesAd(
   x: Tensor,
   direction: Tensor | null,
   order: number,
+  output = 0,
 ): Tensor[] {
   if (!x.requiresGrad) throw new InputError('x must require grad for nested derivatives');
-  const out: Tensor[] = [mlpForwardAd(net, params, x)];
+  const out: Tensor[] = [selectOutput(mlpForwardAd(net, params, x), net.mlp.outputDim, output)];
   for (let k = 1; k <= order; k++) {
     const [gx] = grad(sum(out[k - 1]), [x], { createGraph: true });
     out.push(direction ? sum(mul(gx, direction), 1) : gx);

@@ -60,6 +60,8 @@ function adTerm(env: MethodEnv, ctx: AdContext, plan: TermPlan, blocks: { inputs
       stridedCopy(ctx, plan.points, xMirror.buffer, { count: count * d, sOff: 0, sStride: 1, dOff: xMirror.offset, dStride: 1, scale: -1 });
     }
     const dirs = plan.mirrored ? [...directions.keys(), ...directions.keys()] : [...directions.keys()];
+    // a system: coefficient c of output o at c · M + o; each output a direction's derivatives read is differentiated on its own
+    const M = plan.outputs;
     // an operator's block: L u by nested gradients along its terms' coordinates, at order 0
     const derivs = dirs.map((jd, j) => {
       const { buffer, base, n1 } = block(j);
@@ -67,27 +69,31 @@ function adTerm(env: MethodEnv, ctx: AdContext, plan: TermPlan, blocks: { inputs
       if (op) {
         const lu = operatorAd(ctx, net, params, x, op);
         stridedCopy(ctx, lu.buffer, blocks.inputs[buffer], { count, sOff: lu.offset, sStride: 1, dOff: base, dStride: n1, scale: 1 });
-        return [lu];
+        return [{ out: 0, ds: [lu] }];
       }
       const dir = j < J ? directions[jd] : directions[jd].map((c) => -c);
       const unitAxis = d === 1 && dir[0] === 1;
       const v = unitAxis ? null : fromArray(ctx, dir, [1, d]);
-      const ds = nestedDerivativesAd(net, params, j < J ? x : xMirror!, v, orders[jd]);
-      ds.forEach((u, k) => stridedCopy(ctx, u.buffer, blocks.inputs[buffer], { count, sOff: u.offset, sStride: 1, dOff: base + k, dStride: n1, scale: 1 / factorial(k) }));
-      return ds;
+      return plan.outputsOf[jd].map((out) => {
+        const ds = nestedDerivativesAd(net, params, j < J ? x : xMirror!, v, orders[jd], out);
+        ds.forEach((u, k) => stridedCopy(ctx, u.buffer, blocks.inputs[buffer], { count, sOff: u.offset, sStride: 1, dOff: (base + k) * M + out, dStride: n1 * M, scale: 1 / factorial(k) }));
+        return { out, ds };
+      });
     });
     ctx.flush();
     submitLoss();
     if (!withGradient) return;
     // d loss / d u^(k) = cbar_k / k!: a vector-Jacobian product with those seeds
     const seeded: Tensor[] = [];
-    derivs.forEach((ds, j) => {
+    derivs.forEach((perOutput, j) => {
       const { buffer, base, n1 } = block(j);
-      ds.forEach((u, k) => {
-        const seed = new Tensor(ctx, ctx.allocate(count), [count, 1]);
-        stridedCopy(ctx, blocks.adjoints[buffer], seed.buffer, { count, sOff: base + k, sStride: n1, dOff: 0, dStride: 1, scale: 1 / factorial(k) });
-        seeded.push(sum(mul(u, seed)));
-      });
+      perOutput.forEach(({ out, ds }) =>
+        ds.forEach((u, k) => {
+          const seed = new Tensor(ctx, ctx.allocate(count), [count, 1]);
+          stridedCopy(ctx, blocks.adjoints[buffer], seed.buffer, { count, sOff: (base + k) * M + out, sStride: n1 * M, dOff: 0, dStride: 1, scale: 1 / factorial(k) });
+          seeded.push(sum(mul(u, seed)));
+        }),
+      );
     });
     const total = seeded.reduce((a, b) => add(a, b));
     if (jacobian) {

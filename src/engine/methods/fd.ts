@@ -132,11 +132,13 @@ export function stencilStages(env: MethodEnv, plan: TermPlan, stencil: (k: numbe
     }
     const m = offsets.length;
     const weights = rows.flatMap((row) => Array.from({ length: m }, (_, i) => row.get(i) ?? 0));
-    const params = (mode: number) => ({ MODE: mode, D: d, M: m, N1: order + 1, OFFSETS: offsets.map(wgslFloat).join(', '), DIRECTION: Array.from(dir).map(wgslFloat).join(', '), WEIGHTS: weights.map(wgslFloat).join(', ') });
+    const params = (mode: number, out: number) => ({ MODE: mode, D: d, M: m, N1: order + 1, NOUT: plan.outputs, OUT: out, OFFSETS: offsets.map(wgslFloat).join(', '), DIRECTION: Array.from(dir).map(wgslFloat).join(', '), WEIGHTS: weights.map(wgslFloat).join(', ') });
     const { shifted, ubar, uniforms, jet, backward, owned } = shiftedEvaluations(env, `${term.name} stencil`, count, count * m);
-    const stage = (mode: number, src: GPUBuffer | GPUBufferBinding, dst: GPUBuffer | GPUBufferBinding) => kernelPass(device, 'fd_stencil', params(mode), [src, dst, uniforms], Math.ceil(count / 64));
-    stages.before.push(stage(0, plan.points, shifted), (pass) => jet.encode(pass), stage(1, jet.output, coefficientBlock(plan, inputs, j)));
-    stages.after.push(stage(2, coefficientBlock(plan, adjoints, j), ubar), (pass) => backward.encode(pass));
+    const stage = (mode: number, src: GPUBuffer | GPUBufferBinding, dst: GPUBuffer | GPUBufferBinding, out = 0) => kernelPass(device, 'fd_stencil', params(mode, out), [src, dst, uniforms], Math.ceil(count / 64));
+    // a system: each output this direction's derivatives read, combined (and its adjoint spread) on its own
+    const outs = plan.outputsOf[j];
+    stages.before.push(stage(0, plan.points, shifted), (pass) => jet.encode(pass), ...outs.map((o) => stage(1, jet.output, coefficientBlock(plan, inputs, j), o)));
+    stages.after.push(...outs.map((o) => stage(2, coefficientBlock(plan, adjoints, j), ubar, o)), (pass) => backward.encode(pass));
     stages.owned.push(...owned);
     stages.jets.push(jet);
     stages.backwards.push(backward);

@@ -55,6 +55,13 @@ export interface TermPlan {
   /** The term has an operator Σ c_t ∂^α u, read from slot jets (or nested gradients). */
   operator: boolean;
   operatorOf: Map<number, OperatorTerm[]>;
+  /**
+   * The network's outputs (a system's u, v, ...): every coefficient holds one value per output,
+   * element (coefficient index) · outputs + o, and direction j's derivatives are read of the
+   * outputs in outputsOf[j] (the others' stay zero).
+   */
+  outputs: number;
+  outputsOf: number[][];
 }
 
 /** The GPU stages one method built for one term. */
@@ -163,7 +170,7 @@ export interface DerivativeMethod<O = unknown> {
 
 /** A method's loss inputs as plain blocks (methods that do not read jet outputs): per direction or one packed buffer. */
 export function coefficientBuffers(device: GPUDevice, plan: TermPlan): { inputs: GPUBuffer[]; adjoints: GPUBuffer[] } {
-  const sizes = plan.packed ? [plan.blocks * plan.chunk] : plan.orders.map((o) => plan.count * (o + 1));
+  const sizes = (plan.packed ? [plan.blocks * plan.chunk] : plan.orders.map((o) => plan.count * (o + 1))).map((n) => n * plan.outputs);
   return {
     inputs: sizes.map((n, j) => createStorageBuffer(device, n * 4, `${plan.term.name} derivatives ${j}`)),
     adjoints: sizes.map((n, j) => createStorageBuffer(device, n * 4, `${plan.term.name} derivatives ${j} adjoint`)),
@@ -172,7 +179,7 @@ export function coefficientBuffers(device: GPUDevice, plan: TermPlan): { inputs:
 
 /** Block j of a term's coefficient buffers (packed: at j · chunk; otherwise buffer j whole). */
 export function coefficientBlock(plan: TermPlan, buffers: GPUBuffer[], j: number): GPUBuffer | GPUBufferBinding {
-  return plan.packed ? { buffer: buffers[0], offset: j * plan.chunk * 4, size: plan.count * plan.width * 4 } : buffers[j];
+  return plan.packed ? { buffer: buffers[0], offset: j * plan.chunk * plan.outputs * 4, size: plan.count * plan.width * plan.outputs * 4 } : buffers[j];
 }
 
 /**
@@ -184,7 +191,7 @@ export function coefficientBlock(plan: TermPlan, buffers: GPUBuffer[], j: number
 export function shiftedEvaluations(env: MethodEnv, what: string, count: number, rows: number) {
   const { device, net, grad, problem } = env;
   const shifted = createStorageBuffer(device, rows * problem.dim * 4, `${what} points`);
-  const ubar = createStorageBuffer(device, rows * 4, `${what} adjoint`);
+  const ubar = createStorageBuffer(device, rows * net.mlp.outputDim * 4, `${what} adjoint`);
   const uniforms = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(uniforms, 0, new Uint32Array([count, 0, 0, 0]));
   const jet = new TaylorJetForward(device, net, { order: 0, maxBatch: rows, sharedDirection: true, savePreActivations: true, pointsBuffer: shifted });

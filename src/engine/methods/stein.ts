@@ -80,6 +80,8 @@ export function steinOptions(config: MethodConfig): SteinOptions {
 
 interface SteinOutput {
   slot: number;
+  /** The network output it reads (a system's u, v, ...). */
+  out: number;
   range: [number, number];
   width: number;
   coeff: GPUBuffer | GPUBufferBinding;
@@ -100,17 +102,20 @@ function steinStages(env: MethodEnv, plan: TermPlan, o: SteinOptions): TermStage
   const { inputs, adjoints } = coefficientBuffers(device, plan);
   const { draws: S, evaluations: E, center } = steinShape(o, Math.max(...plan.ownOrders));
   const halves: [number, number][] = plan.split ? [[0, S / 2], [S / 2, S]] : [[0, S]];
+  // one combine (and adjoint) per slot, half and network output the slot's derivatives read
   const outputs: SteinOutput[] = halves.flatMap((range, h) =>
-    directions.map((_, k) => ({ slot: k, range, width: orders[k] + 1, coeff: coefficientBlock(plan, inputs, h * K + k), adjoint: coefficientBlock(plan, adjoints, h * K + k) })),
+    directions.flatMap((_, k) => plan.outputsOf[k].map((out) => ({ slot: k, out, range, width: orders[k] + 1, coeff: coefficientBlock(plan, inputs, h * K + k), adjoint: coefficientBlock(plan, adjoints, h * K + k) }))),
   );
   const s = o.sigma;
   const hutch = o.laplacian === 'hutchinson';
-  const template = (mode: number, slot: number, n1: number, accumulate: boolean, [m0, m1]: [number, number] = [0, S]) => {
+  const template = (mode: number, slot: number, n1: number, accumulate: boolean, [m0, m1]: [number, number] = [0, S], out = 0) => {
     // c_k = (k-th derivative)/k!: 1/n (or 1/2n per pair) over the n draws summed, times 1/s^k from Stein's identity in z = e/s, times 1/k!
     const n = m1 - m0;
     const w = o.varianceReduction ? [1 / (2 * n), 1 / (2 * s * n), 1 / (4 * s * s * n)] : [1 / n, 1 / (s * n), 1 / (2 * s * s * n)];
     return {
       MODE: mode,
+      NOUT: plan.outputs,
+      OUT: out,
       D: d,
       S,
       E,
@@ -141,7 +146,7 @@ function steinStages(env: MethodEnv, plan: TermPlan, o: SteinOptions): TermStage
   const { shifted, ubar, uniforms: params, jet, backward, owned } = shiftedEvaluations(env, `${term.name} Stein`, count, count * E);
   const perPoint = Math.ceil(count / 64);
   const pass = (mode: number, out: SteinOutput | null, accumulate: boolean, buffers: (GPUBuffer | GPUBufferBinding)[], workgroups: number) =>
-    kernelPass(device, 'stein_estimator', out ? template(mode, out.slot, out.width, accumulate, out.range) : template(mode, 0, 1, false), buffers, workgroups);
+    kernelPass(device, 'stein_estimator', out ? template(mode, out.slot, out.width, accumulate, out.range, out.out) : template(mode, 0, 1, false), buffers, workgroups);
   return {
     inputs,
     adjoints,
@@ -152,7 +157,8 @@ function steinStages(env: MethodEnv, plan: TermPlan, o: SteinOptions): TermStage
       (p) => jet.encode(p),
       ...outputs.map((out) => pass(1, out, false, [jet.output, out.coeff, proj, params], perPoint)),
     ],
-    after: [...outputs.map((out, i) => pass(2, out, i > 0, [out.adjoint, ubar, proj, params], perPoint)), (p) => backward.encode(p)],
+    // the first adjoint pass of each network output writes its rows, the later ones add to them
+    after: [...outputs.map((out, i) => pass(2, out, outputs.findIndex((o) => o.out === out.out) < i, [out.adjoint, ubar, proj, params], perPoint)), (p) => backward.encode(p)],
     owned: [...inputs, ...adjoints, proj, ...owned],
     // the shifts are drawn by the first dispatch from (count, stream, seed)
     draw: (seed, stream) => device.queue.writeBuffer(params, 0, new Uint32Array([count, stream >>> 0, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0])),

@@ -128,7 +128,7 @@ export const taylor: DerivativeMethod<TaylorOptions> = {
       buildTerm(plan) {
         if (plan.operator) return operatorStages(env, plan);
         // double-single jets for the terms that give their residual in double-single (those whose terms cancel beyond f32)
-        return jetStages(env, plan, options.precision === 'double-single' && plan.term.residualDsWgsl !== undefined);
+        return jetStages(env, plan, options.precision === 'double-single' && plan.term.residualDsWgsl !== undefined && plan.outputs === 1);
       },
     };
   },

@@ -19,10 +19,23 @@ export function l2Relative(u: ArrayLike<number>, exact: ArrayLike<number>): numb
   return Math.sqrt(num / den);
 }
 
+function concat(parts: ArrayLike<number>[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p as ArrayLike<number>, at);
+    at += p.length;
+  }
+  return out;
+}
+
 export class ModelEvaluator {
-  /** The fixed test points and the exact solution there. */
+  /** The fixed test points and the exact solution there (of the first output). */
   readonly points: number[][];
   readonly exact: Float64Array;
+  /** A system's outputs (one network output each) and each one's exact solution at the test points. */
+  readonly outputs: number;
+  readonly exactByOutput: Float64Array[];
   private readonly jet: TaylorJetForward;
 
   constructor(
@@ -32,7 +45,10 @@ export class ModelEvaluator {
     private readonly hardBoundary: boolean,
   ) {
     this.points = problem.testPoints();
-    this.exact = Float64Array.from(this.points.map((x) => problem.exact(x)));
+    this.outputs = net.mlp.outputDim;
+    const exacts = problem.exactOutputs ?? [problem.exact];
+    this.exactByOutput = Array.from({ length: this.outputs }, (_, o) => Float64Array.from(this.points.map((x) => exacts[o]?.(x) ?? NaN)));
+    this.exact = this.exactByOutput[0];
     this.jet = new TaylorJetForward(device, net, { order: 0, maxBatch: this.points.length, sharedDirection: true });
   }
 
@@ -42,12 +58,32 @@ export class ModelEvaluator {
    * network g(x), which differs from it by O(sigma²).
    */
   async predictTest(): Promise<Float32Array> {
+    if (this.outputs > 1) return (await this.predictOutputs())[0];
     const n = await this.network(this.points);
     if (this.hardBoundary) this.points.forEach((x, i) => (n[i] = hardModel(this.problem, x, n[i])));
     return n;
   }
 
-  /** The model's network part at up to test-set-many points: N(x), or N(x) − N(−x) for an odd model. */
+  /** Every output of a system at the test points, one array per output (no hard transform: systems train soft). */
+  async predictOutputs(): Promise<Float32Array[]> {
+    const all = await this.network(this.points);
+    const m = this.outputs;
+    return Array.from({ length: m }, (_, o) => Float32Array.from({ length: this.points.length }, (_, p) => all[p * m + o]));
+  }
+
+  /** Each output's L2 relative error at the test points. */
+  async l2ByOutput(): Promise<number[]> {
+    const u = await this.predictOutputs();
+    return u.map((v, o) => l2Relative(v, this.exactByOutput[o]));
+  }
+
+  /** The L2 relative error over every output together: ‖u − exact‖ / ‖exact‖ with all outputs stacked. */
+  async l2AllOutputs(): Promise<number> {
+    const u = await this.predictOutputs();
+    return l2Relative(concat(u), concat(this.exactByOutput));
+  }
+
+  /** The model's network part at up to test-set-many points: N(x), or N(x) − N(−x) for an odd model ([P][outputs]). */
   private async network(points: number[][]): Promise<Float32Array> {
     const dir = new Float32Array(this.problem.dim);
     const u = await this.jet.run(Float32Array.from(points.flat()), dir);
@@ -65,7 +101,8 @@ export class ModelEvaluator {
     for (let i = 0; i < points.length; i += chunk) {
       const part = points.slice(i, i + chunk);
       const u = await this.network(part);
-      part.forEach((x, j) => (out[i + j] = this.hardBoundary ? hardModel(this.problem, x, u[j]) : u[j]));
+      // a system: the first output
+      part.forEach((x, j) => (out[i + j] = this.hardBoundary ? hardModel(this.problem, x, u[j]) : u[j * this.outputs]));
     }
     return out;
   }

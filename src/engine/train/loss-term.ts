@@ -32,6 +32,8 @@ export interface JetLayout {
    * computed from them (the term's residualDsWgsl where it has one).
    */
   precise?: boolean;
+  /** Network outputs per coefficient (a system): element (row + k) · outputs + o; default 1. */
+  outputs?: number;
 }
 
 /** Random slots of a Laplacian (STDE): `batch` random jets per point, sparse coordinates or dense ±1 directions. */
@@ -144,6 +146,10 @@ export function lossTermCode(
   const adjName = (j: number) => (packed ? 'adj0' : `adj${j}`);
   const loName = (j: number) => (packed ? 'jetlo0' : `jetlo${j}`);
   const row = (j: number) => (packed ? `${j * chunk}u + p * ${width}u` : `p * ${orders[j] + 1}u`);
+  // a system's outputs: coefficient c of output o at c · NOUT + o
+  const nout = layout.outputs ?? 1;
+  if (nout > 1 && (hard?.hard || layout.mirrored || layout.precise)) throw new Error('a system of several outputs does not combine with a hard transform, an odd model or double-single jets');
+  const at = (j: number, k: number | string, i: number) => (nout === 1 ? `${row(j)} + ${k}u` : `(${row(j)} + ${k}u) * ${nout}u + ${term.derivatives[i].output ?? 0}u`);
   const nBuffers = packed ? 1 : orders.length;
   const bindings = Array.from(
     { length: nBuffers },
@@ -195,11 +201,11 @@ export function lossTermCode(
           return `  dd[${i}] = ${parts.reduce((acc, t) => `dsAdd(${acc}, ${t})`)};\n  d[${i}] = dsToF(dd[${i}]);`;
         }),
       ]
-    : term.derivatives.map((s, i) => `  d[${i}] = ${terms[i].map(({ j, scale }) => `${lit(scale * factorial(s.order))} * ${jetName(j)}[${row(j)} + ${s.order}u]`).join(' + ')};`);
+    : term.derivatives.map((s, i) => `  d[${i}] = ${terms[i].map(({ j, scale }) => `${lit(scale * factorial(s.order))} * ${jetName(j)}[${at(j, s.order, i)}]`).join(' + ')};`);
   const blocks = layout.mirrored || layout.split ? 2 * J : J;
-  const clear = Array.from({ length: blocks }, (_, j) => `  for (var k = 0u; k < ${packed ? width : orders[j] + 1}u; k++) { ${adjName(j)}[${row(j)} + k] = 0.0; }`);
+  const clear = Array.from({ length: blocks }, (_, j) => `  for (var k = 0u; k < ${(packed ? width : orders[j] + 1) * nout}u; k++) { ${adjName(j)}[(${row(j)}) * ${nout}u + k] = 0.0; }`);
   const store = term.derivatives.flatMap((s, i) =>
-    terms[i].map(({ j, scale }) => `  ${adjName(j)}[${row(j)} + ${s.order}u] += s * g[${i}] * ${lit(scale * factorial(s.order))};`),
+    terms[i].map(({ j, scale }) => `  ${adjName(j)}[${at(j, s.order, i)}] += s * g[${i}] * ${lit(scale * factorial(s.order))};`),
   );
   if (hard?.hard) {
     // u_k = sum_m ph_m c_(k-m); its adjoint: cbar_(k-m) += ubar_k ph_m
@@ -217,7 +223,7 @@ export function lossTermCode(
   if (layout.split) {
     // r = r_A (from d), r_B from dB: part w r_A r_B / n; adjoints w r_B g_A / n and w r_A g_B / n
     load.push('  var dB : array<f32, ND>;');
-    term.derivatives.forEach((s, i) => load.push(`  dB[${i}] = ${sources[i].map(({ j, scale }) => `${lit(scale * factorial(s.order))} * ${jetName(j + J)}[${row(j + J)} + ${s.order}u]`).join(' + ')};`));
+    term.derivatives.forEach((s, i) => load.push(`  dB[${i}] = ${sources[i].map(({ j, scale }) => `${lit(scale * factorial(s.order))} * ${jetName(j + J)}[${at(j + J, s.order, i)}]`).join(' + ')};`));
     store.length = 0;
     store.push(
       '  let rB = residual(x, dB, q);',
@@ -228,8 +234,8 @@ export function lossTermCode(
     );
     term.derivatives.forEach((s, i) =>
       sources[i].forEach(({ j, scale }) => {
-        store.push(`  ${adjName(j)}[${row(j)} + ${s.order}u] += sA * g[${i}] * ${lit(scale * factorial(s.order))};`);
-        store.push(`  ${adjName(j + J)}[${row(j + J)} + ${s.order}u] += sB * gB[${i}] * ${lit(scale * factorial(s.order))};`);
+        store.push(`  ${adjName(j)}[${at(j, s.order, i)}] += sA * g[${i}] * ${lit(scale * factorial(s.order))};`);
+        store.push(`  ${adjName(j + J)}[${at(j + J, s.order, i)}] += sB * gB[${i}] * ${lit(scale * factorial(s.order))};`);
       }),
     );
     if (nq > 0) {

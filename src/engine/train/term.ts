@@ -54,7 +54,12 @@ function planTerm(s: TermSetup, term: LossTerm, termIndex: number, runtimeIndex:
   const d = problem.dim;
   const count = points.count;
   const slots = method.slots?.(options) ?? {};
-  const { directions, dirOf, orders: ownOrders, random, slotAxes } = termDirections(term, d, slots.random, slots.smoothed === true);
+  const { directions, dirOf, orders: ownOrders, random, slotAxes, sources } = termDirections(term, d, slots.random, slots.smoothed === true);
+  // a system's outputs: which each direction's derivatives read
+  const outputs = env.net.mlp.outputDim;
+  const outputsOf = directions.map((_, j) => [...new Set(term.derivatives.flatMap((sp, i) => (sources[i].some((src) => src.j === j) ? [sp.output ?? 0] : [])))].sort((a, b) => a - b));
+  const beyond = term.derivatives.find((sp) => (sp.output ?? 0) >= outputs);
+  if (beyond) throw new InputError(`${problem.id}'s ${term.name} term reads output ${beyond.output} of a network with ${outputs}`);
   const J = directions.length;
   const mirrored = problem.oddModel === true;
   const hardBoundary = config.hardBoundary === true;
@@ -86,7 +91,10 @@ function planTerm(s: TermSetup, term: LossTerm, termIndex: number, runtimeIndex:
   const width = orders[0] + 1;
   // methods that fill blocks (not jet outputs) bind them at offsets: 256-byte aligned
   const chunk = packed ? (!method.readsJetOutputs || operator ? Math.ceil((count * width) / 64) * 64 : count * width) : 0;
-  const plan: TermPlan = { term, termIndex, runtimeIndex, count, points: points.buffer, directions, dirOf, ownOrders, random, slotAxes, orders, packed, chunk, mirrored, split, blocks, width, operator, operatorOf };
+  if (outputs > 1 && operator) throw new InputError(`${problem.id}'s ${term.name} term has a mixed partial derivative; in a system of several outputs these are not supported yet (write it with one output, or as directional derivatives)`);
+  if (outputs > 1 && hardBoundary) throw new InputError(`${problem.id} has ${outputs} outputs; the hard boundary transform is for one output (train with soft conditions)`);
+  if (outputs > 1 && mirrored) throw new InputError('an odd model has one output');
+  const plan: TermPlan = { term, termIndex, runtimeIndex, count, points: points.buffer, directions, dirOf, ownOrders, random, slotAxes, orders, packed, chunk, mirrored, split, blocks, width, operator, operatorOf, outputs, outputsOf };
   if (method.checkRows) method.checkRows(env, plan, options);
   else if (!operator) env.checkJetRows(term, (mirrored ? 2 * J : packed ? J : 1) * count, maxOrder + 1);
   return plan;
@@ -101,7 +109,7 @@ export function buildTerm(s: TermSetup, term: LossTerm, termIndex: number, runti
   const plan = planTerm(s, term, termIndex, runtimeIndex, points);
   const { count } = plan;
   const stages = s.session.buildTerm(plan);
-  const layout: JetLayout = { orders: plan.orders, packed: plan.packed, chunk: plan.chunk, mirrored: plan.mirrored, split: plan.split };
+  const layout: JetLayout = { orders: plan.orders, packed: plan.packed, chunk: plan.chunk, mirrored: plan.mirrored, split: plan.split, outputs: plan.outputs };
   const parts = createStorageBuffer(device, count * 4, `${term.name} loss parts`);
   const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   const pbuf = new ArrayBuffer(16);

@@ -65,7 +65,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     const refusal = method.refusal?.(problem, options);
     if (refusal) throw new InputError(refusal);
     // an odd model needs non-zero biases (Mlp.init: with zero ones they would stay zero)
-    super(device, config, Mlp.init({ inputDim: problem.dim, width: config.width, depth: config.depth, outputDim: 1, activation: config.activation }, config.seed, { biases: problem.oddModel ? 'uniform' : 'zero' }));
+    super(device, config, Mlp.init({ inputDim: problem.dim, width: config.width, depth: config.depth, outputDim: problem.outputs?.length ?? 1, activation: config.activation }, config.seed, { biases: problem.oddModel ? 'uniform' : 'zero' }));
     this.method = method;
     this.methodOptions = options;
     const unknowns = problem.unknowns ?? [];
@@ -411,13 +411,17 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
 
   /** L2 relative error against the exact solution on the problem's test points (of `prediction`, else of the model now). */
   async l2RelativeError(prediction?: Float32Array): Promise<number> {
+    // a system: every output's error together
+    if (this.evaluator.outputs > 1) return this.evaluator.l2AllOutputs();
     return this.evaluator.l2RelativeError(prediction ?? (await this.predictTest()));
   }
 
   /** The L2 relative error of each output by name (one network output per name of the problem's outputs). */
   async l2RelativeErrorByOutput(): Promise<Record<string, number>> {
     const names = this.problem.outputs ?? ['u'];
-    return Object.fromEntries(names.map((n, o) => [n, o === 0 ? 0 : NaN])) && { [names[0]]: await this.l2RelativeError() };
+    if (names.length === 1) return { [names[0]]: await this.l2RelativeError() };
+    const errors = await this.evaluator.l2ByOutput();
+    return Object.fromEntries(names.map((n, o) => [n, errors[o]]));
   }
 
   /** Runs record the unknowns' values and go on to L-BFGS and Levenberg–Marquardt. */
