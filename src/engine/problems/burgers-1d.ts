@@ -1,4 +1,6 @@
-import { gridPoints, linePoints, sineBoundaryValues, valueTerm, type PdeProblem } from './types';
+import file from '../../../problems/burgers-1d.json';
+import { compileProblem } from '../equations/problem-file';
+import { gridPoints, type PdeProblem } from './types';
 
 const NU = 0.01 / Math.PI;
 
@@ -46,36 +48,14 @@ function reference(x: number[]): number {
   return burgersColeHopf(x[0], x[1]);
 }
 
-/** Viscous Burgers, u_t + u u_x = (0.01/pi) u_xx on [-1, 1] x [0, 1], u0 = -sin(pi x), u(+-1, t) = 0. */
+/**
+ * Viscous Burgers, u_t + u u_x = (0.01/π) u_xx on [−1, 1] × [0, 1], u0 = −sin(πx), u(±1, t) = 0:
+ * compiled from problems/burgers-1d.json, with the Cole–Hopf reference (no expression) here.
+ */
 export const burgers1d: PdeProblem = {
-  id: 'burgers-1d',
-  title: 'Burgers 1-D',
-  equation: 'u_t + u u_x = (0.01/π) u_xx on [−1, 1] × [0, 1], u(x, 0) = −sin(πx), u(±1, t) = 0',
-  tex: String.raw`u_t + u\, u_x = \frac{0.01}{\pi} u_{xx} \text{ on } [-1, 1] \times [0, 1], \quad u(x, 0) = -\sin(\pi x), \quad u(\pm 1, t) = 0`,
-  description: 'A steep front forms at x = 0; the reference comes from the Cole–Hopf transform by quadrature.',
-  dim: 2,
-  domain: { lo: [-1, 0], hi: [1, 1] },
-  terms: [
-    {
-      name: 'residual',
-      points: 'interior',
-      derivatives: [
-        { name: 'u', direction: [1, 0], order: 0 },
-        { name: 'u_x', direction: [1, 0], order: 1 },
-        { name: 'u_xx', direction: [1, 0], order: 2 },
-        { name: 'u_t', direction: [0, 1], order: 1 },
-      ],
-      residualWgsl: 'return d[3] + d[0] * d[1] - 0.0031830988618379067 * d[2];',
-      residualGradWgsl: 'return array<f32, 4>(d[1], d[0], -0.0031830988618379067, 1.0);',
-      residual: (_x, d) => d[3] + d[0] * d[1] - NU * d[2],
-      weight: 1,
-    },
-    valueTerm('initial', linePoints(256, (s) => [-1 + 2 * s, 0]), 10, { wgsl: '-psin(PI * x[0])', f64: (x) => -Math.sin(Math.PI * x[0]) }),
-    valueTerm('boundary', [...linePoints(64, (s) => [-1, s]), ...linePoints(64, (s) => [1, s])], 10),
-  ],
+  ...compileProblem(file, { file: 'problems/burgers-1d.json' }).problem,
+  file: 'problems/burgers-1d.json',
   exact: reference,
-  // u = −sin(πx) + t·φ(x)·N: the initial and boundary values hold exactly
-  hard: { factors: [{ axis: 0, side: 'both' }, { axis: 1, side: 'lo' }], replaces: ['initial', 'boundary'], g: sineBoundaryValues(-1, 0) },
   testPoints: () => {
     if (!cachedTest) {
       const points = gridPoints([-1, 0], [1, 1], 101);
@@ -83,8 +63,6 @@ export const burgers1d: PdeProblem = {
     }
     return cachedTest.points;
   },
-  // hard initial and boundary values by default: the loss is the residual alone
-  defaults: { width: 32, depth: 4, steps: 10000, lr: 1e-3, interiorPoints: 1024, hardBoundary: true },
   // the front at x = 0 is about 0.003 wide after t = 1/pi: too steep for difference checks there
   smoothAt: (x) => x[1] < 0.25 || Math.abs(x[0]) > 0.3,
 };
