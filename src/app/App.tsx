@@ -7,6 +7,7 @@ import { BenchView } from './BenchView';
 import { TrainView } from './TrainView';
 import { HighDimView } from './HighDimView';
 import { readHash } from './settings';
+import { ProblemFileDrop } from './ProblemFiles';
 
 const VIEWS = [
   { id: 'train', label: 'Train', help: 'Solve a PDE with a PINN on your GPU' },
@@ -29,6 +30,8 @@ export function App() {
 
   return (
     <div className="app">
+      {/* problem files dropped anywhere open in the Train view (its problem chooser shows the outcome) */}
+      <ProblemFileDrop onDrop={() => setView('train')} />
       <header>
         <h1>PINN Playground</h1>
         <p className="tagline">Physics-informed neural networks on your GPU: Taylor jets (n-TangentProp), stacked AD, finite differences, Stein’s estimator and STDE, side by side.</p>

@@ -19,6 +19,8 @@ import { Plot } from './Plot';
 import { hiddenControls, readHash, writeHash } from './settings';
 import { forgetRun, freshMemory, rememberRecord, resumeMessage, useRunMemory } from './run-memory';
 import { simulateDeviceLoss } from './gpu-session';
+import { OpenProblemButton, ProblemFilePanel } from './ProblemFiles';
+import { linkProblemHint, useProblemFiles } from './problem-files';
 
 type TrainValues = TrainSpec;
 
@@ -68,8 +70,13 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   }, []);
   const shown = (key: string) => !flags.hidden.has(key);
   const [compareSet, setCompareSet] = useState<TrainMethod[]>(flags.compare.methods);
-  const notices = useMemo(() => (flags.compare.notice ? [...linkNotices, flags.compare.notice] : linkNotices), [linkNotices, flags]);
   const values = useExperiment((s) => s.train);
+  // a link naming a problem opened from a file (unknown after a reload) says how to get it back
+  const fileHint = linkProblemHint();
+  const notices = useMemo(() => [...linkNotices, ...(flags.compare.notice ? [flags.compare.notice] : []), ...(fileHint ? [fileHint] : [])], [linkNotices, flags, fileHint]);
+  // an opened problem file: reopening it (same id) rebuilds the trainer; without an exact solution no error is measured
+  const revision = useProblemFiles((s) => s.revisions[values.pde] ?? 0);
+  const opened = useProblemFiles((s) => s.opened[values.pde]);
   const [generation, setGeneration] = useState(0);
   const [history, setHistory] = useState<TrainRecord[]>([]);
   const [prediction, setPrediction] = useState<Float32Array | null>(null);
@@ -93,7 +100,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     } catch (e) {
       return { problem: problemById(values.pde)!, config: null, lbfgs: 0, error: e instanceof Error ? e.message : String(e) };
     }
-  }, [trainerKey]);
+  }, [trainerKey, revision]);
   const problem = setup.problem;
   useEffect(() => {
     const p = specToParams('train', values);
@@ -331,7 +338,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     <section className="panel" data-testid="train">
       <h2>Train a PINN</h2>
       <p className="explain">
-        <b>{problem.title}</b>: {problem.tex ? <span className="equation" data-testid="equation" dangerouslySetInnerHTML={{ __html: texToMathML(problem.tex) }} /> : problem.equation}. {problem.description} Each step samples fresh collocation points, computes every derivative
+        <b data-testid="problem-title">{problem.title}</b>: {problem.tex ? <span className="equation" data-testid="equation" dangerouslySetInnerHTML={{ __html: texToMathML(problem.tex) }} /> : problem.equation}. {problem.description} Each step samples fresh collocation points, computes every derivative
         the residual needs with one Taylor-jet pass per direction, and updates the network with Adam, all on your GPU. Space bar: play/pause.
       </p>
       <Notices notices={notices} />
@@ -354,9 +361,11 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
             ))}
           </select>
         </label>
-      </div>
-      <div className="controls">
         <ChoiceField spec={fields.pde} value={values.pde} onChange={(pde) => set({ pde })} />
+        <OpenProblemButton />
+      </div>
+      <ProblemFilePanel />
+      <div className="controls">
         {ranges.dim && <IntField spec={fields.dim} value={values.dim} onChange={(dim) => set({ dim })} />}
         {ranges.k && <IntField spec={fields.k} value={values.k} onChange={(k) => set({ k })} />}
         {shown('method') && <ChoiceField spec={fields.method} value={values.method} onChange={(method) => set({ method })} />}
@@ -384,7 +393,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
       <p className="explain" data-testid="method-explained">
         <b>{METHOD_NAMES[values.method as TrainMethod]}:</b> {METHOD_EXPLAINED[values.method as TrainMethod]}
       </p>
-      <CommandLine command={specToCli('train', values)} />
+      <CommandLine command={opened ? cliWithFile(specToCli('train', values), values.pde, opened.file) : specToCli('train', values)} />
       <div className="controls">
         {running ? (
           <button onClick={pause} data-testid="pause">Pause</button>
@@ -459,7 +468,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
       {phase && <p className="meta" data-testid="train-phase">{phase}</p>}
       <p className="meta" data-testid="train-status">
         {last
-          ? `${stepText(last.step, values.steps, values.lbfgs, appliesTo(fields.lm, values.method) ? values.lm : 0)} · loss ${last.loss.toExponential(3)} · L2 relative error ${Number.isFinite(last.l2re) ? last.l2re.toExponential(3) : '(at the phase’s end)'}${unknownsText(problem, last)} · ${(last.step / Math.max(last.seconds, 1e-9)).toFixed(1)} steps/s`
+          ? `${stepText(last.step, values.steps, values.lbfgs, appliesTo(fields.lm, values.method) ? values.lm : 0)} · loss ${last.loss.toExponential(3)} · L2 relative error ${Number.isFinite(last.l2re) ? last.l2re.toExponential(3) : opened && !opened.measured ? 'not measured (no exact solution)' : '(at the phase’s end)'}${unknownsText(problem, last)} · ${(last.step / Math.max(last.seconds, 1e-9)).toFixed(1)} steps/s`
           : 'Press Play (or the space bar) to train.'}
       </p>
       {comparing && <p className="meta">{comparing}</p>}
@@ -615,6 +624,12 @@ function slicePlot(sl: { s: number[]; u: Float32Array; exact: number[] }) {
     ],
     layout: { title: { text: 'Slice through the centre of the domain (x₁ varies)' }, xaxis: { title: { text: 'x₁' } }, legend: { orientation: 'h', y: -0.28 } },
   };
+}
+
+/** The command for a problem opened from a file: `--problem FILE` in place of `--pde ID` (its data files are read next to it). */
+function cliWithFile(command: string, id: string, file: string): string {
+  const quoted = /^[\w./+-]+$/.test(file) ? file : `'${file.replace(/'/g, `'\\''`)}'`;
+  return command.replace(`--pde ${id}`, `--problem ${quoted}`);
 }
 
 function historyCsv(h: TrainRecord[]): string {
