@@ -23,7 +23,7 @@ import { choiceField, CLI_ONLY, intField, intOption, nearestName, parseCommand, 
 import { plannedText, progressText, secondsOption } from './budget';
 import { runJson, stderrProgress } from './progress';
 import { PHASE_NAMES } from '../engine/train/run';
-import { appliesTo, specFromCli, specKindOf, trainSetup } from '../engine/spec/experiment';
+import { appliesTo, checkProblemDefaults, specFromCli, specKindOf, trainSetup } from '../engine/spec/experiment';
 import { parseDirection, parsePoints, readJsonFile } from './files';
 import { BENCH_OPTIONS, commandHelp, COMMANDS, DERIVS_OPTIONS, INIT_MODEL_OPTIONS, isCommand, overview, type CommandName } from './usage';
 
@@ -216,7 +216,10 @@ function validate(argv: string[]): number {
   const [file, ...rest] = argv;
   if (file === undefined || file.startsWith('--')) throw new InputError('pinn validate FILE: give the problem file first');
   const args = parseCommand('validate', rest);
-  const v = validateProblem(loadProblemFile(file, parseParams(args.values.get('param'))));
+  const compiled = loadProblemFile(file, parseParams(args.values.get('param')));
+  compiled.problem.file = file;
+  checkProblemDefaults(compiled.problem);
+  const v = validateProblem(compiled);
   if (args.flags.has('json')) {
     process.stdout.write(`${JSON.stringify(v)}\n`);
     return v.ok ? 0 : 2;
@@ -229,7 +232,8 @@ function validate(argv: string[]): number {
   if (!v.checks) console.log('no exact solution given: nothing to check (add "exact" to have every residual verified)');
   else {
     console.log(`exact solution, largest residual per term (relative to 1 + |derivatives|; passes below ${EXACT_TOLERANCE}):`);
-    for (const c of v.checks) console.log(`  ${c.name.padEnd(14)} ${c.largest.toExponential(2)} at (${c.at.map((x) => +x.toPrecision(4)).join(', ')})${c.largest <= EXACT_TOLERANCE ? '' : '  FAILS: the exact solution does not satisfy this term'}`);
+    const point = (x: number[]) => `(${(x.length > 4 ? [...x.slice(0, 3), '…'] : x).map((v) => (typeof v === 'number' ? +v.toPrecision(4) : v)).join(', ')})`;
+    for (const c of v.checks) console.log(`  ${c.name.padEnd(14)} ${c.largest.toExponential(2)} at ${point(c.at)}${c.largest <= EXACT_TOLERANCE ? '' : '  FAILS: the exact solution does not satisfy this term'}`);
     for (const s of v.skipped) console.log(`  not checked: ${s}`);
   }
   console.log(v.ok ? 'ok' : 'the exact solution fails a term: check the equation, the condition or the exact expression');

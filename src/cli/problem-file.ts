@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { InputError } from '../engine/errors';
 import { compileProblemText, type CompiledProblem } from '../engine/equations/problem-file';
 import { registerProblem } from '../engine/problems';
+import { checkProblemDefaults } from '../engine/spec/experiment';
 
 /** `--param a=0.7,nu=0.01` as numbers by name. */
 export function parseParams(raw: string | undefined): Record<string, number> {
@@ -32,6 +33,8 @@ export function loadProblemFile(path: string, params: Record<string, number> = {
 /** Load a problem file and make its id a problem the spec knows (returns the id). */
 export function openProblemFile(path: string, params: Record<string, number> = {}): CompiledProblem {
   const compiled = loadProblemFile(path, params);
+  compiled.problem.file = path;
+  checkProblemDefaults(compiled.problem);
   try {
     registerProblem(compiled.problem);
   } catch (e) {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -135,8 +135,47 @@ describe('pinn train and pinn list', () => {
   it('list names every problem with its equation', () => {
     const r = pinn('list');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/poisson-1d\s+−u″ = π² sin\(πx\)/);
+    expect(r.stdout).toMatch(/poisson-1d\s+-u_xx = pi\^2 \* sin\(pi \* x\)/);
+    expect(r.stdout).toMatch(/\(problems\/poisson-1d\.json\)/);
     expect(r.stdout).toMatch(/poisson-2d/);
+  });
+
+  it('validate summarises a problem file and checks its exact solution; a typo in it fails with exit 2', () => {
+    const ok = pinn('validate', 'problems/heat-inverse.json');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/derivatives needed: u_t, u_xx, u, u_x \(highest order 2\)/);
+    expect(ok.stdout).toMatch(/residual\s+\d\.\d+e-1[0-9]/);
+    const dir = mkdtempSync(join(tmpdir(), 'pinn-validate-'));
+    const doc = JSON.parse(readFileSync('problems/heat-inverse.json', 'utf8'));
+    doc.exact.u = 'sin(pi * x) * exp(-2 * a * pi^2 * t)';
+    writeFileSync(join(dir, 'typo.json'), JSON.stringify(doc));
+    const bad = pinn('validate', join(dir, 'typo.json'), '--json');
+    expect(bad.code).toBe(2);
+    const v = JSON.parse(bad.stdout);
+    expect(v.ok).toBe(false);
+    expect(v.checks.find((c: { name: string }) => c.name === 'residual').largest).toBeGreaterThan(1e-2);
+    doc.exact.u = 'sin(pi * x) * exp(-a * pi^2 * t)';
+    doc.equations = ['u_t = kk * u_xx'];
+    writeFileSync(join(dir, 'name.json'), JSON.stringify(doc));
+    const err = pinn('validate', join(dir, 'name.json'));
+    expect(err.code).toBe(2);
+    expect(err.stderr).toContain('name.json: equations[0]: unknown name "kk" (did you mean "k"?)');
+    expect(err.stderr).toContain('\n  u_t = kk * u_xx\n        ^^');
+  });
+
+  it('train --problem FILE --json: a system’s error per output, and each unknown with its relative error', () => {
+    const r = pinn('train', '--problem', 'problems/lorenz-inverse.json', '--steps', '20', '--log-every', '10', '--width', '16', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out.pde).toBe('lorenz-inverse');
+    expect(Object.keys(out.l2re_by_output)).toEqual(['x', 'y', 'z']);
+    expect(out.l2re).toBeGreaterThan(0);
+    expect(out.unknowns.rho.exact).toBe(28);
+    expect(out.unknowns.rho.error).toBeCloseTo(Math.abs(out.unknowns.rho.value - 28) / 28, 12);
+    expect(pinn('train', '--problem', 'problems/lorenz-inverse.json', '--pde', 'poisson-1d').code).toBe(2);
+    const param = pinn('train', '--problem', 'problems/oscillator.json', '--param', 'omega=9', '--steps', '1');
+    expect(param.code).toBe(2);
+    expect(param.stderr).toMatch(/parameters\.omega: 9 is outside its range \[0\.25, 3\]/);
   });
 
   it('train --json prints the run', () => {
@@ -273,7 +312,7 @@ describe('pinn train and pinn list', () => {
     [['--pde', 'poisson-1d', '--schedule', 'cosine'], /--schedule must be constant, linear\[:final fraction\] or exponential\[:rate per quarter\], got 'cosine'/],
     [['--pde', 'poisson-1d', '--schedule', 'linear:2'], /linear decay's final fraction must be in \[0, 1\], got 2/],
     [['--pde', 'burgers-selfsimilar', '--method', 'fd'], /odd model .* finite differences are not wired for it/],
-    [['--steps', '10'], /--pde is required/],
+    [['--steps', '10'], /--pde \(a shipped problem: pinn list\) or --problem FILE \(a problem file\) is required/],
     [['--pde', 'sine-gordon-twobody', '--width', '1025'], /--width must be an integer in \[1, 1024\], got '1025'/],
     [['--pde', 'poisson-twobody', '--seconds', '0'], /--seconds must be a number of seconds in \(0, 86400\], got '0'/],
     [['--pde', 'poisson-1d', '--seconds', 'soon'], /--seconds must be a number of seconds in \(0, 86400\], got 'soon'/],

@@ -17,6 +17,8 @@ export interface Atom {
   alpha: number[];
   /** A Laplacian Σ_{a ∈ axes} ∂²_a (alpha then all zeros). */
   lap?: number[];
+  /** A linear operator Σ c ∂^α of the output, read as one slot (lap(lap(u)): Δ², whose terms STDE samples). */
+  operator?: { coefficient: number; alpha: number[] }[];
 }
 
 export type Expr =
@@ -35,6 +37,7 @@ export class AtomTable {
   private readonly keys = new Map<string, number>();
 
   static key(a: Atom): string {
+    if (a.operator) return `${a.output}:op:${a.operator.map((t) => `${t.coefficient}*${t.alpha.join(',')}`).join('+')}`;
     return a.lap ? `${a.output}:lap:${a.lap.join(',')}` : `${a.output}:${a.alpha.join(',')}`;
   }
 
@@ -148,6 +151,7 @@ export function total(e: Expr, j: number, table: AtomTable): Expr {
     if (leaf.k === 'x') return num(leaf.i === j ? 1 : 0);
     if (leaf.k === 'atom') {
       const a = table.atoms[leaf.i];
+      if (a.operator) return a.operator.map((t) => mul(num(t.coefficient), atomExpr(table, a.output, t.alpha.map((o, m) => o + (m === j ? 1 : 0))))).reduce(add);
       if (a.lap) return a.lap.map((ax) => atomExpr(table, a.output, a.alpha.map((o, m) => o + (m === ax ? 2 : 0) + (m === j ? 1 : 0)))).reduce(add);
       return atomExpr(table, a.output, a.alpha.map((o, m) => o + (m === j ? 1 : 0)));
     }
@@ -156,8 +160,8 @@ export function total(e: Expr, j: number, table: AtomTable): Expr {
   });
 }
 
-export function atomExpr(table: AtomTable, output: number, alpha: number[], lap?: number[]): Expr {
-  return { k: 'atom', i: table.add({ output, alpha, lap }) };
+export function atomExpr(table: AtomTable, output: number, alpha: number[], lap?: number[], operator?: Atom['operator']): Expr {
+  return { k: 'atom', i: table.add(operator ? { output, alpha, operator } : { output, alpha, lap }) };
 }
 
 type Leaf = Extract<Expr, { k: 'x' | 'q' | 'atom' | 'obs' }>;
@@ -291,18 +295,33 @@ export function mapLeaves(e: Expr, f: (l: Leaf) => Expr): Expr {
   }
 }
 
-/** The number of nodes (generated code stays bounded: see LIMITS in syntax.ts). */
-export function size(e: Expr): number {
-  switch (e.k) {
-    case 'neg': return 1 + size(e.a);
-    case 'fn': return 1 + e.args.reduce((s, a) => s + size(a), 0);
-    case '+':
-    case '-':
-    case '*':
-    case '/':
-    case '^':
-      return 1 + size(e.a) + size(e.b);
-    default:
-      return 1;
+/**
+ * The number of nodes, counted as a tree (shared subtrees count each time they are reached,
+ * as the back ends print them), so generated code stays bounded: see LIMITS in syntax.ts.
+ * Counting stops once it passes `limit` (a derivative's tree can be far larger than its
+ * shared form, and walking all of it would take as long as printing it).
+ */
+export function size(e: Expr, limit = Infinity): number {
+  let n = 0;
+  const stack: Expr[] = [e];
+  while (stack.length > 0 && n <= limit) {
+    const x = stack.pop()!;
+    n++;
+    switch (x.k) {
+      case 'neg':
+        stack.push(x.a);
+        break;
+      case 'fn':
+        stack.push(...x.args);
+        break;
+      case '+':
+      case '-':
+      case '*':
+      case '/':
+      case '^':
+        stack.push(x.a, x.b);
+        break;
+    }
   }
+  return n;
 }

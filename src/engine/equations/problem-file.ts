@@ -9,11 +9,15 @@ import { operatorSpec, unknownRaw, type DerivativeSpec, type HardTransform, type
 import { Rng } from '../sampling/rng';
 import { AtomTable, evaluate, leaves, mapLeaves, partial, size, total, add, num, type Atom, type Expr } from './expr';
 import { RESERVED, resolveEquation, resolveExpression, splitSubscript, type Scope } from './resolve';
-import { EquationError, type Source } from './syntax';
-import { f32Literal, wgslDoubleSingle, wgslF32 } from './wgsl';
+import { EquationError, parseEquation, type Source } from './syntax';
+import { astTex } from './tex';
+import { f32Literal, wgslDoubleSingle, wgslF32, wgslNesting, WGSL_MAX_NESTING } from './wgsl';
 
 /** Bounds on a file's size: the number of terms, data rows, points per condition, inputs. */
-export const FILE_LIMITS = { terms: 64, rows: 100_000, points: 65_536, inputs: 16, outputs: 16, unknowns: 32, parameters: 256, generated: 200_000 } as const;
+export const FILE_LIMITS = { coordinates: 1000, terms: 64, rows: 100_000, points: 65_536, inputs: 16, outputs: 16, unknowns: 32, parameters: 256, generated: 200_000 } as const;
+
+/** The most partial derivatives of a hard transform's g (every multi-index up to the equations' order) that are generated. */
+const HARD_PARTIALS = 1000;
 
 export type ParameterSpec = number | { value: number; range?: [number, number] };
 
@@ -140,7 +144,12 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
   for (const key of ['title', 'description'] as const) if (doc[key] !== undefined && typeof doc[key] !== 'string') fail(at(key), 'must be a string');
 
   // names: inputs, outputs, parameters, unknowns; each once, none reserved, inputs prefix-free
-  const inputs = stringArray(doc.inputs, at('inputs'), FILE_LIMITS.inputs);
+  // an input is a name, or a vector x[d] of d coordinates x[1]..x[d] (d a number or an integer parameter)
+  const declaredInputs = stringArray(doc.inputs, at('inputs'), FILE_LIMITS.inputs).map((text, i) => {
+    const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*\[\s*([A-Za-z][A-Za-z0-9_]*|[0-9]+)\s*\]\s*$/.exec(text);
+    return m ? { name: m[1], size: m[2], field: `inputs[${i}]` } : { name: text, size: null, field: `inputs[${i}]` };
+  });
+  const inputNames = declaredInputs.map((d) => d.name);
   const outputs = stringArray(doc.outputs, at('outputs'), FILE_LIMITS.outputs);
   const paramsIn = doc.parameters ?? {};
   if (!isObject(paramsIn)) fail(at('parameters'), 'must be an object of name: value');
@@ -149,7 +158,7 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
   if (Object.keys(paramsIn).length > FILE_LIMITS.parameters) fail(at('parameters'), `at most ${FILE_LIMITS.parameters} parameters`);
   if (Object.keys(unknownsIn).length > FILE_LIMITS.unknowns) fail(at('unknowns'), `at most ${FILE_LIMITS.unknowns} unknowns`);
   const declared: [string, string][] = [
-    ...inputs.map((n, i) => [n, `inputs[${i}]`] as [string, string]),
+    ...inputNames.map((n, i) => [n, `inputs[${i}]`] as [string, string]),
     ...outputs.map((n, i) => [n, `outputs[${i}]`] as [string, string]),
     ...Object.keys(paramsIn).map((n) => [n, `parameters.${n}`] as [string, string]),
     ...Object.keys(unknownsIn).map((n) => [n, `unknowns.${n}`] as [string, string]),
@@ -162,28 +171,17 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     if (before) fail(at(field), `"${name}" is declared twice (also ${before})`);
     seen.set(name, field);
   }
-  for (const a of inputs) {
-    for (const b of inputs) {
+  for (const a of inputNames) {
+    for (const b of inputNames) {
       if (a !== b && b.startsWith(a)) fail(at('inputs'), `"${a}" is a prefix of "${b}", so a derivative such as ${outputs[0]}_${b} would be ambiguous; rename one`);
     }
   }
   // a declared name that also reads as a derivative (a parameter u_x with output u and input x)
   for (const [name, field] of declared) {
     for (const o of outputs) {
-      if (name.startsWith(`${o}_`) && splitSubscript(name.slice(o.length + 1), inputs)) fail(at(field), `"${name}" also reads as a derivative of ${o}; choose another name`);
+      if (name.startsWith(`${o}_`) && splitSubscript(name.slice(o.length + 1), inputNames)) fail(at(field), `"${name}" also reads as a derivative of ${o}; choose another name`);
     }
   }
-
-  // domain: a box
-  if (!isObject(doc.domain)) fail(at('domain'), 'must be an object of input: [lo, hi]');
-  for (const key of Object.keys(doc.domain)) if (!inputs.includes(key)) fail(at(`domain.${key}`), `"${key}" is not an input (inputs: ${inputs.join(', ')})`);
-  const box = inputs.map((n) => {
-    if (!(n in doc.domain)) fail(at('domain'), `has no interval for the input ${n}`);
-    return interval(doc.domain[n], at(`domain.${n}`));
-  });
-  const lo = box.map((b) => b[0]);
-  const hi = box.map((b) => b[1]);
-  const dim = inputs.length;
 
   // parameters (with overrides from the caller: the app's sliders, the CLI)
   const parameters: CompiledProblem['parameters'] = Object.create(null) as CompiledProblem['parameters'];
@@ -195,13 +193,62 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
       value = finiteNumber(spec.value, { ...where, field: `${where.field}.value` });
       if (spec.range !== undefined) range = interval(spec.range, { ...where, field: `${where.field}.range` });
     } else value = finiteNumber(spec, where);
-    const over = options.parameters?.[name];
+    // own keys only: a parameter named toString or constructor is not Object.prototype's
+    const over = options.parameters && Object.hasOwn(options.parameters, name) ? options.parameters[name] : undefined;
     if (over !== undefined) value = finiteNumber(over, { file, field: `the setting for parameter ${name}` });
     if (range && (value < range[0] || value > range[1])) fail(where, `${value} is outside its range [${range[0]}, ${range[1]}]`);
     parameters[name] = { value, range };
   }
   for (const name of Object.keys(options.parameters ?? {})) if (!(name in parameters)) fail({ file, field: 'parameters' }, `has no parameter "${name}" (parameters: ${Object.keys(parameters).join(', ') || 'none'})`);
   const paramValues = Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, v.value]));
+
+  // coordinates: the scalar inputs, and each vector input's x[1]..x[d]
+  const vectors: Record<string, { start: number; size: number; param: string | null }> = Object.create(null) as Record<string, { start: number; size: number; param: string | null }>;
+  const inputs: string[] = [];
+  for (const d of declaredInputs) {
+    if (d.size === null) {
+      inputs.push(d.name);
+      continue;
+    }
+    const param = /^[0-9]+$/.test(d.size) ? null : d.size;
+    if (param !== null && !(param in parameters)) fail(at(d.field), `the size ${param} of ${d.name} is not a parameter (parameters: ${Object.keys(parameters).join(', ') || 'none'})`);
+    const size = param === null ? Number(d.size) : parameters[param].value;
+    if (!Number.isInteger(size) || size < 1 || size > FILE_LIMITS.coordinates) fail(at(param ? `parameters.${param}` : d.field), `the size of ${d.name} must be an integer from 1 to ${FILE_LIMITS.coordinates}, got ${size}`);
+    if (d.name === 't') fail(at(d.field), 't is time: it cannot be a vector');
+    vectors[d.name] = { start: inputs.length, size, param };
+    for (let i = 1; i <= size; i++) inputs.push(`${d.name}[${i}]`);
+  }
+
+  // domain: a box (an interval per input; a vector's interval for each of its coordinates), or a ball × an interval
+  if (!isObject(doc.domain)) fail(at('domain'), 'must be an object of input: [lo, hi]');
+  for (const key of Object.keys(doc.domain)) if (!inputNames.includes(key)) fail(at(`domain.${key}`), `"${key}" is not an input (inputs: ${inputNames.join(', ')})`);
+  const lo: number[] = [];
+  const hi: number[] = [];
+  let ball = false;
+  declaredInputs.forEach((d, k) => {
+    const n = d.name;
+    if (!Object.hasOwn(doc.domain, n)) fail(at('domain'), `has no interval for the input ${n}`);
+    const spec = doc.domain[n] as unknown;
+    const copies = d.size === null ? 1 : vectors[n].size;
+    if (isObject(spec) && 'ball' in spec) {
+      // the ball of radius r about 0 times the time interval after it: the engine's 'ball-time' domain
+      const r = finiteNumber(spec.ball, at(`domain.${n}.ball`));
+      if (!(r > 0)) fail(at(`domain.${n}.ball`), 'the radius must be positive');
+      if (d.size === null || k !== 0 || declaredInputs.length !== 2 || declaredInputs[1].size !== null) fail(at(`domain.${n}`), 'a ball is for a first, vector input followed by one scalar input (time): "inputs": ["x[d]", "t"]');
+      ball = true;
+      for (let i = 0; i < copies; i++) {
+        lo.push(-r);
+        hi.push(r);
+      }
+      return;
+    }
+    const [a, b] = interval(spec, at(`domain.${n}`));
+    for (let i = 0; i < copies; i++) {
+      lo.push(a);
+      hi.push(b);
+    }
+  });
+  const dim = inputs.length;
 
   // unknowns: the optimizer's raw parameter is unknownRaw(init)
   const unknownNames = Object.keys(unknownsIn);
@@ -220,7 +267,7 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
   });
 
   const table = new AtomTable();
-  const scope: Scope = { inputs, outputs, parameters: paramValues, unknowns: unknownNames, derivatives: true, table };
+  const scope: Scope = { inputs, vectors, outputs, parameters: paramValues, unknowns: unknownNames, derivatives: true, table };
   const exactScope: Scope = { ...scope, derivatives: false };
   const residuals: CompiledProblem['residuals'] = [];
   const terms: LossTerm[] = [];
@@ -232,9 +279,16 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     names.add(name);
     return name;
   };
+  // a weight: a number, or a constant expression of the parameters (e.g. "1 / sum(k[i]^2, i)^4" in d dimensions)
+  const constScope: Scope = { inputs: [], vectors: Object.fromEntries(Object.entries(vectors).map(([n, v]) => [n, { start: 0, size: v.size }])), outputs: [], parameters: paramValues, unknowns: [], derivatives: false, table: new AtomTable() };
   const weightOf = (v: unknown, fallback: number, where: Where) => {
     if (v === undefined) return fallback;
-    const w = finiteNumber(v, where);
+    let w: number;
+    if (typeof v === 'string') {
+      const e = resolveExpression({ ...where, text: v }, constScope);
+      if (e.k !== 'num') fail(where, 'a weight is a number or a constant expression of the parameters');
+      w = e.v;
+    } else w = finiteNumber(v, where);
     if (w < 0) fail(where, 'a weight must be ≥ 0');
     return w;
   };
@@ -249,6 +303,7 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
   doc.equations.forEach((eq, i) => {
     const field = `equations[${i}]`;
     const spec: EquationSpec = typeof eq === 'string' ? { equation: eq } : isObject(eq) ? (eq as unknown as EquationSpec) : fail(at(field), 'must be a string "a = b" or { "equation": ..., "name": ..., "weight": ... }');
+    if (isObject(eq)) for (const key of Object.keys(eq)) if (!['name', 'equation', 'weight'].includes(key)) fail(at(`${field}.${key}`), 'is not a field of an equation (name, equation, weight)');
     const src: Source = { file, field: typeof eq === 'string' ? field : `${field}.equation`, text: spec.equation };
     const residual = resolveEquation(src, scope);
     const name = termName(spec.name, doc.equations.length === 1 ? 'residual' : `equation ${i + 1}`, at(`${field}.name`));
@@ -260,7 +315,7 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
   // conditions: each its own term on a face, on the boundary, or periodic
   const conditions = doc.conditions ?? [];
   if (!Array.isArray(conditions)) fail(at('conditions'), 'must be an array of { "on": ..., "equation": ... }');
-  const rng = new Rng(0x5eed);
+  const shape: DomainShape = { inputs, lo, hi, ball };
   conditions.forEach((c, i) => {
     const field = `conditions[${i}]`;
     if (!isObject(c)) fail(at(field), 'must be an object { "on": "x = 0", "equation": "u = 0" }');
@@ -274,12 +329,13 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     if (typeof spec.equation !== 'string') fail(at(`${field}.equation`), 'is required: the condition as an equation, e.g. "u = 0"');
     const count = spec.points === undefined ? undefined : finiteNumber(spec.points, at(`${field}.points`));
     if (count !== undefined && (!Number.isInteger(count) || count < 1 || count > FILE_LIMITS.points)) fail(at(`${field}.points`), `must be an integer from 1 to ${FILE_LIMITS.points}`);
-    const points = conditionPoints(spec.on, count, { inputs, lo, hi, rng }, at(`${field}.on`));
+    const { points, redraw } = conditionPoints(spec.on, count, shape, 1234 + 7919 * i + dim, at(`${field}.on`));
     const src: Source = { file, field: `${field}.equation`, text: spec.equation };
     const residual = resolveEquation(src, scope);
     const name = termName(spec.name, spec.on === 'boundary' ? 'boundary' : `condition ${i + 1}`, at(`${field}.name`));
     const weight = weightOf(spec.weight, 10, at(`${field}.weight`));
     const { term, atoms, residual: tree } = lossTerm(name, points, weight, residual, { table, inputs, outputs, unknowns: unknowns.length, where: src });
+    if (redraw) term.redraw = redraw;
     push(term, tree, atoms, 'condition');
   });
 
@@ -309,7 +365,7 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     });
     exactF = exactTrees.map((e) => (x: number[]) => evaluate(e, { x, atoms: [] }));
   }
-  let testPoints: number[][] = gridFor(lo, hi);
+  let testPoints: number[][] = testPointsFor(shape);
   if (!exactF && doc.reference !== undefined) {
     const ref = readTable(doc.reference, at('reference'), options, inputs, outputs);
     if (ref.outputs.length !== outputs.length) fail(at('reference'), `must have a column for every output (${outputs.join(', ')})`);
@@ -324,10 +380,11 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
   const problem: PdeProblem = {
     id: doc.id,
     title: doc.title ?? doc.id,
+    tex: texOf(doc.equations.map((e) => (typeof e === 'string' ? e : e.equation))),
     equation: `${plain} on ${inputs.map((n, j) => `${n} ∈ [${lo[j]}, ${hi[j]}]`).join(', ')}`,
     description: doc.description ?? '',
     dim,
-    domain: { lo, hi },
+    domain: ball ? { lo, hi, kind: 'ball-time' } : { lo, hi },
     terms,
     exact: exactF ? exactF[0] : () => NaN,
     testPoints: () => testPoints,
@@ -336,6 +393,18 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     outputs,
     hard,
   };
+  // a vector whose size is a parameter with a range: the spec's --dim picks the variant
+  const sized = Object.values(vectors).find((v) => v.param !== null && parameters[v.param].range);
+  if (sized) {
+    const name = sized.param!;
+    const [a, b] = parameters[name].range!;
+    problem.paramRanges = { dim: [Math.ceil(a), Math.floor(b)] };
+    problem.params = { dim: sized.size };
+    problem.variant = (p) => {
+      const again = compileProblem(json, { ...options, parameters: { ...options.parameters, [name]: p.dim ?? sized.size } }).problem;
+      return { ...again, file: problem.file };
+    };
+  }
   if (exactTrees) {
     const trees = exactTrees;
     const cache = new Map<string, Expr>();
@@ -358,13 +427,34 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
   return { problem, file: doc, exact: exactTrees, residuals, table, inputs, outputs, parameters };
 }
 
+/** The equations typeset (the app's heading): each side of each equation from its syntax tree. */
+function texOf(equations: string[]): string | undefined {
+  try {
+    return equations
+      .map((text) => {
+        const { left, right } = parseEquation({ field: 'tex', text });
+        return right ? `${astTex(left)} = ${astTex(right)}` : `${astTex(left)} = 0`;
+      })
+      .join(', \\quad ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The total order of an atom (a Laplacian: 2; an operator: its highest term's). */
+export function atomOrder(a: Atom): number {
+  if (a.operator) return Math.max(...a.operator.map((t) => t.alpha.reduce((s, v) => s + v, 0)));
+  return a.alpha.reduce((s, v) => s + v, 0) + (a.lap ? 2 : 0);
+}
+
 function maxAtomOrder(table: AtomTable): number {
-  return Math.max(0, ...table.atoms.map((a) => a.alpha.reduce((s, v) => s + v, 0) + (a.lap ? 2 : 0)));
+  return Math.max(0, ...table.atoms.map(atomOrder));
 }
 
 /** The name of a derivative atom as the author would write it: u, u_xx, D(u, x, t), lap(u). */
 export function atomName(a: Atom, inputs: readonly string[], outputs: readonly string[]): string {
   const out = outputs[a.output];
+  if (a.operator) return `lap(lap(${out}))`;
   if (a.lap) return a.lap.length === inputs.filter((n) => n !== 't').length && a.lap.every((j) => inputs[j] !== 't') ? `lap(${out})` : `lap(${[out, ...a.lap.map((j) => inputs[j])].join(', ')})`;
   const subs = a.alpha.flatMap((n, j) => Array<string>(n).fill(inputs[j]));
   if (subs.length === 0) return out;
@@ -375,6 +465,7 @@ export function atomName(a: Atom, inputs: readonly string[], outputs: readonly s
 function derivativeSpec(a: Atom, name: string, dim: number): DerivativeSpec {
   const unit = (j: number) => Array.from({ length: dim }, (_, m) => (m === j ? 1 : 0));
   const output = a.output === 0 ? {} : { output: a.output };
+  if (a.operator) return { ...operatorSpec(name, dim, a.operator.map((t) => ({ coefficient: t.coefficient, alpha: [...t.alpha] }))), ...output };
   if (a.lap) return { name, direction: new Array<number>(dim).fill(0), order: 2, laplacian: true, axes: a.lap.length, ...output };
   const axes = a.alpha.flatMap((n, j) => (n > 0 ? [j] : []));
   if (axes.length === 0) return { name, direction: unit(0), order: 0, ...output };
@@ -398,29 +489,47 @@ export function lossTerm(
   const { table, inputs, outputs } = ctx;
   const dim = inputs.length;
   // Laplacians the methods read as one slot must sum over leading axes 0..a−1; others are expanded
-  const expanded = mapLeaves(residual, (l) => {
+  let expanded = mapLeaves(residual, (l) => {
     if (l.k !== 'atom') return l;
     const a = table.atoms[l.i];
     if (!a.lap || a.lap.every((j, n) => j === n)) return l;
     return a.lap.map((j) => ({ k: 'atom', i: table.add({ output: a.output, alpha: a.alpha.map((v, m) => v + (m === j ? 2 : 0)) }) }) as Expr).reduce(add, num(0));
   });
+  // a term that reads an operator (a mixed partial, lap(lap(u))) reads all its derivatives from slot
+  // jets, where a Laplacian is an operator too (Σ ∂ᵢ²)
+  const slotted = (a: Atom) => a.operator !== undefined || (!a.lap && a.alpha.filter((n) => n > 0).length > 1);
+  const needsSlots = leaves(expanded, 'atom').some((i) => slotted(table.atoms[i]));
+  if (needsSlots) {
+    expanded = mapLeaves(expanded, (l) => {
+      if (l.k !== 'atom') return l;
+      const a = table.atoms[l.i];
+      if (!a.lap) return l;
+      const operator = a.lap.map((j) => ({ coefficient: 1, alpha: a.alpha.map((v, m) => v + (m === j ? 2 : 0)) }));
+      return { k: 'atom', i: table.add({ output: a.output, alpha: a.alpha, operator }) };
+    });
+  }
   const atoms = leaves(expanded, 'atom');
   if (atoms.length === 0) throw new EquationError(ctx.where, 'reads no output: a residual must involve the solution (an output or its derivatives)');
   const local = new Map(atoms.map((a, k) => [a, k]));
   const d = (i: number) => `d[${local.get(i)}]`;
   const derivatives = atoms.map((i) => derivativeSpec(table.atoms[i], atomName(table.atoms[i], inputs, outputs), dim));
   const gen = (e: Expr) => {
-    if (size(e) > FILE_LIMITS.generated) throw new EquationError(ctx.where, 'the generated residual is too large (its derivatives grow past the limit); simplify the equation');
+    if (size(e, FILE_LIMITS.generated) > FILE_LIMITS.generated) throw new EquationError(ctx.where, 'the generated residual is too large (its derivatives grow past the limit); simplify the equation');
+    let code: string;
     try {
-      return wgslF32(e, { atom: d, obs: () => 'obs[point]' });
+      code = wgslF32(e, { atom: d, obs: () => 'obs[point]' });
     } catch (err) {
       throw new EquationError(ctx.where, (err as Error).message);
     }
+    if (wgslNesting(code) > WGSL_MAX_NESTING) throw new EquationError(ctx.where, `the generated residual nests ${wgslNesting(code)} levels deep, more than GPU compilers take (${WGSL_MAX_NESTING} here); group long sums and products in parentheses`);
+    return code;
   };
   const residualWgsl = `return ${gen(expanded)};`;
   const residualGradWgsl = `return array<f32, ${atoms.length}>(${atoms.map((i) => gen(partial(expanded, { k: 'atom', i }))).join(', ')});`;
   const residualUnknownGradWgsl = ctx.unknowns > 0 ? `return array<f32, ${ctx.unknowns}>(${Array.from({ length: ctx.unknowns }, (_, i) => gen(partial(expanded, { k: 'q', i }))).join(', ')});` : undefined;
-  const ds = wgslDoubleSingle(expanded, { atom: (i) => `dd[${local.get(i)}]`, obs: () => 'obs[point]' });
+  // (too deep for the compiler: the loss kernel then takes the f32 residual of rounded derivatives)
+  const dsCode = wgslDoubleSingle(expanded, { atom: (i) => `dd[${local.get(i)}]`, obs: () => 'obs[point]' });
+  const ds = dsCode !== null && wgslNesting(dsCode) <= WGSL_MAX_NESTING ? dsCode : null;
   const term: LossTerm = {
     name,
     points,
@@ -439,44 +548,85 @@ export function lossTerm(
   return { term, atoms, residual: expanded };
 }
 
-/** Points of a condition: a face "x = c" of the box, or "boundary" (every face of the inputs other than t). */
-function conditionPoints(on: string, count: number | undefined, box: { inputs: string[]; lo: number[]; hi: number[]; rng: Rng }, where: Where): number[][] {
-  const { inputs, lo, hi, rng } = box;
+/** A point uniform in the ball of radius r about 0 in d dimensions, or on its sphere. */
+function ballPoint(rng: Rng, d: number, r: number, onSphere: boolean): number[] {
+  const z = Array.from({ length: d }, () => rng.normal());
+  const norm = Math.sqrt(z.reduce((a, v) => a + v * v, 0));
+  const rho = r * (onSphere ? 1 : rng.uniform() ** (1 / d));
+  return z.map((v) => (rho * v) / norm);
+}
+
+/** The domain a condition's points lie in: the box (lo, hi), or with `ball` the ball of the first dim − 1 coordinates times the last. */
+interface DomainShape {
+  inputs: string[];
+  lo: number[];
+  hi: number[];
+  ball: boolean;
+}
+
+/**
+ * Points of a condition: a face "x = c" of the box, or "boundary" (every face of the inputs other
+ * than t; a ball's sphere). In one or two dimensions they are fixed and evenly spaced; in more, or
+ * in a ball, seeded random points redrawn every step (a few hundred fixed points on the faces of
+ * a cube in 10-D leave room for a network that meets the condition there and misses it between).
+ */
+function conditionPoints(on: string, count: number | undefined, shape: DomainShape, seed: number, where: Where): { points: number[][]; redraw?: (seed: number) => number[][] } {
+  const { inputs, lo, hi, ball } = shape;
   const dim = inputs.length;
-  const face = (axis: number, value: number, n: number): number[][] => {
+  const random = (gen: (rng: Rng) => number[][]) => ({ points: gen(new Rng(seed)), redraw: (s: number) => gen(new Rng(s)) });
+  const uniform = (rng: Rng, m: number) => lo[m] + (hi[m] - lo[m]) * rng.uniform();
+  const face = (axis: number, value: number, n: number, rng: Rng): number[][] => {
     if (dim === 1) return [[value]];
     if (dim === 2) {
       const other = 1 - axis;
       return Array.from({ length: n }, (_, i) => {
         const x = [0, 0];
         x[axis] = value;
-        x[other] = lo[other] + ((hi[other] - lo[other]) * i) / (n - 1);
+        // evenly spaced from end to end; one point: the middle (not 0 / 0)
+        x[other] = n === 1 ? (lo[other] + hi[other]) / 2 : lo[other] + ((hi[other] - lo[other]) * i) / (n - 1);
         return x;
       });
     }
-    return Array.from({ length: n }, () => Array.from({ length: dim }, (_, m) => (m === axis ? value : lo[m] + (hi[m] - lo[m]) * rng.uniform())));
+    return Array.from({ length: n }, () => Array.from({ length: dim }, (_, m) => (m === axis ? value : uniform(rng, m))));
   };
+  const t = dim - 1;
   if (on.trim() === 'boundary') {
+    if (ball) {
+      const n = count ?? 256;
+      return random((rng) => Array.from({ length: n }, () => [...ballPoint(rng, t, hi[0], true), uniform(rng, t)]));
+    }
     const spatial = inputs.flatMap((n, j) => (n === 't' ? [] : [j]));
     if (spatial.length === 0) fail(where, '"boundary" means the faces of every input except t, and this problem has no other');
-    const per = count !== undefined ? Math.max(1, Math.round(count / (2 * spatial.length))) : dim === 2 ? 64 : 128;
-    return spatial.flatMap((j) => [...face(j, lo[j], per), ...face(j, hi[j], per)]);
+    const per = count !== undefined ? Math.max(1, Math.round(count / (2 * spatial.length))) : dim === 2 ? 64 : dim === 1 ? 1 : Math.max(2, Math.round(512 / (2 * spatial.length)));
+    const all = (rng: Rng) => spatial.flatMap((j) => [...face(j, lo[j], per, rng), ...face(j, hi[j], per, rng)]);
+    return dim <= 2 ? { points: all(new Rng(seed)) } : random(all);
   }
-  const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$/.exec(on);
+  const m = /^\s*([A-Za-z][A-Za-z0-9_]*(?:\[[0-9]+\])?)\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$/.exec(on);
   if (!m) fail(where, `"${on}" is not a set: write "<input> = <number>" (e.g. "t = 0"), "boundary" or { "periodic": "x" }`);
-  const axis = inputs.indexOf(m[1]);
-  if (axis < 0) fail(where, `"${m[1]}" is not an input (inputs: ${inputs.join(', ')})`);
+  const axis = inputs.indexOf(m[1].replace(/\s+/g, ''));
+  if (axis < 0) fail(where, `"${m[1]}" is not an input (inputs: ${inputs.length > 8 ? `${inputs.slice(0, 8).join(', ')}, ...` : inputs.join(', ')})`);
   const value = Number(m[2]);
   if (value < lo[axis] || value > hi[axis]) fail(where, `${m[1]} = ${value} is outside the domain, where ${m[1]} ∈ [${lo[axis]}, ${hi[axis]}]`);
-  return face(axis, value, count ?? (dim === 2 ? 128 : 256));
+  if (ball) {
+    if (axis !== t) fail(where, `a ball's sets are "boundary" (its sphere) and "${inputs[t]} = c" (the ball at one time)`);
+    const n = count ?? 256;
+    return random((rng) => Array.from({ length: n }, () => [...ballPoint(rng, t, hi[0], false), value]));
+  }
+  const n = count ?? (dim === 2 ? 128 : 256);
+  return dim <= 2 ? { points: face(axis, value, n, new Rng(seed)) } : random((rng) => face(axis, value, n, rng));
 }
 
-/** A test grid over the box: about 10,000 points (201 in 1-D, 51² in 2-D). */
-function gridFor(lo: number[], hi: number[]): number[][] {
+/** Test points: a grid over the box in one or two dimensions (201, 51²), else 2000 seeded points uniform in the domain. */
+function testPointsFor(shape: DomainShape): number[][] {
+  const { lo, hi, ball } = shape;
   const d = lo.length;
-  const n = d === 1 ? 201 : d === 2 ? 51 : Math.max(3, Math.floor(10_000 ** (1 / d)));
-  const axes = lo.map((l, j) => Array.from({ length: n }, (_, i) => l + ((hi[j] - l) * i) / (n - 1)));
-  return axes.reduce<number[][]>((acc, axis) => acc.flatMap((p) => axis.map((v) => [...p, v])), [[]]);
+  if (d <= 2 && !ball) {
+    const n = d === 1 ? 201 : 51;
+    const axes = lo.map((l, j) => Array.from({ length: n }, (_, i) => l + ((hi[j] - l) * i) / (n - 1)));
+    return axes.reduce<number[][]>((acc, axis) => acc.flatMap((p) => axis.map((v) => [...p, v])), [[]]);
+  }
+  const rng = new Rng(99);
+  return Array.from({ length: 2000 }, () => (ball ? [...ballPoint(rng, d - 1, hi[0], false), lo[d - 1] + (hi[d - 1] - lo[d - 1]) * rng.uniform()] : lo.map((l, j) => l + (hi[j] - l) * rng.uniform())));
 }
 
 /** A table of observations: inline rows or a CSV file next to the problem; columns are inputs and outputs. */
@@ -586,15 +736,44 @@ function hardTransform(spec: unknown, ctx: { inputs: string[]; lo: number[]; hi:
   const table = new AtomTable();
   // every multi-index of total order k, and g's partial for it
   const indices = (k: number, from = 0): number[][] => (k === 0 ? [new Array<number>(dim).fill(0)] : from >= dim ? [] : [...indices(k, from + 1), ...indices(k - 1, from).map((a) => a.map((v, j) => (j === from ? v + 1 : v)))]);
-  const partialOf = (alpha: number[]) => alpha.reduce((e, n, j) => Array.from({ length: n }).reduce<Expr>((acc) => total(acc, j, table), e), g);
+  // bounded work: the multi-indices up to order K in dim inputs number C(dim + K, K), and each
+  // partial (its differentiations one by one) and all of them together stay within the limit
+  const top = Math.max(ctx.maxOrder, 1);
+  let count = 1;
+  for (let k = 1; k <= top && count <= HARD_PARTIALS; k++) count = (count * (dim + k)) / k;
+  if (count > HARD_PARTIALS) fail({ ...where, field: 'hard.g' }, `needs g's partial derivatives up to order ${top} in ${dim} inputs, more than ${HARD_PARTIALS}; drop g (u = φ N) or lower the equations' order`);
+  let written = 0;
+  const tooLarge = () => fail({ ...where, field: 'hard.g' }, `g's partial derivatives grow past ${FILE_LIMITS.generated} terms when written out; simplify g`);
+  const partialOf = (alpha: number[]) =>
+    alpha.reduce(
+      (e, n, j) =>
+        Array.from({ length: n }).reduce<Expr>((acc) => {
+          const next = total(acc, j, table);
+          if (size(next, FILE_LIMITS.generated - written) > FILE_LIMITS.generated - written) tooLarge();
+          return next;
+        }, e),
+      g,
+    );
+  const code = (e: Expr) => {
+    written += size(e, FILE_LIMITS.generated);
+    if (written > FILE_LIMITS.generated) tooLarge();
+    let text: string;
+    try {
+      text = wgslF32(e, { atom: () => '0.0' });
+    } catch (err) {
+      fail({ ...where, field: 'hard.g' }, (err as Error).message);
+    }
+    if (wgslNesting(text) > WGSL_MAX_NESTING) fail({ ...where, field: 'hard.g' }, `a partial derivative of g nests ${wgslNesting(text)} levels deep, more than GPU compilers take (${WGSL_MAX_NESTING} here); simplify g`);
+    return text;
+  };
   const cases: string[] = [];
   const fact = (n: number): number => (n <= 1 ? 1 : n * fact(n - 1));
-  for (let k = 0; k <= Math.max(ctx.maxOrder, 1); k++) {
+  for (let k = 0; k <= top; k++) {
     const uniq = [...new Map(indices(k).map((a) => [a.join(','), a])).values()];
     const parts = uniq.map((alpha) => {
       const coef = 1 / alpha.reduce((p, n) => p * fact(n), 1);
       const vs = alpha.flatMap((n, j) => Array<string>(n).fill(`v[${j}]`));
-      return `${[f32Literal(coef), ...vs].join(' * ')} * ${wgslF32(partialOf(alpha), { atom: () => '0.0' })}`;
+      return `${[f32Literal(coef), ...vs].join(' * ')} * ${code(partialOf(alpha))}`;
     });
     cases.push(`  if (k == ${k}u) { return ${parts.join(' + ') || '0.0'}; }`);
   }

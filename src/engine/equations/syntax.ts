@@ -20,8 +20,16 @@
  */
 import { InputError } from '../errors';
 
-/** Limits that keep a hostile or mistaken text from costing much: checked while parsing. */
-export const LIMITS = { chars: 4000, depth: 48, nodes: 4000 } as const;
+/**
+ * Limits that keep a hostile or mistaken text from costing much: chars, depth and nodes are
+ * checked while parsing; derived while resolving (the nodes, counted as a tree, that the
+ * total derivatives D(expr, x, ...) of one text may write out: each differentiation can
+ * multiply an expression's size).
+ */
+export const LIMITS = { chars: 4000, depth: 48, nodes: 4000, derived: 10_000 } as const;
+
+/** The largest magnitude of a constant (a number, or a constant part folded while resolving): about f32's largest. */
+export const F32_MAX = 3.4e38;
 
 /** A span of the source text: [start, end). */
 export interface Span {
@@ -100,7 +108,7 @@ function tokenize(src: Source): Token[] {
       }
       const value = Number(s.slice(start, i));
       const span = { start, end: i };
-      if (!Number.isFinite(value) || Math.abs(value) > 3.4e38) throw new EquationError(src, 'this number is beyond f32 (about 3.4e38)', span);
+      if (!(Math.abs(value) <= F32_MAX)) throw new EquationError(src, 'this number is beyond f32 (about 3.4e38)', span);
       if (/^[A-Za-z_]/.test(s[i] ?? '')) throw new EquationError(src, 'a number followed by a name: write the product with *', { start, end: i + 1 });
       tokens.push({ kind: 'num', value, span });
       continue;

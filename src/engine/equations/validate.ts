@@ -5,8 +5,8 @@
  * (interior: a seeded sample), so a typo shows before training.
  */
 import { Rng } from '../sampling/rng';
-import { evaluate, leaves, total, type Expr } from './expr';
-import { atomName, type CompiledProblem } from './problem-file';
+import { evaluate, leaves, size, total, type Expr } from './expr';
+import { atomName, atomOrder, type CompiledProblem } from './problem-file';
 
 export interface TermCheck {
   name: string;
@@ -38,11 +38,18 @@ export interface Validation {
 /** Residuals of an exact solution below this (relative) pass: f64 rounding of symbolic derivatives is far below it. */
 export const EXACT_TOLERANCE = 1e-8;
 
+/**
+ * The most nodes (counted as a tree) of one derivative of the exact solution that is written
+ * out and evaluated: each differentiation can multiply the size, and the app validates every
+ * file it opens, so a large exact solution under a high-order equation must not hang it.
+ */
+export const EXACT_DERIVATIVE_LIMIT = 20_000;
+
 export function validateProblem(c: CompiledProblem, samples = 64): Validation {
   const { problem, table, inputs, outputs } = c;
   const names = table.atoms.map((a) => atomName(a, inputs, outputs));
   const used = [...new Set(c.residuals.flatMap((r) => r.atoms))];
-  const maxOrder = Math.max(0, ...used.map((i) => table.atoms[i].alpha.reduce((s, v) => s + v, 0) + (table.atoms[i].lap ? 2 : 0)));
+  const maxOrder = Math.max(0, ...used.map((i) => atomOrder(table.atoms[i])));
   const result: Validation = {
     id: problem.id,
     inputs,
@@ -65,13 +72,30 @@ export function validateProblem(c: CompiledProblem, samples = 64): Validation {
   if (!c.exact) return result;
   const exact = c.exact;
   // each atom's value from the exact solution's symbolic partials
-  const cache = new Map<number, Expr>();
-  const atomTree = (i: number): Expr => {
-    let e = cache.get(i);
-    if (e) return e;
+  // (null: larger than EXACT_DERIVATIVE_LIMIT, and the terms reading it are skipped)
+  const cache = new Map<number, Expr | null>();
+  const atomTree = (i: number): Expr | null => {
+    if (cache.has(i)) return cache.get(i)!;
     const a = table.atoms[i];
-    const derive = (alpha: number[]) => alpha.reduce<Expr>((acc, n, j) => Array.from({ length: n }).reduce<Expr>((x) => total(x, j, table), acc), exact[a.output]);
-    e = a.lap ? a.lap.map((j) => derive(a.alpha.map((v, m) => v + (m === j ? 2 : 0)))).reduce((x, y) => ({ k: '+', a: x, b: y })) : derive(a.alpha);
+    const derive = (alpha: number[]): Expr | null => {
+      let e = exact[a.output];
+      for (let j = 0; j < alpha.length; j++) {
+        for (let n = 0; n < alpha[j]; n++) {
+          e = total(e, j, table);
+          if (size(e, EXACT_DERIVATIVE_LIMIT) > EXACT_DERIVATIVE_LIMIT) return null;
+        }
+      }
+      return e;
+    };
+    const parts = a.operator
+      ? a.operator.map((t) => {
+          const p = derive(t.alpha);
+          return p && ({ k: '*', a: { k: 'num', v: t.coefficient }, b: p } as Expr);
+        })
+      : a.lap
+        ? a.lap.map((j) => derive(a.alpha.map((v, m) => v + (m === j ? 2 : 0))))
+        : [derive(a.alpha)];
+    const e = parts.some((p) => p === null) ? null : (parts as Expr[]).reduce((x, y) => ({ k: '+', a: x, b: y }));
     cache.set(i, e);
     return e;
   };
@@ -86,6 +110,11 @@ export function validateProblem(c: CompiledProblem, samples = 64): Validation {
       result.skipped.push(`${r.term.name}: the unknown ${problem.unknowns![qi].name} has no exact value`);
       continue;
     }
+    const huge = r.atoms.find((i) => atomTree(i) === null);
+    if (huge !== undefined) {
+      result.skipped.push(`${r.term.name}: the exact solution's ${names[huge]} is too large to write out (more than ${EXACT_DERIVATIVE_LIMIT} terms)`);
+      continue;
+    }
     const pts = r.term.points === 'interior' ? Array.from({ length: samples }, () => lo.map((l, j) => l + (hi[j] - l) * rng.uniform())) : r.term.points.slice(0, samples);
     let largest = 0;
     let where = pts[0];
@@ -93,7 +122,7 @@ export function validateProblem(c: CompiledProblem, samples = 64): Validation {
       const atoms: number[] = [];
       let scale = 1;
       for (const i of r.atoms) {
-        atoms[i] = evaluate(atomTree(i), { x, atoms: [] });
+        atoms[i] = evaluate(atomTree(i)!, { x, atoms: [] });
         scale += Math.abs(atoms[i]);
       }
       const v = Math.abs(evaluate(r.residual, { x, atoms, q: q as number[] })) / scale;

@@ -25,6 +25,30 @@ export function f32Literal(v: number): string {
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
+/**
+ * The deepest nesting of generated WGSL, as a WGSL parser counts it: each parenthesis or call
+ * one level, a unary minus right after one another. Tint (Dawn, Chrome) stops at a fixed
+ * depth (a `return` of 125 nested parentheses is its most), so a deeper residual would be
+ * accepted here and fail to compile in the GPU driver; see WGSL_MAX_NESTING.
+ */
+export function wgslNesting(code: string): number {
+  const open: number[] = [];
+  let depth = 0;
+  let most = 0;
+  for (let i = 0; i < code.length; i++) {
+    if (code[i] === '(') {
+      const step = code[i + 1] === '-' ? 2 : 1;
+      open.push(step);
+      depth += step;
+      most = Math.max(most, depth);
+    } else if (code[i] === ')') depth -= open.pop() ?? 0;
+  }
+  return most;
+}
+
+/** The nesting a generated expression may reach (Tint's limit less room for the statement and function around it). */
+export const WGSL_MAX_NESTING = 100;
+
 const F32_FUNCTIONS: Record<string, string> = { sin: 'psin', cos: 'pcos', exp: 'exp', log: 'log', sqrt: 'sqrt', abs: 'abs', sinh: 'sinh', cosh: 'cosh', sign: 'sign', tan: 'tan', min: 'min', max: 'max' };
 
 /** True for a small integer (an exponent written as repeated products, exact for negative bases). */

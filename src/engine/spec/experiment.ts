@@ -223,6 +223,14 @@ export function fieldsFor<K extends SpecKind>(kind: K, pde: string): (typeof FIE
       table.lr = { ...(table.lr as TextField), default: String(d.lr) };
       table.hard = { ...(table.hard as ChoiceField), default: d.hardBoundary ? 'on' : 'off' };
       table.precision = { ...(table.precision as ChoiceField), default: d.precision ?? 'f32' };
+      // a problem file's other defaults (any setting by its spec name), where they are valid values of the field
+      for (const [key, v] of Object.entries(d.settings ?? {})) {
+        const f = table[key];
+        if (!f || key === 'pde') continue;
+        if (f.kind === 'int' && typeof v === 'number' && Number.isInteger(v) && v >= f.min && v <= f.max) table[key] = { ...f, default: v };
+        else if (f.kind === 'choice' && f.choices.includes(String(v))) table[key] = { ...f, default: String(v) };
+        else if (f.kind === 'text' && (typeof v === 'string' || typeof v === 'number')) table[key] = { ...f, default: String(v) };
+      }
       const dim = table.dim as IntField;
       table.dim = r.dim
         ? { ...dim, min: r.dim[0], max: r.dim[1], default: clamp(p.dim, r.dim[0], r.dim[1]) }
@@ -244,6 +252,18 @@ export function fieldsFor<K extends SpecKind>(kind: K, pde: string): (typeof FIE
     }
   }
   return table as (typeof FIELDS_OF)[K];
+}
+
+/** A problem file's `defaults` beyond the network and training ones: each must name a setting of the spec, with a valid value. */
+export function checkProblemDefaults(problem: PdeProblem): void {
+  const table = FIELDS_OF.train as Record<string, Field>;
+  for (const [key, v] of Object.entries(problem.defaults.settings ?? {})) {
+    const f = table[key];
+    const where = `${problem.file ?? problem.id}: defaults.${key}`;
+    if (!f || key === 'pde') throw new InputError(`${where} is not a setting (settings: ${Object.keys(table).filter((k) => k !== 'pde').join(', ')})`);
+    const ok = f.kind === 'int' ? typeof v === 'number' && Number.isInteger(v) && v >= f.min && v <= f.max : f.kind === 'choice' ? f.choices.includes(String(v)) : typeof v === 'string' || typeof v === 'number';
+    if (!ok) throw new InputError(`${where}: ${JSON.stringify(v)} is not a valid value${f.kind === 'int' ? ` (an integer from ${f.min} to ${f.max})` : f.kind === 'choice' ? ` (${f.choices.join(', ')})` : ''}`);
+  }
 }
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
