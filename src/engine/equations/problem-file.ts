@@ -381,7 +381,16 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     id: doc.id,
     title: doc.title ?? doc.id,
     tex: texOf(doc.equations.map((e) => (typeof e === 'string' ? e : e.equation))),
-    equation: `${plain} on ${inputs.map((n, j) => `${n} ∈ [${lo[j]}, ${hi[j]}]`).join(', ')}`,
+    equation: `${plain} on ${declaredInputs
+      .map((d) => {
+        if (d.size === null) {
+          const j = inputs.indexOf(d.name);
+          return `${d.name} ∈ [${lo[j]}, ${hi[j]}]`;
+        }
+        const { start, size } = vectors[d.name];
+        return ball ? `|${d.name}| ≤ ${hi[start]} in ${size} dimensions` : `${d.name} ∈ [${lo[start]}, ${hi[start]}]^${size}`;
+      })
+      .join(', ')}`,
     description: doc.description ?? '',
     dim,
     domain: ball ? { lo, hi, kind: 'ball-time' } : { lo, hi },
@@ -392,6 +401,7 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     unknowns: unknowns.length ? unknowns : undefined,
     outputs,
     hard,
+    exactOutputs: exactF ?? undefined,
   };
   // a vector whose size is a parameter with a range: the spec's --dim picks the variant
   const sized = Object.values(vectors).find((v) => v.param !== null && parameters[v.param].range);
@@ -421,7 +431,6 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
       return e;
     };
     problem.exactPartial = (x, alpha) => evaluate(partialOf(0, [...alpha]), { x, atoms: [] });
-    problem.exactOutputs = exactF!;
     problem.exactPartialOf = (o, x, alpha) => evaluate(partialOf(o, [...alpha]), { x, atoms: [] });
   }
   return { problem, file: doc, exact: exactTrees, residuals, table, inputs, outputs, parameters };
