@@ -1,15 +1,15 @@
 /**
  * The shipped problems in d dimensions as problem files (problems/poisson-nd.json,
  * poisson-sin.json, heat-ball.json, biharmonic-nd.json: a vector input x[d] with d a parameter
- * that --dim picks): each file validates at d = 3 and at its default d, and each generated
- * term's WGSL residual and gradient, run through the real loss kernel (lossTermCode) on the GPU,
- * agree with its generated f64 twin on random values (Laplacians and operators included).
+ * that --dim picks): at d = 3 each file validates (its exact solution satisfies every term,
+ * symbolically), the shipped problem's variant is the compiled file, and each generated term's
+ * WGSL residual and gradient, run through the real loss kernel (lossTermCode) on the GPU, agree
+ * with its generated f64 twin on random values (Laplacians and operators included).
  *
- * While the hand-written TypeScript problems still exist, the compiled ones are also compared
- * with them term by term, at d = 3 and the default d: names, weights, derivative specs, domain,
- * defaults, parameter ranges, the exact solution, the f64 residuals, and on the GPU the residual
- * and gradient of both loss kernels. Their fixed points differ (other seeds): both sets are
- * checked to lie on the right set, in the same numbers, and to be redrawn.
+ * (Until the hand-written TypeScript problems were deleted, this file also compared the compiled
+ * ones with them term by term at d = 3 and each default d — names, weights, derivative specs,
+ * domain, defaults, parameter ranges, exact solution, f64 residuals, both loss kernels on the
+ * GPU, and where their fixed points lie; see its history.)
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -18,31 +18,20 @@ import { validateProblem } from '../../src/engine/equations/validate';
 import { createStorageBuffer, readBuffer } from '../../src/engine/gpu/gpu';
 import { kernelPass } from '../../src/engine/gpu/kernels';
 import { factorial } from '../../src/engine/jets/taylor-jet';
-import type { DerivativeSpec, LossTerm, PdeProblem } from '../../src/engine/problems/types';
-import { Rng } from '../../src/engine/sampling/rng';
-import { lossTermCode, termDirections } from '../../src/engine/train/loss-term';
-import { useNodeGpu } from './helpers';
+import { problemById, problemWith } from '../../src/engine/problems';
 import { biharmonicNd } from '../../src/engine/problems/biharmonic-nd';
 import { heatBall } from '../../src/engine/problems/heat-ball';
 import { poissonNd } from '../../src/engine/problems/poisson-nd';
 import { poissonSin } from '../../src/engine/problems/poisson-sin';
+import type { DerivativeSpec, LossTerm, PdeProblem } from '../../src/engine/problems/types';
+import { Rng } from '../../src/engine/sampling/rng';
+import { lossTermCode, termDirections } from '../../src/engine/train/loss-term';
+import { useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();
 
 const IDS = ['poisson-nd', 'poisson-sin', 'heat-ball', 'biharmonic-nd'] as const;
 type Id = (typeof IDS)[number];
-
-const DEFAULT_D: Record<Id, number> = { 'poisson-nd': 5, 'poisson-sin': 10, 'heat-ball': 100, 'biharmonic-nd': 5 };
-
-const OLD: Record<Id, (d: number) => PdeProblem> = {
-  'poisson-nd': poissonNd,
-  'poisson-sin': poissonSin,
-  'heat-ball': heatBall,
-  'biharmonic-nd': biharmonicNd,
-};
-
-/** Old term names that changed in the file (a term name there is letters, digits, spaces, _ - '). */
-const RENAMED: Record<string, string> = { 'boundary Δu': 'boundary lap' };
 
 function compile(id: string, d?: number): CompiledProblem {
   const file = `problems/${id}.json`;
@@ -56,44 +45,6 @@ function randomPoints(p: PdeProblem, n: number, rng: Rng): number[][] {
 }
 
 const unit = (dim: number, j: number) => Array.from({ length: dim }, (_, m) => (m === j ? 1 : 0));
-
-/** An operator's terms as a sorted multiset "c*alpha". */
-const multiset = (ops: { coefficient: number; alpha: readonly number[] }[]) =>
-  ops
-    .map((t) => `${t.coefficient}*${t.alpha.join(',')}`)
-    .sort()
-    .join(' + ');
-
-/**
- * A derivative spec by its form: a value (order 0, whatever its direction), a directional
- * derivative, a Laplacian (and its axes), or an operator (its multiset of terms).
- */
-function formKey(s: DerivativeSpec): string {
-  const out = s.output ?? 0;
-  if (s.operator) return `op|${multiset(s.operator)}|${out}`;
-  if (s.laplacian) return `lap|${s.axes ?? s.direction.length}|${out}`;
-  if (s.order === 0) return `value|${out}`;
-  return `${s.direction.join(',')}|${s.order}|${out}`;
-}
-
-/** What a spec computes, as an operator Σ c ∂^α (a Laplacian over `axes` is Σ_{i<axes} ∂_i²); values and directional derivatives by formKey. */
-function meaningKey(s: DerivativeSpec, dim: number): string {
-  const out = s.output ?? 0;
-  if (s.laplacian) {
-    const axes = s.axes ?? dim;
-    return `op|${multiset(Array.from({ length: axes }, (_, i) => ({ coefficient: 1, alpha: unit(dim, i).map((v) => 2 * v) })))}|${out}`;
-  }
-  return formKey(s);
-}
-
-/** The derivatives of term `to` in the order of term `from` (each spec once in each), matched by what they compute. */
-function permutation(from: LossTerm, to: LossTerm, dim: number, label: string): number[] {
-  const keys = to.derivatives.map((s) => meaningKey(s, dim));
-  expect(new Set(keys).size, label).toBe(keys.length);
-  const perm = from.derivatives.map((s) => keys.indexOf(meaningKey(s, dim)));
-  expect(perm.every((i) => i >= 0) && perm.length === keys.length, `${label}: derivatives ${from.derivatives.map((s) => meaningKey(s, dim))} vs ${keys}`).toBe(true);
-  return perm;
-}
 
 /** ∂r/∂d_i of a term's f64 residual by central differences (exact up to rounding: every residual here is linear in d). */
 function f64Gradient(term: LossTerm, x: number[], d: number[]): number[] {
@@ -254,177 +205,44 @@ async function expectKernelMatchesF64(problem: PdeProblem, term: LossTerm, seed:
   }
 }
 
-/**
- * Where a fixed-point term's points must lie: on the faces of the cube [0, 1]^d (one coordinate
- * 0 or 1, all in [0, 1]), on the sphere |x| = 1 with t in [0, 1] (heat-ball's boundary), or in
- * the ball |x| ≤ 1 at t = 0 (its initial term). Returns a message for the first point off it.
- */
-function offTheSet(id: Id, term: string, points: number[][], dim: number): string | null {
-  for (const [i, x] of points.entries()) {
-    if (x.length !== dim) return `point ${i} has ${x.length} coordinates, not ${dim}`;
-    if (id === 'heat-ball') {
-      const d = dim - 1;
-      const r = Math.sqrt(x.slice(0, d).reduce((a, v) => a + v * v, 0));
-      const t = x[d];
-      if (term === 'boundary' && !(Math.abs(r - 1) < 1e-12 && t >= 0 && t <= 1)) return `point ${i}: |x| = ${r}, t = ${t}`;
-      if (term === 'initial' && !(r <= 1 + 1e-12 && t === 0)) return `point ${i}: |x| = ${r}, t = ${t}`;
-      continue;
-    }
-    if (!x.every((v) => v >= 0 && v <= 1) || !x.some((v) => v === 0 || v === 1)) return `point ${i} is not on a face: ${x}`;
-  }
-  return null;
-}
+/** The shipped module's function of each file (its dimension as the argument). */
+const MODULES: Record<Id, (dim?: number) => PdeProblem> = { 'poisson-nd': poissonNd, 'poisson-sin': poissonSin, 'heat-ball': heatBall, 'biharmonic-nd': biharmonicNd };
 
-/**
- * Loose statistics of a point set: how many points on each face (cube), or the mean of t and of
- * r^d (ball: r^d is uniform for points uniform in the ball, so its mean is 1/2; 1 on the sphere).
- */
-function stats(id: Id, term: string, points: number[][], dim: number): number[] {
-  if (id === 'heat-ball') {
-    const d = dim - 1;
-    const mean = (f: (x: number[]) => number) => points.reduce((a, x) => a + f(x), 0) / points.length;
-    const rd = mean((x) => Math.sqrt(x.slice(0, d).reduce((a, v) => a + v * v, 0)) ** d);
-    return term === 'boundary' ? [mean((x) => x[d]), rd] : [rd];
-  }
-  return Array.from({ length: 2 * dim }, (_, f) => points.filter((x) => x[f >> 1] === (f & 1)).length);
-}
+/** What a compiled problem trains: its domain, defaults and terms (names, weights, points, derivatives, generated code). */
+const trained = (p: PdeProblem) => ({
+  dim: p.dim,
+  domain: p.domain,
+  defaults: p.defaults,
+  paramRanges: p.paramRanges,
+  params: p.params,
+  terms: p.terms.map((t) => [t.name, t.weight, t.points, t.derivatives, t.residualWgsl, t.residualGradWgsl, t.residualDsWgsl]),
+});
 
 describe.each(IDS.map((id) => [id] as const))('problems/%s.json', (id) => {
-  for (const d of [3, DEFAULT_D[id]]) {
-    describe(`d = ${d}`, () => {
-      const compiled = compile(id, d);
-      const problem = compiled.problem;
-      const dim = id === 'heat-ball' ? d + 1 : d;
+  const compiled = compile(id, 3);
+  const problem = compiled.problem;
 
-      it('compiles, and validate finds its exact solution satisfies every term', () => {
-        const v = validateProblem(compiled);
-        expect(v.ok, JSON.stringify(v.checks)).toBe(true);
-        expect(v.checks!.length).toBe(problem.terms.length);
-        expect(problem.id).toBe(id);
-        expect(problem.dim).toBe(dim);
-        expect(problem.params).toEqual({ dim: d });
-      });
+  it('compiles at d = 3, and validate finds its exact solution satisfies every term', () => {
+    const v = validateProblem(compiled);
+    expect(v.ok, JSON.stringify(v.checks)).toBe(true);
+    expect(v.checks!.length).toBe(problem.terms.length);
+    expect(problem.id).toBe(id);
+    expect(problem.dim).toBe(id === 'heat-ball' ? 4 : 3);
+    expect(problem.params).toEqual({ dim: 3 });
+  });
 
-      it('each generated term: the WGSL residual and gradient (GPU, the loss kernel) equal the f64 residual and its gradient', async () => {
-        for (const [i, term] of problem.terms.entries()) await expectKernelMatchesF64(problem, term, 100 + i);
-      });
+  it('is the shipped problem (src/engine/problems), which names its file, in its default dimension and as the variant --dim 3 picks', () => {
+    const shipped = problemById(id)!;
+    const three = problemWith(id, { dim: 3 })!;
+    for (const p of [shipped, three, three.variant!({ dim: 4 })]) expect(p.file).toBe(`problems/${id}.json`);
+    expect(trained(shipped)).toEqual(trained(compile(id).problem));
+    expect(trained(three)).toEqual(trained(problem));
+    expect(three.variant!({ dim: 4 }).params).toEqual({ dim: 4 });
+    const [lo, hi] = shipped.paramRanges!.dim!;
+    for (const bad of [lo - 1, hi + 1, 2.5]) expect(() => MODULES[id](bad)).toThrow(new RegExp(`^${id}: the dimension must be an integer from ${lo} to ${hi} \\(got ${bad}\\)$`));
+  });
 
-      describe('equals the hand-written problem it replaces', () => {
-        const old = OLD[id](d);
-        const newOf = (name: string) => {
-          const t = problem.terms.find((n) => n.name === (RENAMED[name] ?? name));
-          expect(t, `the term for ${name}`).toBeDefined();
-          return t!;
-        };
-
-        it('the same dimension, domain, defaults, parameter ranges, variants, exact solution, and term names and weights', () => {
-          expect(problem.dim).toBe(old.dim);
-          expect(problem.domain).toEqual(old.domain);
-          expect(problem.defaults).toEqual(old.defaults);
-          expect(problem.paramRanges).toEqual(old.paramRanges);
-          expect(problem.params).toEqual(old.params);
-          expect(problem.terms.map((t) => t.name)).toEqual(old.terms.map((t) => RENAMED[t.name] ?? t.name));
-          for (const t of old.terms) {
-            const n = newOf(t.name);
-            expect(Math.abs(n.weight - t.weight) / t.weight, `${t.name}: weight ${n.weight} vs ${t.weight}`).toBeLessThan(1e-12);
-            expect(n.points === 'interior', t.name).toBe(t.points === 'interior');
-          }
-          const v = problem.variant!({ dim: 4 });
-          expect(v.dim).toBe(id === 'heat-ball' ? 5 : 4);
-          expect(v.params).toEqual({ dim: 4 });
-          const rng = new Rng(3);
-          const pts = [...randomPoints(old, 50, rng), ...old.testPoints().slice(0, 50)];
-          for (const x of pts) expect(Math.abs(problem.exact(x) - old.exact(x)) / (1 + Math.abs(old.exact(x))), `exact at ${x}`).toBeLessThan(1e-13);
-          if (old.exactPartial) {
-            const alphas = [unit(d, 0).map((v) => 4 * v), unit(d, d - 1).map((v, m) => 2 * v + (m === 0 ? 2 : 0)), unit(d, 1), Array(d).fill(0), unit(d, 0).map((v, m) => v + (m === d - 1 ? 3 : 0))];
-            for (const x of pts.slice(0, 20)) {
-              for (const alpha of alphas) {
-                const want = old.exactPartial(x, alpha);
-                expect(Math.abs(problem.exactPartial!(x, alpha) - want) / (1 + Math.abs(want)), `∂^${alpha} at ${x}`).toBeLessThan(1e-12);
-              }
-            }
-          }
-          // test points: 2000 in the domain (the file's are seeded differently)
-          const test = problem.testPoints();
-          expect(test.length).toBe(old.testPoints().length);
-          for (const x of test) {
-            if (id === 'heat-ball') expect(Math.hypot(...x.slice(0, d)) <= 1 && x[d] >= 0 && x[d] <= 1).toBe(true);
-            else expect(x.every((v) => v >= 0 && v <= 1)).toBe(true);
-          }
-        });
-
-        it('the same derivative specs (Laplacians with their axes, operators as the same multiset of terms)', () => {
-          for (const t of old.terms) {
-            const n = newOf(t.name);
-            if (t.name === 'boundary Δu') {
-              // the one difference in form: the hand-written term read Σ_i ∂_i² as an operator (slot jets),
-              // the file's lap(u) alone in its term is a Laplacian over all d axes (axis jets): the same sum
-              expect(t.derivatives.map(formKey)).toEqual([`op|${multiset(Array.from({ length: d }, (_, i) => ({ coefficient: 1, alpha: unit(d, i).map((v) => 2 * v) })))}|0`]);
-              expect(n.derivatives.map(formKey)).toEqual([`lap|${d}|0`]);
-            } else expect(n.derivatives.map(formKey).sort(), t.name).toEqual(t.derivatives.map(formKey).sort());
-            permutation(t, n, dim, t.name);
-          }
-        });
-
-        it('the fixed points: as many, on the right set (cube faces, the sphere, the ball at t = 0), spread alike, and redrawn', () => {
-          for (const t of old.terms) {
-            const n = newOf(t.name);
-            if (t.points === 'interior') continue;
-            const a = t.points;
-            const b = n.points as number[][];
-            expect(b.length, t.name).toBe(a.length);
-            expect(offTheSet(id, n.name, a, dim), `old ${t.name}`).toBeNull();
-            expect(offTheSet(id, n.name, b, dim), `new ${n.name}`).toBeNull();
-            expect(typeof t.redraw, t.name).toBe('function');
-            expect(typeof n.redraw, n.name).toBe('function');
-            const again = n.redraw!(77);
-            expect(again.length).toBe(b.length);
-            expect(offTheSet(id, n.name, again, dim), `new ${n.name} redrawn`).toBeNull();
-            expect(again).not.toEqual(b);
-            expect(n.redraw!(77)).toEqual(again);
-            const [sa, sb] = [stats(id, n.name, a, dim), stats(id, n.name, b, dim)];
-            if (id === 'heat-ball') sa.forEach((v, i) => expect(Math.abs(sb[i] - v), `${n.name}: statistic ${i} ${sb[i]} vs ${v}`).toBeLessThan(0.12));
-            else expect(sb, `${n.name}: points per face`).toEqual(sa);
-          }
-        });
-
-        it('the f64 residuals agree on random derivative values and points (1e-12 relative)', () => {
-          const rng = new Rng(11);
-          for (const t of old.terms) {
-            const n = newOf(t.name);
-            const perm = permutation(t, n, dim, t.name);
-            for (const x of randomPoints(old, 100, rng)) {
-              const dv = t.derivatives.map(() => 6 * rng.uniform() - 3);
-              const dn: number[] = [];
-              perm.forEach((k, i) => (dn[k] = dv[i]));
-              const r = t.residual(x, dv);
-              const scale = 1 + Math.abs(r) + dv.reduce((a, v) => a + Math.abs(v), 0);
-              expect(Math.abs(n.residual(x, dn) - r) / scale, `${t.name} at ${x}`).toBeLessThan(1e-12);
-            }
-          }
-        });
-
-        it('on the GPU the generated and the hand-written loss kernels give the same residual and gradient (f32 rounding)', async () => {
-          for (const [i, t] of old.terms.entries()) {
-            const n = newOf(t.name);
-            const perm = permutation(t, n, dim, t.name);
-            const rng = new Rng(300 + i);
-            const points = randomPoints(old, BATCH, rng);
-            const jets = new Jets(400 + i, dim);
-            const a = await runLossKernel(gpu.device, old, t, points, jets);
-            const b = await runLossKernel(gpu.device, problem, n, points, jets);
-            for (let p = 0; p < BATCH; p++) {
-              const x = points[p];
-              const dv = t.derivatives.map((s) => jets.value(s, p));
-              const g = f64Gradient(t, x, dv);
-              const scale = partsSize(t, x, dv, g);
-              expect(Math.abs(b.r[p] - a.r[p]) / scale, `residual ${t.name} at point ${p}`).toBeLessThan(F32_TOL);
-              const gScale = 1 + g.reduce((acc, gi) => acc + Math.abs(gi), 0);
-              perm.forEach((k, i2) => expect(Math.abs(b.grad[p][k] - a.grad[p][i2]) / gScale, `∂r/∂${t.derivatives[i2].name} ${t.name} at point ${p}`).toBeLessThan(F32_TOL));
-            }
-          }
-        });
-      });
-    });
-  }
+  it('each generated term: the WGSL residual and gradient (GPU, the loss kernel) equal the f64 residual and its gradient', async () => {
+    for (const [i, term] of problem.terms.entries()) await expectKernelMatchesF64(problem, term, 100 + i);
+  });
 });
