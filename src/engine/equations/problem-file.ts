@@ -13,8 +13,13 @@ import { EquationError, parseEquation, type Source } from './syntax';
 import { astTex } from './tex';
 import { f32Literal, wgslDoubleSingle, wgslF32, wgslNesting, WGSL_MAX_NESTING } from './wgsl';
 
-/** Bounds on a file's size: the number of terms, data rows, points per condition, inputs. */
-export const FILE_LIMITS = { coordinates: 1000, terms: 64, rows: 100_000, points: 65_536, inputs: 16, outputs: 16, unknowns: 32, parameters: 256, generated: 200_000 } as const;
+/**
+ * Bounds on a file's size: the number of terms, data rows, points per condition, inputs; and
+ * `generated`, the nodes of WGSL one term generates (its residual and all its gradients
+ * together; a hard transform's g with all its partials), which also bounds the time a file
+ * takes to compile (tens of ms at the limit).
+ */
+export const FILE_LIMITS = { coordinates: 1000, terms: 64, rows: 100_000, points: 65_536, inputs: 16, outputs: 16, unknowns: 32, parameters: 256, generated: 20_000 } as const;
 
 /** The most partial derivatives of a hard transform's g (every multi-index up to the equations' order) that are generated. */
 const HARD_PARTIALS = 1000;
@@ -402,6 +407,7 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     outputs,
     hard,
     exactOutputs: exactF ?? undefined,
+    file: options.file,
   };
   // a vector whose size is a parameter with a range: the spec's --dim picks the variant
   const sized = Object.values(vectors).find((v) => v.param !== null && parameters[v.param].range);
@@ -411,8 +417,7 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     problem.paramRanges = { dim: [Math.ceil(a), Math.floor(b)] };
     problem.params = { dim: sized.size };
     problem.variant = (p) => {
-      const again = compileProblem(json, { ...options, parameters: { ...options.parameters, [name]: p.dim ?? sized.size } }).problem;
-      return { ...again, file: problem.file };
+      return compileProblem(json, { ...options, parameters: { ...options.parameters, [name]: p.dim ?? sized.size } }).problem;
     };
   }
   if (exactTrees) {
@@ -522,8 +527,11 @@ export function lossTerm(
   const local = new Map(atoms.map((a, k) => [a, k]));
   const d = (i: number) => `d[${local.get(i)}]`;
   const derivatives = atoms.map((i) => derivativeSpec(table.atoms[i], atomName(table.atoms[i], inputs, outputs), dim));
+  // the residual and its gradients together: each gradient can be larger than the residual
+  let written = 0;
   const gen = (e: Expr) => {
-    if (size(e, FILE_LIMITS.generated) > FILE_LIMITS.generated) throw new EquationError(ctx.where, 'the generated residual is too large (its derivatives grow past the limit); simplify the equation');
+    written += size(e, FILE_LIMITS.generated - written);
+    if (written > FILE_LIMITS.generated) throw new EquationError(ctx.where, `the generated residual and its gradients are too large (more than ${FILE_LIMITS.generated} nodes); simplify the equation`);
     let code: string;
     try {
       code = wgslF32(e, { atom: d, obs: () => 'obs[point]' });

@@ -67,12 +67,20 @@ export class EquationError extends InputError {
   }
 }
 
+/**
+ * Every control character and line separator as a space (one UTF-16 unit for one, so a caret
+ * stays aligned): a refused ESC or NUL in a text, a JSON key or a file name is named in the
+ * detail (U+001B), never written raw to the terminal or page that shows the message.
+ */
+// eslint-disable-next-line no-control-regex
+const printable = (s: string) => s.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, ' ');
+
 function formatError(source: Source | { file?: string; field: string }, detail: string, span?: Span): string {
   const where = [source.file, source.field].filter(Boolean).join(': ');
-  const head = `${where}: ${detail}`;
+  const head = printable(`${where}: ${detail}`);
   if (!('text' in source) || span === undefined) return head;
   // one line of context: the text (cut to about 100 characters around the span) and the caret
-  const text = source.text.replace(/[\r\n\t]/g, ' ');
+  const text = printable(source.text);
   const from = Math.max(0, Math.min(span.start - 40, text.length - 100));
   const to = Math.min(text.length, from + 100);
   const shown = (from > 0 ? '…' : '') + text.slice(from, to) + (to < text.length ? '…' : '');
