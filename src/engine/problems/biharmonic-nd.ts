@@ -1,11 +1,6 @@
 import file from '../../../problems/biharmonic-nd.json';
-import { compileProblem } from '../equations/problem-file';
+import { dimensional } from './from-file';
 import type { OperatorTerm } from '../jets/jet-slots';
-import type { PdeProblem } from './types';
-
-const FILE = 'problems/biharmonic-nd.json';
-const DEFAULT_DIM = file.parameters.d.value;
-const [MIN_DIM, MAX_DIM] = file.parameters.d.range;
 
 /**
  * The biharmonic equation Δ²u = |k|⁴ sin(k·x) on [0, 1]^d with Navier conditions u = sin(k·x),
@@ -14,10 +9,7 @@ const [MIN_DIM, MAX_DIM] = file.parameters.d.range;
  * d(d + 1)/2 terms (∂ᵢ⁴ and 2 ∂ᵢ²∂ⱼ², i < j), each read from one slot jet: every term with
  * --method taylor, B of them drawn in proportion to their coefficients with --method stde.
  */
-export function biharmonicNd(dim = DEFAULT_DIM): PdeProblem {
-  if (!Number.isInteger(dim) || dim < MIN_DIM || dim > MAX_DIM) throw new RangeError(`biharmonic-nd: the dimension must be an integer from ${MIN_DIM} to ${MAX_DIM} (got ${dim})`);
-  return { ...compileProblem(file, { file: FILE, parameters: { d: dim } }).problem, file: FILE, variant: (p) => biharmonicNd(p.dim ?? DEFAULT_DIM) };
-}
+export const biharmonicNd = dimensional(file, 'problems/biharmonic-nd.json');
 
 /** Δ² = Σ_i ∂_i⁴ + 2 Σ_{i<j} ∂_i²∂_j² in d dimensions: the operator biharmonic-nd's residual reads (its file's lap(lap(u))). */
 export function bilaplacian(d: number): OperatorTerm[] {

@@ -29,7 +29,7 @@ const problems: PdeProblem[] = [poisson1d, poisson2d, poissonNd(), heat1d, wave1
 /**
  * Every problem the playground ships (parametric ones in their default variant), then any the
  * user opened (registerProblem); adding one to the product means adding its file and a line here.
- * The fixed-dimension ones are problem files (problems/*.json) compiled by their modules here.
+ * All but self-similar Burgers are problem files (problems/*.json) compiled by their modules here.
  */
 export const PROBLEMS: readonly PdeProblem[] = problems;
 

@@ -77,7 +77,7 @@ function planTerm(s: TermSetup, term: LossTerm, termIndex: number, runtimeIndex:
     if (mirrored) throw new InputError('an operator term does not combine with an odd model');
     // its rows read plain directions and operators; a Laplacian there would need its own axis or random jets
     const lap = term.derivatives.find((sp) => sp.laplacian);
-    if (lap) throw new InputError(`${problem.id}'s ${term.name} term has an operator and the Laplacian ${lap.name}: write the Laplacian as an operator too (Σᵢ ∂ᵢ², as biharmonic-nd's boundary term does)`);
+    if (lap) throw new InputError(`${problem.id}'s ${term.name} term has an operator and the Laplacian ${lap.name}: write the Laplacian as an operator too (Σᵢ ∂ᵢ²; a problem file does this by itself)`);
   }
   const maxOrder = Math.max(...ownOrders);
   // an unbiased loss: a second estimate per direction from the other half of the draws
