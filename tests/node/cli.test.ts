@@ -168,7 +168,7 @@ describe('pinn train and pinn list', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(out.pde).toBe('lorenz-inverse');
-    expect(Object.keys(out.l2re_by_output)).toEqual(['x', 'y', 'z']);
+    expect(Object.keys(out.l2re_by_output)).toEqual(['X', 'Y', 'Z']);
     expect(out.l2re).toBeGreaterThan(0);
     expect(out.unknowns.rho.exact).toBe(28);
     expect(out.unknowns.rho.error).toBeCloseTo(Math.abs(out.unknowns.rho.value - 28) / 28, 12);

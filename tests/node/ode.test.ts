@@ -120,3 +120,14 @@ describe('ODE errors: an InputError that says what happened', () => {
     expect(() => rk4(oscillator, [1, 0], 0, 1, { h: 0 })).toThrow(/step h must be a positive number, got 0/);
   });
 });
+
+describe('the Lorenz inverse problem’s observations (problems/lorenz-inverse.json)', () => {
+  it('are the integrated Lorenz state over 10, to the 6 digits they were written with', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = JSON.parse(readFileSync('problems/lorenz-inverse.json', 'utf8')) as { data: { columns: string[]; rows: number[][] } };
+    expect(doc.data.columns).toEqual(['t', 'X', 'Y', 'Z']);
+    const ts = doc.data.rows.map((r) => r[0]);
+    const { y } = integrate(lorenz, [-8, 7, 27], 0, 1, { rtol: 1e-12, atol: 1e-12, ts });
+    doc.data.rows.forEach((r, i) => r.slice(1).forEach((v, c) => expect(Math.abs(10 * v - y[i][c]), `t = ${ts[i]}, column ${c}`).toBeLessThanOrEqual(5e-6 * Math.abs(y[i][c]) + 1e-9)));
+  });
+});
