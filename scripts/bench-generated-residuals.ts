@@ -6,7 +6,7 @@
  * there:
  *   git worktree add /tmp/base 55af951 && ln -s "$PWD/node_modules" /tmp/base/node_modules
  *   cp scripts/bench-generated-residuals.ts /tmp/base/scripts/ && cd /tmp/base
- *   bash scripts/with-webgpu.sh npx tsx scripts/bench-generated-residuals.ts [--steps 40] [--train 300]
+ *   bash scripts/with-webgpu.sh npx tsx scripts/bench-generated-residuals.ts [--steps 40] [--train 300 (0: no runs)] [--problems a,b]
  */
 import { readFileSync } from 'node:fs';
 import { compileProblemText } from '../src/engine/equations/problem-file';
@@ -21,7 +21,7 @@ const value = (name: string, def: string) => (args.includes(name) ? args[args.in
 const steps = Number(value('--steps', '40'));
 const trainSteps = Number(value('--train', '300'));
 const rounds = 3;
-const ids = ['poisson-1d', 'poisson-2d', 'heat-1d', 'wave-1d', 'helmholtz-2d', 'kdv-1d', 'beam-1d', 'burgers-1d'];
+const ids = value('--problems', 'poisson-1d,poisson-2d,heat-1d,wave-1d,helmholtz-2d,kdv-1d,beam-1d,burgers-1d').split(',');
 const gpu = await nodeDevice();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -54,6 +54,6 @@ for (const id of ids) {
     b.push(await msPerStep(generated));
   }
   const [ma, mb] = [median(a), median(b)];
-  const [ea, eb] = [await shortRun(old), await shortRun(generated)];
+  const [ea, eb] = trainSteps > 0 ? [await shortRun(old), await shortRun(generated)] : [NaN, NaN];
   console.log(`| ${id} | ${(1000 / ma).toFixed(1)} | ${(1000 / mb).toFixed(1)} | ${(ma / mb).toFixed(3)} | ${ea.toExponential(2)} | ${eb.toExponential(2)} |`);
 }
