@@ -303,6 +303,10 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     residuals.push({ term, residual, atoms, kind });
   };
 
+  // equations and conditions are resolved first and built after: whether any reads an operator
+  // decides how all of them read a Laplacian (below)
+  const pending: { residual: Expr; build: (slots: boolean) => void }[] = [];
+
   // equations: interior residuals
   if (!Array.isArray(doc.equations) || doc.equations.length === 0) fail(at('equations'), 'must be a non-empty array of equations such as "u_t = k * u_xx"');
   doc.equations.forEach((eq, i) => {
@@ -313,8 +317,13 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     const residual = resolveEquation(src, scope);
     const name = termName(spec.name, doc.equations.length === 1 ? 'residual' : `equation ${i + 1}`, at(`${field}.name`));
     const weight = weightOf(spec.weight, 1, at(`${field}.weight`));
-    const { term, atoms, residual: tree } = lossTerm(name, 'interior', weight, residual, { table, inputs, outputs, unknowns: unknowns.length, where: src });
-    push(term, tree, atoms, 'equation');
+    pending.push({
+      residual,
+      build: (slots) => {
+        const { term, atoms, residual: tree } = lossTerm(name, 'interior', weight, residual, { table, inputs, outputs, unknowns: unknowns.length, where: src, slots });
+        push(term, tree, atoms, 'equation');
+      },
+    });
   });
 
   // conditions: each its own term on a face, on the boundary, or periodic
@@ -339,10 +348,21 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     const residual = resolveEquation(src, scope);
     const name = termName(spec.name, spec.on === 'boundary' ? 'boundary' : `condition ${i + 1}`, at(`${field}.name`));
     const weight = weightOf(spec.weight, 10, at(`${field}.weight`));
-    const { term, atoms, residual: tree } = lossTerm(name, points, weight, residual, { table, inputs, outputs, unknowns: unknowns.length, where: src });
-    if (redraw) term.redraw = redraw;
-    push(term, tree, atoms, 'condition');
+    pending.push({
+      residual,
+      build: (slots) => {
+        const { term, atoms, residual: tree } = lossTerm(name, points, weight, residual, { table, inputs, outputs, unknowns: unknowns.length, where: src, slots });
+        if (redraw) term.redraw = redraw;
+        push(term, tree, atoms, 'condition');
+      },
+    });
   });
+
+  // a problem that reads an operator (a mixed partial, lap(lap(u))) reads every Laplacian as an
+  // operator too (Σ ∂ᵢ²): slot jets in its term, and one STDE batch size (terms drawn with
+  // replacement, so above d) for all of them, as a sampled Laplacian would bound it by d
+  const slots = pending.some((t) => leaves(t.residual, 'atom').some((i) => slotted(table.atoms[i])));
+  pending.forEach((t) => t.build(slots));
 
   // data: a misfit term per observed output, on the observations' inputs
   if (doc.data !== undefined) {
@@ -468,7 +488,10 @@ function maxAtomOrder(table: AtomTable): number {
 /** The name of a derivative atom as the author would write it: u, u_xx, D(u, x, t), lap(u). */
 export function atomName(a: Atom, inputs: readonly string[], outputs: readonly string[]): string {
   const out = outputs[a.output];
-  if (a.operator) return `lap(lap(${out}))`;
+  if (a.operator) {
+    const orders = new Set(a.operator.map((t) => t.alpha.reduce((x, y) => x + y, 0)));
+    return orders.size === 1 && orders.has(2) ? `lap(${out})` : orders.size === 1 && orders.has(4) ? `lap(lap(${out}))` : `L(${out})`;
+  }
   if (a.lap) return a.lap.length === inputs.filter((n) => n !== 't').length && a.lap.every((j) => inputs[j] !== 't') ? `lap(${out})` : `lap(${[out, ...a.lap.map((j) => inputs[j])].join(', ')})`;
   const subs = a.alpha.flatMap((n, j) => Array<string>(n).fill(inputs[j]));
   if (subs.length === 0) return out;
@@ -487,6 +510,11 @@ function derivativeSpec(a: Atom, name: string, dim: number): DerivativeSpec {
   return { ...operatorSpec(name, dim, [{ coefficient: 1, alpha: [...a.alpha] }]), ...output };
 }
 
+/** An atom read from slot jets: an operator, or a mixed partial. */
+function slotted(a: Atom): boolean {
+  return a.operator !== undefined || (!a.lap && a.alpha.filter((n) => n > 0).length > 1);
+}
+
 /**
  * A residual tree as a loss term: its atoms become the term's derivative list (a Laplacian over
  * axes that are not the leading ones is written out as second derivatives), and the WGSL
@@ -498,7 +526,7 @@ export function lossTerm(
   points: LossTerm['points'],
   weight: number,
   residual: Expr,
-  ctx: { table: AtomTable; inputs: readonly string[]; outputs: readonly string[]; unknowns: number; where: Where },
+  ctx: { table: AtomTable; inputs: readonly string[]; outputs: readonly string[]; unknowns: number; where: Where; slots?: boolean },
 ): { term: LossTerm; atoms: number[]; residual: Expr } {
   const { table, inputs, outputs } = ctx;
   const dim = inputs.length;
@@ -510,9 +538,8 @@ export function lossTerm(
     return a.lap.map((j) => ({ k: 'atom', i: table.add({ output: a.output, alpha: a.alpha.map((v, m) => v + (m === j ? 2 : 0)) }) }) as Expr).reduce(add, num(0));
   });
   // a term that reads an operator (a mixed partial, lap(lap(u))) reads all its derivatives from slot
-  // jets, where a Laplacian is an operator too (Σ ∂ᵢ²)
-  const slotted = (a: Atom) => a.operator !== undefined || (!a.lap && a.alpha.filter((n) => n > 0).length > 1);
-  const needsSlots = leaves(expanded, 'atom').some((i) => slotted(table.atoms[i]));
+  // jets, where a Laplacian is an operator too (Σ ∂ᵢ²); so does every term of a problem that has one (ctx.slots)
+  const needsSlots = ctx.slots === true || leaves(expanded, 'atom').some((i) => slotted(table.atoms[i]));
   if (needsSlots) {
     expanded = mapLeaves(expanded, (l) => {
       if (l.k !== 'atom') return l;
