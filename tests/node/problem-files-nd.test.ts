@@ -15,17 +15,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileProblemText, type CompiledProblem } from '../../src/engine/equations/problem-file';
 import { validateProblem } from '../../src/engine/equations/validate';
-import { createStorageBuffer, readBuffer } from '../../src/engine/gpu/gpu';
-import { kernelPass } from '../../src/engine/gpu/kernels';
 import { factorial } from '../../src/engine/jets/taylor-jet';
 import { problemById, problemWith } from '../../src/engine/problems';
 import { biharmonicNd } from '../../src/engine/problems/biharmonic-nd';
 import { heatBall } from '../../src/engine/problems/heat-ball';
 import { poissonNd } from '../../src/engine/problems/poisson-nd';
 import { poissonSin } from '../../src/engine/problems/poisson-sin';
-import type { DerivativeSpec, LossTerm, PdeProblem } from '../../src/engine/problems/types';
+import type { LossTerm, PdeProblem } from '../../src/engine/problems/types';
 import { Rng } from '../../src/engine/sampling/rng';
-import { lossTermCode, termDirections } from '../../src/engine/train/loss-term';
+import { BATCH, RandomJets, runLossKernel, unit, type LossKernelRun } from './fixtures/loss-kernel';
 import { useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();
@@ -44,8 +42,6 @@ function randomPoints(p: PdeProblem, n: number, rng: Rng): number[][] {
   return Array.from({ length: n }, () => lo.map((l, j) => Math.fround(l + (hi[j] - l) * rng.uniform())));
 }
 
-const unit = (dim: number, j: number) => Array.from({ length: dim }, (_, m) => (m === j ? 1 : 0));
-
 /** ∂r/∂d_i of a term's f64 residual by central differences (exact up to rounding: every residual here is linear in d). */
 function f64Gradient(term: LossTerm, x: number[], d: number[]): number[] {
   return d.map((v, i) => {
@@ -58,104 +54,23 @@ function f64Gradient(term: LossTerm, x: number[], d: number[]): number[] {
   });
 }
 
-const BATCH = 64;
-const MAX_K = 4;
-
 /**
- * Random jet coefficients c[direction][p][k], f32, shared by every kernel of a problem. The
- * order-0 coefficient is u(x_p) whatever the direction (as for a network's jets), except an
- * operator's block (direction 0, k = 0), which holds L u: here Σ_i 2 c_2(e_i), the Laplacian the
- * axis jets give, so that an operator Σ_i ∂_i² and a Laplacian read the same value.
+ * Per point, per spec of the term: ∂r/∂d_i read back from a kernel run's adjoint seeds (a
+ * Laplacian's from each of its axes: they must agree).
  */
-class Jets {
-  private readonly rng: Rng;
-  private readonly byDir = new Map<string, Float32Array>();
-  private readonly u: Float32Array;
-  constructor(
-    seed: number,
-    private readonly dim: number,
-  ) {
-    this.rng = new Rng(seed);
-    this.u = Float32Array.from({ length: BATCH }, () => 2 * this.rng.uniform() - 1);
-  }
-  coef(v: ArrayLike<number>, p: number, k: number): number {
-    const zero = Array.from(v).every((c) => c === 0);
-    if (zero && k === 0) return Math.fround(Array.from({ length: this.dim }, (_, i) => 2 * this.coef(unit(this.dim, i), p, 2)).reduce((a, b) => a + b, 0));
-    if (k === 0) return this.u[p];
-    const key = Array.from(v).join(',');
-    let c = this.byDir.get(key);
-    if (!c) {
-      c = Float32Array.from({ length: BATCH * (MAX_K + 1) }, () => 2 * this.rng.uniform() - 1);
-      this.byDir.set(key, c);
-    }
-    return c[p * (MAX_K + 1) + k];
-  }
-  /** The value of a spec the kernel reads at point p, in f64. */
-  value(s: DerivativeSpec, p: number): number {
-    if (s.operator) return this.coef(s.direction, p, 0);
-    if (s.laplacian) return Array.from({ length: s.axes ?? this.dim }, (_, i) => 2 * this.coef(unit(this.dim, i), p, 2)).reduce((a, b) => a + b, 0);
-    return factorial(s.order) * this.coef(s.direction, p, s.order);
-  }
-}
-
-interface KernelRun {
-  /** The residual per point (Jacobian mode with weight = batch: sqrt(w / n) r = r). */
-  r: Float32Array;
-  /** Per point, per spec of the term: ∂r/∂d_i read back from the adjoint seeds (a Laplacian's from each of its axes: they must agree). */
-  grad: number[][];
-}
-
-/** One term's loss kernel as the trainer builds it (lossTermCode), on `points`, with jets from `jets`. */
-async function runLossKernel(device: GPUDevice, problem: PdeProblem, term: LossTerm, points: number[][], jets: Jets): Promise<KernelRun> {
-  const dim = problem.dim;
-  const { directions, orders } = termDirections(term, dim);
-  const width = Math.max(...orders) + 1;
-  const chunk = BATCH * width;
-  const code = lossTermCode(dim, term, [], { orders, packed: true, chunk });
-  const jetData = new Float32Array(directions.length * chunk);
-  directions.forEach((v, j) => {
-    for (let p = 0; p < BATCH; p++) for (let k = 0; k < width; k++) jetData[j * chunk + p * width + k] = jets.coef(v, p, k);
-  });
-  const pointBuf = createStorageBuffer(device, BATCH * dim * 4, 'points');
-  device.queue.writeBuffer(pointBuf, 0, Float32Array.from(points.flat()));
-  const parts = createStorageBuffer(device, BATCH * 4, 'parts');
-  const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  const pbuf = new ArrayBuffer(16);
-  new Uint32Array(pbuf, 0, 1)[0] = BATCH;
-  new Float32Array(pbuf, 4, 2).set([BATCH, 1]);
-  new Uint32Array(pbuf, 12, 1)[0] = 1; // Jacobian mode: parts = sqrt(weight / batch) r = r
-  device.queue.writeBuffer(params, 0, pbuf);
-  const jetBuf = createStorageBuffer(device, jetData.byteLength, 'jets');
-  device.queue.writeBuffer(jetBuf, 0, jetData);
-  const adjBuf = createStorageBuffer(device, jetData.byteLength, 'adjoints');
-  const pass = kernelPass(device, { code, label: `${problem.id} ${term.name}` }, {}, [pointBuf, parts, params, jetBuf, adjBuf], Math.ceil(BATCH / 64));
-  const enc = device.createCommandEncoder();
-  const cp = enc.beginComputePass();
-  pass(cp);
-  cp.end();
-  device.queue.submit([enc.finish()]);
-  const r = await readBuffer(device, parts);
-  const adjData = await readBuffer(device, adjBuf);
-  for (const b of [pointBuf, parts, params, jetBuf, adjBuf]) b.destroy();
-  const keys = directions.map((v) => Array.from(v).join(','));
-  const seed = (p: number, v: number[], k: number) => {
-    const j = keys.indexOf(v.join(','));
-    expect(j, `${term.name}: a slot for direction ${v}`).toBeGreaterThanOrEqual(0);
-    return adjData[j * chunk + p * width + k];
-  };
-  const grad = Array.from({ length: BATCH }, (_, p) =>
+function kernelGradient(run: LossKernelRun, term: LossTerm, dim: number): number[][] {
+  return Array.from({ length: BATCH }, (_, p) =>
     term.derivatives.map((s) => {
-      if (s.operator) return seed(p, s.direction, 0);
+      if (s.operator) return run.seed(p, s.direction, 0);
       if (s.laplacian) {
         // every axis jet of the Laplacian is seeded with ∂r/∂Δu · 2!
-        const each = Array.from({ length: s.axes ?? dim }, (_, i) => seed(p, unit(dim, i), 2) / 2);
+        const each = Array.from({ length: s.axes ?? dim }, (_, i) => run.seed(p, unit(dim, i), 2) / 2);
         for (const g of each) expect(g, `${term.name}: the Laplacian's axis seeds agree`).toBe(each[0]);
         return each[0];
       }
-      return seed(p, s.direction, s.order) / factorial(s.order);
+      return run.seed(p, s.direction, s.order) / factorial(s.order);
     }),
   );
-  return { r, grad };
 }
 
 /*
@@ -189,8 +104,9 @@ function partsSize(term: LossTerm, x: number[], d: number[], g: number[]): numbe
 async function expectKernelMatchesF64(problem: PdeProblem, term: LossTerm, seed: number): Promise<void> {
   const rng = new Rng(seed);
   const points = randomPoints(problem, BATCH, rng);
-  const jets = new Jets(seed + 1, problem.dim);
+  const jets = new RandomJets(seed + 1, problem.dim);
   const run = await runLossKernel(gpu.device, problem, term, points, jets);
+  const grad = kernelGradient(run, term, problem.dim);
   for (let p = 0; p < BATCH; p++) {
     const x = points[p];
     const d = term.derivatives.map((s) => jets.value(s, p));
@@ -200,7 +116,7 @@ async function expectKernelMatchesF64(problem: PdeProblem, term: LossTerm, seed:
     expect(Math.abs(run.r[p] - r) / scale, `${problem.id} ${term.name} residual at point ${p}`).toBeLessThan(F32_TOL);
     const gScale = 1 + g.reduce((a, gi) => a + Math.abs(gi), 0);
     term.derivatives.forEach((s, i) => {
-      expect(Math.abs(run.grad[p][i] - g[i]) / gScale, `${problem.id} ${term.name} ∂r/∂${s.name} at point ${p}`).toBeLessThan(F32_TOL);
+      expect(Math.abs(grad[p][i] - g[i]) / gScale, `${problem.id} ${term.name} ∂r/∂${s.name} at point ${p}`).toBeLessThan(F32_TOL);
     });
   }
 }

@@ -13,14 +13,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileProblemText, type CompiledProblem } from '../../src/engine/equations/problem-file';
 import { validateProblem } from '../../src/engine/equations/validate';
-import { createStorageBuffer, readBuffer } from '../../src/engine/gpu/gpu';
-import { kernelPass } from '../../src/engine/gpu/kernels';
 import { factorial } from '../../src/engine/jets/taylor-jet';
 import { fornbergWeights } from '../../src/engine/methods/fd';
 import { problemById } from '../../src/engine/problems';
 import type { LossTerm, PdeProblem } from '../../src/engine/problems/types';
 import { Rng } from '../../src/engine/sampling/rng';
-import { lossTermCode, termDirections } from '../../src/engine/train/loss-term';
+import { BATCH, RandomJets, runLossKernel } from './fixtures/loss-kernel';
 import { useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();
@@ -81,84 +79,8 @@ function gCoefficient(problem: PdeProblem, x: number[], v: number[], k: number):
   return offsets.reduce((acc, o, i) => acc + w[i] * g(x.map((xi, j) => xi + o * h * v[j])), 0) / factorial(k);
 }
 
-const BATCH = 64;
-const MAX_K = 4;
-
-/**
- * Random jet coefficients c[direction][p][k], f32, shared by every kernel of a problem; the
- * order-0 coefficient is u(x_p) whatever the direction (as it is for a network's jets).
- */
-class Jets {
-  private readonly rng: Rng;
-  private readonly byDir = new Map<string, Float32Array>();
-  private readonly u: Float32Array;
-  constructor(seed: number) {
-    this.rng = new Rng(seed);
-    this.u = Float32Array.from({ length: BATCH }, () => 2 * this.rng.uniform() - 1);
-  }
-  coef(v: ArrayLike<number>, p: number, k: number): number {
-    if (k === 0) return this.u[p];
-    const key = Array.from(v).join(',');
-    let c = this.byDir.get(key);
-    if (!c) {
-      c = Float32Array.from({ length: BATCH * (MAX_K + 1) }, () => 2 * this.rng.uniform() - 1);
-      this.byDir.set(key, c);
-    }
-    return c[p * (MAX_K + 1) + k];
-  }
-}
-
-interface KernelRun {
-  /** The residual per point (Jacobian mode with weight = batch: sqrt(w / n) r = r). */
-  r: Float32Array;
-  /** Per point, per (direction key, order k): the adjoint seed, dr/dd · k! (times φ's coefficient under a hard transform). */
-  adj: Map<string, number>[];
-}
-
-/** One term's loss kernel as the trainer builds it (lossTermCode), on `points`, with jets from `jets`. */
-async function runLossKernel(device: GPUDevice, problem: PdeProblem, term: LossTerm, points: number[][], jets: Jets, hard: boolean): Promise<KernelRun> {
-  const dim = problem.dim;
-  const { directions, orders } = termDirections(term, dim);
-  const width = Math.max(...orders) + 1;
-  const chunk = BATCH * width;
-  const code = lossTermCode(dim, term, [], { orders, packed: true, chunk }, hard ? problem : undefined);
-  const jetData = new Float32Array(directions.length * chunk);
-  directions.forEach((v, j) => {
-    for (let p = 0; p < BATCH; p++) for (let k = 0; k < width; k++) jetData[j * chunk + p * width + k] = jets.coef(v, p, k);
-  });
-  const pointBuf = createStorageBuffer(device, BATCH * dim * 4, 'points');
-  device.queue.writeBuffer(pointBuf, 0, Float32Array.from(points.flat()));
-  const parts = createStorageBuffer(device, BATCH * 4, 'parts');
-  const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  const pbuf = new ArrayBuffer(16);
-  new Uint32Array(pbuf, 0, 1)[0] = BATCH;
-  new Float32Array(pbuf, 4, 2).set([BATCH, 1]);
-  new Uint32Array(pbuf, 12, 1)[0] = 1; // Jacobian mode: parts = sqrt(weight / batch) r = r
-  device.queue.writeBuffer(params, 0, pbuf);
-  const jetBuf = createStorageBuffer(device, jetData.byteLength, 'jets');
-  device.queue.writeBuffer(jetBuf, 0, jetData);
-  const adjBuf = createStorageBuffer(device, jetData.byteLength, 'adjoints');
-  const pass = kernelPass(device, { code, label: `${problem.id} ${term.name}` }, {}, [pointBuf, parts, params, jetBuf, adjBuf], Math.ceil(BATCH / 64));
-  const enc = device.createCommandEncoder();
-  const cp = enc.beginComputePass();
-  pass(cp);
-  cp.end();
-  device.queue.submit([enc.finish()]);
-  const r = await readBuffer(device, parts);
-  const adjData = await readBuffer(device, adjBuf);
-  for (const b of [pointBuf, parts, params, jetBuf, adjBuf]) b.destroy();
-  const adj = Array.from({ length: BATCH }, (_, p) => {
-    const m = new Map<string, number>();
-    directions.forEach((v, j) => {
-      for (let k = 0; k < width; k++) m.set(`${Array.from(v).join(',')}|${k}`, adjData[j * chunk + p * width + k]);
-    });
-    return m;
-  });
-  return { r, adj };
-}
-
 /** The derivative values the kernel reads at point p: k! c_k, or under the hard transform k! (Σ φ_m c_(k−m) + g_k), in f64. */
-function derivativeValues(problem: PdeProblem, term: LossTerm, x: number[], p: number, jets: Jets, hard: boolean): number[] {
+function derivativeValues(problem: PdeProblem, term: LossTerm, x: number[], p: number, jets: RandomJets, hard: boolean): number[] {
   return term.derivatives.map((s) => {
     const k = s.order;
     if (!hard) return factorial(k) * jets.coef(s.direction, p, k);
@@ -182,7 +104,7 @@ const F32_TOL = 1e-5;
 async function expectKernelMatchesF64(problem: PdeProblem, term: LossTerm, hard: boolean, seed: number): Promise<void> {
   const rng = new Rng(seed);
   const points = randomPoints(problem, BATCH, rng);
-  const jets = new Jets(seed + 1);
+  const jets = new RandomJets(seed + 1, problem.dim);
   const run = await runLossKernel(gpu.device, problem, term, points, jets, hard);
   for (let p = 0; p < BATCH; p++) {
     const x = points[p];
@@ -194,7 +116,7 @@ async function expectKernelMatchesF64(problem: PdeProblem, term: LossTerm, hard:
     if (hard) continue;
     const gScale = 1 + g.reduce((a, gi) => a + Math.abs(gi), 0);
     term.derivatives.forEach((s, i) => {
-      const got = run.adj[p].get(`${s.direction.join(',')}|${s.order}`)! / factorial(s.order);
+      const got = run.seed(p, s.direction, s.order) / factorial(s.order);
       expect(Math.abs(got - g[i]) / gScale, `${problem.id} ${term.name} ∂r/∂${s.name} at ${x}`).toBeLessThan(F32_TOL);
     });
   }
