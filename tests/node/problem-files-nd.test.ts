@@ -23,7 +23,7 @@ import { poissonNd } from '../../src/engine/problems/poisson-nd';
 import { poissonSin } from '../../src/engine/problems/poisson-sin';
 import type { LossTerm, PdeProblem } from '../../src/engine/problems/types';
 import { Rng } from '../../src/engine/sampling/rng';
-import { BATCH, RandomJets, runLossKernel, unit, type LossKernelRun } from './fixtures/loss-kernel';
+import { BATCH, f64Gradient, RandomJets, randomPoints, runLossKernel, type LossKernelRun, unit } from './fixtures/loss-kernel';
 import { useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();
@@ -36,23 +36,7 @@ function compile(id: string, d?: number): CompiledProblem {
   return compileProblemText(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8'), { file, parameters: d === undefined ? undefined : { d } });
 }
 
-/** Random points in the problem's bounding box, rounded to f32 (what the GPU reads). */
-function randomPoints(p: PdeProblem, n: number, rng: Rng): number[][] {
-  const { lo, hi } = p.domain;
-  return Array.from({ length: n }, () => lo.map((l, j) => Math.fround(l + (hi[j] - l) * rng.uniform())));
-}
 
-/** ∂r/∂d_i of a term's f64 residual by central differences (exact up to rounding: every residual here is linear in d). */
-function f64Gradient(term: LossTerm, x: number[], d: number[]): number[] {
-  return d.map((v, i) => {
-    const h = 1e-4 * (1 + Math.abs(v));
-    const plus = d.slice();
-    plus[i] += h;
-    const minus = d.slice();
-    minus[i] -= h;
-    return (term.residual(x, plus) - term.residual(x, minus)) / (2 * h);
-  });
-}
 
 /**
  * Per point, per spec of the term: ∂r/∂d_i read back from a kernel run's adjoint seeds (a

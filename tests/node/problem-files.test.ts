@@ -18,7 +18,7 @@ import { fornbergWeights } from '../../src/engine/methods/fd';
 import { problemById } from '../../src/engine/problems';
 import type { LossTerm, PdeProblem } from '../../src/engine/problems/types';
 import { Rng } from '../../src/engine/sampling/rng';
-import { BATCH, RandomJets, runLossKernel } from './fixtures/loss-kernel';
+import { BATCH, f64Gradient, RandomJets, randomPoints, runLossKernel } from './fixtures/loss-kernel';
 import { useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();
@@ -31,23 +31,7 @@ function compile(id: string): CompiledProblem {
   return compileProblemText(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8'), { file });
 }
 
-/** Random points in the problem's box, rounded to f32 (what the GPU reads). */
-function randomPoints(p: PdeProblem, n: number, rng: Rng): number[][] {
-  const { lo, hi } = p.domain;
-  return Array.from({ length: n }, () => lo.map((l, j) => Math.fround(l + (hi[j] - l) * rng.uniform())));
-}
 
-/** ∂r/∂d_i of a term's f64 residual by central differences (exact up to rounding for the polynomial dependence on d here). */
-function f64Gradient(term: LossTerm, x: number[], d: number[]): number[] {
-  return d.map((v, i) => {
-    const h = 1e-4 * (1 + Math.abs(v));
-    const plus = d.slice();
-    plus[i] += h;
-    const minus = d.slice();
-    minus[i] -= h;
-    return (term.residual(x, plus) - term.residual(x, minus)) / (2 * h);
-  });
-}
 
 /** Taylor coefficients of φ(x + s v) of a hard transform, by multiplying out its linear factors. */
 function phiSeries(problem: PdeProblem, x: number[], v: number[], n: number): number[] {
