@@ -36,7 +36,7 @@ export function openProblemFile(path: string, params: Record<string, number> = {
   compiled.problem.file = path;
   checkProblemDefaults(compiled.problem);
   try {
-    registerProblem(compiled.problem);
+    registerProblem(compiled.problem, { replaceShipped: true });
   } catch (e) {
     throw new InputError(`${path}: ${(e as Error).message}`);
   }
