@@ -97,10 +97,14 @@ export function referenceParts(problem: PdeProblem, term: LossTerm, mlp: Mlp, po
   const out: number[] = [];
   for (let p = 0; p < n; p++) {
     const x = Array.from(points.subarray(p * problem.dim, (p + 1) * problem.dim));
+    // a system: the jets hold one value per output (order k of output o at k · outputs + o)
+    const m = mlp.outputDim;
+    const o = (s: { output?: number }) => s.output ?? 0;
     const d = term.derivatives.map((s) => {
-      // an operator: Σ_t c_t ∂^{α_t}N from f64 slot jets (no hard transform combines with it)
+      // an operator: Σ_t c_t ∂^{α_t}N from f64 slot jets (no hard transform or system combines with it)
       if (s.operator) return s.operator.reduce((acc, t) => acc + t.coefficient * mlpPartial(mlp, x, slotLayout(t.alpha)), 0);
-      if (s.laplacian) return expandDerivative(s, problem.dim).reduce((acc, v) => acc + factorial(2) * referenceJets(mlp, x, v, 2)[2], 0);
+      if (s.laplacian) return expandDerivative(s, problem.dim).reduce((acc, v) => acc + factorial(2) * referenceJets(mlp, x, v, 2)[2 * m + o(s)], 0);
+      if (m > 1) return factorial(s.order) * referenceJets(mlp, x, s.direction, s.order)[s.order * m + o(s)];
       const c = referenceJets(mlp, x, s.direction, s.order);
       // an odd model N(x) − N(−x): subtract the jet at −x along −v
       if (problem.oddModel) return factorial(s.order) * (c[s.order] - referenceJets(mlp, x.map((v) => -v), s.direction.map((v) => -v), s.order)[s.order]);
@@ -110,14 +114,16 @@ export function referenceParts(problem: PdeProblem, term: LossTerm, mlp: Mlp, po
       for (let m = 0; m <= s.order; m++) u += ph[m] * c[s.order - m];
       return factorial(s.order) * u;
     });
-    out.push((weight * term.residual(x, d, q) ** 2) / n);
+    // p: a data term's observation
+    out.push((weight * term.residual(x, d, q, p) ** 2) / n);
   }
   return out;
 }
 
 /** GPU loss parts against f64 ones, relative to the largest. */
 export function expectParts(got: Float32Array, ref: number[], tol = 1e-3, label = '') {
-  const scale = Math.max(...ref.map(Math.abs));
+  // parts that are all zero (v(0) of a zero-bias network at t = 0) must stay zero
+  const scale = Math.max(...ref.map(Math.abs)) || 1;
   ref.forEach((r, p) => expect(Math.abs(got[p] - r) / scale, `${label} point ${p}`).toBeLessThan(tol));
 }
 
