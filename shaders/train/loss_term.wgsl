@@ -8,6 +8,9 @@
 // In Jacobian mode (params.mode = 1, Levenberg–Marquardt) the residual vector and its
 // Jacobian's seeds instead: parts[p] = sqrt(weight / batch) r, and the factor 2 weight r / batch
 // above becomes sqrt(weight / batch) (taylor_jet_jacobian keeps the backward pass per point).
+// A paired term (a periodic condition, PAIRS = 2): the second half of the points are the first
+// half's partners; thread p < batch/2 reads d at p or at its partner pB = p + batch/2, writes
+// both points' adjoints and the pair's part; the second half's parts are 0; every mean is over pairs.
 // Buffers: points [batch][D]; parts [batch]; the jets and their adjoints (one buffer per
 // direction, or all directions packed in one, see src/engine/train/loss-term.ts); unknowns;
 // with double-single jets, their low parts (then r comes from hi + lo: residualDs, or the f32
@@ -77,6 +80,13 @@ fn residualUnknownGrad(x : array<f32, D>, d : array<f32, ND>, q : array<f32, NQ>
 fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg : vec3u) {
   let p = gid.x + gid.y * nwg.x * 64u;
   if (p >= params.batch) { return; }
+  let npts = params.batch / {{PAIRS}}u;
+  if (p >= npts) {
+    parts[p] = 0.0;
+{{PAIR_IDLE}}
+    return;
+  }
+  let pB = p + npts;
   dsOne = params.one;
   point = p;
   var x : array<f32, D>;
@@ -88,9 +98,9 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
 {{LOAD}}
   let r = {{RESIDUAL_VALUE}};
   let jacobian = params.mode == 1u;
-  let sw = sqrt(params.weight / f32(params.batch));
-  parts[p] = select(params.weight * r * r / f32(params.batch), sw * r, jacobian);
+  let sw = sqrt(params.weight / f32(npts));
+  parts[p] = select(params.weight * r * r / f32(npts), sw * r, jacobian);
   let g = residualGrad(x, d, q);
-  let s = select(2.0 * params.weight * r / f32(params.batch), sw, jacobian);
+  let s = select(2.0 * params.weight * r / f32(npts), sw, jacobian);
 {{STORE}}
 }

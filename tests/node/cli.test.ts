@@ -277,7 +277,7 @@ describe('pinn train and pinn list', () => {
   });
 
   it.each([
-    [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d, poisson-nd, heat-1d, wave-1d, helmholtz-2d, kdv-1d, beam-1d, burgers-1d, burgers-selfsimilar, poisson-sin, heat-ball, biharmonic-nd, klein-gordon-1d, kovasznay, oscillator, heat-inverse, lorenz-inverse, poisson-twobody, .*hjb-lqg\)/],
+    [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d, poisson-nd, heat-1d, wave-1d, helmholtz-2d, kdv-1d, beam-1d, burgers-1d, burgers-selfsimilar, poisson-sin, heat-ball, biharmonic-nd, klein-gordon-1d, kovasznay, oscillator, heat-inverse, lorenz-inverse, advection-1d, poisson-twobody, .*hjb-lqg\)/],
     [['--pde', 'poisson-1d', '--lr', '5'], /--lr must be a number in \(0, 1\)/],
     [['--pde', 'poisson-1d', '--steps', '0'], /--steps must be an integer in \[1, 10000000\]/],
     [['--pde', 'poisson-1d', '--method', 'fd', '--fd-step', '2'], /--fd-step must be auto or a number in \(0, 1\), got '2'/],

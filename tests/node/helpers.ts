@@ -93,14 +93,18 @@ function gSeries(problem: PdeProblem, x: number[], v: number[], n: number): numb
  * and optionally through the hard transform.
  */
 export function referenceParts(problem: PdeProblem, term: LossTerm, mlp: Mlp, points: Float32Array, q: number[], hard: boolean, weight = term.weight): number[] {
-  const n = points.length / problem.dim;
+  // a paired term (periodic): one part per pair, then zeros for the partners (as the kernel writes them)
+  const all = points.length / problem.dim;
+  const n = term.pairs ? all / 2 : all;
   const out: number[] = [];
+  const pointAt = (i: number) => Array.from(points.subarray(i * problem.dim, (i + 1) * problem.dim));
   for (let p = 0; p < n; p++) {
-    const x = Array.from(points.subarray(p * problem.dim, (p + 1) * problem.dim));
+    const here = pointAt(p);
     // a system: the jets hold one value per output (order k of output o at k · outputs + o)
     const m = mlp.outputDim;
     const o = (s: { output?: number }) => s.output ?? 0;
     const d = term.derivatives.map((s) => {
+      const x = term.pairs && s.partner ? pointAt(p + n) : here;
       // an operator: Σ_t c_t ∂^{α_t}N from f64 slot jets (no hard transform or system combines with it)
       if (s.operator) return s.operator.reduce((acc, t) => acc + t.coefficient * mlpPartial(mlp, x, slotLayout(t.alpha)), 0);
       if (s.laplacian) return expandDerivative(s, problem.dim).reduce((acc, v) => acc + factorial(2) * referenceJets(mlp, x, v, 2)[2 * m + o(s)], 0);
@@ -115,8 +119,9 @@ export function referenceParts(problem: PdeProblem, term: LossTerm, mlp: Mlp, po
       return factorial(s.order) * u;
     });
     // p: a data term's observation
-    out.push((weight * term.residual(x, d, q, p) ** 2) / n);
+    out.push((weight * term.residual(here, d, q, p) ** 2) / n);
   }
+  if (term.pairs) out.push(...new Array<number>(n).fill(0));
   return out;
 }
 

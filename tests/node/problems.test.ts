@@ -33,13 +33,19 @@ describe.each(EXACT.map((p) => [p.id, p] as const))('%s', (_id, problem) => {
     const { lo, hi } = problem.domain;
     // (a data term's observations are checked against the solution by the problem-file tests)
     for (const term of problem.terms.filter((t) => !t.observations)) {
-      const pts = term.points === 'interior' ? Array.from({ length: 25 }, (_, i) => lo.map((l, j) => l + (hi[j] - l) * ((i * (j + 3) * 0.6180339887) % 1))) : term.points;
+      const all = term.points === 'interior' ? Array.from({ length: 25 }, (_, i) => lo.map((l, j) => l + (hi[j] - l) * ((i * (j + 3) * 0.6180339887) % 1))) : term.points;
+      // a paired (periodic) term: its first half, each derivative marked `partner` at the pair's other point
+      const half = term.pairs ? all.length / 2 : all.length;
+      const pts = all.slice(0, half);
       const q = problem.unknowns?.map((u) => u.exact!);
-      for (const x of pts.filter((p) => problem.smoothAt?.(p) ?? true)) {
+      for (const [p, here] of pts.entries()) {
+        if (!(problem.smoothAt?.(here) ?? true)) continue;
+        const at = (s: DerivativeSpec) => (term.pairs && s.partner ? all[p + half] : here);
+        const x = here;
         if (term.derivatives.some((s) => s.operator)) {
           // exact partials of the solution (fourth-order differences in many variables lose too much)
           const d = term.derivatives.map((s) =>
-            s.operator ? s.operator.reduce((a, t) => a + t.coefficient * problem.exactPartial!(x, t.alpha), 0) : fdDerivative(problem, x, s, 0.01),
+            s.operator ? s.operator.reduce((a, t) => a + t.coefficient * problem.exactPartial!(at(s), t.alpha), 0) : fdDerivative(problem, at(s), s, 0.01),
           );
           const scale = 1 + d.reduce((a, v) => a + Math.abs(v), 0);
           expect(Math.abs(term.residual(x, d, q)) / scale, `${term.name} at ${x}`).toBeLessThan(1e-9);
@@ -47,13 +53,13 @@ describe.each(EXACT.map((p) => [p.id, p] as const))('%s', (_id, problem) => {
         }
         if (problem.exactDerivatives) {
           // exact high-order derivatives where differences cannot reach
-          const d = term.derivatives.map((s) => problem.exactDerivatives!(x, s.direction, s.order)[s.order]);
+          const d = term.derivatives.map((s) => problem.exactDerivatives!(at(s), s.direction, s.order)[s.order]);
           const scale = 1 + d.reduce((a, v) => a + Math.abs(v), 0);
           expect(Math.abs(term.residual(x, d, q)) / scale, `${term.name} at ${x}`).toBeLessThan(1e-9);
           continue;
         }
-        const d1 = term.derivatives.map((s) => fdDerivative(problem, x, s, 0.02));
-        const d2 = term.derivatives.map((s) => fdDerivative(problem, x, s, 0.01));
+        const d1 = term.derivatives.map((s) => fdDerivative(problem, at(s), s, 0.02));
+        const d2 = term.derivatives.map((s) => fdDerivative(problem, at(s), s, 0.01));
         const extrapolated = term.derivatives.map((_, i) => (4 * d2[i] - d1[i]) / 3);
         const scale = 1 + d2.reduce((a, v) => a + Math.abs(v), 0);
         expect(Math.abs(term.residual(x, extrapolated, q)) / scale, `${term.name} at ${x}`).toBeLessThan(1e-4);

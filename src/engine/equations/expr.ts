@@ -19,6 +19,8 @@ export interface Atom {
   lap?: number[];
   /** A linear operator Σ c ∂^α of the output, read as one slot (lap(lap(u)): Δ², whose terms STDE samples). */
   operator?: { coefficient: number; alpha: number[] }[];
+  /** Read at the point's partner (a periodic condition's other end), not at the point. */
+  partner?: boolean;
 }
 
 export type Expr =
@@ -37,6 +39,7 @@ export class AtomTable {
   private readonly keys = new Map<string, number>();
 
   static key(a: Atom): string {
+    if (a.partner) return `partner:${AtomTable.key({ ...a, partner: false })}`;
     if (a.operator) return `${a.output}:op:${a.operator.map((t) => `${t.coefficient}*${t.alpha.join(',')}`).join('+')}`;
     return a.lap ? `${a.output}:lap:${a.lap.join(',')}` : `${a.output}:${a.alpha.join(',')}`;
   }

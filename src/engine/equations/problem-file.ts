@@ -333,11 +333,12 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
   conditions.forEach((c, i) => {
     const field = `conditions[${i}]`;
     if (!isObject(c)) fail(at(field), 'must be an object { "on": "x = 0", "equation": "u = 0" }');
-    for (const key of Object.keys(c)) if (!['name', 'on', 'equation', 'weight', 'points'].includes(key)) fail(at(`${field}.${key}`), 'is not a field of a condition (name, on, equation, weight, points)');
+    for (const key of Object.keys(c)) if (!['name', 'on', 'equation', 'weight', 'points', 'periodic'].includes(key)) fail(at(`${field}.${key}`), 'is not a field of a condition (name, on, equation, weight, points; or periodic)');
     const spec = c as unknown as ConditionSpec;
-    if (isObject(spec.on)) {
-      const axis = (spec.on as { periodic?: unknown }).periodic;
-      fail(at(`${field}.on`), `periodic conditions (${JSON.stringify(axis)}) are not supported yet: they need a periodic input embedding; write the two ends as conditions instead`);
+    // { "on": { "periodic": "x" } }, or the short form { "periodic": "x" }
+    if (isObject(spec.on) || 'periodic' in c) {
+      periodicCondition(spec, i, field);
+      return;
     }
     if (typeof spec.on !== 'string') fail(at(`${field}.on`), 'must be "<input> = <number>", "boundary" or { "periodic": "<input>" }');
     if (typeof spec.equation !== 'string') fail(at(`${field}.equation`), 'is required: the condition as an equation, e.g. "u = 0"');
@@ -357,6 +358,50 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
       },
     });
   });
+
+  /**
+   * A periodic condition on input x: every output and its first derivative along x equal at the
+   * two ends, x = lo and x = hi, at the same other coordinates. Each is its own paired term (its
+   * points, then their partners at the other end; the residual reads one atom at each).
+   */
+  function periodicCondition(spec: ConditionSpec, i: number, field: string): void {
+    const inner = isObject(spec.on) ? (spec.on as Record<string, unknown>) : null;
+    const where = inner ? at(`${field}.on.periodic`) : at(`${field}.periodic`);
+    if (inner) for (const key of Object.keys(inner)) if (key !== 'periodic') fail(at(`${field}.on.${key}`), 'is not a field of a periodic set: write { "periodic": "<input>" }');
+    if (inner && 'periodic' in spec) fail(at(`${field}.periodic`), 'is given twice: in "on" and beside it');
+    const axisName = inner ? inner.periodic : (spec as unknown as { periodic: unknown }).periodic;
+    if (typeof axisName !== 'string') fail(where, 'must name an input, e.g. { "periodic": "x" }');
+    if (spec.equation !== undefined) fail(at(`${field}.equation`), 'a periodic condition has no equation: it makes every output and its first derivative along the input equal at both ends');
+    if (!inner && spec.on !== undefined) fail(at(`${field}.on`), 'a periodic condition is { "on": { "periodic": "x" } } or { "periodic": "x" }, not both forms');
+    if (ball) fail(where, 'a ball has no periodic inputs (its sets are "boundary" and "t = c")');
+    const axis = inputs.indexOf(axisName.replace(/\s+/g, ''));
+    if (axis < 0) fail(where, `"${axisName}" is not an input (inputs: ${inputs.length > 8 ? `${inputs.slice(0, 8).join(', ')}, ...` : inputs.join(', ')})`);
+    const count = spec.points === undefined ? undefined : finiteNumber(spec.points, at(`${field}.points`));
+    if (count !== undefined && (!Number.isInteger(count) || count < 1 || count > FILE_LIMITS.points / 2)) fail(at(`${field}.points`), `must be an integer from 1 to ${FILE_LIMITS.points / 2} (pairs)`);
+    const ends = conditionPoints(`${inputs[axis]} = ${lo[axis]}`, count, shape, 1234 + 7919 * i + dim, where);
+    const paired = (pts: number[][]) => [...pts, ...pts.map((x) => x.map((v, m) => (m === axis ? hi[axis] : v)))];
+    const name = termName(spec.name, `periodic ${inputs[axis]}`, at(`${field}.name`));
+    const weight = weightOf(spec.weight, 10, at(`${field}.weight`));
+    outputs.forEach((_, o) => {
+      for (const order of [0, 1]) {
+        const alpha = inputs.map((_, m) => (m === axis && order === 1 ? 1 : 0));
+        const here = table.add({ output: o, alpha });
+        const there = table.add({ output: o, alpha, partner: true });
+        const residual: Expr = { k: '-', a: { k: 'atom', i: here }, b: { k: 'atom', i: there } };
+        const label = atomName(table.atoms[here], inputs, outputs);
+        pending.push({
+          residual,
+          build: (slots) => {
+            const { term, atoms, residual: tree } = lossTerm(`${name}: ${label}`, paired(ends.points), weight, residual, { table, inputs, outputs, unknowns: unknowns.length, where, slots });
+            term.pairs = true;
+            const redraw = ends.redraw;
+            if (redraw) term.redraw = (seed) => paired(redraw(seed));
+            push(term, tree, atoms, 'condition');
+          },
+        });
+      }
+    });
+  }
 
   // a problem that reads an operator (a mixed partial, lap(lap(u))) reads every Laplacian as an
   // operator too (Σ ∂ᵢ²): slot jets in its term, and one STDE batch size (terms drawn with
@@ -487,6 +532,7 @@ function maxAtomOrder(table: AtomTable): number {
 
 /** The name of a derivative atom as the author would write it: u, u_xx, D(u, x, t), lap(u). */
 export function atomName(a: Atom, inputs: readonly string[], outputs: readonly string[]): string {
+  if (a.partner) return `${atomName({ ...a, partner: false }, inputs, outputs)} (other end)`;
   const out = outputs[a.output];
   if (a.operator) {
     const orders = new Set(a.operator.map((t) => t.alpha.reduce((x, y) => x + y, 0)));
@@ -501,7 +547,7 @@ export function atomName(a: Atom, inputs: readonly string[], outputs: readonly s
 /** One atom as a derivative the methods compute: a direction and an order, a Laplacian, or a mixed partial (operator). */
 function derivativeSpec(a: Atom, name: string, dim: number): DerivativeSpec {
   const unit = (j: number) => Array.from({ length: dim }, (_, m) => (m === j ? 1 : 0));
-  const output = a.output === 0 ? {} : { output: a.output };
+  const output = { ...(a.output === 0 ? {} : { output: a.output }), ...(a.partner ? { partner: true } : {}) };
   if (a.operator) return { ...operatorSpec(name, dim, a.operator.map((t) => ({ coefficient: t.coefficient, alpha: [...t.alpha] }))), ...output };
   if (a.lap) return { name, direction: new Array<number>(dim).fill(0), order: 2, laplacian: true, axes: a.lap.length, ...output };
   const axes = a.alpha.flatMap((n, j) => (n > 0 ? [j] : []));

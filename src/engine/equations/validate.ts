@@ -59,7 +59,7 @@ export function validateProblem(c: CompiledProblem, samples = 64): Validation {
     terms: c.residuals.map((r) => ({
       name: r.term.name,
       kind: r.kind,
-      points: r.term.points === 'interior' ? 'interior (resampled)' : `${r.term.points.length} fixed`,
+      points: r.term.points === 'interior' ? 'interior (resampled)' : r.term.pairs ? `${r.term.points.length / 2} fixed pairs` : `${r.term.points.length} fixed`,
       weight: r.term.weight,
       derivatives: r.term.derivatives.map((d) => d.name),
     })),
@@ -115,14 +115,17 @@ export function validateProblem(c: CompiledProblem, samples = 64): Validation {
       result.skipped.push(`${r.term.name}: the exact solution's ${names[huge]} is too large to write out (more than ${EXACT_DERIVATIVE_LIMIT} terms)`);
       continue;
     }
-    const pts = r.term.points === 'interior' ? Array.from({ length: samples }, () => lo.map((l, j) => l + (hi[j] - l) * rng.uniform())) : r.term.points.slice(0, samples);
+    const fixed = r.term.points === 'interior' ? null : r.term.points;
+    // a paired term (periodic): the first half are the points, the second their partners
+    const half = fixed && r.term.pairs ? fixed.length / 2 : 0;
+    const pts = fixed ? fixed.slice(0, half || fixed.length).slice(0, samples) : Array.from({ length: samples }, () => lo.map((l, j) => l + (hi[j] - l) * rng.uniform()));
     let largest = 0;
     let where = pts[0];
-    for (const x of pts) {
+    for (const [p, x] of pts.entries()) {
       const atoms: number[] = [];
       let scale = 1;
       for (const i of r.atoms) {
-        atoms[i] = evaluate(atomTree(i)!, { x, atoms: [] });
+        atoms[i] = evaluate(atomTree(i)!, { x: table.atoms[i].partner ? fixed![p + half] : x, atoms: [] });
         scale += Math.abs(atoms[i]);
       }
       const v = Math.abs(evaluate(r.residual, { x, atoms, q: q as number[] })) / scale;

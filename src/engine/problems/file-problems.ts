@@ -1,7 +1,8 @@
 /**
  * Problems that exist only as files: each compiled as it is (their sources are in the files'
- * descriptions). Systems of several outputs, inverse problems with unknowns and data.
+ * descriptions). Systems of several outputs, inverse problems with unknowns and data, periodic conditions.
  */
+import advection from '../../../problems/advection-1d.json';
 import heatInverse from '../../../problems/heat-inverse.json';
 import kleinGordon from '../../../problems/klein-gordon-1d.json';
 import kovasznay from '../../../problems/kovasznay.json';
@@ -18,4 +19,5 @@ export const FILE_PROBLEMS: readonly PdeProblem[] = [
   compiled(oscillator, 'oscillator'),
   compiled(heatInverse, 'heat-inverse'),
   compiled(lorenz, 'lorenz-inverse'),
+  compiled(advection, 'advection-1d'),
 ];

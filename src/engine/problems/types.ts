@@ -33,6 +33,8 @@ export interface DerivativeSpec {
   operator?: OperatorTerm[];
   /** Which network output it differentiates (systems; default 0). */
   output?: number;
+  /** In a paired term (LossTerm.pairs): read at the point's partner instead of at the point. */
+  partner?: boolean;
 }
 
 /** A derivative that is the operator Σ_t c_t ∂^{α_t}u (see DerivativeSpec.operator). */
@@ -90,6 +92,13 @@ export interface LossTerm {
   residualDsWgsl?: string;
   /** The same residual in f64 (tests check the exact solution with it); q: the unknowns' values; p: the point's index (a data term reads its observation). */
   residual(x: number[], d: number[], q?: number[], p?: number): number;
+  /**
+   * Fixed points in pairs (a periodic condition): the first half are the points, the second half
+   * their partners in the same order (point p's partner is p + n/2). Derivatives marked `partner`
+   * are read at the partner; the residual, the loss's mean and Levenberg–Marquardt's rows count
+   * the n/2 pairs.
+   */
+  pairs?: boolean;
   /**
    * A data term: the observed value at each of its fixed points (the residual's `obs[point]` in
    * WGSL reads them from a buffer the loss kernel binds).
@@ -236,6 +245,11 @@ export function sineBoundaryValues(amplitude: number, axis: number): NonNullable
 /** Each learned unknown as text, e.g. "lambda 0.4990619 (error 9.38e-4)" where the exact value is known. */
 export function describeUnknowns(problem: PdeProblem, values: readonly number[], digits: number): string[] {
   return (problem.unknowns ?? []).map((u, i) => `${u.name} ${values[i].toPrecision(digits)}${u.exact !== undefined ? ` (error ${Math.abs(values[i] - u.exact).toExponential(2)})` : ''}`);
+}
+
+/** How many residuals a term with fixed points has: one per point, or one per pair. */
+export function residualCount(term: LossTerm, points: readonly unknown[]): number {
+  return term.pairs ? points.length / 2 : points.length;
 }
 
 /** Value of an unknown from its raw parameter. */

@@ -1,5 +1,5 @@
 import type { Mlp } from '../model/mlp';
-import { unknownValue, type PdeProblem } from '../problems/types';
+import { residualCount, unknownValue, type PdeProblem } from '../problems/types';
 import { referenceJets } from '../jets/jet-f64';
 
 /**
@@ -15,7 +15,8 @@ export function lossF64(problem: PdeProblem, mlp: Mlp, params: ArrayLike<number>
 
 /**
  * The weighted residual vector whose sum of squares is lossF64: sqrt(weight / n) r(x_p) for
- * every term's points, in term order (what Levenberg–Marquardt's Jacobian differentiates).
+ * every term's points, in term order (what Levenberg–Marquardt's Jacobian differentiates); a
+ * paired term's partners have rows of 0 after its pairs'.
  */
 export function residualsF64(problem: PdeProblem, mlp: Mlp, params: ArrayLike<number>, unknownRaw: ArrayLike<number> = [], f32Points = false): number[] {
   const q = (problem.unknowns ?? []).map((u, i) => unknownValue(u, unknownRaw[i]));
@@ -32,15 +33,20 @@ export function residualsF64(problem: PdeProblem, mlp: Mlp, params: ArrayLike<nu
       const minus = referenceJets(mlp, pts.flat().map((v) => -v), s.direction.map((v) => -v), s.order, params);
       return plus.map((v, i) => v - minus[i]);
     });
-    const scale = Math.sqrt(term.weight / pts.length);
-    pts.forEach((x, p) => {
+    // a paired term: one residual per pair, a `partner` derivative read at point p + n/2
+    const n = residualCount(term, pts);
+    const scale = Math.sqrt(term.weight / n);
+    for (let p = 0; p < n; p++) {
       const d = term.derivatives.map((s, i) => {
         let fact = 1;
         for (let m = 2; m <= s.order; m++) fact *= m;
-        return fact * jets[i][p * (s.order + 1) + s.order];
+        const at = term.pairs && s.partner ? p + n : p;
+        return fact * jets[i][at * (s.order + 1) + s.order];
       });
-      out.push(scale * term.residual(x, d, q, p));
-    });
+      out.push(scale * term.residual(pts[p], d, q, p));
+    }
+    // the partners' rows, 0 (as on the GPU, whose Jacobian keeps a row per point)
+    if (term.pairs) out.push(...new Array<number>(n).fill(0));
   }
   return out;
 }

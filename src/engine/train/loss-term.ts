@@ -145,11 +145,14 @@ export function lossTermCode(
   const jetName = (j: number) => (packed ? 'jet0' : `jet${j}`);
   const adjName = (j: number) => (packed ? 'adj0' : `adj${j}`);
   const loName = (j: number) => (packed ? 'jetlo0' : `jetlo${j}`);
-  const row = (j: number) => (packed ? `${j * chunk}u + p * ${width}u` : `p * ${orders[j] + 1}u`);
+  // a paired term reads a derivative marked `partner` at the partner point pB (the kernel's p + n/2)
+  if (term.pairs && (hard?.hard || layout.mirrored)) throw new Error(`${term.name}: a paired (periodic) term does not combine with a hard transform or an odd model`);
+  const ptOf = (i: number) => (term.pairs && term.derivatives[i].partner ? 'pB' : 'p');
+  const row = (j: number, pv = 'p') => (packed ? `${j * chunk}u + ${pv} * ${width}u` : `${pv} * ${orders[j] + 1}u`);
   // a system's outputs: coefficient c of output o at c · NOUT + o
   const nout = layout.outputs ?? 1;
   if (nout > 1 && (hard?.hard || layout.mirrored || layout.precise)) throw new Error('a system of several outputs does not combine with a hard transform, an odd model or double-single jets');
-  const at = (j: number, k: number | string, i: number) => (nout === 1 ? `${row(j)} + ${k}u` : `(${row(j)} + ${k}u) * ${nout}u + ${term.derivatives[i].output ?? 0}u`);
+  const at = (j: number, k: number | string, i: number) => (nout === 1 ? `${row(j, ptOf(i))} + ${k}u` : `(${row(j, ptOf(i))} + ${k}u) * ${nout}u + ${term.derivatives[i].output ?? 0}u`);
   const nBuffers = packed ? 1 : orders.length;
   const bindings = Array.from(
     { length: nBuffers },
@@ -195,7 +198,7 @@ export function lossTermCode(
         '  var dd : array<vec2f, ND>;',
         ...term.derivatives.map((s, i) => {
           const parts = terms[i].map(({ j, scale }) => {
-            const at = `${row(j)} + ${s.order}u`;
+            const at = `${row(j, ptOf(i))} + ${s.order}u`;
             return `dsMulF(vec2f(${jetName(j)}[${at}], ${loName(j)}[${at}]), ${lit(scale * factorial(s.order))})`;
           });
           return `  dd[${i}] = ${parts.reduce((acc, t) => `dsAdd(${acc}, ${t})`)};\n  d[${i}] = dsToF(dd[${i}]);`;
@@ -203,7 +206,10 @@ export function lossTermCode(
       ]
     : term.derivatives.map((s, i) => `  d[${i}] = ${terms[i].map(({ j, scale }) => `${lit(scale * factorial(s.order))} * ${jetName(j)}[${at(j, s.order, i)}]`).join(' + ')};`);
   const blocks = layout.mirrored || layout.split ? 2 * J : J;
-  const clear = Array.from({ length: blocks }, (_, j) => `  for (var k = 0u; k < ${(packed ? width : orders[j] + 1) * nout}u; k++) { ${adjName(j)}[(${row(j)}) * ${nout}u + k] = 0.0; }`);
+  // (a pair's thread clears its partner's rows too: the partner's own thread writes nothing)
+  const clear = Array.from({ length: blocks }, (_, j) =>
+    (term.pairs ? ['p', 'pB'] : ['p']).map((pv) => `  for (var k = 0u; k < ${(packed ? width : orders[j] + 1) * nout}u; k++) { ${adjName(j)}[(${row(j, pv)}) * ${nout}u + k] = 0.0; }`).join('\n'),
+  );
   const store = term.derivatives.flatMap((s, i) =>
     terms[i].map(({ j, scale }) => `  ${adjName(j)}[${at(j, s.order, i)}] += s * g[${i}] * ${lit(scale * factorial(s.order))};`),
   );
@@ -227,10 +233,10 @@ export function lossTermCode(
     store.length = 0;
     store.push(
       '  let rB = residual(x, dB, q);',
-      '  parts[p] = params.weight * r * rB / f32(params.batch);',
+      '  parts[p] = params.weight * r * rB / f32(npts);',
       '  let gB = residualGrad(x, dB, q);',
-      '  let sA = params.weight * rB / f32(params.batch);',
-      '  let sB = params.weight * r / f32(params.batch);',
+      '  let sA = params.weight * rB / f32(npts);',
+      '  let sB = params.weight * r / f32(npts);',
     );
     term.derivatives.forEach((s, i) =>
       sources[i].forEach(({ j, scale }) => {
@@ -256,5 +262,7 @@ export function lossTermCode(
     RESIDUAL_VALUE: layout.precise && term.residualDsWgsl ? 'residualDs(x, dd, q, qd)' : 'residual(x, d, q)',
     HELPERS: hard?.hard?.g ? `fn hardG(x : array<f32, D>, v : array<f32, D>, k : u32) -> f32 {\n  ${hard.hard.g.jetWgsl}\n}` : '',
     STORE: [...clear, ...store].join('\n'),
+    PAIRS: term.pairs ? 2 : 1,
+    PAIR_IDLE: nq > 0 ? `    for (var u = 0u; u < NQ; u++) { qparts[p * NQ + u] = 0.0; }` : '',
   });
 }

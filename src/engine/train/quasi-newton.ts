@@ -208,6 +208,17 @@ export class QuasiNewton {
         J.set(J32.subarray((row + p) * count, (row + p + 1) * count), (row + p) * n);
         for (let u = 0; u < nq; u++) J[(row + p) * n + count + u] = q![p * nq + u];
       }
+      // a paired term: pair p's residual depends on both points, whose rows the GPU kept apart;
+      // the partner's row joins its pair's (its residual is 0, and its row is left 0)
+      if (t.term.pairs) {
+        const half = t.count / 2;
+        for (let p = 0; p < half; p++) {
+          const a = (row + p) * n;
+          const b = (row + half + p) * n;
+          for (let c = 0; c < n; c++) J[a + c] += J[b + c];
+          J.fill(0, b, b + n);
+        }
+      }
       row += t.count;
     }
     return { r, J };

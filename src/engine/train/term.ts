@@ -79,6 +79,7 @@ function planTerm(s: TermSetup, term: LossTerm, termIndex: number, runtimeIndex:
     const lap = term.derivatives.find((sp) => sp.laplacian);
     if (lap) throw new InputError(`${problem.id}'s ${term.name} term has an operator and the Laplacian ${lap.name}: write the Laplacian as an operator too (Σᵢ ∂ᵢ²; a problem file does this by itself)`);
   }
+  if (term.pairs && (hardBoundary || mirrored)) throw new InputError(`${problem.id}'s ${term.name} term is a periodic condition; with ${hardBoundary ? 'a hard boundary transform' : 'an odd model'} it is not supported yet (train with soft conditions)`);
   const maxOrder = Math.max(...ownOrders);
   // an unbiased loss: a second estimate per direction from the other half of the draws
   const split = method.split?.(options, term, operator, maxOrder) ?? false;
