@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { nodeDevice } from '../src/node/webgpu-node';
 import { adapterLabel } from '../src/engine/gpu/gpu';
-import { burgersSelfSimilar, residualDerivativeF64, residualDerivativeGradF64 } from '../src/engine/problems/burgers-selfsimilar';
+import { burgersSelfSimilar, residualDerivativeTerm } from '../src/engine/problems/burgers-selfsimilar';
 import { TaylorJetForward } from '../src/engine/jets/taylor-jet';
 import { defaultTrainConfig, PinnTrainer } from '../src/engine/train/trainer';
 import { namedSchedule } from '../src/engine/train/schedule';
@@ -19,6 +19,20 @@ import { lossF64 } from '../src/engine/reference/loss-f64';
 import { unknownValue } from '../src/engine/problems/types';
 import { Rng } from '../src/engine/sampling/rng';
 import { referenceJets } from '../src/engine/jets/jet-f64';
+
+/** R^(m) at X from d[j] = U^(j) and λ, in f64 (the problem's generated term). */
+const residualDerivativeF64 = (m: number, X: number, d: number[], q: number): number => {
+  const term = residualDerivativeTerm(m);
+  return term.residual([X], term.derivatives.map((s) => d[s.order]), [q]);
+};
+/** dR^(m)/dU^(j) by central differences (R^(m) is at most quadratic in each U^(j): exact up to rounding). */
+const residualDerivativeGradF64 = (m: number, X: number, d: number[], q: number): { grad: number[] } => ({
+  grad: d.map((v, j) => {
+    const h = 1e-3 * (1 + Math.abs(v));
+    const at = (e: number) => residualDerivativeF64(m, X, d.map((w, i) => (i === j ? w + e : w)), q);
+    return (at(h) - at(-h)) / (2 * h);
+  }),
+});
 
 const args = process.argv.slice(2);
 const value = (name: string, def: string) => {

@@ -446,6 +446,9 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
 
   const hard = doc.hard === undefined ? undefined : hardTransform(doc.hard, { inputs, lo, hi, names, exactScope, file, maxOrder: maxAtomOrder(table) });
   const defaults = problemDefaults(doc.defaults, at('defaults'), dim);
+  // a problem that asks for double-single jets has terms that cancel beyond f32: its f32 residuals
+  // and gradients are computed in double-single arithmetic too (from the f32 derivatives)
+  if (defaults.precision === 'double-single') for (const r of residuals) doubleSingleArithmetic(r.term, r.residual, r.atoms, unknowns.length);
   const plain = doc.equations.map((e) => (typeof e === 'string' ? e : e.equation)).join('; ');
   const problem: PdeProblem = {
     id: doc.id,
@@ -636,6 +639,29 @@ export function lossTerm(
     weight,
   };
   return { term, atoms, residual: expanded };
+}
+
+/**
+ * A term's f32 residual, its gradients and its unknowns' gradients evaluated in double-single
+ * arithmetic from the f32 derivatives (each result rounded to f32 once): where the residual's
+ * terms cancel (self-similar Burgers' smoothness term, terms near 24 summing to 1e-2), plain f32
+ * loses the digits that Levenberg–Marquardt's last steps and λ's gradient need. Left in f32 where
+ * an expression has no double-single form or nests too deep.
+ */
+export function doubleSingleArithmetic(term: LossTerm, tree: Expr, atoms: readonly number[], unknowns: number): void {
+  const local = new Map(atoms.map((a, k) => [a, k]));
+  const leavesDs = { atom: (i: number) => `vec2f(d[${local.get(i)}], 0.0)`, q: (i: number) => `vec2f(q[${i}], 0.0)`, obs: () => 'obs[point]' };
+  const ds = (e: Expr): string | null => {
+    const code = wgslDoubleSingle(e, leavesDs);
+    return code !== null && wgslNesting(code) < WGSL_MAX_NESTING ? `dsToF(${code})` : null;
+  };
+  const value = ds(tree);
+  const grads = atoms.map((i) => ds(partial(tree, { k: 'atom', i })));
+  const qGrads = Array.from({ length: unknowns }, (_, i) => ds(partial(tree, { k: 'q', i })));
+  if (value === null || grads.includes(null) || qGrads.includes(null)) return;
+  term.residualWgsl = `return ${value};`;
+  term.residualGradWgsl = `return array<f32, ${atoms.length}>(${grads.join(', ')});`;
+  if (unknowns > 0) term.residualUnknownGradWgsl = `return array<f32, ${unknowns}>(${qGrads.join(', ')});`;
 }
 
 /** A point uniform in the ball of radius r about 0 in d dimensions, or on its sphere. */

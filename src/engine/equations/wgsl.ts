@@ -107,7 +107,7 @@ export function wgslDoubleSingle(e: Expr, leaves: Leaves): string | null {
     case 'x':
       return `vec2f(${leaves.x ? leaves.x(e.i) : `x[${e.i}]`}, 0.0)`;
     case 'q':
-      return `qd[${e.i}]`;
+      return leaves.q ? leaves.q(e.i) : `qd[${e.i}]`;
     case 'atom':
       return leaves.atom(e.i);
     case 'obs':

@@ -1,6 +1,6 @@
+import { compileProblem } from '../equations/problem-file';
 import { factorial } from '../jets/taylor-jet';
-import { wgslFloat } from '../gpu/kernels';
-import { linePoints, valueTerm, type DerivativeSpec, type LossTerm, type PdeProblem } from './types';
+import { linePoints, type LossTerm, type PdeProblem } from './types';
 
 /**
  * Self-similar Burgers profiles (seed 004): u = (1 − t)^λ U(X), X = x/(1 − t)^(1+λ) turns
@@ -86,156 +86,38 @@ export function selfSimilarDerivatives(X: number, k: number, order: number): num
   });
 }
 
-/**
- * One term of R^(m) as a polynomial in X, λ and the derivatives d[j] = U^(j):
- * (coef + lambdaCoef λ) · (X if timesX) · Π_{j in factors} d[j].
- */
-interface Monomial {
-  coef: number;
-  lambdaCoef: number;
-  timesX: boolean;
-  factors: number[];
-}
+/** R = −λU + ((1 + λ)X + U)U′, the residual every term differentiates (as problem-file text). */
+const RESIDUAL = '-lambda * U + ((1 + lambda) * X + U) * U_X';
 
-/** Add up monomials with the same X and d factors (and drop those that cancel). */
-function collect(terms: Monomial[]): Monomial[] {
-  const byKey = new Map<string, Monomial>();
-  for (const t of terms) {
-    const factors = [...t.factors].sort((a, b) => a - b);
-    const key = `${t.timesX}|${factors.join(',')}`;
-    const seen = byKey.get(key);
-    if (seen) {
-      seen.coef += t.coef;
-      seen.lambdaCoef += t.lambdaCoef;
-    } else byKey.set(key, { ...t, factors });
-  }
-  return [...byKey.values()].filter((t) => t.coef !== 0 || t.lambdaCoef !== 0);
-}
+/** R^(m) = 0 as an equation: the m-th total derivative of R in X (the compiler expands it symbolically). */
+const residualEquation = (m: number) => (m === 0 ? `${RESIDUAL} = 0` : `D(${RESIDUAL}, ${Array<string>(m).fill('X').join(', ')}) = 0`);
 
 /**
- * R^(m) by the Leibniz rule on R = −λU + A U′, A = (1 + λ)X + U (A′ = 1 + λ + U′,
- * A^(j) = U^(j) for j >= 2):
- *   R^(m) = −λU^(m) + Σ_{j=0..m} C(m, j) A^(j) U^(m−j+1).
- * Collected, this is R′ = U′ + U′² + A U″ for m = 1 and, for m >= 2,
- *   [((1+λ)m − λ) + (m+1)U′] U^(m) + A U^(m+1) + Σ_{j=2..m−1} C(m, j) U^(j) U^(m−j+1).
+ * The k-th profile as problem-file data: λ an unknown within [1/(2k + 3), 1/(2k + 1)] (its start
+ * the middle), the residual R, R′ and the smoothness term R^(p), and the two ends. Double-single
+ * precision: every term's residual and gradients are generated in double-single arithmetic too,
+ * since near the optimum the f32 jets' errors (2e-7 in R and R′, far more in the smoothness term,
+ * whose terms near 24 cancel to 1e-2) decide the sign of λ's gradient.
  */
-function residualMonomials(m: number): Monomial[] {
-  const terms: Monomial[] = [
-    { coef: 0, lambdaCoef: -1, timesX: false, factors: [m] },
-    { coef: 1, lambdaCoef: 1, timesX: true, factors: [m + 1] },
-    { coef: 1, lambdaCoef: 0, timesX: false, factors: [0, m + 1] },
-  ];
-  if (m >= 1) {
-    terms.push({ coef: m, lambdaCoef: m, timesX: false, factors: [m] }, { coef: m, lambdaCoef: 0, timesX: false, factors: [1, m] });
-  }
-  for (let j = 2; j <= m; j++) terms.push({ coef: binomial(m, j), lambdaCoef: 0, timesX: false, factors: [j, m - j + 1] });
-  return collect(terms);
-}
-
-/** ∂/∂d[i] of a sum of monomials (a square contributes twice, so 2 d[i]). */
-function partialD(terms: Monomial[], i: number): Monomial[] {
-  return collect(terms.flatMap((t) => t.factors.flatMap((f, pos) => (f === i ? [{ ...t, factors: t.factors.filter((_, q) => q !== pos) }] : []))));
-}
-
-/** ∂/∂λ of a sum of monomials. */
-function partialLambda(terms: Monomial[]): Monomial[] {
-  return collect(terms.map((t) => ({ ...t, coef: t.lambdaCoef, lambdaCoef: 0 })));
-}
-
-function evaluate(terms: Monomial[], X: number, d: readonly number[], lambda: number): number {
-  return terms.reduce((s, t) => s + t.factors.reduce((v, f) => v * d[f], (t.coef + t.lambdaCoef * lambda) * (t.timesX ? X : 1)), 0);
-}
-
-/**
- * One monomial in double-single arithmetic (shaders/double_single.wgsl): the scalar
- * coef + lambdaCoef λ, then times X and each d[j], every product kept to about 48 bits.
- */
-function wgslMonomial(t: Monomial, dsInputs = false): string {
-  const l = t.lambdaCoef;
-  const lambdaPart = dsInputs ? `dsMulF(qd[0], ${wgslFloat(l)})` : `twoProd(${wgslFloat(l)}, q[0])`;
-  let expr = l === 0 ? `dsFromF(${wgslFloat(t.coef)})` : t.coef === 0 ? lambdaPart : `dsAdd(dsFromF(${wgslFloat(t.coef)}), ${lambdaPart})`;
-  if (t.timesX) expr = `dsMulF(${expr}, x[0])`;
-  for (const f of t.factors) expr = dsInputs ? `dsMul(${expr}, dd[${f}])` : `dsMulF(${expr}, d[${f}])`;
-  return expr;
-}
-
-/**
- * A sum of monomials in double-single, rounded to f32 once at the end: the terms of R^(m)
- * near X = 0 are large and cancel (k = 0: (3 + 2λ) U‴ + 4 U′ U‴ with U′ ≈ −1, terms of 24
- * ending near 1e-2), and plain f32 sums add about twice the error that rounding the inputs
- * U^(j) to f32 makes (rms at the exact profile: 3e-6 against 1.4e-6 for k = 0, 0.4 against 0.2
- * for k = 3). The f32 jets' own error (about an ulp of U′) stays; see bench/burgers-precision.ts.
- */
-function wgslSum(terms: Monomial[], dsInputs = false): string {
-  return terms.length ? `dsToF(${terms.map((t) => wgslMonomial(t, dsInputs)).reduce((acc, m) => `dsAdd(${acc}, ${m})`)})` : '0.0';
-}
-
-/**
- * WGSL for R^(m) (q[0] = λ, d[j] = U^(j), j = 0..m+1): the value, its gradient in d
- * (array<f32, m+2>) and its derivative in λ (array<f32, 1>), each evaluated in double-single;
- * valueDs: the value from double-single derivatives dd[j] (the trainer's double-single jets).
- */
-export function residualDerivativeWgsl(m: number): { value: string; valueDs: string; grad: string; lambdaGrad: string } {
-  const terms = residualMonomials(m);
-  const grads = Array.from({ length: m + 2 }, (_, i) => wgslSum(partialD(terms, i)));
+function profileFile(k: number, equations: { name: string; m: number; weight: number }[]) {
   return {
-    value: `return ${wgslSum(terms)};`,
-    valueDs: `return ${wgslSum(terms, true)};`,
-    grad: `return array<f32, ${m + 2}>(${grads.join(', ')});`,
-    lambdaGrad: `return array<f32, 1>(${wgslSum(partialLambda(terms))});`,
+    id: 'burgers-selfsimilar',
+    inputs: ['X'],
+    outputs: ['U'],
+    domain: { X: [LO, HI] },
+    unknowns: { lambda: { bounds: [1 / (2 * k + 3), 1 / (2 * k + 1)], exact: 1 / (2 * k + 2) } },
+    equations: equations.map(({ name, m, weight }) => ({ name, equation: residualEquation(m), weight })),
+    conditions: [
+      { name: 'boundary left', on: `X = ${LO}`, equation: 'U = 1', weight: 1 },
+      { name: 'boundary right', on: `X = ${HI}`, equation: 'U = -1', weight: 1 },
+    ],
+    defaults: { width: 24, depth: 3, steps: 3000, lr: 1e-3, points: 1, precision: 'double-single' },
   };
 }
 
-/** R^(m) at X in f64, given d[j] = U^(j) for j = 0..m+1. */
-export function residualDerivativeF64(m: number, X: number, d: readonly number[], lambda: number): number {
-  return evaluate(residualMonomials(m), X, d, lambda);
-}
-
-/** The f64 twins of residualDerivativeWgsl's grad and lambdaGrad. */
-export function residualDerivativeGradF64(m: number, X: number, d: readonly number[], lambda: number): { grad: number[]; lambdaGrad: number } {
-  const terms = residualMonomials(m);
-  return {
-    grad: Array.from({ length: m + 2 }, (_, i) => evaluate(partialD(terms, i), X, d, lambda)),
-    lambdaGrad: evaluate(partialLambda(terms), X, d, lambda),
-  };
-}
-
-const derivativeName = (j: number) => (j === 0 ? 'U' : j <= 3 ? `U${"'".repeat(j)}` : `U^(${j})`);
-
-/**
- * The loss term weight · mean (R^(m))² on fixed points, with its residual from double-single
- * derivatives too (a trainer with precision 'double-single' uses it in L-BFGS: near the optimum
- * the f32 jets' errors, 2e-7 in R and R′ and far more in the smoothness term, whose terms near 24
- * cancel to 1e-2, decide the sign of λ's gradient).
- */
-function residualTerm(name: string, m: number, points: number[][], weight: number, continuation?: number): LossTerm {
-  const wgsl = residualDerivativeWgsl(m);
-  const derivatives: DerivativeSpec[] = Array.from({ length: m + 2 }, (_, j) => ({ name: derivativeName(j), direction: [1], order: j }));
-  return {
-    name,
-    points,
-    derivatives,
-    residualWgsl: wgsl.value,
-    residualDsWgsl: wgsl.valueDs,
-    residualGradWgsl: wgsl.grad,
-    residualUnknownGradWgsl: wgsl.lambdaGrad,
-    residual: (x, d, q) => {
-      if (!q) throw new Error('burgers-selfsimilar: the residual needs λ (q[0])');
-      return residualDerivativeF64(m, x[0], d, q[0]);
-    },
-    weight,
-    continuation,
-  };
-}
-
-/** U(x) = g at one end, with no dependence on λ. */
-function endTerm(name: string, x: number, g: number): LossTerm {
-  return {
-    ...valueTerm(name, [[x]], 1, { wgsl: wgslFloat(g), f64: () => g }),
-    residualUnknownGradWgsl: 'return array<f32, 1>(0.0);',
-    // U(±2) = N(±2) − N(∓2) ≈ ∓1 is a difference too: its f32 error (2e-7) exceeds the residual near the optimum
-    residualDsWgsl: `return dsToF(dsAdd(dd[0], vec2f(${wgslFloat(-g)}, 0.0)));`,
-  };
+/** The generated term R^(m) = 0 (derivatives U..U^(m+1) in the order the compiler lists them; q[0] = λ). */
+export function residualDerivativeTerm(m: number): LossTerm {
+  return compileProblem(profileFile(0, [{ name: `residual derivative ${m}`, m, weight: 1 }])).problem.terms[0];
 }
 
 const ORDINALS = ['first', 'second', 'third', 'fourth'];
@@ -257,7 +139,17 @@ export function burgersSelfSimilar(k: number): PdeProblem {
   const p = exponent(k);
   const grid = linePoints(301, (s) => [LO + (HI - LO) * s]);
   const near0 = linePoints(31, (s) => [-0.075 + 0.15 * s]);
+  const compiled = compileProblem(
+    profileFile(k, [
+      { name: 'residual', m: 0, weight: 0.3 },
+      { name: "residual'", m: 1, weight: 0.3 },
+      { name: 'smoothness', m: p, weight: 0.2 },
+    ]),
+  ).problem;
+  const byName = (name: string) => compiled.terms.find((t) => t.name === name)!;
+  const onPoints = (name: string, points: number[][], continuation?: number): LossTerm => ({ ...byName(name), points, ...(continuation === undefined ? {} : { continuation }) });
   return {
+    ...compiled,
     id: 'burgers-selfsimilar',
     title: `Self-similar Burgers (k = ${k})`,
     equation: '−λU + ((1+λ)X + U)U′ = 0 on [−2, 2], U(−2) = 1, U(2) = −1',
@@ -265,23 +157,20 @@ export function burgersSelfSimilar(k: number): PdeProblem {
     description:
       `The ${ORDINALS[k]} smooth profile X = −U − U^${p}: λ is trained with the network and selected by smoothness, ` +
       `a penalty on derivative ${p} of the residual near X = 0 (U to order ${p + 1}); exact λ = 1/${2 * k + 2}.`,
-    dim: 1,
-    domain: { lo: [LO], hi: [HI] },
+    file: undefined,
     oddModel: true,
-    unknowns: [{ name: 'lambda', init: 0, bounds: [1 / (2 * k + 3), 1 / (2 * k + 1)], exact: 1 / (2 * k + 2) }],
     terms: [
-      endTerm('boundary left', LO, 1),
-      endTerm('boundary right', HI, -1),
-      residualTerm('residual', 0, grid, 0.3),
-      residualTerm("residual'", 1, grid, 0.3),
+      byName('boundary left'),
+      byName('boundary right'),
+      onPoints('residual', grid),
+      onPoints("residual'", grid),
       // k >= 1: the term starts at 4.5e4 to 2.6e11 (1.4e2 at k = 0), and Levenberg–Marquardt from
       // there stalls with λ drifting; fitted after the rest, in stages, it selects λ (docs/BENCHMARKS.md)
-      residualTerm('smoothness', p, near0, 0.2, k >= 1 ? smoothnessContinuation(p) : undefined),
+      onPoints('smoothness', near0, k >= 1 ? smoothnessContinuation(p) : undefined),
     ],
     exact: (x) => selfSimilarProfile(x[0], k),
     exactDerivatives: (x, direction, order) => selfSimilarDerivatives(x[0], k, order).map((v, j) => v * direction[0] ** j),
     testPoints: () => linePoints(401, (s) => [LO + (HI - LO) * s]),
-    defaults: { width: 24, depth: 3, steps: 3000, lr: 1e-3, interiorPoints: 1, precision: 'double-single' },
     paramRanges: { k: [0, MAX_K] },
     params: { k },
     variant: (params) => burgersSelfSimilar(params.k ?? 0),
