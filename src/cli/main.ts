@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { InputError, PinnError } from '../engine/errors';
 import { adapterLabel } from '../engine/gpu/gpu';
+import { onShaderCompileError, type ShaderCompileError } from '../engine/gpu/kernels';
 import { GpuMlp } from '../engine/model/gpu-mlp';
 import { Mlp } from '../engine/model/mlp';
 import { methodById } from '../engine/methods/registry';
@@ -271,6 +272,10 @@ function commandNamed(name: string): CommandName {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // a kernel that does not compile: a run stops with it (shadersCompiled); any other command
+  // reports it once at the end instead of printing results from an invalid pipeline
+  const compiled: { error: ShaderCompileError | null } = { error: null };
+  const stopListening = onShaderCompileError((e) => (compiled.error ??= e));
   try {
     if (command === undefined) {
       process.stderr.write(`${overview()}\n`);
@@ -285,13 +290,17 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${commandHelp(name)}\n`);
       return 0;
     }
-    return await RUN[name](rest);
+    const code = await RUN[name](rest);
+    if (compiled.error) throw compiled.error;
+    return code;
   } catch (e) {
     if (e instanceof PinnError) {
       process.stderr.write(`pinn: ${e.message}\n`);
       return e instanceof InputError || e.name === 'DeviceLimitError' ? 2 : 1;
     }
     throw e;
+  } finally {
+    stopListening();
   }
 }
 

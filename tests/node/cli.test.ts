@@ -132,6 +132,19 @@ describe('pinn bench', () => {
 });
 
 describe('pinn train and pinn list', () => {
+  it('a finite-difference step whose weights pass 1e21 compiles and trains (JSON intact); one beyond f32 is refused in one line', () => {
+    // order-4 weights of 1/h^4: 2.5e23 at h = 1e-6 (once written `2.5e+23.0`, an invalid shader), 2.5e43 at h = 1e-11
+    const ok = pinn('train', '--pde', 'beam-1d', '--method', 'fd', '--fd-step', '1e-6', '--steps', '2', '--width', '8', '--json');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).not.toMatch(/Error while parsing WGSL/);
+    const last = JSON.parse(ok.stdout.trim().split('\n').at(-1)!);
+    expect(last.pde).toBe('beam-1d');
+    const bad = pinn('train', '--pde', 'beam-1d', '--method', 'fd', '--fd-step', '1e-11', '--steps', '2', '--width', '8');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^pinn: a finite-difference weight of the .* term .* beyond f32's range/);
+  });
+
   it('list names every problem with its equation', () => {
     const r = pinn('list');
     expect(r.code).toBe(0);

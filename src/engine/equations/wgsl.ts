@@ -4,6 +4,7 @@
  * (shaders/train/loss_term.wgsl) calls. Only parsed tokens reach the code: numbers are
  * re-printed from their values, names became indices while resolving.
  */
+import { wgslFloat } from '../gpu/kernels';
 import type { Expr } from './expr';
 
 /** How the leaves read in WGSL: a derivative atom as `d[k]` (the term's own order), and so on. */
@@ -14,16 +15,8 @@ export interface Leaves {
   obs?(i: number): string;
 }
 
-/** An f32 literal for a finite value (abstract-float syntax WGSL accepts, never `Infinity` or `NaN`). */
-export function f32Literal(v: number): string {
-  if (!Number.isFinite(v)) throw new RangeError(`a constant ${v} has no f32 literal`);
-  const f = Math.fround(v);
-  if (!Number.isFinite(f)) throw new RangeError(`the constant ${v} is beyond f32`);
-  if (f === 0) return '0.0';
-  // shortest round-trip text of the f64; exponents written with e (valid WGSL)
-  const s = String(v);
-  return /[.e]/.test(s) ? s : `${s}.0`;
-}
+/** An f32 literal (the engine's one formatter, gpu/kernels.ts wgslFloat). */
+export const f32Literal = (v: number): string => wgslFloat(v);
 
 /**
  * The deepest nesting of generated WGSL, as a WGSL parser counts it: each parenthesis or call

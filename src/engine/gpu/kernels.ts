@@ -5,14 +5,26 @@
  * dispatches beyond the per-dimension workgroup limit are split by `gridSize`, and a one-kernel
  * pass over a list of buffers is `kernelPass`.
  */
+import { InputError, PinnError } from '../errors';
 import { fillTemplate, shaderPath, templateLineOf } from './shaders';
 
 export type PassFn = (pass: GPUComputePassEncoder) => void;
 export type KernelParams = Record<string, number | string>;
 
-/** A WGSL number literal for a template parameter: integers get a '.0' so WGSL reads them as f32. */
-export function wgslFloat(v: number): string {
-  return Number.isInteger(v) ? `${v}.0` : `${v}`;
+/**
+ * The one way a number becomes WGSL text (every constant of every generated kernel): an f32
+ * literal for any value whose f32 rounding is finite, refused (InputError, naming `what`) for
+ * NaN, ±Infinity and values beyond f32's range. Values below f32's smallest become 0.0.
+ */
+export function wgslFloat(v: number, what = 'a constant'): string {
+  if (!Number.isFinite(v)) throw new InputError(`${what} is ${v}: a GPU constant must be a finite number`);
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) throw new InputError(`${what} is ${v}, beyond f32's range (±3.4028235e38): the GPU cannot hold it`);
+  if (f === 0) return '0.0';
+  // the shortest round-trip text of the f64: 1e+21 and 2.5e-7 are WGSL floats as they are (a
+  // decimal point after an exponent, 5e+29.0, is not); only integers without one need ".0"
+  const s = String(v);
+  return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
 /**
@@ -25,7 +37,7 @@ export function gridSize(device: GPUDevice, workgroups: number): [number, number
 }
 
 /** A shader that did not compile: a bug in a kernel or in generated code, named by file and line. */
-export class ShaderCompileError extends Error {
+export class ShaderCompileError extends PinnError {
   constructor(message: string) {
     super(message);
     this.name = 'ShaderCompileError';
@@ -45,16 +57,38 @@ export function onShaderCompileError(listener: (e: ShaderCompileError) => void):
  * ShaderCompileError; `lineOf` names the source of a line of the module's text (for a
  * registered shader, the file and line of it or of a library it includes: templateLineOf).
  */
-export function reportCompileErrors(module: GPUShaderModule, file: string, lineOf: (line: number) => string = (l) => `${file}:${l}`): void {
+export function reportCompileErrors(module: GPUShaderModule, file: string, lineOf: (line: number) => string = (l) => `${file}:${l}`, device?: GPUDevice): void {
   // Dawn in Node and Chromium both implement getCompilationInfo; a fake device may not
   if (typeof module.getCompilationInfo !== 'function') return;
-  void module.getCompilationInfo().then((info) => {
+  const checked = module.getCompilationInfo().then((info) => {
     const errors = info.messages.filter((m) => m.type === 'error');
-    if (errors.length === 0) return;
+    if (errors.length === 0) return null;
     const e = new ShaderCompileError(`WGSL does not compile: ${errors.map((m) => `${lineOf(m.lineNum)}:${m.linePos}: ${m.message}`).join('; ')}`);
     if (compileErrorListeners.size === 0) throw e;
     compileErrorListeners.forEach((l) => l(e));
+    return e;
   });
+  if (device) {
+    let list = pendingChecks.get(device);
+    if (!list) pendingChecks.set(device, (list = []));
+    list.push(checked);
+  }
+}
+
+/** Each device's compile checks not yet awaited by shadersCompiled. */
+const pendingChecks = new WeakMap<GPUDevice, Promise<ShaderCompileError | null>[]>();
+
+/**
+ * Wait for the compile checks of every pipeline made on `device` so far and throw the first
+ * error: a run calls it before its first step, so a kernel that does not compile stops the run
+ * with its message instead of training on an invalid pipeline (whose outputs read as zeros).
+ */
+export async function shadersCompiled(device: GPUDevice): Promise<void> {
+  const list = pendingChecks.get(device);
+  if (!list || list.length === 0) return;
+  pendingChecks.set(device, []);
+  const error = (await Promise.all(list.map((c) => c.catch((e: unknown) => e as ShaderCompileError)))).find((e) => e !== null);
+  if (error) throw error;
 }
 
 export interface PipelineSource {
@@ -95,8 +129,8 @@ export function computePipeline(device: GPUDevice, src: PipelineSource): GPUComp
   if (!pipeline) {
     const label = src.label ?? src.shader ?? 'generated kernel';
     const module = device.createShaderModule({ label, code });
-    if (src.code === undefined) reportCompileErrors(module, shaderPath(src.shader!), templateLineOf(src.shader!, src.params ?? {}));
-    else reportCompileErrors(module, label);
+    if (src.code === undefined) reportCompileErrors(module, shaderPath(src.shader!), templateLineOf(src.shader!, src.params ?? {}), device);
+    else reportCompileErrors(module, label, undefined, device);
     pipeline = device.createComputePipeline({ label, layout, compute: { module, entryPoint } });
     cache.set(key, pipeline);
   }

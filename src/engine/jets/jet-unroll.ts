@@ -5,6 +5,7 @@
  * 193 -> 133 ms with the activations unrolled, 145 -> 124 ms more with the order loops).
  * The price is compile time: about 2 s more for a 4x32 net at n = 12 and 3 s at n = 20.
  */
+import { wgslFloat } from '../gpu/kernels';
 
 /**
  * Replace each loop marked by a `// #unroll` line, `for (var k = 0u; k < BOUND; k++) { body }`,
@@ -42,7 +43,7 @@ export function unrolledJetActivation(n1: number): string {
   const out: string[] = [];
   const fn = (sig: string, body: string[]) => out.push(`${sig} {`, ...body.map((l) => `  ${l}`), '}');
   const ptr = 'ptr<function, array<Jet, N1>>';
-  const f = (x: number) => `${x}.0`;
+  const f = (x: number) => wgslFloat(x);
 
   // tanh: y_k = (1/k) sum_j j a_j z_{k-j},  z_k = -sum_i y_i y_{k-i}
   const tanhBody = (a: string, y: string, z: string) => {

@@ -132,7 +132,7 @@ export function stencilStages(env: MethodEnv, plan: TermPlan, stencil: (k: numbe
     }
     const m = offsets.length;
     const weights = rows.flatMap((row) => Array.from({ length: m }, (_, i) => row.get(i) ?? 0));
-    const params = (mode: number, out: number) => ({ MODE: mode, D: d, M: m, N1: order + 1, NOUT: plan.outputs, OUT: out, OFFSETS: offsets.map(wgslFloat).join(', '), DIRECTION: Array.from(dir).map(wgslFloat).join(', '), WEIGHTS: weights.map(wgslFloat).join(', ') });
+    const params = (mode: number, out: number) => ({ MODE: mode, D: d, M: m, N1: order + 1, NOUT: plan.outputs, OUT: out, OFFSETS: offsets.map((v) => wgslFloat(v)).join(', '), DIRECTION: Array.from(dir, (v) => wgslFloat(v)).join(', '), WEIGHTS: weights.map((v) => wgslFloat(v, `a finite-difference weight of the ${term.name} term (about 1/step^${order}: take a larger --fd-step)`)).join(', ') });
     const { shifted, ubar, uniforms, jet, backward, owned } = shiftedEvaluations(env, `${term.name} stencil`, count, count * m);
     const stage = (mode: number, src: GPUBuffer | GPUBufferBinding, dst: GPUBuffer | GPUBufferBinding, out = 0) => kernelPass(device, 'fd_stencil', params(mode, out), [src, dst, uniforms], Math.ceil(count / 64));
     // a system: each output this direction's derivatives read, combined (and its adjoint spread) on its own

@@ -129,16 +129,16 @@ function steinStages(env: MethodEnv, plan: TermPlan, o: SteinOptions): TermStage
       M0: m0,
       M1: m1,
       ACCUMULATE: accumulate ? 1 : 0,
-      W0: wgslFloat(w[0]),
-      W1: wgslFloat(w[1]),
-      W2: wgslFloat(w[2]),
+      W0: wgslFloat(w[0], 'a Stein weight (about 1/σ²: take a larger --sigma)'),
+      W1: wgslFloat(w[1], 'a Stein weight (about 1/σ²: take a larger --sigma)'),
+      W2: wgslFloat(w[2], 'a Stein weight (about 1/σ²: take a larger --sigma)'),
       // pairs: second-order weights centred over the draws (a leave-one-out baseline, see the kernel)
       // (of Hutchinson's Laplacian weights, mean 2, only the zero-mean part past the Laplacian's axes)
       CENTRE2: o.varianceReduction && n1 >= 3 && n >= 2 ? 1 : 0,
       HUTCH: hutch ? 1 : 0,
       // pairs: a direction's first-order weights scaled by a leave-one-out control variate (see the kernel)
       CENTRE1: o.varianceReduction && n1 >= 2 && n >= 2 && slotAxes[slot] === 0 && directions[slot].some((v) => v !== 0) ? 1 : 0,
-      SLOT_DIRS: directions.flatMap((v) => Array.from(v, wgslFloat)).join(', '),
+      SLOT_DIRS: directions.flatMap((v) => Array.from(v, (c) => wgslFloat(c))).join(', '),
       SLOT_AXES: slotAxes.map((a) => `${a}u`).join(', '),
     };
   };

@@ -1,3 +1,4 @@
+import { wgslFloat } from '../gpu/kernels';
 import { checkDim, MAX_HIGHDIM_DIM, norm2, type HighDimProblem } from './highdim-types';
 import { HORIZON, terminalFactor, TERMINAL_FACTOR_WGSL, TIME_DEFAULTS, TIME_HELPERS } from './time-ball';
 
@@ -29,7 +30,7 @@ export function bsb(dim = 1000): HighDimProblem {
     source: () => 0,
     coefficients: new Float64Array(1),
     wgsl: {
-      helpers: `${TIME_HELPERS}\nconst RATE : f32 = ${R};\nconst SIGMA2 : f32 = ${SIGMA ** 2};`,
+      helpers: `${TIME_HELPERS}\nconst RATE : f32 = ${wgslFloat(R)};\nconst SIGMA2 : f32 = ${wgslFloat(SIGMA ** 2)};`,
       source: 'return vec2f(0.0, 0.0);',
       factor: TERMINAL_FACTOR_WGSL,
       offset: 'if (a == D) { return vec3f(zz[p], 0.0, 0.0); }\n  return vec3f(zz[p], 2.0 * z[p * DIN + a], 1.0);',

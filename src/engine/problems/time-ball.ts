@@ -5,6 +5,7 @@
  * only the residual is trained, at points sampled in the ball (these equations hold in all
  * of R^d; no condition is imposed on the sphere).
  */
+import { wgslFloat } from '../gpu/kernels';
 import type { HighDimDefaults, Jet2 } from './highdim-types';
 
 export const HORIZON = 1;
@@ -20,4 +21,4 @@ export const TERMINAL_FACTOR_WGSL = `let tt = z[p * DIN + D];
   if (a == D) { return vec3f(T_END - tt, -1.0, 0.0); }
   return vec3f(T_END - tt, 0.0, 0.0);`;
 
-export const TIME_HELPERS = `const T_END : f32 = ${HORIZON}.0;`;
+export const TIME_HELPERS = `const T_END : f32 = ${wgslFloat(HORIZON)};`;

@@ -1,4 +1,5 @@
 import type { MultiIndex, OperatorTerm } from '../jets/jet-slots';
+import { wgslFloat } from '../gpu/kernels';
 import { Rng } from '../sampling/rng';
 /**
  * A PDE problem is one file: its domain, its loss terms (residual of the equation at
@@ -236,7 +237,7 @@ export function hardModel(problem: PdeProblem, x: number[], n: number): number {
 export function sineBoundaryValues(amplitude: number, axis: number): NonNullable<HardTransform['g']> {
   return {
     f64: (x) => amplitude * Math.sin(Math.PI * x[axis]),
-    jetWgsl: `var c = ${Number.isInteger(amplitude) ? `${amplitude}.0` : String(amplitude)};
+    jetWgsl: `var c = ${wgslFloat(amplitude, 'the boundary amplitude')};
   for (var i = 1u; i <= k; i++) { c *= PI * v[${axis}] / f32(i); }
   return c * psin(PI * x[${axis}] + f32(k) * 0.5 * PI);`,
   };

@@ -6,6 +6,7 @@
  */
 import { expandDerivative, laplacianAxes, type LossTerm, type PdeProblem, type Unknown } from '../problems/types';
 import { fillTemplate } from '../gpu/shaders';
+import { wgslFloat } from '../gpu/kernels';
 import { factorial } from '../jets/taylor-jet';
 
 /** Where the jets of a term live. */
@@ -86,7 +87,7 @@ export function termDirections(
 /** Above this many directions a term packs its jets into one buffer (storage-buffer bindings are few). */
 export const PACK_ABOVE_DIRECTIONS = 2;
 
-const lit = (v: number) => (Number.isInteger(v) ? `${v}.0` : `${v}`);
+const lit = (v: number) => wgslFloat(v);
 
 /** An f64 constant as a WGSL double-single (hi, lo): hi its f32 rounding, lo the rest rounded. */
 function dsLiteral(v: number): string {

@@ -64,7 +64,7 @@ export class TermPoints {
     const encode = kernelPass(
       this.device,
       'sample_ball_time',
-      { D: d, RADIUS: wgslFloat((hi[0] - lo[0]) / 2), T_LO: wgslFloat(lo[n]), T_HI: wgslFloat(hi[n]), CENTER: center.map(wgslFloat).join(', ') },
+      { D: d, RADIUS: wgslFloat((hi[0] - lo[0]) / 2), T_LO: wgslFloat(lo[n]), T_HI: wgslFloat(hi[n]), CENTER: center.map((v) => wgslFloat(v)).join(', ') },
       [this.buffer, params],
       Math.ceil(this.count / 64),
     );

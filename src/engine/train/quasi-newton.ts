@@ -7,6 +7,7 @@
  */
 import { InputError } from '../errors';
 import { readBuffer } from '../gpu/gpu';
+import { shadersCompiled } from '../gpu/kernels';
 import type { DerivativeMethod } from '../methods/method';
 import { methodById, methodIds } from '../methods/registry';
 import type { GpuMlp } from '../model/gpu-mlp';
@@ -191,6 +192,7 @@ export class QuasiNewton {
       this.jacobian = this.t.method.jacobian === 'tape' ? jacobianRows(device, terms, count) : new ResidualJacobian(device, terms.map((t) => ({ count: t.count, jets: t.stages.jets, backwards: t.stages.backwards, adjoints: t.stages.adjoints })));
     }
     const jac = this.jacobian;
+    await shadersCompiled(device);
     const nq = this.t.unknowns.length;
     const n = count + nq;
     const setMode = (mode: number) => terms.forEach((t) => device.queue.writeBuffer(t.params, 12, new Uint32Array([mode])));

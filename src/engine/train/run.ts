@@ -13,6 +13,7 @@
  *   the host's learning-rate scale, says so at that step, and goes on; the divergence after
  *   MAX_RESTORES restores stops the run with the last good parameters kept.
  */
+import { shadersCompiled } from '../gpu/kernels';
 import type { TrainRecord, TrainResult } from './config';
 
 /** A loss this many times the best of the recent bursts is a divergence (unless the loss is a signed estimate). */
@@ -216,6 +217,8 @@ async function run(host: RunHost, o: RunOptions): Promise<RunResult> {
   const seconds = () => (performance.now() - s.t0) / 1000;
   const reports: Record<'lbfgs' | 'lm', PhaseReport | null> = { lbfgs: null, lm: null };
   const abandoned = (): RunResult => ({ steps: host.step, seconds: seconds(), l2re: NaN, history: s.history, stopReason: 'abandoned', notices: s.notices, ...reports });
+  // a kernel that does not compile stops the run here, with its message (ShaderCompileError)
+  await shadersCompiled(host.device);
   let stopReason = await adam(host, o, s);
   if (stopReason === 'abandoned') return abandoned();
   let l2re: number | null = null;
