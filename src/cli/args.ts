@@ -42,13 +42,20 @@ export function nearestName(name: string, candidates: readonly string[]): string
 export function parseArgs(argv: string[], spec: { values: string[]; flags: string[] }, command?: string): ParsedArgs {
   const values = new Map<string, string>();
   const flags = new Set<string>();
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) throw new InputError(`unexpected argument '${arg}'`);
+    if (!arg.startsWith('--')) throw new InputError(`unexpected argument ${quoted(arg)}`);
     const eq = arg.indexOf('=');
     const name = (eq > 0 ? arg.slice(2, eq) : arg.slice(2)).trim();
+    const known = spec.flags.includes(name) || spec.values.includes(name);
+    if (known && given.has(name)) throw new InputError(`--${name} is given twice: give each option once`);
+    given.add(name);
     if (spec.flags.includes(name)) {
-      flags.add(name);
+      // --flag, or --flag=true / --flag=false (and on/off, yes/no, 1/0)
+      const v = eq > 0 ? arg.slice(eq + 1).trim().toLowerCase() : 'true';
+      if (['true', 'on', 'yes', '1'].includes(v)) flags.add(name);
+      else if (!['false', 'off', 'no', '0'].includes(v)) throw new InputError(`--${name} is a switch: give it alone, or =true or =false, not ${quoted(arg.slice(eq + 1))}`);
     } else if (spec.values.includes(name)) {
       const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
       if (v === undefined) throw new InputError(`--${name} needs a value`);
@@ -56,10 +63,36 @@ export function parseArgs(argv: string[], spec: { values: string[]; flags: strin
     } else {
       const near = nearestName(name, [...spec.values, ...spec.flags]);
       const hint = near === null ? 'no options here' : `did you mean --${near}?`;
-      throw new InputError(`unknown option --${name} (${hint}${command ? ` pinn ${command} --help lists the options` : ''})`);
+      throw new InputError(`unknown option --${quotedName(name)} (${hint}${command ? ` pinn ${command} --help lists the options` : ''})`);
     }
   }
   return { values, flags };
+}
+
+/** A value as it is echoed in a message: quoted, control characters escaped, at most 40 characters. */
+export function quoted(raw: string): string {
+  return `'${JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw).slice(1, -1)}'`;
+}
+
+/** An option name as echoed: printable and at most 40 characters. */
+function quotedName(name: string): string {
+  const q = quoted(name);
+  return /^'[\w-]*'$/.test(q) ? name : q;
+}
+
+/** A decimal number as a person types it (3, -2.5, 1e-3); not '', 0x10, Infinity or 1_000. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A `--name x` option that is a finite decimal number in [lo, hi] (undefined when absent). */
+export function numberOption(args: ParsedArgs, name: string, lo = -Infinity, hi = Infinity): number | undefined {
+  const raw = args.values.get(name);
+  if (raw === undefined) return undefined;
+  const v = Number(raw.trim());
+  if (!DECIMAL.test(raw.trim()) || !Number.isFinite(v) || v < lo || v > hi) {
+    const range = Number.isFinite(lo) || Number.isFinite(hi) ? ` in [${lo}, ${hi}]` : '';
+    throw new InputError(`--${name} must be a decimal number${range}, got ${quoted(raw)}`);
+  }
+  return v;
 }
 
 export function requireValue(args: ParsedArgs, name: string): string {
@@ -71,15 +104,15 @@ export function requireValue(args: ParsedArgs, name: string): string {
 export function intOption(args: ParsedArgs, name: string, def: number, lo: number, hi: number): number {
   const raw = args.values.get(name);
   if (raw === undefined) return def;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new InputError(`--${name} must be an integer in [${lo}, ${hi}], got '${raw}'`);
+  const v = Number(raw.trim());
+  if (!/^[+-]?\d+$/.test(raw.trim()) || !Number.isInteger(v) || v < lo || v > hi) throw new InputError(`--${name} must be an integer in [${lo}, ${hi}], got ${quoted(raw)}`);
   return v;
 }
 
 export function choiceOption<T extends string>(args: ParsedArgs, name: string, def: T, choices: readonly T[]): T {
   const raw = args.values.get(name);
   if (raw === undefined) return def;
-  if (!choices.includes(raw as T)) throw new InputError(`--${name} must be one of ${choices.join(', ')}, got '${raw}'`);
+  if (!choices.includes(raw as T)) throw new InputError(`--${name} must be one of ${choices.join(', ')}, got ${quoted(raw)}`);
   return raw as T;
 }
 

@@ -4,14 +4,13 @@
  */
 import { InputError } from '../engine/errors';
 import type { TrainRecord } from '../engine/train/trainer';
-import type { ParsedArgs } from './args';
+import { numberOption, quoted, type ParsedArgs } from './args';
 
 /** The budget in seconds (positive, at most a day), or null without --seconds. */
 export function secondsOption(args: ParsedArgs): number | null {
-  const raw = args.values.get('seconds');
-  if (raw === undefined) return null;
-  const v = Number(raw);
-  if (!(v > 0 && v <= 86_400)) throw new InputError(`--seconds must be a number of seconds in (0, 86400], got '${raw}'`);
+  const v = numberOption(args, 'seconds', 0, 86_400);
+  if (v === undefined) return null;
+  if (!(v > 0)) throw new InputError(`--seconds must be a number of seconds in (0, 86400], got ${quoted(args.values.get('seconds')!)}`);
   return v;
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../engine/errors';
 
 export function readJsonFile(path: string, what: string): unknown {
@@ -12,6 +12,18 @@ export function readJsonFile(path: string, what: string): unknown {
     return JSON.parse(text);
   } catch (e) {
     throw new InputError(`${what} file '${path}' is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Write a file the user named: any failure (no such folder, a folder, no permission, a name too long) is one line naming it. */
+export function writeUserFile(path: string, text: string, what: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const reasons: Record<string, string> = { ENOENT: 'its folder does not exist', EISDIR: 'it is a folder', EACCES: 'permission denied', EPERM: 'not permitted', ENAMETOOLONG: 'the name is too long', EROFS: 'read-only file system', ENOSPC: 'no space left' };
+    const name = path.length > 80 ? `${path.slice(0, 80)}…` : path;
+    throw new InputError(`cannot write the ${what} file ${JSON.stringify(name)}: ${reasons[err.code ?? ''] ?? err.code ?? String(e)}`);
   }
 }
 

@@ -2,7 +2,6 @@
  * pinn: the command line over the same engine as the app (Node + Dawn).
  * Errors a user can fix print one line `pinn: ...` and exit with code 2.
  */
-import { writeFileSync } from 'node:fs';
 import { InputError, PinnError } from '../engine/errors';
 import { adapterLabel } from '../engine/gpu/gpu';
 import { onShaderCompileError, type ShaderCompileError } from '../engine/gpu/kernels';
@@ -20,12 +19,12 @@ import { loadProblemFile, openProblemFile, parseParams } from './problem-file';
 import { EXACT_TOLERANCE, validateProblem } from '../engine/equations/validate';
 import { describeUnknowns } from '../engine/problems/types';
 import { PinnTrainer, type TrainConfig } from '../engine/train/trainer';
-import { choiceField, CLI_ONLY, intField, intOption, nearestName, parseCommand, requireValue } from './args';
+import { choiceField, CLI_ONLY, intField, intOption, nearestName, numberOption, parseCommand, requireValue } from './args';
 import { plannedText, progressText, secondsOption } from './budget';
 import { runJson, stderrProgress } from './progress';
 import { PHASE_NAMES } from '../engine/train/run';
 import { appliesTo, checkProblemDefaults, specFromCli, specKindOf, trainSetup } from '../engine/spec/experiment';
-import { parseDirection, parsePoints, readJsonFile } from './files';
+import { parseDirection, parsePoints, readJsonFile, writeUserFile } from './files';
 import { BENCH_OPTIONS, commandHelp, COMMANDS, DERIVS_OPTIONS, INIT_MODEL_OPTIONS, isCommand, overview, type CommandName } from './usage';
 
 async function derivs(argv: string[]): Promise<number> {
@@ -43,7 +42,7 @@ async function derivs(argv: string[]): Promise<number> {
   if (args.values.has('direction')) direction = parseDirection(readJsonFile(args.values.get('direction')!, 'direction'), d, batch);
   const gpu = await nodeDevice();
   const net = new GpuMlp(gpu.device, mlp);
-  const step = args.values.has('step') ? Number(args.values.get('step')) : undefined;
+  const step = numberOption(args, 'step');
   if (step !== undefined && !appliesTo(DERIVS_OPTIONS.step, method)) throw new InputError(`--step applies to --method ${DERIVS_OPTIONS.step.method} only`);
   const engine = methodById(method).directional!(net, { step });
   const values = await engine.derivatives(points, direction.values, direction.shared, order);
@@ -60,7 +59,7 @@ function initModel(argv: string[]): number {
   const mlp = Mlp.init({ inputDim: intField(args, o.dim), width: intField(args, o.width), depth: intField(args, o.depth), outputDim: 1, activation: choiceField(args, o.activation) }, intField(args, o.seed));
   const text = JSON.stringify(mlp.toJSON());
   const out = args.values.get('out');
-  if (out) writeFileSync(out, text + '\n');
+  if (out) writeUserFile(out, text + '\n', 'model');
   else process.stdout.write(text + '\n');
   return 0;
 }

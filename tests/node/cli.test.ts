@@ -131,6 +131,25 @@ describe('pinn bench', () => {
   });
 });
 
+describe('pinn init-model', () => {
+  it('writes the model where asked; a file it cannot write is one line naming it, exit code 2', () => {
+    const out = join(dir, 'model.json');
+    expect(pinn('init-model', '--dim', '1', '--width', '4', '--depth', '1', '--out', out).code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toBeTruthy();
+    for (const [target, reason] of [
+      [join(dir, 'no-such-folder', 'm.json'), /its folder does not exist/],
+      [dir, /it is a folder/],
+      [join(dir, 'n'.repeat(300)), /the name is too long/],
+    ] as const) {
+      const r = pinn('init-model', '--dim', '1', '--width', '4', '--depth', '1', '--out', target);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^pinn: cannot write the model file /);
+      expect(r.stderr).toMatch(reason);
+    }
+  });
+});
+
 describe('pinn train and pinn list', () => {
   it('a finite-difference step whose weights pass 1e21 compiles and trains (JSON intact); one beyond f32 is refused in one line', () => {
     // order-4 weights of 1/h^4: 2.5e23 at h = 1e-6 (once written `2.5e+23.0`, an invalid shader), 2.5e43 at h = 1e-11
@@ -328,7 +347,13 @@ describe('pinn train and pinn list', () => {
     [['--steps', '10'], /--pde \(a shipped problem: pinn list\) or --problem FILE \(a problem file\) is required/],
     [['--pde', 'sine-gordon-twobody', '--width', '1025'], /--width must be an integer in \[1, 1024\], got '1025'/],
     [['--pde', 'poisson-twobody', '--seconds', '0'], /--seconds must be a number of seconds in \(0, 86400\], got '0'/],
-    [['--pde', 'poisson-1d', '--seconds', 'soon'], /--seconds must be a number of seconds in \(0, 86400\], got 'soon'/],
+    [['--pde', 'heat-1d', '--pde', 'wave-1d'], /^pinn: --pde is given twice: give each option once\n$/],
+    [['--pde', 'poisson-1d', '--hard=maybe'], /^pinn: --hard is a switch: give it alone, or =true or =false, not 'maybe'\n$/],
+    [['--pde', 'poisson-1d', '--seconds', '0x10'], /--seconds must be a decimal number in \[0, 86400\], got '0x10'/],
+    [['--pde', 'poisson-1d', '--log-every', ''], /--log-every must be an integer in \[1, 1000000\], got ''/],
+    [['--pde', 'poisson-1d', '--log-every', '1e1'], /--log-every must be an integer in \[1, 1000000\], got '1e1'/],
+    [['--pde', 'poisson-1d', `--${'x'.repeat(10_000)}`], /^pinn: unknown option --'x{40}…' \(did you mean/],
+    [['--pde', 'poisson-1d', '--seconds', 'soon'], /--seconds must be a decimal number in \[0, 86400\], got 'soon'/],
     [['--pde', 'poisson-twobody', '--final-test', '1'], /--final-test needs at least 2 points \(or 0 for none\)/],
     // refused before training: 2^31 draws over d + 2 per point
     [['--pde', 'poisson-twobody', '--dim', '10000', '--final-test', '300000'], /at d = 10000 at most 214705 fresh test points fit the test-point generator's period, got 300000/],
