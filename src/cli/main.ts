@@ -6,7 +6,7 @@ import { InputError, PinnError } from '../engine/errors';
 import { adapterLabel } from '../engine/gpu/gpu';
 import { onShaderCompileError, type ShaderCompileError } from '../engine/gpu/kernels';
 import { GpuMlp } from '../engine/model/gpu-mlp';
-import { Mlp } from '../engine/model/mlp';
+import { Mlp, parameterCount } from '../engine/model/mlp';
 import { methodById } from '../engine/methods/registry';
 import type { DerivativeMethodId } from '../engine/methods/types';
 import { runJetSelfTest } from '../engine/selftest';
@@ -45,18 +45,30 @@ async function derivs(argv: string[]): Promise<number> {
   const step = numberOption(args, 'step');
   if (step !== undefined && !appliesTo(DERIVS_OPTIONS.step, method)) throw new InputError(`--step applies to --method ${DERIVS_OPTIONS.step.method} only`);
   const engine = methodById(method).directional!(net, { step });
-  const values = await engine.derivatives(points, direction.values, direction.shared, order);
-  process.stdout.write(JSON.stringify({ method, order, values }) + '\n');
-  engine.destroy();
-  net.destroy();
+  try {
+    const values = await engine.derivatives(points, direction.values, direction.shared, order);
+    process.stdout.write(JSON.stringify({ method, order, values }) + '\n');
+  } finally {
+    // also when refused (stacked AD over its budget): the GPU work is done before the process exits
+    engine.destroy();
+    net.destroy();
+    await gpu.device.queue.onSubmittedWorkDone();
+  }
   return 0;
 }
+
+/** The largest network `pinn init-model` writes as JSON (about 400 MB of text). */
+const MAX_MODEL_FILE_PARAMETERS = 2e7;
 
 function initModel(argv: string[]): number {
   const args = parseCommand('init-model', argv);
   if (!args.values.has('dim')) throw new InputError('--dim is required');
   const o = INIT_MODEL_OPTIONS;
-  const mlp = Mlp.init({ inputDim: intField(args, o.dim), width: intField(args, o.width), depth: intField(args, o.depth), outputDim: 1, activation: choiceField(args, o.activation) }, intField(args, o.seed));
+  const shape = { inputDim: intField(args, o.dim), width: intField(args, o.width), depth: intField(args, o.depth), outputDim: 1, activation: choiceField(args, o.activation) };
+  // a JSON model of about 20 characters per parameter: beyond this it is no longer a file to hand around
+  const count = parameterCount(shape);
+  if (count > MAX_MODEL_FILE_PARAMETERS) throw new InputError(`this network has ${count.toExponential(2)} parameters, a model file of about ${((count * 20) / 2 ** 30).toFixed(1)} GiB; init-model writes at most ${MAX_MODEL_FILE_PARAMETERS.toExponential(0)} parameters`);
+  const mlp = Mlp.init(shape, intField(args, o.seed));
   const text = JSON.stringify(mlp.toJSON());
   const out = args.values.get('out');
   if (out) writeUserFile(out, text + '\n', 'model');

@@ -78,6 +78,9 @@ describe('pinn derivs', () => {
     [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--frob', '1'], /unknown option --frob/],
     [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--method', 'magic'], /--method must be one of/],
     [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--method', 'fd', '--step', '-1'], /finite-difference step must be positive/],
+    [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--method', 'fd', '--step', '0x1'], /--step must be a decimal number, got '0x1'/],
+    // stacked AD's graph grows about 3x per order: refused at once, with the orders that fit, not after minutes
+    [['--model', 'MODEL', '--points', 'POINTS', '--order', '20', '--method', 'ad'], /stacked AD of order 20 would record about [\d.]+e\+\d+ operations .* orders up to about \d+ fit this network/],
     [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--step', '0.1'], /--step applies to --method fd only/],
   ])('bad input %j: one line, exit code 2', (args, message) => {
     const subst: Record<string, string> = {
@@ -118,7 +121,9 @@ describe('pinn bench', () => {
   });
 
   it.each([
-    [['--orders', '0-25'], /order must be an integer in \[0, 20\], got 21/],
+    [['--orders', '0-25'], /order 25 is above the highest the jets compute \(20\)/],
+    // refused before the range is written out (it once filled memory and crashed V8)
+    [['--orders', '0-1000000000'], /order 1000000000 is above the highest the jets compute \(20\)/],
     [['--orders', 'x'], /orders must look like 0-9/],
     [['--batch', '0'], /--batch must be an integer/],
     [['--batch', '1000000', '--width', '1024', '--orders', '0-20'], /over this device's maxStorageBufferBindingSize .* the largest batch that fits is \d+/],
@@ -147,6 +152,10 @@ describe('pinn init-model', () => {
       expect(r.stderr).toMatch(/^pinn: cannot write the model file /);
       expect(r.stderr).toMatch(reason);
     }
+    // counted before anything is allocated (this one once died in a typed array's constructor)
+    const huge = pinn('init-model', '--dim', '1048576', '--width', '4096', '--depth', '64');
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toMatch(/^pinn: this network has 5\.35e\+9 parameters, a model file of about [\d.]+ GiB; init-model writes at most 2e\+7 parameters\n$/);
   });
 });
 

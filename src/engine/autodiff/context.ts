@@ -6,6 +6,7 @@
  * buffers a repeated step reuses them all), and one compute pass per step, so a
  * whole step is one submit with no read-backs.
  */
+import { InputError } from '../errors';
 import { checkStorageBuffer, preferredKernels, type KernelFamily } from '../gpu/gpu';
 import { computePipeline, gridSize } from '../gpu/kernels';
 
@@ -16,6 +17,26 @@ const PARAM_BYTES = 48;
 
 /** Binding shapes of the autodiff kernels: inputs (read-only storage), one output, then the op parameters. */
 export type KernelShape = 'in1' | 'in2';
+
+/** The memory stacked AD's buffers may take on one context: 2 GiB. */
+export const AD_MEMORY_BUDGET = 2 * 2 ** 30;
+
+/** The most operations the autodiff graphs alive at once may record (each holds JS objects and a uniform slot): 10^6. */
+export const AD_GRAPH_BUDGET = 1_000_000;
+
+/** An autodiff graph needs more memory (bytes of buffers, or recorded operations) than its context's budget. */
+export class AdMemoryBudgetError extends InputError {
+  constructor(
+    readonly requested: number,
+    readonly budget: number,
+    readonly unit: 'bytes' | 'operations' = 'bytes',
+    message?: string,
+  ) {
+    const amount = (n: number) => (unit === 'bytes' ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${n.toExponential(1)} operations`);
+    super(message ?? `stacked AD's graph passed its budget of ${amount(budget)} (at ${amount(requested)}): lower the order, the batch or the width`);
+    this.name = 'AdMemoryBudgetError';
+  }
+}
 
 /**
  * Kernel family. 'tiled' (GPUs): matmuls pick by shape between workgroup tiles and one thread
@@ -47,6 +68,21 @@ export class AdContext {
   dispatches = 0;
   bytesInUse = 0;
   peakBytes = 0;
+  /** The most bytes the pool may hold (AD_MEMORY_BUDGET unless set). */
+  budgetBytes = AD_MEMORY_BUDGET;
+  /** The most operations the graphs alive at once may hold (AD_GRAPH_BUDGET unless set). */
+  budgetOps = AD_GRAPH_BUDGET;
+  /** Operations recorded since the last releaseAll (the graphs alive now). */
+  private graphOps = 0;
+
+  /** One more recorded operation: past the budget (a nested graph about 3x larger per order) it stops. */
+  countGraphOp(): void {
+    if (++this.graphOps > this.budgetOps) {
+      const ops = this.graphOps;
+      this.graphOps = 0;
+      throw new AdMemoryBudgetError(ops, this.budgetOps, 'operations');
+    }
+  }
   /** Bytes of buffers held by the pool (allocated once, reused). */
   pooledBytes = 0;
   /** Descriptor for the next compute pass (benchmarks set timestamp writes here). */
@@ -94,6 +130,9 @@ export class AdContext {
     let buf = list?.pop();
     if (!buf) {
       checkStorageBuffer(this.device, bytes, `an autodiff tensor of ${floats} numbers`);
+      // a graph that grows past the budget (stacked AD's grows about 3x per order) stops here,
+      // before it takes the machine's memory
+      if (this.pooledBytes + bytes > this.budgetBytes) throw new AdMemoryBudgetError(this.pooledBytes + bytes, this.budgetBytes);
       buf = this.device.createBuffer({
         size: bytes,
         usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
@@ -202,6 +241,7 @@ export class AdContext {
     }
     this.inUse.length = 0;
     this.bytesInUse = 0;
+    this.graphOps = 0;
   }
 
   resetCounters(): void {

@@ -59,6 +59,7 @@ function record(out: Tensor, op: string, inputs: Tensor[], backward: Node['backw
     const t = new Tensor(out.ctx, out.buffer, out.shape, out.offset, true);
     t.node = { op, inputs, backward };
     out.ctx.recordedOps++;
+    out.ctx.countGraphOp();
     return t;
   }
   return out;

@@ -5,7 +5,7 @@
  * create_graph and back-propagates through them; n-TangentProp runs one fused
  * jet pass, the loss seed and the jet adjoint. Runs in Node and in the browser.
  */
-import { AdContext } from '../autodiff/context';
+import { AdContext, AdMemoryBudgetError } from '../autodiff/context';
 import { adParams, nestedDerivativesAd, sumOfMeanSquares } from '../autodiff/mlp-ad';
 import { grad, Tensor } from '../autodiff/tensor';
 import { InputError } from '../errors';
@@ -89,10 +89,12 @@ export function parseOrders(text: string): number[] {
   const out: number[] = [];
   for (const part of text.split(',')) {
     const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) throw new InputError(`orders must look like 0-9 or 1,3,5; got '${text}'`);
+    if (!m) throw new InputError(`orders must look like 0-9 or 1,3,5; got ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)}`);
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
     if (b < a) throw new InputError(`order range ${a}-${b} is empty`);
+    // checked before the range is written out (0-1000000000 once filled memory)
+    if (b > MAX_JET_ORDER) throw new InputError(`order ${b} is above the highest the jets compute (${MAX_JET_ORDER})`);
     for (let n = a; n <= b; n++) out.push(n);
   }
   return [...new Set(out)].sort((x, y) => x - y);
@@ -143,27 +145,30 @@ async function benchAd(device: GPUDevice, net: GpuMlp, points: Float32Array, ord
   let ops = 0;
   let dispatches = 0;
   let bytes = 0;
-  const t = await timeSteps(
-    device,
-    (desc, resolve) => {
-      ctx.resetCounters();
-      ctx.passDescriptor = desc;
-      ctx.beforeSubmit = resolve;
-      const params = adParams(ctx, net, true);
-      const loss = sumOfMeanSquares(nestedDerivativesAd(net, params, x, null, order));
-      grad(loss, params.all);
-      ctx.flush();
-      ops = ctx.recordedOps;
-      dispatches = ctx.dispatches;
-      bytes = ctx.peakBytes;
-    },
-    { reps: c.reps, warmup: c.warmup },
-    () => ctx.releaseAll(),
-  );
-  ctx.destroy();
-  xBuf.destroy();
-  const gpuMs = t.gpu?.medianMs ?? null;
-  return { ms: gpuMs ?? t.wall.medianMs, wallMs: t.wall.medianMs, gpuMs, ops, dispatches, bytes };
+  try {
+    const t = await timeSteps(
+      device,
+      (desc, resolve) => {
+        ctx.resetCounters();
+        ctx.passDescriptor = desc;
+        ctx.beforeSubmit = resolve;
+        const params = adParams(ctx, net, true);
+        const loss = sumOfMeanSquares(nestedDerivativesAd(net, params, x, null, order));
+        grad(loss, params.all);
+        ctx.flush();
+        ops = ctx.recordedOps;
+        dispatches = ctx.dispatches;
+        bytes = ctx.peakBytes;
+      },
+      { reps: c.reps, warmup: c.warmup },
+      () => ctx.releaseAll(),
+    );
+    const gpuMs = t.gpu?.medianMs ?? null;
+    return { ms: gpuMs ?? t.wall.medianMs, wallMs: t.wall.medianMs, gpuMs, ops, dispatches, bytes };
+  } finally {
+    ctx.destroy();
+    xBuf.destroy();
+  }
 }
 
 export async function runAdVsNtp(
@@ -177,14 +182,22 @@ export async function runAdVsNtp(
   const rng = new Rng(config.seed + 1);
   const points = Float32Array.from({ length: config.batch }, () => rng.range(-1, 1));
   const rows: BenchRow[] = [];
+  let adOverBudget = false;
   try {
     for (const order of config.orders) {
       onProgress?.(`n = ${order}: n-TangentProp`);
       const ntp = await benchNtp(device, net, points, order, config);
       let ad: MethodFigures | null = null;
-      if (config.adMaxOrder === null || order <= config.adMaxOrder) {
+      if (!adOverBudget && (config.adMaxOrder === null || order <= config.adMaxOrder)) {
         onProgress?.(`n = ${order}: stacked AD`);
-        ad = await benchAd(device, net, points, order, config);
+        try {
+          ad = await benchAd(device, net, points, order, config);
+        } catch (e) {
+          // stacked AD's graph past its memory budget: this order and the higher ones go without it
+          if (!(e instanceof AdMemoryBudgetError)) throw e;
+          adOverBudget = true;
+          onProgress?.(`n = ${order}: stacked AD left out from here on (${e.message})`);
+        }
       }
       const row = { order, ad, ntp, ratio: ad ? ad.ms / ntp.ms : null };
       rows.push(row);

@@ -143,6 +143,12 @@ function finite(v: unknown, where: string): number {
   return v;
 }
 
+/** The number of weights and biases of a network of this shape. */
+export function parameterCount(shape: MlpShape): number {
+  const { inputDim: d, width: w, depth: n, outputDim: m } = shape;
+  return n === 0 ? d * m + m : d * w + w + (n - 1) * (w * w + w) + w * m + m;
+}
+
 export function validateShape(shape: MlpShape): void {
   const ints: [keyof MlpShape, number, number][] = [
     ['inputDim', 1, 1 << 24],
@@ -155,4 +161,13 @@ export function validateShape(shape: MlpShape): void {
     if (!Number.isInteger(v) || v < lo || v > hi) throw new InputError(`${key} must be an integer in [${lo}, ${hi}], got ${v}`);
   }
   if (!ACTIVATIONS.includes(shape.activation)) throw new InputError(`activation must be one of ${ACTIVATIONS.join(', ')}`);
+  // counted before anything is allocated: each range alone allows networks no typed array holds
+  const { inputDim: d, width: w, depth: n } = shape;
+  const count = parameterCount(shape);
+  if (count > MAX_PARAMETERS) {
+    throw new InputError(`a ${d}-input network of depth ${n} and width ${w} has ${count.toExponential(2)} parameters (${((count * 4) / 2 ** 30).toFixed(1)} GiB); at most ${MAX_PARAMETERS.toExponential(0)} (${((MAX_PARAMETERS * 4) / 2 ** 30).toFixed(1)} GiB) are allowed`);
+  }
 }
+
+/** The most parameters a network may have: 2^30 f32 values, 4 GiB, beyond any device's storage-buffer limit (the trainers check that limit too). */
+export const MAX_PARAMETERS = 2 ** 30;
