@@ -75,6 +75,7 @@ describe('pinn derivs', () => {
     [['--model', 'BROKEN', '--points', 'POINTS', '--order', '2'], /not valid JSON/],
     [['--model', 'MISSING', '--points', 'POINTS', '--order', '2'], /cannot read model file/],
     [['--model', 'BAD_MODEL', '--points', 'POINTS', '--order', '2'], /model.activation must be one of/],
+    [['--model', 'HUGE_MODEL', '--points', 'POINTS', '--order', '2'], /model.layers\[0\].weight\[0\]\[0\] is 1e\+39, beyond f32's range/],
     [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--frob', '1'], /unknown option --frob/],
     [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--method', 'magic'], /--method must be one of/],
     [['--model', 'MODEL', '--points', 'POINTS', '--order', '2', '--method', 'fd', '--step', '-1'], /finite-difference step must be positive/],
@@ -90,6 +91,7 @@ describe('pinn derivs', () => {
       BROKEN: file('broken.json', '{"activation": '),
       MISSING: join(dir, 'nope.json'),
       BAD_MODEL: file('bad-model.json', { activation: 'relu', layers: [] }),
+      HUGE_MODEL: file('huge-model.json', { activation: 'tanh', layers: [{ weight: [[1e39, 0]], bias: [0] }] }),
     };
     const r = pinn('derivs', ...args.map((a) => subst[a] ?? a));
     expect(r.code).toBe(2);
@@ -160,6 +162,12 @@ describe('pinn init-model', () => {
 });
 
 describe('pinn train and pinn list', () => {
+  it("the run's header names the network's activation", () => {
+    const r = pinn('train', '--pde', 'poisson-1d', '--activation', 'sin', '--steps', '1', '--width', '8');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/net 3x8 sin, /);
+  });
+
   it('a finite-difference step whose weights pass 1e21 compiles and trains (JSON intact); one beyond f32 is refused in one line', () => {
     // order-4 weights of 1/h^4: 2.5e23 at h = 1e-6 (once written `2.5e+23.0`, an invalid shader), 2.5e43 at h = 1e-11
     const ok = pinn('train', '--pde', 'beam-1d', '--method', 'fd', '--fd-step', '1e-6', '--steps', '2', '--width', '8', '--json');

@@ -140,6 +140,8 @@ export interface MlpJson {
 
 function finite(v: unknown, where: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`${where} must be a finite number`);
+  // the GPU holds parameters in f32: beyond its range a weight becomes Infinity and every output NaN
+  if (!Number.isFinite(Math.fround(v))) throw new InputError(`${where} is ${v}, beyond f32's range (±3.4028235e38)`);
   return v;
 }
 
