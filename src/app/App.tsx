@@ -6,22 +6,20 @@ import { SelfTest } from './SelfTest';
 import { BenchView } from './BenchView';
 import { TrainView } from './TrainView';
 import { HighDimView } from './HighDimView';
-import { readHash } from './settings';
+import { linkView, readHash, type ViewId } from './settings';
 import { ProblemFileDrop } from './ProblemFiles';
 
-const VIEWS = [
+const VIEWS: readonly { id: ViewId; label: string; help: string }[] = [
   { id: 'train', label: 'Train', help: 'Solve a PDE with a PINN on your GPU' },
   { id: 'highdim', label: 'High dimension', help: 'PDEs in thousands of dimensions with STDE (random coordinate jets)' },
   { id: 'derivatives', label: 'Derivatives', help: 'A random network and its derivatives from one Taylor jet' },
   { id: 'benchmark', label: 'AD vs nTP', help: 'Time per training step against derivative order' },
   { id: 'check', label: 'Check this GPU', help: 'Compare the kernels with a float64 reference' },
-] as const;
-type ViewId = (typeof VIEWS)[number]['id'];
+];
 
 export function App() {
   const { status, adapter, warning } = useGpu();
-  const initialView = readHash().view as ViewId;
-  const [view, setView] = useState<ViewId>(VIEWS.some((v) => v.id === initialView) ? initialView : 'train');
+  const [view, setView] = useState<ViewId>(() => linkView().view);
   const autorun = readHash().params.get('run') === '1';
 
   useEffect(() => {

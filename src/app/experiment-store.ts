@@ -6,7 +6,7 @@
  */
 import { create } from 'zustand';
 import { problemDefaultsPatch, specDefaults, specFromParams, type HighDimSpec, type SpecKind, type TrainSpec } from '../engine/spec/experiment';
-import { readHash } from './settings';
+import { linkView } from './settings';
 
 export interface ExperimentStore {
   train: TrainSpec;
@@ -18,10 +18,11 @@ export interface ExperimentStore {
 }
 
 function fromLink(): Pick<ExperimentStore, 'train' | 'highdim' | 'notices'> {
-  const { view, params } = readHash();
-  const train = view === 'train' || view === '' ? specFromParams('train', params) : { values: specDefaults('train'), notices: [] };
+  // an unknown view name opens Train with the link's settings, and says so
+  const { view, notice, params } = linkView();
+  const train = view === 'train' ? specFromParams('train', params) : { values: specDefaults('train'), notices: [] };
   const highdim = view === 'highdim' ? specFromParams('highdim', params) : { values: specDefaults('highdim'), notices: [] };
-  return { train: train.values, highdim: highdim.values, notices: { train: train.notices, highdim: highdim.notices } };
+  return { train: train.values, highdim: highdim.values, notices: { train: [...(notice ? [notice] : []), ...train.notices], highdim: highdim.notices } };
 }
 
 export const useExperiment = create<ExperimentStore>((set) => ({

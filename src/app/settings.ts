@@ -65,6 +65,29 @@ export function serializeSettings<T extends SettingsTable>(table: T, values: Set
   return p;
 }
 
+/** The app's views, as links name them (App.tsx gives each its tab). */
+export const VIEW_IDS = ['train', 'highdim', 'derivatives', 'benchmark', 'check'] as const;
+export type ViewId = (typeof VIEW_IDS)[number];
+
+/**
+ * The view a link's name opens: its own (any letter case), Train for none, and Train for a name
+ * no view has, with a notice (the link's settings then go to Train instead of being dropped).
+ */
+export function resolveView(name: string): { view: ViewId; notice: string | null } {
+  const folded = name.trim().toLowerCase();
+  const known = VIEW_IDS.find((v) => v === folded);
+  if (known) return { view: known, notice: null };
+  if (folded === '') return { view: 'train', notice: null };
+  const shown = JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name);
+  return { view: 'train', notice: `The link names a view ${shown} that does not exist; it opened Train with the link's settings (views: ${VIEW_IDS.join(', ')}).` };
+}
+
+/** The link's view (resolved) and settings. */
+export function linkView(): { view: ViewId; notice: string | null; params: URLSearchParams } {
+  const { view, params } = readHash();
+  return { ...resolveView(view), params };
+}
+
 /** The URL hash as `view?key=value&...`. */
 export function readHash(): { view: string; params: URLSearchParams } {
   const h = typeof location !== 'undefined' ? location.hash.replace(/^#/, '') : '';

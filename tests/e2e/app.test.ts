@@ -138,6 +138,22 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.close();
   });
 
+  it("a link's view name in any letter case opens it; an unknown one opens Train with the link's settings and says so", async () => {
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}#Train?pde=heat-1d&width=8`);
+    await page.waitForSelector('[data-testid=train-status]', { timeout: 60_000 });
+    expect(await page.inputValue('label:has-text("Width") input')).toBe('8');
+    expect(await page.$('[data-testid=url-notice]')).toBeNull();
+    await page.goto(`${server.url}#foo?pde=heat-1d&width=12`);
+    await page.reload();
+    const notice = await page.waitForSelector('[data-testid=url-notice]', { timeout: 60_000 });
+    expect(await notice.textContent()).toMatch(/The link names a view "foo" that does not exist; it opened Train with the link's settings/);
+    expect(await page.inputValue('label:has-text("Width") input')).toBe('12');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('shows a notice for a tampered link and keeps working', async () => {
     const page = await browser.newPage();
     const errors = collectErrors(page);
