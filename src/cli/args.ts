@@ -1,4 +1,4 @@
-import { InputError } from '../engine/errors';
+import { InputError, shownValue } from '../engine/errors';
 import { commandOptionNames, ownOptionNames, type CommandName } from './usage';
 
 /** Parsed `--name value` options and `--flag`s; anything not declared is an error. */
@@ -71,7 +71,7 @@ export function parseArgs(argv: string[], spec: { values: string[]; flags: strin
 
 /** A value as it is echoed in a message: quoted, control characters escaped, at most 40 characters. */
 export function quoted(raw: string): string {
-  return `'${JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw).slice(1, -1)}'`;
+  return `'${shownValue(raw)}'`;
 }
 
 /** An option name as echoed: printable and at most 40 characters. */

@@ -1,17 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { InputError } from '../engine/errors';
+import { InputError, shownValue } from '../engine/errors';
 
 export function readJsonFile(path: string, what: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new InputError(`cannot read ${what} file '${path}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new InputError(`cannot read ${what} file '${shownValue(path, 120)}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new InputError(`${what} file '${path}' is not valid JSON: ${(e as Error).message}`);
+    throw new InputError(`${what} file '${shownValue(path, 120)}' is not valid JSON: ${(e as Error).message}`);
   }
 }
 

@@ -2,7 +2,7 @@
  * pinn: the command line over the same engine as the app (Node + Dawn).
  * Errors a user can fix print one line `pinn: ...` and exit with code 2.
  */
-import { InputError, PinnError } from '../engine/errors';
+import { InputError, PinnError, shownValue } from '../engine/errors';
 import { adapterLabel } from '../engine/gpu/gpu';
 import { onShaderCompileError, type ShaderCompileError } from '../engine/gpu/kernels';
 import { GpuMlp } from '../engine/model/gpu-mlp';
@@ -15,15 +15,16 @@ import { DEFAULT_BENCH, parseOrders, runAdVsNtp, validateBenchConfig, type Bench
 import { formatBenchTable } from '../engine/bench/format';
 import { HIGHDIM_PROBLEMS, PROBLEMS } from '../engine/problems';
 import { trainBall } from './train-ball';
-import { loadProblemFile, openProblemFile, parseParams } from './problem-file';
+import { loadProblemFile, parseParams } from './problem-file';
+import { planTrain } from './train-plan';
 import { EXACT_TOLERANCE, validateProblem } from '../engine/equations/validate';
 import { describeUnknowns } from '../engine/problems/types';
-import { PinnTrainer, type TrainConfig } from '../engine/train/trainer';
-import { choiceField, CLI_ONLY, intField, intOption, nearestName, numberOption, parseCommand, requireValue } from './args';
-import { plannedText, progressText, secondsOption } from './budget';
+import { PinnTrainer } from '../engine/train/trainer';
+import { choiceField, intField, nearestName, numberOption, parseCommand, requireValue } from './args';
+import { plannedText, progressText } from './budget';
 import { runJson, stderrProgress } from './progress';
 import { PHASE_NAMES } from '../engine/train/run';
-import { appliesTo, checkProblemDefaults, specFromCli, specKindOf, trainSetup } from '../engine/spec/experiment';
+import { appliesTo, checkProblemDefaults } from '../engine/spec/experiment';
 import { parseDirection, parsePoints, readJsonFile, writeUserFile } from './files';
 import { BENCH_OPTIONS, commandHelp, COMMANDS, DERIVS_OPTIONS, INIT_MODEL_OPTIONS, isCommand, overview, type CommandName } from './usage';
 
@@ -139,26 +140,11 @@ function list(argv: string[]): number {
 }
 
 async function train(argv: string[]): Promise<number> {
-  const args = parseCommand('train', argv);
-  const file = args.values.get('problem');
-  if (file !== undefined) {
-    if (args.values.has('pde')) throw new InputError('give either --pde (a shipped problem) or --problem (a problem file), not both');
-    args.values.set('pde', openProblemFile(file, parseParams(args.values.get('param'))).problem.id);
-  } else if (args.values.has('param')) throw new InputError('--param sets parameters of a --problem file');
-  if (!args.values.has('pde')) throw new InputError('--pde (a shipped problem: pinn list) or --problem FILE (a problem file) is required');
-  const id = requireValue(args, 'pde');
-  const kind = specKindOf(id);
-  if (kind === null) throw new InputError(`unknown problem '${id}' (pinn list names them: ${[...PROBLEMS, ...HIGHDIM_PROBLEMS].map((p) => p.id).join(', ')})`);
-  if (kind === 'highdim') return trainBall(args, id);
-  // the experiment spec validates every setting (src/engine/experiment.ts), as the app's link does
-  const { values: spec, given } = specFromCli('train', args, [...CLI_ONLY.values, ...CLI_ONLY.flags]);
-  const { problem, config: specConfig, lbfgs: lbfgsIterations, lm: lmIterations } = trainSetup(spec, given);
-  const method = specConfig.method;
-  const steps = specConfig.steps;
-  const budget = secondsOption(args);
-  if (args.values.has('final-test')) throw new InputError(`--final-test (the error on fresh points of the ball) is for the high-dimensional ball problems; ${id} measures on its fixed test set`);
-  const config: TrainConfig = { ...specConfig, logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000) };
-  const json = args.flags.has('json');
+  const plan = planTrain(argv);
+  if (plan.kind === 'ball') return trainBall(plan);
+  const { problem, config, lbfgs: lbfgsIterations, lm: lmIterations, budget, json } = plan;
+  const method = config.method;
+  const steps = config.steps;
   const gpu = await nodeDevice();
   const trainer = new PinnTrainer(gpu.device, problem, config);
   // refuse a phase that cannot run before spending the Adam steps
@@ -278,7 +264,7 @@ const RUN: Record<CommandName, (argv: string[]) => number | Promise<number>> = {
 /** A command name, or one line naming the nearest. */
 function commandNamed(name: string): CommandName {
   if (isCommand(name)) return name;
-  throw new InputError(`unknown command '${name}' (did you mean ${nearestName(name, Object.keys(COMMANDS))}? pinn help lists the commands)`);
+  throw new InputError(`unknown command '${shownValue(name)}' (did you mean ${nearestName(name, Object.keys(COMMANDS))}? pinn help lists the commands)`);
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 /** Problem files on the command line: read one (its data files next to it), compile it, register it for the spec. */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { InputError } from '../engine/errors';
+import { InputError, shownValue } from '../engine/errors';
 import { compileProblemText, type CompiledProblem } from '../engine/equations/problem-file';
 import { registerProblem } from '../engine/problems';
 import { checkProblemDefaults } from '../engine/spec/experiment';
@@ -13,7 +13,7 @@ export function parseParams(raw: string | undefined): Record<string, number> {
   for (const item of raw.split(',')) {
     const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*(\S+)\s*$/.exec(item);
     const v = m ? Number(m[2]) : NaN;
-    if (!m || !Number.isFinite(v)) throw new InputError(`--param takes name=number pairs separated by commas, got '${item}'`);
+    if (!m || !Number.isFinite(v)) throw new InputError(`--param takes name=number pairs separated by commas, got '${shownValue(item)}'`);
     out[m[1]] = v;
   }
   return out;
@@ -25,7 +25,7 @@ export function loadProblemFile(path: string, params: Record<string, number> = {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new InputError(`cannot read the problem file '${path}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new InputError(`cannot read the problem file '${shownValue(path, 120)}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   return compileProblemText(text, { file: path, parameters: params, readFile: (name) => readFileSync(join(dirname(path), name), 'utf8') });
 }

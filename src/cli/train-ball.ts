@@ -3,33 +3,20 @@
  * Allen–Cahn, Sine–Gordon) and the time-dependent ones: sparse STDE with the first-layer
  * column trick (src/engine/highdim), or `--stde dense` (Rademacher directions; the ball
  * problems Δu + f(u) = g only; W₁v costs O(d·width) per direction, so it is slower than
- * sparse at large d). Called by main.ts when --pde names one of them.
+ * sparse at large d). Called by main.ts when --pde names one of them, with the settings train-plan.ts checked.
  */
-import { InputError } from '../engine/errors';
-import { highDimSetup, specFromCli } from '../engine/spec/experiment';
 import { adapterLabel } from '../engine/gpu/gpu';
-import { checkFreshTestPoints, FRESH_TEST_SEED, HighDimTrainer, type HighDimConfig } from '../engine/highdim/trainer';
+import { FRESH_TEST_SEED, HighDimTrainer } from '../engine/highdim/trainer';
 import { nodeDevice } from '../node/webgpu-node';
-import { CLI_ONLY, intOption, type ParsedArgs } from './args';
-import { plannedText, progressText, secondsOption } from './budget';
+import { plannedText, progressText } from './budget';
+import type { TrainPlan } from './train-plan';
 import { runJson, stderrProgress } from './progress';
 
-export async function trainBall(args: ParsedArgs, id: string): Promise<number> {
-  const method = args.values.get('method');
-  if (method !== undefined && method !== 'stde') throw new InputError(`${id} is trained with --method stde only (a Laplacian in up to 10⁶ dimensions; the exact methods would need d jets per point)`);
-  // the experiment spec validates every setting (src/engine/experiment.ts), as the app's link does
-  const { values: spec } = specFromCli('highdim', args, [...CLI_ONLY.values, ...CLI_ONLY.flags]);
-  const { problem, config: specConfig } = highDimSetup(spec);
-  const stde = specConfig.stde ?? 'sparse';
-  const budget = secondsOption(args);
-  const steps = specConfig.steps;
-  const config: HighDimConfig = { ...specConfig, logEvery: intOption(args, 'log-every', Math.min(100, steps), 1, 1_000_000) };
+export async function trainBall(plan: Extract<TrainPlan, { kind: 'ball' }>): Promise<number> {
+  const { problem, config, budget, json, finalTest } = plan;
+  const stde = config.stde ?? 'sparse';
+  const steps = config.steps;
   const planned = plannedText(steps, budget);
-  // after training, the error on this many fresh points drawn like the test set (0: none)
-  const finalTest = intOption(args, 'final-test', 0, 0, 1_000_000);
-  if (finalTest === 1) throw new InputError('--final-test needs at least 2 points (or 0 for none)');
-  if (finalTest > 0) checkFreshTestPoints(finalTest, problem.dim);
-  const json = args.flags.has('json');
   const gpu = await nodeDevice();
   const trainer = new HighDimTrainer(gpu.device, problem, config);
   const tty = process.stderr.isTTY && !json;

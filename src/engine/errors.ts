@@ -34,3 +34,11 @@ export class InputError extends PinnError {
     this.name = 'InputError';
   }
 }
+
+/**
+ * A value the user typed, as a message echoes it: control characters (a newline would make a
+ * one-line message two) escaped, at most `max` characters (40; a file path 120). Without quotes: messages add their own.
+ */
+export function shownValue(raw: string, max = 40): string {
+  return JSON.stringify(raw.length > max ? `${raw.slice(0, max)}…` : raw).slice(1, -1);
+}

@@ -10,7 +10,7 @@
  * so the app's store, its URL, the command line and the tests cannot drift apart.
  * Free of DOM and React.
  */
-import { InputError } from '../errors';
+import { InputError, shownValue } from '../errors';
 import { ACTIVATIONS } from '../model/mlp';
 import { HIGHDIM_PROBLEMS, highDimProblemWith, PROBLEM_IDS, PROBLEMS, problemById, problemWith } from '../problems';
 import type { HighDimProblem } from '../problems/highdim-types';
@@ -40,7 +40,7 @@ export type SpecTable = Record<string, SpecField>;
 /** --schedule: constant | linear[:final fraction, default 0.1] | exponential[:rate per quarter, default 0.5]. */
 export function scheduleFromSpec(raw: string): LrSchedule {
   const m = /^(constant|linear|exponential)(?::([0-9.eE+-]+))?$/.exec(raw);
-  if (!m || (m[1] === 'constant' && m[2] !== undefined)) throw new InputError(`--schedule must be constant, linear[:final fraction] or exponential[:rate per quarter], got '${raw}'`);
+  if (!m || (m[1] === 'constant' && m[2] !== undefined)) throw new InputError(`--schedule must be constant, linear[:final fraction] or exponential[:rate per quarter], got '${shownValue(raw)}'`);
   try {
     return namedSchedule(m[1] as ScheduleName, m[2] === undefined ? undefined : Number(m[2]));
   } catch (e) {
@@ -310,7 +310,7 @@ function describe(f: Field, strict: boolean, key: string): string {
  */
 function readField(f: Field, key: string, raw: string, strict: boolean, notices: string[]): number | string {
   const name = describe(f, strict, key);
-  const shown = raw.slice(0, 40);
+  const shown = shownValue(raw);
   const fail = (msg: string, fallback: number | string) => {
     if (strict) throw new InputError(msg);
     notices.push(`${msg}; using ${fallback}`);
@@ -479,10 +479,10 @@ export function weightsFromSpec(raw: string, problem: PdeProblem): Record<string
   const out: Record<string, number> = {};
   for (const item of raw.split(',')) {
     const m = /^([^=]+)=(.+)$/.exec(item.trim());
-    if (!m) throw new InputError(`--weight takes name=value pairs separated by commas (terms of ${problem.id}: ${names.join(', ')}), got '${item}'`);
+    if (!m) throw new InputError(`--weight takes name=value pairs separated by commas (terms of ${problem.id}: ${names.join(', ')}), got '${shownValue(item)}'`);
     if (!names.includes(m[1])) throw new InputError(`${problem.id} has no loss term '${m[1]}' (its terms: ${names.join(', ')})`);
     const w = Number(m[2]);
-    if (!Number.isFinite(w) || w < 0) throw new InputError(`the weight of ${m[1]} must be a number >= 0, got '${m[2]}'`);
+    if (!Number.isFinite(w) || w < 0) throw new InputError(`the weight of ${m[1]} must be a number >= 0, got '${shownValue(m[2])}'`);
     out[m[1]] = w;
   }
   return out;
