@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { expandDerivative, type LossTerm, type PdeProblem } from '../../src/engine/problems/types';
 import type { PinnDevice } from '../../src/engine/gpu/gpu';
 import { Mlp } from '../../src/engine/model/mlp';
+import { Rng } from '../../src/engine/sampling/rng';
 import { nodeDevice, releaseNodeGpu } from '../../src/node/webgpu-node';
 import { referenceJets } from '../../src/engine/jets/jet-f64';
 import { mlpPartial, slotLayout } from '../../src/engine/jets/jet-slots';
@@ -176,4 +177,27 @@ export async function expectTrainsAndReproduces(device: GPUDevice, problem: PdeP
   const b = await run();
   expect(b.r.history.map((h) => h.loss)).toEqual(a.r.history.map((h) => h.loss));
   return { a: a.r, b: b.r };
+}
+
+/**
+ * J v against central differences of f64 residuals along a random unit direction v (seeded),
+ * h = 1e-3: the relative error in the max norm. J: rows x n, row-major, n = x.length.
+ */
+export function jacobianDirectionError(J: ArrayLike<number>, residuals: (y: Float64Array) => number[], x: Float64Array, seed: number): number {
+  const n = x.length;
+  const rng = new Rng(seed);
+  const v = Float64Array.from({ length: n }, () => rng.normal());
+  const norm = Math.sqrt(v.reduce((s, a) => s + a * a, 0));
+  v.forEach((a, i) => (v[i] = a / norm));
+  const h = 1e-3;
+  const plus = residuals(x.map((a, i) => a + h * v[i]));
+  const minus = residuals(x.map((a, i) => a - h * v[i]));
+  const fd = plus.map((a, i) => (a - minus[i]) / (2 * h));
+  const jv = fd.map((_, row) => {
+    let s = 0;
+    for (let c = 0; c < n; c++) s += J[row * n + c] * v[c];
+    return s;
+  });
+  const inf = (w: number[]) => Math.max(...w.map(Math.abs));
+  return inf(jv.map((a, i) => a - fd[i])) / inf(fd);
 }

@@ -3,8 +3,7 @@ import { burgersSelfSimilar } from '../../src/engine/problems/burgers-selfsimila
 import type { PdeProblem } from '../../src/engine/problems/types';
 import { residualsF64 } from '../../src/engine/reference/loss-f64';
 import { continuationFactors, defaultTrainConfig, PinnTrainer } from '../../src/engine/train/trainer';
-import { Rng } from '../../src/engine/sampling/rng';
-import { useNodeGpu } from './helpers';
+import { jacobianDirectionError, useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();
 
@@ -39,21 +38,9 @@ describe('the residuals’ Jacobian on the GPU (taylor_jet_jacobian; stacked AD�
     // f32 jets: a few ulps of the largest terms that cancel in R^(m); double-single: f32 rounding of r
     expect(rErr).toBeLessThan(precision === 'f32' ? 1e-5 : 1e-6);
     // J v against central differences in f64 (h = 1e-3 on a unit direction: truncation near 1e-7 relative)
-    const rng = new Rng(11);
-    const v = Float64Array.from({ length: n }, () => rng.normal());
-    const norm = Math.sqrt(v.reduce((s, a) => s + a * a, 0));
-    v.forEach((a, i) => (v[i] = a / norm));
-    const h = 1e-3;
-    const plus = residuals(x.map((a, i) => a + h * v[i]));
-    const minus = residuals(x.map((a, i) => a - h * v[i]));
-    const fd = plus.map((a, i) => (a - minus[i]) / (2 * h));
-    const jv = ref.map((_, row) => {
-      let s = 0;
-      for (let c = 0; c < n; c++) s += J[row * n + c] * v[c];
-      return s;
-    });
-    const jvErr = infNorm(jv.map((a, i) => a - fd[i])) / infNorm(fd);
+    const jvErr = jacobianDirectionError(J, residuals, x, 11);
     // the λ column alone, against a difference in the raw parameter only
+    const h = 1e-3;
     const e = Float64Array.from({ length: n }, (_, i) => (i === count ? 1 : 0));
     const lp = residuals(x.map((a, i) => a + h * e[i]));
     const lm = residuals(x.map((a, i) => a - h * e[i]));

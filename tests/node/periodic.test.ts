@@ -11,9 +11,8 @@ import { EquationError } from '../../src/engine/equations/syntax';
 import { validateProblem } from '../../src/engine/equations/validate';
 import type { PdeProblem } from '../../src/engine/problems/types';
 import { lossF64, residualsF64 } from '../../src/engine/reference/loss-f64';
-import { Rng } from '../../src/engine/sampling/rng';
 import { defaultTrainConfig, PinnTrainer } from '../../src/engine/train/trainer';
-import { useNodeGpu } from './helpers';
+import { jacobianDirectionError, useNodeGpu } from './helpers';
 
 const gpu = useNodeGpu();
 
@@ -135,20 +134,7 @@ describe('periodic conditions on the GPU: the loss kernel reads both ends of a p
     expect(r.length).toBe(ref.length);
     expect(infNorm(ref.map((v, i) => v - r[i])) / infNorm(ref)).toBeLessThan(1e-5);
     // J v against central differences of the f64 residuals along a random unit direction
-    const rng = new Rng(17);
-    const v = Float64Array.from({ length: n }, () => rng.normal());
-    const norm = Math.hypot(...v);
-    v.forEach((a, i) => (v[i] = a / norm));
-    const h = 1e-3;
-    const plus = residuals(x.map((a, i) => a + h * v[i]));
-    const minus = residuals(x.map((a, i) => a - h * v[i]));
-    const fd = plus.map((a, i) => (a - minus[i]) / (2 * h));
-    const jv = ref.map((_, row) => {
-      let s = 0;
-      for (let c = 0; c < n; c++) s += J[row * n + c] * v[c];
-      return s;
-    });
-    expect(infNorm(jv.map((a, i) => a - fd[i])) / infNorm(fd)).toBeLessThan(2e-5);
+    expect(jacobianDirectionError(J, residuals, x, 17)).toBeLessThan(2e-5);
     const g = await trainer.gradient();
     const jtr = new Float64Array(n);
     r.forEach((ri, row) => {
