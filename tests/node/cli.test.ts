@@ -213,7 +213,7 @@ describe('pinn train and pinn list', () => {
   });
 
   it('train --problem FILE --json: a system’s error per output, and each unknown with its relative error', () => {
-    const r = pinn('train', '--problem', 'problems/lorenz-inverse.json', '--steps', '20', '--log-every', '10', '--width', '16', '--json');
+    const r = pinn('train', '--problem', 'problems/lorenz-inverse.json', '--steps', '20', '--log-every', '10', '--width', '16', '--lm', '3', '--json');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(out.pde).toBe('lorenz-inverse');
