@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AtomTable, evaluate, leaves, partial, total, type Expr, type Values } from '../../src/engine/equations/expr';
-import { compileProblem, compileProblemText, type CompiledProblem, type ProblemFile } from '../../src/engine/equations/problem-file';
+import { compileProblem, compileProblemText, lossTerm, type CompiledProblem, type ProblemFile } from '../../src/engine/equations/problem-file';
 import { MAX_ORDER, resolveEquation, resolveExpression, type Scope } from '../../src/engine/equations/resolve';
 import { EquationError, LIMITS, parseEquation, parseExpression, type Ast } from '../../src/engine/equations/syntax';
 import { EXACT_TOLERANCE, validateProblem } from '../../src/engine/equations/validate';
@@ -451,16 +451,18 @@ describe('WGSL back ends on the GPU', () => {
     expect(withDs).toBeGreaterThanOrEqual(3);
   });
 
-  it('a residual nested past what GPU compilers take is refused, one just inside compiles', async () => {
+  it('a residual nested past what GPU compilers take is refused; long sums are collected into balanced trees and compile', async () => {
     const doc = (equation: string) => ({ id: 'deep', inputs: ['x', 't'], outputs: ['u'], domain: { x: [0, 1], t: [0, 1] }, equations: [equation] });
-    // a long sum is a left-deep tree: its WGSL nests one level per term
-    const tooDeep = refusal(() => compileProblem(doc(`${Array(130).fill('u').join(' + ')} = x`)));
+    // a tree that stays deep (130 nested functions: nothing to collect) is refused, naming the term
+    const table = new AtomTable();
+    let deep: Expr = { k: 'atom', i: table.add({ output: 0, alpha: [0, 0] }) };
+    for (let i = 0; i < 130; i++) deep = { k: 'fn', f: 'sin', args: [deep] };
+    const tooDeep = refusal(() => lossTerm('deep', 'interior', 1, deep, { table, inputs: ['x', 't'], outputs: ['u'], unknowns: 0, where: { field: 'equations[0]' } }));
     expect(tooDeep.message).toMatch(/^equations\[0\]: the generated residual nests \d+ levels deep/);
-    // the same terms grouped in parentheses nest far less, and compile
-    const grouped = Array.from({ length: 13 }, () => `(${Array(10).fill('u').join(' + ')})`).join(' + ');
-    const c = compileProblem(doc(`${grouped} = x`));
-    const inside = compileProblem(doc(`${Array(WGSL_MAX_NESTING - 5).fill('u').join(' + ')} = x`));
-    for (const term of [c.problem.terms[0], inside.problem.terms[0]]) {
+    // a long left-deep sum nests one level per term as written; its like terms collected, it is shallow
+    const c = compileProblem(doc(`${Array(130).fill('u').join(' + ')} = x`));
+    const distinct = compileProblem(doc(`${Array.from({ length: 130 }, (_, i) => `sin(u + ${i})`).join(' + ')} = x`));
+    for (const term of [c.problem.terms[0], distinct.problem.terms[0]]) {
       expect(wgslNesting(term.residualWgsl)).toBeLessThanOrEqual(WGSL_MAX_NESTING);
       const got = await runTerm(gpu.device, term, [[0.5, 0.5]], [term.derivatives.map(() => 1)], [0]);
       expect(got.r[0]).toBeCloseTo(term.residual([0.5, 0.5], [1], [0]), 4);

@@ -328,3 +328,103 @@ export function size(e: Expr, limit = Infinity): number {
   }
   return n;
 }
+
+/** The most monomials collectPolynomial keeps before it gives up (the expanded form would be larger). */
+const MAX_MONOMIALS = 4000;
+
+type Monomial = { coef: number; factors: [string, Expr, number][] };
+
+/**
+ * A polynomial in the tree's leaves, its like terms collected: D(R, X, …) of a product writes
+ * out every Leibniz term, many of them equal (self-similar Burgers' R⁽⁹⁾ is about 10,000 nodes
+ * uncollected and a few dozen monomials collected), and the generated WGSL, its gradients and
+ * double-single variant grow with the tree. Subtrees that are not polynomial (functions,
+ * division, other powers) are kept whole as factors. Null when the expansion passes
+ * MAX_MONOMIALS.
+ */
+export function collectPolynomial(e: Expr): Expr | null {
+  const p = polynomial(e);
+  if (!p) return null;
+  const terms = [...p.values()]
+    .filter((m) => m.coef !== 0)
+    .map((m) => {
+      const product = m.factors.map(([, f, n]) => (n === 1 ? f : ({ k: '^', a: f, b: num(n) } as Expr))).reduce<Expr | null>((acc, f) => (acc ? mul(acc, f) : f), null);
+      return product === null ? num(m.coef) : m.coef === 1 ? product : m.coef === -1 ? neg(product) : mul(num(m.coef), product);
+    });
+  const sum = (ts: Expr[]): Expr => (ts.length === 0 ? num(0) : ts.length === 1 ? ts[0] : add(sum(ts.slice(0, ts.length >> 1)), sum(ts.slice(ts.length >> 1))));
+  return sum(terms);
+}
+
+function monomialKey(factors: [string, Expr, number][]): string {
+  return factors.map(([k, , n]) => `${k}^${n}`).join('*');
+}
+
+function polynomial(e: Expr): Map<string, Monomial> | null {
+  const single = (coef: number, factors: [string, Expr, number][] = []): Map<string, Monomial> => new Map([[monomialKey(factors), { coef, factors }]]);
+  switch (e.k) {
+    case 'num':
+      return single(e.v);
+    case 'x':
+    case 'q':
+    case 'atom':
+    case 'obs':
+      return single(1, [[`${e.k}${e.i}`, e, 1]]);
+    case 'neg': {
+      const a = polynomial(e.a);
+      return a && new Map([...a].map(([k, m]) => [k, { ...m, coef: -m.coef }]));
+    }
+    case '+':
+    case '-': {
+      const a = polynomial(e.a);
+      const b = polynomial(e.b);
+      if (!a || !b) return null;
+      const out = new Map(a);
+      for (const [k, m] of b) {
+        const c = e.k === '+' ? m.coef : -m.coef;
+        const seen = out.get(k);
+        out.set(k, seen ? { ...seen, coef: seen.coef + c } : { ...m, coef: c });
+      }
+      return out.size > MAX_MONOMIALS ? null : out;
+    }
+    case '*': {
+      const a = polynomial(e.a);
+      const b = polynomial(e.b);
+      if (!a || !b || a.size * b.size > MAX_MONOMIALS * 4) return null;
+      return product(a, b);
+    }
+    case '^': {
+      if (e.b.k === 'num' && Number.isInteger(e.b.v) && e.b.v >= 0 && e.b.v <= 8) {
+        const a = polynomial(e.a);
+        if (!a) return null;
+        let out: Map<string, Monomial> | null = single(1);
+        for (let i = 0; i < e.b.v && out; i++) out = out.size * a.size > MAX_MONOMIALS * 4 ? null : product(out, a);
+        return out;
+      }
+      return opaque(e);
+    }
+    default:
+      return opaque(e);
+  }
+
+  function opaque(x: Expr): Map<string, Monomial> {
+    return single(1, [[`(${JSON.stringify(x)})`, x, 1]]);
+  }
+}
+
+function product(a: Map<string, Monomial>, b: Map<string, Monomial>): Map<string, Monomial> | null {
+  const out = new Map<string, Monomial>();
+  for (const ma of a.values()) {
+    for (const mb of b.values()) {
+      const powers = new Map<string, [string, Expr, number]>();
+      for (const [k, f, n] of [...ma.factors, ...mb.factors]) {
+        const seen = powers.get(k);
+        powers.set(k, [k, f, (seen?.[2] ?? 0) + n]);
+      }
+      const factors = [...powers.values()].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+      const key = monomialKey(factors);
+      const seen = out.get(key);
+      out.set(key, seen ? { ...seen, coef: seen.coef + ma.coef * mb.coef } : { coef: ma.coef * mb.coef, factors });
+    }
+  }
+  return out.size > MAX_MONOMIALS ? null : out;
+}

@@ -7,7 +7,7 @@
  */
 import { operatorSpec, unknownRaw, type DerivativeSpec, type HardTransform, type LossTerm, type PdeProblem, type Unknown } from '../problems/types';
 import { Rng } from '../sampling/rng';
-import { AtomTable, evaluate, leaves, mapLeaves, partial, size, total, add, num, type Atom, type Expr } from './expr';
+import { AtomTable, collectPolynomial, evaluate, leaves, mapLeaves, partial, size, total, add, num, type Atom, type Expr } from './expr';
 import { RESERVED, resolveEquation, resolveExpression, splitSubscript, type Scope } from './resolve';
 import { EquationError, parseEquation, type Source } from './syntax';
 import { astTex } from './tex';
@@ -598,6 +598,9 @@ export function lossTerm(
       return { k: 'atom', i: table.add({ output: a.output, alpha: a.alpha, operator }) };
     });
   }
+  // like terms collected where that makes the tree smaller (a D(...) of a product writes out many equal Leibniz terms)
+  const collected = collectPolynomial(expanded);
+  if (collected && size(collected) <= size(expanded)) expanded = collected;
   const atoms = leaves(expanded, 'atom');
   if (atoms.length === 0) throw new EquationError(ctx.where, 'reads no output: a residual must involve the solution (an output or its derivatives)');
   const local = new Map(atoms.map((a, k) => [a, k]));

@@ -106,7 +106,8 @@ export const TRAIN_FIELDS = {
   weights: {
     kind: 'text',
     default: '',
-    pattern: /^([\w-]+=[^,=]*(,[\w-]+=[^,=]*)*)?$/,
+    // term names are letters, digits, spaces, _ - and ' (a file's "initial velocity")
+    pattern: /^([\w' -]+=[^,=]*(,[\w' -]+=[^,=]*)*)?$/,
     expect: 'name=value pairs separated by commas',
     cli: 'weight',
     metavar: 'TERM=W,...',
@@ -437,6 +438,8 @@ export function specFromCli<K extends SpecKind>(kind: K, args: CliOptions, ignor
   for (const [key, f] of Object.entries(table)) {
     const setBy = [...(f.cli && args.values.has(f.cli) ? [`--${f.cli}`] : []), ...(f.kind === 'choice' && f.flags ? Object.keys(f.flags).filter((fl) => args.flags.has(fl)).map((fl) => `--${fl}`) : [])];
     if (setBy.length === 0) continue;
+    // one setting given two ways (--hard --soft, or --x v with a flag for it): which would win is not the user's to guess
+    if (setBy.length > 1) throw new InputError(`${setBy.join(' and ')} set the same thing (${f.label}): give one`);
     if (!appliesTo(f, method)) {
       misplaced ??= fieldMethods(f);
       continue;
@@ -480,10 +483,11 @@ export function weightsFromSpec(raw: string, problem: PdeProblem): Record<string
   for (const item of raw.split(',')) {
     const m = /^([^=]+)=(.+)$/.exec(item.trim());
     if (!m) throw new InputError(`--weight takes name=value pairs separated by commas (terms of ${problem.id}: ${names.join(', ')}), got '${shownValue(item)}'`);
-    if (!names.includes(m[1])) throw new InputError(`${problem.id} has no loss term '${m[1]}' (its terms: ${names.join(', ')})`);
+    const name = m[1].trim();
+    if (!names.includes(name)) throw new InputError(`${problem.id} has no loss term '${shownValue(name)}' (its terms: ${names.join(', ')})`);
     const w = Number(m[2]);
-    if (!Number.isFinite(w) || w < 0) throw new InputError(`the weight of ${m[1]} must be a number >= 0, got '${shownValue(m[2])}'`);
-    out[m[1]] = w;
+    if (!Number.isFinite(w) || w < 0) throw new InputError(`the weight of ${name} must be a number >= 0, got '${shownValue(m[2])}'`);
+    out[name] = w;
   }
   return out;
 }
