@@ -6,12 +6,13 @@
  * ./expr.ts). Nothing here is hand-written per problem.
  */
 import { operatorSpec, unknownRaw, type DerivativeSpec, type HardTransform, type LossTerm, type PdeProblem, type Unknown } from '../problems/types';
+import { wgslFloat } from '../gpu/kernels';
 import { Rng } from '../sampling/rng';
 import { AtomTable, collectPolynomial, evaluate, leaves, mapLeaves, partial, size, total, add, num, type Atom, type Expr } from './expr';
 import { RESERVED, resolveEquation, resolveExpression, splitSubscript, type Scope } from './resolve';
 import { EquationError, parseEquation, type Source } from './syntax';
 import { astTex } from './tex';
-import { f32Literal, wgslDoubleSingle, wgslF32, wgslNesting, WGSL_MAX_NESTING } from './wgsl';
+import { wgslDoubleSingle, wgslF32, wgslNesting, WGSL_MAX_NESTING } from './wgsl';
 
 /**
  * Bounds on a file's size: the number of terms, data rows, points per condition, inputs; and
@@ -892,7 +893,7 @@ function hardTransform(spec: unknown, ctx: { inputs: string[]; lo: number[]; hi:
     const parts = uniq.map((alpha) => {
       const coef = 1 / alpha.reduce((p, n) => p * fact(n), 1);
       const vs = alpha.flatMap((n, j) => Array<string>(n).fill(`v[${j}]`));
-      return `${[f32Literal(coef), ...vs].join(' * ')} * ${code(partialOf(alpha))}`;
+      return `${[wgslFloat(coef), ...vs].join(' * ')} * ${code(partialOf(alpha))}`;
     });
     cases.push(`  if (k == ${k}u) { return ${parts.join(' + ') || '0.0'}; }`);
   }

@@ -15,9 +15,6 @@ export interface Leaves {
   obs?(i: number): string;
 }
 
-/** An f32 literal (the engine's one formatter, gpu/kernels.ts wgslFloat). */
-export const f32Literal = (v: number): string => wgslFloat(v);
-
 /**
  * The deepest nesting of generated WGSL, as a WGSL parser counts it: each parenthesis or call
  * one level, a unary minus right after one another. Tint (Dawn, Chrome) stops at a fixed
@@ -54,7 +51,7 @@ export function wgslF32(e: Expr, leaves: Leaves): string {
   const w = (x: Expr) => wgslF32(x, leaves);
   switch (e.k) {
     case 'num':
-      return f32Literal(e.v);
+      return wgslFloat(e.v);
     case 'x':
       return leaves.x ? leaves.x(e.i) : `x[${e.i}]`;
     case 'q':
@@ -95,7 +92,7 @@ export function wgslDoubleSingle(e: Expr, leaves: Leaves): string | null {
   switch (e.k) {
     case 'num': {
       const hi = Math.fround(e.v);
-      return `vec2f(${f32Literal(hi)}, ${f32Literal(Math.fround(e.v - hi))})`;
+      return `vec2f(${wgslFloat(hi)}, ${wgslFloat(Math.fround(e.v - hi))})`;
     }
     case 'x':
       return `vec2f(${leaves.x ? leaves.x(e.i) : `x[${e.i}]`}, 0.0)`;

@@ -87,12 +87,11 @@ export function termDirections(
 /** Above this many directions a term packs its jets into one buffer (storage-buffer bindings are few). */
 export const PACK_ABOVE_DIRECTIONS = 2;
 
-const lit = (v: number) => wgslFloat(v);
 
 /** An f64 constant as a WGSL double-single (hi, lo): hi its f32 rounding, lo the rest rounded. */
 function dsLiteral(v: number): string {
   const hi = Math.fround(v);
-  return `vec2f(${lit(hi)}, ${lit(Math.fround(v - hi))})`;
+  return `vec2f(${wgslFloat(hi)}, ${wgslFloat(Math.fround(v - hi))})`;
 }
 
 /**
@@ -109,12 +108,12 @@ function hardFactorCode(problem: Pick<PdeProblem, 'hard' | 'domain'>, dir: Float
     const linear: [string, string][] =
       side === 'both'
         ? [
-            [`${lit(4 / w ** 2)} * (x[${a}] - ${lit(lo[a])})`, lit((4 / w ** 2) * dir[a])],
-            [`(${lit(hi[a])} - x[${a}])`, lit(-dir[a])],
+            [`${wgslFloat(4 / w ** 2)} * (x[${a}] - ${wgslFloat(lo[a])})`, wgslFloat((4 / w ** 2) * dir[a])],
+            [`(${wgslFloat(hi[a])} - x[${a}])`, wgslFloat(-dir[a])],
           ]
         : side === 'lo'
-          ? [[`(x[${a}] - ${lit(lo[a])}) / ${lit(w)}`, lit(dir[a] / w)]]
-          : [[`(${lit(hi[a])} - x[${a}]) / ${lit(w)}`, lit(-dir[a] / w)]];
+          ? [[`(x[${a}] - ${wgslFloat(lo[a])}) / ${wgslFloat(w)}`, wgslFloat(dir[a] / w)]]
+          : [[`(${wgslFloat(hi[a])} - x[${a}]) / ${wgslFloat(w)}`, wgslFloat(-dir[a] / w)]];
     for (const [alpha, beta] of linear) {
       lines.push(`  { let al = ${alpha}; let be = ${beta};`);
       lines.push(`    for (var k = ${n1 - 1}; k > 0; k--) { ph${j}[k] = ph${j}[k] * al + ph${j}[k - 1] * be; }`);
@@ -175,7 +174,7 @@ export function lossTermCode(
           .map((u, i) => {
             if (!u.bounds) return `  q[${i}] = unknowns[${i}];\n  dq[${i}] = 1.0;`;
             const [lo, hi] = u.bounds;
-            return `  { let th = tanh(unknowns[${i}]);\n    q[${i}] = ${lit(lo)} + ${lit((hi - lo) / 2)} * (1.0 + th);\n    dq[${i}] = ${lit((hi - lo) / 2)} * (1.0 - th * th); }`;
+            return `  { let th = tanh(unknowns[${i}]);\n    q[${i}] = ${wgslFloat(lo)} + ${wgslFloat((hi - lo) / 2)} * (1.0 + th);\n    dq[${i}] = ${wgslFloat((hi - lo) / 2)} * (1.0 - th * th); }`;
           })
           .join('\n');
   // double-single: the unknowns' values as double-singles too (q = lo + c (1 + tanh s) rounded to
@@ -200,19 +199,19 @@ export function lossTermCode(
         ...term.derivatives.map((s, i) => {
           const parts = terms[i].map(({ j, scale }) => {
             const at = `${row(j, ptOf(i))} + ${s.order}u`;
-            return `dsMulF(vec2f(${jetName(j)}[${at}], ${loName(j)}[${at}]), ${lit(scale * factorial(s.order))})`;
+            return `dsMulF(vec2f(${jetName(j)}[${at}], ${loName(j)}[${at}]), ${wgslFloat(scale * factorial(s.order))})`;
           });
           return `  dd[${i}] = ${parts.reduce((acc, t) => `dsAdd(${acc}, ${t})`)};\n  d[${i}] = dsToF(dd[${i}]);`;
         }),
       ]
-    : term.derivatives.map((s, i) => `  d[${i}] = ${terms[i].map(({ j, scale }) => `${lit(scale * factorial(s.order))} * ${jetName(j)}[${at(j, s.order, i)}]`).join(' + ')};`);
+    : term.derivatives.map((s, i) => `  d[${i}] = ${terms[i].map(({ j, scale }) => `${wgslFloat(scale * factorial(s.order))} * ${jetName(j)}[${at(j, s.order, i)}]`).join(' + ')};`);
   const blocks = layout.mirrored || layout.split ? 2 * J : J;
   // (a pair's thread clears its partner's rows too: the partner's own thread writes nothing)
   const clear = Array.from({ length: blocks }, (_, j) =>
     (term.pairs ? ['p', 'pB'] : ['p']).map((pv) => `  for (var k = 0u; k < ${(packed ? width : orders[j] + 1) * nout}u; k++) { ${adjName(j)}[(${row(j, pv)}) * ${nout}u + k] = 0.0; }`).join('\n'),
   );
   const store = term.derivatives.flatMap((s, i) =>
-    terms[i].map(({ j, scale }) => `  ${adjName(j)}[${at(j, s.order, i)}] += s * g[${i}] * ${lit(scale * factorial(s.order))};`),
+    terms[i].map(({ j, scale }) => `  ${adjName(j)}[${at(j, s.order, i)}] += s * g[${i}] * ${wgslFloat(scale * factorial(s.order))};`),
   );
   if (hard?.hard) {
     // u_k = sum_m ph_m c_(k-m); its adjoint: cbar_(k-m) += ubar_k ph_m
@@ -222,15 +221,15 @@ export function lossTermCode(
     term.derivatives.forEach((s, i) => {
       const j = dirOf[i];
       const sum = Array.from({ length: s.order + 1 }, (_, m) => `ph${j}[${m}] * ${jetName(j)}[${row(j)} + ${s.order - m}u]`).join(' + ');
-      const g = hard.hard!.g ? ` + hardG(x, array<f32, D>(${Array.from(directions[j]).map(lit).join(', ')}), ${s.order}u)` : '';
-      load.push(`  d[${i}] = ${lit(factorial(s.order))} * (${sum}${g});`);
-      for (let m = 0; m <= s.order; m++) store.push(`  ${adjName(j)}[${row(j)} + ${s.order - m}u] += s * g[${i}] * ${lit(factorial(s.order))} * ph${j}[${m}];`);
+      const g = hard.hard!.g ? ` + hardG(x, array<f32, D>(${Array.from(directions[j]).map((v) => wgslFloat(v)).join(', ')}), ${s.order}u)` : '';
+      load.push(`  d[${i}] = ${wgslFloat(factorial(s.order))} * (${sum}${g});`);
+      for (let m = 0; m <= s.order; m++) store.push(`  ${adjName(j)}[${row(j)} + ${s.order - m}u] += s * g[${i}] * ${wgslFloat(factorial(s.order))} * ph${j}[${m}];`);
     });
   }
   if (layout.split) {
     // r = r_A (from d), r_B from dB: part w r_A r_B / n; adjoints w r_B g_A / n and w r_A g_B / n
     load.push('  var dB : array<f32, ND>;');
-    term.derivatives.forEach((s, i) => load.push(`  dB[${i}] = ${sources[i].map(({ j, scale }) => `${lit(scale * factorial(s.order))} * ${jetName(j + J)}[${at(j + J, s.order, i)}]`).join(' + ')};`));
+    term.derivatives.forEach((s, i) => load.push(`  dB[${i}] = ${sources[i].map(({ j, scale }) => `${wgslFloat(scale * factorial(s.order))} * ${jetName(j + J)}[${at(j + J, s.order, i)}]`).join(' + ')};`));
     store.length = 0;
     store.push(
       '  let rB = residual(x, dB, q);',
@@ -241,8 +240,8 @@ export function lossTermCode(
     );
     term.derivatives.forEach((s, i) =>
       sources[i].forEach(({ j, scale }) => {
-        store.push(`  ${adjName(j)}[${at(j, s.order, i)}] += sA * g[${i}] * ${lit(scale * factorial(s.order))};`);
-        store.push(`  ${adjName(j + J)}[${at(j + J, s.order, i)}] += sB * gB[${i}] * ${lit(scale * factorial(s.order))};`);
+        store.push(`  ${adjName(j)}[${at(j, s.order, i)}] += sA * g[${i}] * ${wgslFloat(scale * factorial(s.order))};`);
+        store.push(`  ${adjName(j + J)}[${at(j + J, s.order, i)}] += sB * gB[${i}] * ${wgslFloat(scale * factorial(s.order))};`);
       }),
     );
     if (nq > 0) {
