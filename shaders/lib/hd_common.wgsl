@@ -1,11 +1,7 @@
 // hdCommon: shared by the high-dimensional STDE kernels (src/engine/highdim). Jets here are
 // 2-jets (c0, c1, c2) of t -> N(x + t e_i) along one coordinate axis e_i, stored as
 // [row][3][width], row r = p * B + b (point p, sampled coordinate b).
-// #include precise_math
-
-// sin and cos to a few ulp (the built-ins promise only 2^-11 absolute error)
-fn psin(x : f32) -> f32 { return sincosPrecise(x).x; }
-fn pcos(x : f32) -> f32 { return sincosPrecise(x).y; }
+// #include expr_math
 
 // tanh on a 2-jet: y0 = tanh a0, y1 = s a1, y2 = s a2 - y0 s a1^2 with s = 1 - y0^2
 fn tanhJet2(a : vec3f) -> vec3f {

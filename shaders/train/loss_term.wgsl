@@ -15,7 +15,7 @@
 // direction, or all directions packed in one, see src/engine/train/loss-term.ts); unknowns;
 // with double-single jets, their low parts (then r comes from hi + lo: residualDs, or the f32
 // residual of the rounded sums; the adjoint's dr/dd stays f32).
-// #include precise_math
+// #include expr_math
 // #include double_single
 
 const D : u32 = {{D}}u;
@@ -32,22 +32,6 @@ struct Params { batch : u32, weight : f32, one : f32, mode : u32 }   // one: 1.0
 
 // the point being computed (a data term's residual reads its observation as obs[point])
 var<private> point : u32;
-
-fn psin(x : f32) -> f32 { return sincosPrecise(x).x; }
-fn pcos(x : f32) -> f32 { return sincosPrecise(x).y; }
-
-// b^n for an integer n by repeated squaring (exact signs for negative b, unlike pow)
-fn powi(b : f32, n : i32) -> f32 {
-  var r = 1.0;
-  var p = b;
-  var m = abs(n);
-  while (m > 0) {
-    if ((m & 1) == 1) { r *= p; }
-    p *= p;
-    m >>= 1u;
-  }
-  return select(r, 1.0 / r, n < 0);
-}
 
 fn dsPowi(b : vec2f, n : i32) -> vec2f {
   var r = vec2f(1.0, 0.0);

@@ -167,9 +167,10 @@ export function atomExpr(table: AtomTable, output: number, alpha: number[], lap?
   return { k: 'atom', i: table.add(operator ? { output, alpha, operator } : { output, alpha, lap }) };
 }
 
-type Leaf = Extract<Expr, { k: 'x' | 'q' | 'atom' | 'obs' }>;
+export type Leaf = Extract<Expr, { k: 'x' | 'q' | 'atom' | 'obs' }>;
 
-function derive(e: Expr, leaf: (l: Leaf) => Expr): Expr {
+/** The derivative of e, given what each leaf differentiates to (the chain rule through every node). */
+export function derive(e: Expr, leaf: (l: Leaf) => Expr): Expr {
   const d = (x: Expr) => derive(x, leaf);
   switch (e.k) {
     case 'num':
