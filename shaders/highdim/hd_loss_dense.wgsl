@@ -7,7 +7,7 @@
 // (no D / B factor: that belongs to sparse STDE's coordinate sampling):
 //   r = f(u) + (1/B) Σ_b 2 u2(v_b) − g,   parts[p] = weight r² / count,
 // and the adjoint of each row's network jet, n̄ = (F0 ū0 + F1 ū1 + F2 ū2, F0 ū1 + F1 ū2, F0 ū2).
-// f and f' are the problem's temporal / temporalGrad WGSL (src/engine/problems/ball-bodies.ts).
+// f and f' are the problem's temporal / temporalGrad WGSL (generated from its file: src/engine/equations/highdim-file.ts).
 // #include hd_common
 
 const D : u32 = {{D}}u;

@@ -1,15 +1,23 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ballProblem, type BallProblem } from '../../src/engine/problems/ball-bodies';
-import { hjbLin } from '../../src/engine/problems/hjb-lin';
-import { bsb } from '../../src/engine/problems/bsb';
+import { bsb, hjbLin } from '../../src/engine/problems/highdim-files';
+import { highDimProblemWith } from '../../src/engine/problems';
+import type { HighDimProblem } from '../../src/engine/problems/highdim-types';
 import { denseDirection } from '../../src/engine/highdim/dense';
 import { defaultHighDimConfig, HighDimTrainer, type HighDimConfig } from '../../src/engine/highdim/trainer';
 import { InputError } from '../../src/engine/errors';
 import { Mlp } from '../../src/engine/model/mlp';
 import { referenceJets } from '../../src/engine/jets/jet-f64';
 import { useNodeGpu } from './helpers';
+
+type BallProblem = HighDimProblem;
+/** A two- or three-body ball problem (problems/<operator>-<body>body.json) at dimension d. */
+const ballProblem = (operator: string, body: string, d: number): BallProblem => {
+  const p = highDimProblemWith(`${operator}-${body}body`, d);
+  if (!p) throw new Error(`no problem ${operator}-${body}body`);
+  return p;
+};
 
 const gpu = useNodeGpu();
 
@@ -27,7 +35,7 @@ function modelAlong(mlp: Mlp, x: ArrayLike<number>, v: ArrayLike<number>, params
 /** The dense STDE residual f(u) + (1/B) Σ_b vᵀ(∇²u)v − g at x with the given directions (f64). */
 function denseResidual(problem: BallProblem, mlp: Mlp, x: ArrayLike<number>, dirs: Float64Array[], params?: ArrayLike<number>): number {
   const lap = dirs.reduce((s, v) => s + 2 * modelAlong(mlp, x, v, params)[1], 0) / dirs.length;
-  return problem.nonlinearity.f64(modelAlong(mlp, x, dirs[0], params)[0]) + lap - problem.source(x);
+  return problem.temporal(x, modelAlong(mlp, x, dirs[0], params)[0], 0, 0) + lap - problem.source(x);
 }
 
 /** The full Hessian of u at x in f64 by polarization: ½ eᵢᵀHeᵢ and ½ (eᵢ + eⱼ)ᵀH(eᵢ + eⱼ). */
@@ -156,7 +164,7 @@ describe('dense STDE in the high-dimensional trainer (Rademacher directions)', (
       }
       exact.push(lap);
       // residual = Δu estimate + (f(u) − g): the second part has no randomness
-      rest.push(problem.nonlinearity.f64(modelAlong(mlp, z, new Float64Array(d))[0]) - problem.source(z));
+      rest.push(problem.temporal(z, modelAlong(mlp, z, new Float64Array(d))[0], 0, 0) - problem.source(z));
       hutchinson.push((2 * off) / B);
     }
     const S = 400;

@@ -30,12 +30,13 @@ export function denseDirection(seed: number, stream: number, p: number, b: numbe
 }
 
 /**
- * Why dense STDE cannot train this problem, or null when it can. Supported: the ball
- * problems Δu + f(u) = g (poisson / allen-cahn / sine-gordon, two- and three-body).
+ * Why dense STDE cannot train this problem, or null when it can. Supported: problems of the
+ * ball problems' form, Δu + f(u) = g with u = (1 − |x|²) N and no time (productRule: the
+ * kernel hd_loss_dense writes that model's jet along a direction).
  * The message names the problem and says "<id> uses sparse STDE only" first.
  */
 export function denseUnsupportedReason(problem: HighDimProblem): string | null {
-  if ('body' in problem && 'operator' in problem) return null;
+  if (problem.productRule) return null;
   const why: Record<string, string> = {
     'hjb-lin': `its residual has (1/d) Σᵢ |∂u/∂xᵢ|^1.75, not a quadratic form of the derivatives: random ±1 directions give no unbiased estimate of it`,
     bsb: `its residual has Σᵢ xᵢ² ∂²u/∂xᵢ² (which would need directions x∘v) and Σᵢ xᵢ ∂u/∂xᵢ; dense STDE here estimates Δu only`,

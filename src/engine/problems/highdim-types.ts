@@ -5,8 +5,9 @@
  * where the sum over the d space axes is what sparse STDE estimates by (d/B) times its sum
  * over B sampled axes (unbiased; exact when B = d). The model is u = G + F N with F and G
  * chosen so boundary, terminal or initial values hold by construction.
- * Each piece comes twice: f64 (checks and references) and WGSL (the kernels in
- * shaders/hd_source.wgsl and shaders/hd_loss.wgsl; see those for what a body may read).
+ * Each piece comes twice, f64 (checks and references) and WGSL (the kernels in
+ * shaders/hd_source.wgsl and shaders/hd_loss.wgsl; see those for what a body may read), both
+ * generated from a problem file's trees by src/engine/equations/highdim-file.ts.
  */
 export type Jet2 = [number, number, number];
 
@@ -76,8 +77,4 @@ export function norm2(x: ArrayLike<number>, d = x.length): number {
   let r = 0;
   for (let i = 0; i < d; i++) r += x[i] * x[i];
   return r;
-}
-
-export function checkDim(id: string, dim: number, min: number): void {
-  if (!Number.isInteger(dim) || dim < min || dim > MAX_HIGHDIM_DIM) throw new RangeError(`${id}: the dimension must be an integer from ${min} to ${MAX_HIGHDIM_DIM} (got ${dim})`);
 }

@@ -1,5 +1,9 @@
-import { checkDim, MAX_HIGHDIM_DIM, norm2, type HighDimProblem } from './highdim-types';
-import { HORIZON, terminalFactor, TERMINAL_FACTOR_WGSL, TIME_DEFAULTS, TIME_HELPERS } from './time-ball';
+import file from '../../../problems/hjb-lqg.json';
+import { compileHighDim } from '../equations/highdim-file';
+import { norm2, type HighDimProblem } from './highdim-types';
+
+/** The terminal time of problems/hjb-lqg.json. */
+const HORIZON = 1;
 
 /** log Γ(x) for x > 0 (Lanczos, g = 7: about 15 digits). */
 function logGamma(x: number): number {
@@ -59,29 +63,22 @@ export function hjbLqgReference(x: ArrayLike<number>, t: number, d: number): num
   return -Math.log(e);
 }
 
-/**
- * HJB with a linear-quadratic-Gaussian control (He et al.'s Stein paper, d = 250):
- * u_t + Δu − |∇u|² = 0 on the unit ball × [0, 1], u(x, T) = log((1 + |x|²)/2). No closed
- * form: the reference is the Cole–Hopf expectation above, computed once per test point
- * and cached. Terminal values by construction: u = g(x) + (T − t) N.
- */
 /** The most reference values kept (more than any fixed test set: at most 1000 points). */
 const CACHED_POINTS = 4096;
 
-export function hjbLqg(dim = 250): HighDimProblem {
-  checkDim('hjb-lqg', dim, 1);
-  const d = dim;
+/**
+ * HJB with a linear-quadratic-Gaussian control (He et al.'s Stein paper, d = 250):
+ * u_t + Δu − |∇u|² = 0 on the unit ball × [0, 1], u(x, T) = log((1 + |x|²)/2), compiled from
+ * problems/hjb-lqg.json (terminal values by its model u = g + (T − t) N). No closed form: the
+ * reference is the Cole–Hopf expectation above, computed once per test point and cached.
+ */
+
+export function hjbLqg(dim?: number): HighDimProblem {
+  const problem = compileHighDim(file, { file: 'problems/hjb-lqg.json', dim }).problem;
+  const d = problem.dim;
   const cache = new Map<string, number>();
-  const g = (z: ArrayLike<number>) => Math.log((1 + norm2(z, d)) / 2);
   return {
-    kind: 'highdim',
-    id: 'hjb-lqg',
-    title: `HJB-LQG, ${d}-D`,
-    equation: `u_t + Δu − |∇u|² = 0 on the unit ball in ${d} dimensions × [0, 1], u(x, 1) = log((1 + |x|²)/2); reference by the Cole–Hopf expectation`,
-    tex: String.raw`u_t + \Delta u - |\nabla u|^2 = 0, \quad u(x, T) = \log \frac{1 + |x|^2}{2}, \quad u = -\log \mathbb{E}\, e^{-g(x + \sqrt{2} W_{T-t})}, \quad d = ${d}`,
-    description: 'A Hamilton–Jacobi–Bellman equation whose solution is an expectation (Cole–Hopf): its Laplacian and |∇u|² estimated from random coordinate jets.',
-    dim: d,
-    horizon: HORIZON,
+    ...problem,
     exact: (z) => {
       const key = Array.prototype.join.call(z, ',');
       let v = cache.get(key);
@@ -93,28 +90,6 @@ export function hjbLqg(dim = 250): HighDimProblem {
       }
       return v;
     },
-    factorJet: (z, a) => terminalFactor(z, a, d),
-    offsetJet: (z, a) => {
-      const q = 1 + norm2(z, d);
-      return a === d ? [g(z), 0, 0] : [g(z), (2 * z[a]) / q, 1 / q - (2 * z[a] ** 2) / q ** 2];
-    },
-    spatial: (_xi, ui, uii) => uii - ui * ui,
-    temporal: (_z, _u, ut) => ut,
-    source: () => 0,
-    coefficients: new Float64Array(1),
-    wgsl: {
-      helpers: TIME_HELPERS,
-      source: 'return vec2f(0.0, 0.0);',
-      factor: TERMINAL_FACTOR_WGSL,
-      offset: 'let q = 1.0 + zz[p];\n  if (a == D) { return vec3f(log(0.5 * q), 0.0, 0.0); }\n  let xa = z[p * DIN + a];\n  return vec3f(log(0.5 * q), 2.0 * xa / q, 1.0 / q - 2.0 * xa * xa / (q * q));',
-      spatial: 'return uii - ui * ui;',
-      spatialGrad: 'return vec2f(-2.0 * ui, 1.0);',
-      temporal: 'return ut;',
-      temporalGrad: 'return vec3f(0.0, 1.0, 0.0);',
-    },
-    defaults: TIME_DEFAULTS,
-    paramRanges: { dim: [1, MAX_HIGHDIM_DIM] },
-    params: { dim: d },
     variant: (p) => hjbLqg(p.dim ?? d),
   };
 }

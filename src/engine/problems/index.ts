@@ -14,15 +14,7 @@ import { wave1d } from './wave-1d';
 import { FILE_PROBLEMS } from './file-problems';
 import type { PdeProblem, ProblemParams } from './types';
 import type { HighDimProblem } from './highdim-types';
-import { poissonTwobody } from './poisson-twobody';
-import { allenCahnTwobody } from './allen-cahn-twobody';
-import { sineGordonTwobody } from './sine-gordon-twobody';
-import { poissonThreebody } from './poisson-threebody';
-import { allenCahnThreebody } from './allen-cahn-threebody';
-import { sineGordonThreebody } from './sine-gordon-threebody';
-import { hjbLin } from './hjb-lin';
-import { bsb } from './bsb';
-import { waveSinh } from './wave-sinh';
+import { allenCahnThreebody, allenCahnTwobody, bsb, hjbLin, poissonThreebody, poissonTwobody, sineGordonThreebody, sineGordonTwobody, waveSinh } from './highdim-files';
 import { hjbLqg } from './hjb-lqg';
 
 const problems: PdeProblem[] = [poisson1d, poisson2d, poissonNd(), heat1d, wave1d, helmholtz2d, kdv1d, beam1d, burgers1d, burgersSelfSimilar0, poissonSin(), heatBall(), biharmonicNd(), ...FILE_PROBLEMS];
@@ -83,8 +75,8 @@ export function problemWith(id: string, params: ProblemParams): PdeProblem | und
   return base.variant && (params.dim !== undefined || params.k !== undefined) ? base.variant({ ...base.params, ...params }) : base;
 }
 
-/** The high-dimensional problems on the unit ball (trained by src/engine/highdim with sparse STDE), in their default dimension. */
-export const HIGHDIM_PROBLEMS: readonly HighDimProblem[] = [poissonTwobody, allenCahnTwobody, sineGordonTwobody, poissonThreebody, allenCahnThreebody, sineGordonThreebody, hjbLin(), bsb(), waveSinh(), hjbLqg()];
+/** The high-dimensional problems on the unit ball (problem files, trained by src/engine/highdim with sparse STDE), in their default dimension. */
+export const HIGHDIM_PROBLEMS: readonly HighDimProblem[] = [poissonTwobody(), allenCahnTwobody(), sineGordonTwobody(), poissonThreebody(), allenCahnThreebody(), sineGordonThreebody(), hjbLin(), bsb(), waveSinh(), hjbLqg()];
 
 /** A ball problem by id at dimension `dim` (default: its own); a RangeError names the accepted dimensions. */
 export function highDimProblemWith(id: string, dim?: number): HighDimProblem | undefined {
