@@ -16,6 +16,7 @@ import { formatBenchTable } from '../engine/bench/format';
 import { HIGHDIM_PROBLEMS, PROBLEMS } from '../engine/problems';
 import { trainBall } from './train-ball';
 import { loadProblemFile, parseParams } from './problem-file';
+import type { HighDimCompiled } from '../engine/equations/highdim-file';
 import { planTrain } from './train-plan';
 import { EXACT_TOLERANCE, validateProblem } from '../engine/equations/validate';
 import { describeUnknowns } from '../engine/problems/types';
@@ -135,7 +136,7 @@ function list(argv: string[]): number {
     console.log(`${(p.id + ranges).padEnd(31)} ${p.equation}${p.file ? `\n${''.padEnd(32)}(${p.file})` : ''}`);
   }
   console.log('\nHigh-dimensional (sparse STDE only, --method stde):');
-  for (const p of HIGHDIM_PROBLEMS) console.log(`${`${p.id} [--dim ${p.paramRanges.dim[0]}..${p.paramRanges.dim[1]}]`.padEnd(31)} ${p.equation.replace(/ in \d+ dimensions/, '')}`);
+  for (const p of HIGHDIM_PROBLEMS) console.log(`${`${p.id} [--dim ${p.paramRanges.dim[0]}..${p.paramRanges.dim[1]}]`.padEnd(31)} ${p.equation.replace(/ in \d+ dimensions/, '')}${p.file ? `\n${''.padEnd(32)}(${p.file})` : ''}`);
   return 0;
 }
 
@@ -214,7 +215,9 @@ function validate(argv: string[]): number {
   const [file, ...rest] = argv;
   if (file === undefined || file.startsWith('--')) throw new InputError('pinn validate FILE: give the problem file first');
   const args = parseCommand('validate', rest);
-  const compiled = loadProblemFile(file, parseParams(args.values.get('param')));
+  const loaded = loadProblemFile(file, parseParams(args.values.get('param')));
+  if (loaded.kind === 'highdim') return validateHighDim(loaded.compiled, args.flags.has('json'));
+  const compiled = loaded.compiled;
   compiled.problem.file = file;
   checkProblemDefaults(compiled.problem);
   const v = validateProblem(compiled);
@@ -236,6 +239,24 @@ function validate(argv: string[]): number {
   }
   console.log(v.ok ? 'ok' : 'the exact solution fails a term: check the equation, the condition or the exact expression');
   return v.ok ? 0 : 2;
+}
+
+/** pinn validate on a high-dimensional file: what it compiles to, and the exact solution checked in f64 at its dimension. */
+function validateHighDim(compiled: HighDimCompiled, json: boolean): number {
+  const d = compiled.problem.dim;
+  // the check walks every axis at each point: O(d) per point
+  const points = d <= 1000 ? 20 : d <= 100_000 ? 4 : 1;
+  const check = compiled.checkExact(points);
+  const ok = check === null || check.maxResidual <= EXACT_TOLERANCE * Math.max(1, check.scale);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ok, id: compiled.problem.id, dim: d, summary: compiled.summary, exact: check && { points, ...check } })}\n`);
+    return ok ? 0 : 2;
+  }
+  for (const line of compiled.summary) console.log(line);
+  if (!check) console.log('no exact solution given: nothing to check (add "exact" to have the residual verified)');
+  else console.log(`exact solution at ${points} points in the ball: largest residual ${check.maxResidual.toExponential(2)} (relative to ${Math.max(1, check.scale).toPrecision(3)}; passes below ${EXACT_TOLERANCE} of it)${ok ? '' : '  FAILS: the exact solution does not satisfy the equation'}`);
+  console.log(ok ? 'ok' : 'the exact solution fails the equation: check the equation, the model or the exact expression');
+  return ok ? 0 : 2;
 }
 
 async function device(argv: string[]): Promise<number> {

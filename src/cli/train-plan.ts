@@ -23,7 +23,7 @@ export function planTrain(argv: string[]): TrainPlan {
   const file = args.values.get('problem');
   if (file !== undefined) {
     if (args.values.has('pde')) throw new InputError('give either --pde (a shipped problem) or --problem (a problem file), not both');
-    args.values.set('pde', openProblemFile(file, parseParams(args.values.get('param'))).problem.id);
+    args.values.set('pde', openProblemFile(file, parseParams(args.values.get('param'))));
   } else if (args.values.has('param')) throw new InputError('--param sets parameters of a --problem file');
   if (!args.values.has('pde')) throw new InputError('--pde (a shipped problem: pinn list) or --problem FILE (a problem file) is required');
   const id = requireValue(args, 'pde');

@@ -212,6 +212,31 @@ describe('pinn train and pinn list', () => {
     expect(err.stderr).toContain('\n  u_t = kk * u_xx\n        ^^');
   });
 
+  it('a high-dimensional file (a model u = G + F N): validate checks it at its d, list names it, train --problem runs it; a broken one exits 2 with the position', () => {
+    const ok = pinn('validate', 'problems/sine-gordon-twobody.json', '--param', 'd=50');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/spatial term \(sampled by STDE\): uii/);
+    expect(ok.stdout).toMatch(/exact solution at 20 points in the ball: largest residual \d\.\d+e-1[0-9]/);
+    expect(pinn('list').stdout).toMatch(/hjb-lin \[--dim 1\.\.1000000\][\s\S]*\(problems\/hjb-lin\.json\)/);
+    const doc = JSON.parse(readFileSync('problems/hjb-lin.json', 'utf8'));
+    doc.id = 'my-hjb';
+    doc.exact.u = 'sum(x[i], i) + 1 - 2 * t';
+    const typo = pinn('validate', file('my-hjb.json', doc), '--json');
+    expect(typo.code).toBe(2);
+    expect(JSON.parse(typo.stdout).exact.maxResidual).toBeGreaterThan(0.5);
+    doc.exact.u = 'sum(x[i], i) + 1 - t';
+    const r = pinn('train', '--problem', file('my-hjb.json', doc), '--dim', '12', '--steps', '3', '--width', '8', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out.pde).toBe('my-hjb');
+    expect(out.dim).toBe(12);
+    doc.equations = ['u_t + sum(x[i + 1] * D(u, x[i], x[i]), i) = -2'];
+    const bad = pinn('train', '--problem', file('bad-hjb.json', doc), '--steps', '3');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('bad-hjb.json: equations[0]: at i = 1000 the sum reads x[1001], past x[d] (d = 1000): end it at d - 1');
+    expect(bad.stderr).toMatch(/\n {2}u_t \+ sum\(x\[i \+ 1\] \* D\(u, x\[i\], x\[i\]\), i\) = -2\n {8}\^+/);
+  });
+
   it('train --problem FILE --json: a system’s error per output, and each unknown with its relative error', () => {
     const r = pinn('train', '--problem', 'problems/lorenz-inverse.json', '--steps', '20', '--log-every', '10', '--width', '16', '--lm', '3', '--json');
     expect(r.code).toBe(0);

@@ -409,6 +409,8 @@ export interface HighDimCompileOptions {
   file?: string;
   /** The dimension d (default: the file's). */
   dim?: number;
+  /** Parameter values in place of the file's (the CLI's --param; d here is the dimension). */
+  parameters?: Record<string, number>;
 }
 
 /** What validation needs beyond the problem: the trees and the aggregates they read. */
@@ -419,7 +421,7 @@ export interface HighDimCompiled {
   summary: string[];
 }
 
-function parameterValues(json: Record<string, unknown>, where: (f: string) => Where, dim: number | undefined): { values: Record<string, number>; range: [number, number]; d: number } {
+function parameterValues(json: Record<string, unknown>, where: (f: string) => Where, dim: number | undefined, over: Record<string, number> = {}): { values: Record<string, number>; range: [number, number]; d: number } {
   const p = json.parameters;
   if (!isObject(p) || !isObject(p.d)) fail(where('parameters.d'), 'a high-dimensional problem declares its dimension: "d": { "value": 1000, "range": [1, 1000000] }');
   const spec = p.d as Record<string, unknown>;
@@ -429,13 +431,14 @@ function parameterValues(json: Record<string, unknown>, where: (f: string) => Wh
   if (!(lo >= 1 && lo <= hi && hi <= MAX_HIGHDIM_DIM)) fail(where('parameters.d.range'), `must lie within [1, ${MAX_HIGHDIM_DIM}] with lo ≤ hi`);
   const value = spec.value;
   if (!Number.isInteger(value)) fail(where('parameters.d.value'), 'must be a whole number');
-  const d = dim ?? (value as number);
+  for (const name of Object.keys(over)) if (!Object.hasOwn(p, name)) fail(where('parameters'), `has no parameter "${name}" (parameters: ${Object.keys(p).join(', ')})`);
+  const d = dim ?? (Object.hasOwn(over, 'd') ? over.d : (value as number));
   if (!Number.isInteger(d) || d < lo || d > hi) throw new RangeError(`${String(json.id)}: the dimension must be an integer from ${lo} to ${hi} (got ${d})`);
   const values: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const [name, v] of Object.entries(p)) {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name) || TAKEN.has(name)) fail(where(`parameters.${name}`), `"${name}" is not a name free for a parameter`);
     if (name === 'd') continue;
-    const x = isObject(v) ? v.value : v;
+    const x = Object.hasOwn(over, name) ? over[name] : isObject(v) ? v.value : v;
     if (typeof x !== 'number' || !Number.isFinite(x)) fail(where(`parameters.${name}`), 'must be a finite number or { "value": ... }');
     values[name] = x;
   }
@@ -485,7 +488,7 @@ export function compileHighDim(json: unknown, options: HighDimCompileOptions = {
     horizon = tt[1];
   }
   for (const key of Object.keys(domain)) if (key !== vector && !(time && key === 't')) fail(where(`domain.${key}`), `"${key}" is not an input`);
-  const { values: parameters, range, d } = parameterValues(json, where, options.dim);
+  const { values: parameters, range, d } = parameterValues(json, where, options.dim, options.parameters);
   for (const name of [vector, output, 't']) if (Object.hasOwn(parameters, name)) fail(where(`parameters.${name}`), `"${name}" is an input or output`);
 
   // coefficient vectors: d standard normal numbers each, from a seed
@@ -735,7 +738,8 @@ export function compileHighDim(json: unknown, options: HighDimCompileOptions = {
     defaults: defaultsOf(json.defaults, where('defaults')),
     paramRanges: { dim: range },
     params: { dim: d },
-    variant: (p) => compileHighDim(json, { file, dim: p.dim ?? d }).problem,
+    variant: (p) => compileHighDim(json, { ...options, dim: p.dim ?? d }).problem,
+    file,
   };
 
   const checkExact = (count: number) => {

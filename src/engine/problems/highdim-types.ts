@@ -68,6 +68,8 @@ export interface HighDimProblem {
   paramRanges: { dim: [number, number] };
   params: { dim: number };
   variant(params: { dim?: number }): HighDimProblem;
+  /** The problem file it was compiled from (shown by pinn list). */
+  file?: string;
 }
 
 /** Largest d a high-dimensional problem accepts (the device may allow less: the trainer says so). */

@@ -75,8 +75,29 @@ export function problemWith(id: string, params: ProblemParams): PdeProblem | und
   return base.variant && (params.dim !== undefined || params.k !== undefined) ? base.variant({ ...base.params, ...params }) : base;
 }
 
-/** The high-dimensional problems on the unit ball (problem files, trained by src/engine/highdim with sparse STDE), in their default dimension. */
-export const HIGHDIM_PROBLEMS: readonly HighDimProblem[] = [poissonTwobody(), allenCahnTwobody(), sineGordonTwobody(), poissonThreebody(), allenCahnThreebody(), sineGordonThreebody(), hjbLin(), bsb(), waveSinh(), hjbLqg()];
+const highDim: HighDimProblem[] = [poissonTwobody(), allenCahnTwobody(), sineGordonTwobody(), poissonThreebody(), allenCahnThreebody(), sineGordonThreebody(), hjbLin(), bsb(), waveSinh(), hjbLqg()];
+
+/** The high-dimensional problems on the unit ball (problem files, trained by src/engine/highdim with sparse STDE), in their default dimension, then any opened from files. */
+export const HIGHDIM_PROBLEMS: readonly HighDimProblem[] = highDim;
+
+/** The ids of HIGHDIM_PROBLEMS, kept in step with it (the high-dimensional spec's problem menu reads this array). */
+export const HIGHDIM_IDS: readonly string[] = highDim.map((p) => p.id);
+
+const HIGHDIM_SHIPPED = highDim.length;
+
+/**
+ * Add a high-dimensional problem compiled from a file (the CLI's --problem), or replace the one
+ * with its id; a shipped id only with `replaceShipped` (the file as it is now, for one run).
+ */
+export function registerHighDimProblem(problem: HighDimProblem, options: { replaceShipped?: boolean } = {}): void {
+  const i = highDim.findIndex((p) => p.id === problem.id);
+  if ((i >= 0 && i < HIGHDIM_SHIPPED && !options.replaceShipped) || problems.some((p) => p.id === problem.id)) throw new RangeError(`a shipped problem is called ${problem.id}; give the file another id`);
+  if (i >= 0) highDim[i] = problem;
+  else {
+    highDim.push(problem);
+    (HIGHDIM_IDS as string[]).push(problem.id);
+  }
+}
 
 /** A ball problem by id at dimension `dim` (default: its own); a RangeError names the accepted dimensions. */
 export function highDimProblemWith(id: string, dim?: number): HighDimProblem | undefined {

@@ -12,7 +12,7 @@
  */
 import { InputError, shownValue } from '../errors';
 import { ACTIVATIONS } from '../model/mlp';
-import { HIGHDIM_PROBLEMS, highDimProblemWith, PROBLEM_IDS, PROBLEMS, problemById, problemWith } from '../problems';
+import { HIGHDIM_IDS, HIGHDIM_PROBLEMS, highDimProblemWith, PROBLEM_IDS, PROBLEMS, problemById, problemWith } from '../problems';
 import type { HighDimProblem } from '../problems/highdim-types';
 import type { PdeProblem } from '../problems/types';
 import { SAMPLING_KINDS, type SamplingKind } from '../sampling/qmc';
@@ -135,7 +135,7 @@ export const TRAIN_FIELDS = {
 
 /** Every setting of a run of the high-dimensional trainer (the High dimension view, `pinn train --pde sine-gordon-twobody ...`). */
 export const HIGHDIM_FIELDS = {
-  pde: { kind: 'choice', default: 'sine-gordon-twobody', choices: HIGHDIM_PROBLEMS.map((p) => p.id), cli: 'pde', metavar: 'ID', group: 'problem', label: 'Problem', help: 'A PDE on the unit ball in d dimensions (the STDE paper’s test problems).' },
+  pde: { kind: 'choice', default: 'sine-gordon-twobody', choices: HIGHDIM_IDS, cli: 'pde', metavar: 'ID', group: 'problem', label: 'Problem', help: 'A PDE on the unit ball in d dimensions (the STDE paper’s test problems).' },
   dim: {
     kind: 'int',
     default: 1000,
@@ -244,7 +244,7 @@ export function fieldsFor<K extends SpecKind>(kind: K, pde: string): (typeof FIE
     if (p) {
       const base = defaultHighDimConfig(p);
       const r = p.paramRanges?.dim ?? [1, 1_000_000];
-      table.dim = { ...(table.dim as IntField), min: r[0], max: r[1], default: clamp(1000, r[0], r[1]) };
+      table.dim = { ...(table.dim as IntField), min: r[0], max: r[1], default: clamp(p.dim, r[0], r[1]) };
       table.width = { ...(table.width as IntField), default: base.width };
       table.depth = { ...(table.depth as IntField), default: base.depth };
       table.points = { ...(table.points as IntField), default: base.points };
@@ -454,6 +454,8 @@ export function specFromCli<K extends SpecKind>(kind: K, args: CliOptions, ignor
     const list = all.length > 1 ? `${all.slice(0, -1).join(', ')} and ${all[all.length - 1]}` : all[0];
     throw new InputError(`${list} ${all.length > 1 ? 'apply' : 'applies'} to --method ${m} only`);
   }
+  // the default B in fewer dimensions than it: all d coordinates (a B the user gave is checked as given)
+  if (kind === 'highdim' && !given.has('randBatch') && Number(values.randBatch) > Number(values.dim)) values.randBatch = values.dim;
   return { values: values as K extends 'train' ? TrainSpec : HighDimSpec, notices, given };
 }
 
