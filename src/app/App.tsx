@@ -8,6 +8,7 @@ import { TrainView } from './TrainView';
 import { HighDimView } from './HighDimView';
 import { linkView, readHash, type ViewId } from './settings';
 import { ProblemFileDrop } from './ProblemFiles';
+import { useProblemFiles } from './problem-files';
 
 const VIEWS: readonly { id: ViewId; label: string; help: string }[] = [
   { id: 'train', label: 'Train', help: 'Solve a PDE with a PINN on your GPU' },
@@ -26,9 +27,15 @@ export function App() {
     acquireGpu().catch(() => undefined);
   }, []);
 
+  // a high-dimensional problem file (a model u = G + F N) opens in the High dimension view
+  const opened = useProblemFiles((s) => s.result);
+  useEffect(() => {
+    if (opened?.kind === 'opened' && opened.opened.view === 'highdim') setView('highdim');
+  }, [opened]);
+
   return (
     <div className="app">
-      {/* problem files dropped anywhere open in the Train view (its problem chooser shows the outcome) */}
+      {/* problem files dropped anywhere open in the Train view (its problem chooser shows the outcome), a high-dimensional one in the High dimension view */}
       <ProblemFileDrop onDrop={() => setView('train')} />
       <header>
         <h1>PINN Playground</h1>

@@ -13,6 +13,7 @@ import { Plot } from './Plot';
 import { hiddenControls, readHash, writeHash } from './settings';
 import { forgetHighDimRun, freshMemory, historyUpTo, rememberRecord, rememberSnapshot, resumeMessage, snapshotDue, useHighDimMemory } from './run-memory';
 import { texToMathML } from './tex';
+import { useProblemFiles } from './problem-files';
 
 type Values = HighDimSpec;
 
@@ -53,6 +54,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
     }
   }, [key]);
   const problem: HighDimProblem | null = setup.problem;
+  const openedFile = useProblemFiles((s) => (problem ? s.opened[problem.id] : undefined));
   const problemError = setup.error;
 
   useEffect(() => {
@@ -235,6 +237,18 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
         <div className="equation">
           <span dangerouslySetInnerHTML={{ __html: texToMathML(problem.tex) }} />
           <p className="meta">{problem.description}</p>
+          {openedFile && (
+            <p className="meta" data-testid="hd-opened">
+              Opened from {openedFile.file}.{' '}
+              {openedFile.check.error
+                ? `The exact-solution check could not run: ${openedFile.check.error}`
+                : !openedFile.check.checks
+                  ? 'No exact solution in the file: the L2 error is not measured.'
+                  : openedFile.check.ok
+                    ? `Exact solution checked: largest residual ${openedFile.check.checks[0].largest.toExponential(1)} (relative).`
+                    : `Exact solution checked: it does NOT satisfy the equation (largest residual ${openedFile.check.checks[0].largest.toExponential(1)}, relative); check the equation, the model or the exact expression.`}
+            </p>
+          )}
         </div>
       )}
       <CommandLine command={specToCli('highdim', values)} />

@@ -7,9 +7,10 @@
  * problems were opened. Nothing is lost on an error: the current problem and settings stay.
  */
 import { create } from 'zustand';
+import { compileHighDim, isHighDimFile, type HighDimCompiled } from '../engine/equations/highdim-file';
 import { compileProblemText, type CompiledProblem } from '../engine/equations/problem-file';
 import { EXACT_TOLERANCE, validateProblem } from '../engine/equations/validate';
-import { problemById, registerProblem } from '../engine/problems';
+import { problemById, registerHighDimProblem, registerProblem } from '../engine/problems';
 import { problemDefaultsPatch, specFromParams, type TrainSpec } from '../engine/spec/experiment';
 import { useExperiment } from './experiment-store';
 import { forgetRun } from './run-memory';
@@ -36,6 +37,8 @@ export interface OpenedProblem {
   check: CheckSummary;
   /** This id was open before and is now replaced. */
   replaced: boolean;
+  /** The view that trains it: Train, or High dimension for a file with a model u = G + F N. */
+  view: 'train' | 'highdim';
 }
 
 export type OpenResult = { kind: 'opened'; opened: OpenedProblem } | { kind: 'error'; title: string; message: string };
@@ -143,6 +146,8 @@ export async function openProblemFiles(list: readonly File[]): Promise<OpenResul
   } catch (e) {
     return finish({ kind: 'error', title: 'The files could not be read', message: e instanceof Error ? e.message : String(e) });
   }
+  const hd = highDimFile(texts);
+  if (hd) return finish(openHighDim(hd));
   const out = compileFiles(texts);
   if (!('compiled' in out)) return finish({ kind: 'error', ...out });
   const { problem } = out.compiled;
@@ -162,12 +167,53 @@ export async function openProblemFiles(list: readonly File[]): Promise<OpenResul
     measured: out.compiled.exact !== null || out.compiled.file.reference !== undefined,
     check: checkSummary(out.compiled),
     replaced,
+    view: 'train',
   };
   // a reopened file keeps its id: its remembered run belongs to the old problem
   if (replaced) forgetRun();
   store.setState({ revisions: { ...revisions, [problem.id]: (revisions[problem.id] ?? 0) + 1 }, opened: { ...opened, [problem.id]: info } });
   selectProblem(problem.id);
   return finish({ kind: 'opened', opened: info });
+}
+
+/** The one problem file among `files` when it is a high-dimensional one (it has a model), else null. */
+function highDimFile(files: readonly { name: string; text: string }[]): { name: string; json: unknown } | null {
+  const json = files.filter((f) => extension(f.name) === 'json');
+  if (json.length !== 1) return null;
+  try {
+    const doc: unknown = JSON.parse(json[0].text);
+    return isHighDimFile(doc) ? { name: json[0].name, json: doc } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Compile, check and register a high-dimensional file, and select it in the High dimension view. */
+function openHighDim({ name, json }: { name: string; json: unknown }): OpenResult {
+  let compiled: HighDimCompiled;
+  try {
+    compiled = compileHighDim(json, { file: name });
+    registerHighDimProblem(compiled.problem);
+  } catch (e) {
+    return { kind: 'error', title: `${name} could not be opened:`, message: e instanceof Error ? e.message : String(e) };
+  }
+  const { problem } = compiled;
+  let check: CheckSummary;
+  try {
+    // the check walks every axis at each point: O(d) per point
+    const r = compiled.checkExact(problem.dim <= 1000 ? 20 : problem.dim <= 100_000 ? 4 : 1);
+    const largest = r ? r.maxResidual / Math.max(1, r.scale) : 0;
+    check = { ok: largest <= EXACT_TOLERANCE, checks: r ? [{ name: 'equation', largest, pass: largest <= EXACT_TOLERANCE }] : null, skipped: [] };
+  } catch (e) {
+    check = { ok: false, checks: null, skipped: [], error: e instanceof Error ? e.message : String(e) };
+  }
+  const { revisions, opened } = useProblemFiles.getState();
+  const replaced = problem.id in revisions;
+  const info: OpenedProblem = { id: problem.id, title: problem.title, file: name, dataFiles: [], terms: 1, measured: check.checks !== null, check, replaced, view: 'highdim' };
+  if (replaced) forgetRun();
+  useProblemFiles.setState({ revisions: { ...revisions, [problem.id]: (revisions[problem.id] ?? 0) + 1 }, opened: { ...opened, [problem.id]: info } });
+  useExperiment.getState().update('highdim', { pde: problem.id });
+  return { kind: 'opened', opened: info };
 }
 
 /** Select an opened problem in the Train view: the link's settings when the page's link named it, else its own defaults. */

@@ -1,4 +1,5 @@
 /** "Open a problem file" in the Train view: the file picker, the error panel, training an opened problem, a reload, drag and drop. */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { collectErrors, launchChromium, serveDist } from './browser';
@@ -147,6 +148,25 @@ describe('opening a problem file in the Train view', () => {
     expect(await page.textContent('[data-testid=problem-title]')).toBe('Poisson from a file');
     expect(await page.textContent('[data-testid=problem-file-status]')).toContain('Opened Poisson from a file');
     expect(page.url()).toMatch(/#train\?pde=file-poisson/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a high-dimensional file (a model u = G + F N) opens in the High dimension view, checked, and trains there', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}#train?pde=poisson-1d&width=8&depth=2&steps=40&points=32`);
+    await page.waitForSelector('[data-testid=train-status]', { timeout: 60_000 });
+    const doc = JSON.parse(readFileSync('problems/hjb-lin.json', 'utf8'));
+    doc.id = 'my-hjb';
+    doc.parameters.d.value = 20;
+    doc.defaults = { width: 8, depth: 2, steps: 5, lr: 0.001, points: 8, randBatch: 4 };
+    await page.setInputFiles(INPUT, [json('my-hjb.json', JSON.stringify(doc))]);
+    await page.waitForSelector('[data-testid=hd-opened]', { timeout: 60_000 });
+    expect(page.url()).toMatch(/#highdim\?pde=my-hjb/);
+    expect(await page.textContent('[data-testid=hd-opened]')).toMatch(/Opened from my-hjb\.json\. Exact solution checked: largest residual \d\.\de[-+]\d+ \(relative\)/);
+    await page.click('[data-testid=hd-play]');
+    await expect.poll(async () => (await page.textContent('[data-testid=hd-status]')) ?? '', { timeout: 120_000 }).toMatch(/step 5 of 5/);
     expect(errors).toEqual([]);
     await page.close();
   });
