@@ -24,9 +24,9 @@
  */
 import { MAX_HIGHDIM_DIM, type HighDimDefaults, type HighDimProblem, type Jet2 } from '../problems/highdim-types';
 import { Rng } from '../sampling/rng';
-import { add, applyFunction, arity, derive, div, fn, FUNCTIONS, leaves, mapLeaves, mul, neg, num, pow, size, sub, type Expr, type FunctionName, type Leaf } from './expr';
-import { RESERVED } from './resolve';
-import { EquationError, F32_MAX, LIMITS, parseEquation, parseExpression, type Ast, type Source } from './syntax';
+import { add, applyFunction, arity, derive, fn, FUNCTIONS, leaves, mapLeaves, mul, neg, num, size, sub, type Expr, type FunctionName, type Leaf } from './expr';
+import { RESERVED, TreeResolver } from './resolve';
+import { EquationError, LIMITS, parseEquation, parseExpression, type Ast, type Source } from './syntax';
 import { astTex } from './tex';
 import { wgslF32, wgslNesting, WGSL_MAX_NESTING } from './wgsl';
 
@@ -81,7 +81,7 @@ interface Context {
 /** Names a high-dimensional file may not declare (the language's, and the network N of the model). */
 const TAKEN = new Set([...RESERVED, 'N']);
 
-class Resolver {
+class Resolver extends TreeResolver {
   readonly aggregates: Aggregate[] = [];
   private readonly keys = new Map<string, number>();
   /** The sum index in scope, its name and (while computing an offset) a trial value. */
@@ -92,12 +92,10 @@ class Resolver {
   /** Whether N (the network, in the model) and u's derivatives may be read. */
   constructor(
     private readonly ctx: Context,
-    private src: Source,
+    protected src: Source,
     private readonly mode: 'equation' | 'model' | 'exact',
-  ) {}
-
-  private fail(detail: string, at: { span: { start: number; end: number } }): never {
-    throw new EquationError(this.src, detail, at.span);
+  ) {
+    super();
   }
 
   private aggregate(body: Expr, lo: number, hi: number, norm2 = false): Expr {
@@ -127,7 +125,7 @@ class Resolver {
     return { k: 'atom', i: [U, UT, UTT][counts.t] };
   }
 
-  private name(node: Extract<Ast, { kind: 'name' }>): Expr {
+  protected name(node: Extract<Ast, { kind: 'name' }>): Expr {
     const { name } = node;
     const c = this.ctx;
     if (this.index && name === this.index.name) {
@@ -188,7 +186,7 @@ class Resolver {
     return a.v;
   }
 
-  private indexed(node: Extract<Ast, { kind: 'index' }>): Expr {
+  protected indexed(node: Extract<Ast, { kind: 'index' }>): Expr {
     const t = node.target;
     const c = this.ctx;
     if (t.kind === 'name' && t.name === c.vector) return { k: 'x', i: OFF + this.offset(node) };
@@ -239,7 +237,7 @@ class Resolver {
     return this.aggregate(body, from - 1, to - 1);
   }
 
-  private call(node: Extract<Ast, { kind: 'call' }>): Expr {
+  protected call(node: Extract<Ast, { kind: 'call' }>): Expr {
     const { name, args } = node;
     const c = this.ctx;
     if ((FUNCTIONS as readonly string[]).includes(name)) {
@@ -284,33 +282,6 @@ class Resolver {
       return e;
     }
     this.fail(`unknown function "${name}"; functions: ${FUNCTIONS.join(' ')}, sum, norm2, lap, D`, { span: node.nameSpan });
-  }
-
-  expr(node: Ast): Expr {
-    const e = this.build(node);
-    if (e.k === 'num' && !(Math.abs(e.v) <= F32_MAX)) this.fail(Number.isFinite(e.v) ? `this constant part is ${e.v}, beyond f32 (about 3.4e38)` : 'this constant part is not a finite number', node);
-    return e;
-  }
-
-  private build(node: Ast): Expr {
-    switch (node.kind) {
-      case 'num':
-        return num(node.value);
-      case 'name':
-        return this.name(node);
-      case 'call':
-        return this.call(node);
-      case 'index':
-        return this.indexed(node);
-      case 'neg':
-        return neg(this.expr(node.arg));
-      case 'bin': {
-        const a = this.expr(node.left);
-        const b = this.expr(node.right);
-        if (node.op === '/' && b.k === 'num' && b.v === 0) this.fail('division by zero', node.right);
-        return node.op === '+' ? add(a, b) : node.op === '-' ? sub(a, b) : node.op === '*' ? mul(a, b) : node.op === '/' ? div(a, b) : pow(a, b);
-      }
-    }
   }
 }
 

@@ -77,7 +77,53 @@ export function balancedSum(terms: Expr[]): Expr {
 /** The most terms all sum(...) of one text may write out (d = 100 in a double sum is 10,000). */
 export const MAX_SUM_TERMS = 20_000;
 
-class Resolver {
+/**
+ * The walk both resolvers share (this file's, and the high-dimensional one in
+ * ./highdim-file.ts): a syntax node to a resolved tree, names, calls and indices by the
+ * subclass, every constant part checked to be a finite number f32 can hold.
+ */
+export abstract class TreeResolver {
+  protected abstract src: Source;
+
+  protected fail(detail: string, at: Ast | { span: { start: number; end: number } }): never {
+    throw new EquationError(this.src, detail, at.span);
+  }
+
+  protected abstract name(node: Extract<Ast, { kind: 'name' }>): Expr;
+  protected abstract call(node: Extract<Ast, { kind: 'call' }>): Expr;
+  protected abstract indexed(node: Extract<Ast, { kind: 'index' }>): Expr;
+
+  /** The resolved tree of a node; a part that folds to a constant must be a finite number f32 can hold (WGSL gets it as a literal). */
+  expr(node: Ast): Expr {
+    const e = this.build(node);
+    if (e.k === 'num' && !(Math.abs(e.v) <= F32_MAX)) this.fail(Number.isFinite(e.v) ? `this constant part is ${e.v}, beyond f32 (about 3.4e38)` : 'this constant part is not a finite number', node);
+    return e;
+  }
+
+  private build(node: Ast): Expr {
+    switch (node.kind) {
+      case 'num':
+        return num(node.value);
+      case 'name':
+        return this.name(node);
+      case 'call':
+        return this.call(node);
+      case 'index':
+        return this.indexed(node);
+      case 'neg':
+        return neg(this.expr(node.arg));
+      case 'bin': {
+        const a = this.expr(node.left);
+        const b = this.expr(node.right);
+        // a divisor that is 0 or folds to 0 (x / (1 - 1)): WGSL refuses a constant 1.0 / 0.0 outright
+        if (node.op === '/' && b.k === 'num' && b.v === 0) this.fail('division by zero', node.right);
+        return node.op === '+' ? add(a, b) : node.op === '-' ? sub(a, b) : node.op === '*' ? mul(a, b) : node.op === '/' ? div(a, b) : pow(a, b);
+      }
+    }
+  }
+}
+
+class Resolver extends TreeResolver {
   /** Index variables bound by the sums around the node being resolved. */
   private readonly bound = new Map<string, number>();
   private sumTerms = 0;
@@ -87,11 +133,13 @@ class Resolver {
 
   constructor(
     private readonly scope: Scope,
-    private readonly src: Source,
-  ) {}
+    protected readonly src: Source,
+  ) {
+    super();
+  }
 
-  private fail(detail: string, at: Ast | { span: { start: number; end: number } }): never {
-    throw new EquationError(this.src, detail, at.span);
+  protected indexed(node: Extract<Ast, { kind: 'index' }>): Expr {
+    return { k: 'x', i: this.coordinate(node) };
   }
 
   private known(): string[] {
@@ -109,7 +157,7 @@ class Resolver {
     if (!this.scope.derivatives) this.fail(`${what} has no place here: an exact solution is a function of the inputs (${this.scope.inputs.join(', ')}) alone`, at);
   }
 
-  name(node: Extract<Ast, { kind: 'name' }>): Expr {
+  protected name(node: Extract<Ast, { kind: 'name' }>): Expr {
     const { name } = node;
     const s = this.scope;
     const index = this.bound.get(name);
@@ -200,7 +248,7 @@ class Resolver {
     return balancedSum(terms);
   }
 
-  call(node: Extract<Ast, { kind: 'call' }>): Expr {
+  protected call(node: Extract<Ast, { kind: 'call' }>): Expr {
     const { name, args } = node;
     const s = this.scope;
     if ((FUNCTIONS as readonly string[]).includes(name)) {
@@ -272,34 +320,6 @@ class Resolver {
     this.fail(`unknown function "${name}"${suggestion(name, [...FUNCTIONS, 'D', 'lap'])}; functions: ${FUNCTIONS.join(' ')}, D(u, x, ...), lap(u)`, { span: node.nameSpan });
   }
 
-  /** The resolved tree of a node; a part that folds to a constant must be a finite number f32 can hold (WGSL gets it as a literal). */
-  expr(node: Ast): Expr {
-    const e = this.build(node);
-    if (e.k === 'num' && !(Math.abs(e.v) <= F32_MAX)) this.fail(Number.isFinite(e.v) ? `this constant part is ${e.v}, beyond f32 (about 3.4e38)` : 'this constant part is not a finite number', node);
-    return e;
-  }
-
-  private build(node: Ast): Expr {
-    switch (node.kind) {
-      case 'num':
-        return num(node.value);
-      case 'name':
-        return this.name(node);
-      case 'call':
-        return this.call(node);
-      case 'index':
-        return { k: 'x', i: this.coordinate(node) };
-      case 'neg':
-        return neg(this.expr(node.arg));
-      case 'bin': {
-        const a = this.expr(node.left);
-        const b = this.expr(node.right);
-        // a divisor that is 0 or folds to 0 (x / (1 - 1)): WGSL refuses a constant 1.0 / 0.0 outright
-        if (node.op === '/' && b.k === 'num' && b.v === 0) this.fail('division by zero', node.right);
-        return node.op === '+' ? add(a, b) : node.op === '-' ? sub(a, b) : node.op === '*' ? mul(a, b) : node.op === '/' ? div(a, b) : pow(a, b);
-      }
-    }
-  }
 }
 
 /** An equation's residual a − b (or an expression's value) as a resolved tree. */
