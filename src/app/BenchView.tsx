@@ -8,33 +8,8 @@ import { downloadText } from './download';
 import { ChoiceField, IntField, Notices, TextField } from './fields';
 import { Plot } from './Plot';
 import { parseSettings, readHash, serializeSettings, writeHash, type SettingsValues } from './settings';
+import { BENCH_SETTINGS } from './view-settings';
 
-export const BENCH_SETTINGS = {
-  batch: { kind: 'int', default: 256, min: 1, max: 65536, label: 'Batch B', help: 'Collocation points per step.' },
-  width: { kind: 'int', default: 24, min: 1, max: 512, label: 'Width', help: 'Neurons per hidden layer.' },
-  depth: { kind: 'int', default: 3, min: 1, max: 12, label: 'Depth', help: 'Hidden layers.' },
-  activation: { kind: 'choice', default: 'tanh', choices: ['tanh', 'sin'], label: 'Activation', help: 'Activation of the hidden layers.' },
-  orders: {
-    kind: 'text',
-    default: '0-6',
-    pattern: /^\d{1,2}(-\d{1,2})?(,\d{1,2}(-\d{1,2})?)*$/,
-    expect: 'orders like 0-6 or 1,3,5 (at most 20)',
-    check: (v: string) => {
-      try {
-        const orders = parseOrders(v);
-        return orders[orders.length - 1] <= 20 || 'orders above 20 are not built';
-      } catch (e) {
-        return e instanceof Error ? e.message : String(e);
-      }
-    },
-    label: 'Orders',
-    help: 'Derivative orders n to time, e.g. 0-6 or 1,3,5 (at most 20).',
-  },
-  reps: { kind: 'int', default: 20, min: 1, max: 200, label: 'Repetitions', help: 'Timed steps per order; the median is shown.' },
-  warmup: { kind: 'int', default: 3, min: 0, max: 50, label: 'Warm-up', help: 'Untimed steps before timing (shader compilation, allocation).' },
-  admax: { kind: 'int', default: 7, min: 0, max: 20, label: 'AD up to n', help: 'Skip stacked AD above this order: its graph roughly triples per order.' },
-  jaxjs: { kind: 'choice', default: 'off', choices: ['off', 'on'], label: 'jax-js column', help: 'Also time the same step in jax-js (third-party JAX for the browser, jit of nested grad on its WebGPU backend), up to the AD order limit. Loads it on demand.' },
-} as const;
 type BenchValues = SettingsValues<typeof BENCH_SETTINGS>;
 
 export interface JaxJsRow {

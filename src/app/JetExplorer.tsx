@@ -6,15 +6,9 @@ import type { PinnDevice } from '../engine/gpu/gpu';
 import { downloadText } from './download';
 import { Plot } from './Plot';
 import { parseSettings, readHash, serializeSettings, writeHash, type SettingsValues } from './settings';
+import { EXPLORER_SETTINGS } from './view-settings';
 import { IntField, ChoiceField, Notices } from './fields';
 
-export const EXPLORER_SETTINGS = {
-  seed: { kind: 'int', default: 1, min: 0, max: 2 ** 31 - 1, label: 'Seed', help: 'Seed of the Glorot initialization: the same seed gives the same network everywhere.' },
-  width: { kind: 'int', default: 24, min: 1, max: 512, label: 'Width', help: 'Neurons per hidden layer.' },
-  depth: { kind: 'int', default: 3, min: 1, max: 12, label: 'Depth', help: 'Number of hidden layers.' },
-  activation: { kind: 'choice', default: 'tanh', choices: ['tanh', 'sin'], label: 'Activation', help: 'Activation of the hidden layers.' },
-  order: { kind: 'int', default: 3, min: 1, max: 6, label: 'Derivatives', help: 'Plot u and its derivatives up to this order, all from one jet pass.' },
-} as const;
 type ExplorerValues = SettingsValues<typeof EXPLORER_SETTINGS>;
 
 const DERIVATIVE_NAMES = ['u', "u'", "u''", 'u⁽³⁾', 'u⁽⁴⁾', 'u⁽⁵⁾', 'u⁽⁶⁾'];

@@ -4,10 +4,12 @@
  * (clamping or rejecting tampered values with a notice, never evaluating them) and
  * writes it back, so a link reproduces what is on screen.
  */
+import { shownValue } from '../engine/errors';
+
 export type SettingSpec =
   | { kind: 'int'; default: number; min: number; max: number; label: string; help: string }
   | { kind: 'choice'; default: string; choices: readonly string[]; label: string; help: string }
-  | { kind: 'text'; default: string; pattern: RegExp; label: string; help: string };
+  | { kind: 'text'; default: string; pattern: RegExp; label: string; help: string; expect?: string; check?: (v: string) => true | string };
 
 /**
  * Flags a link may carry besides settings: run=1 starts a benchmark on load; classroom=1
@@ -41,7 +43,7 @@ export function parseSettings<T extends SettingsTable>(table: T, params: URLSear
     if (s.kind === 'int') {
       const v = Number(raw);
       if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(v)) {
-        notices.push(`${s.label}: '${raw.slice(0, 40)}' is not a whole number; using ${s.default}`);
+        notices.push(`${s.label}: '${shownValue(raw)}' is not a whole number; using ${s.default}`);
       } else if (v < s.min || v > s.max) {
         const c = Math.min(s.max, Math.max(s.min, v));
         notices.push(`${s.label}: ${v} is outside [${s.min}, ${s.max}]; using ${c}`);
@@ -49,12 +51,16 @@ export function parseSettings<T extends SettingsTable>(table: T, params: URLSear
       } else values[k] = v;
     } else if (s.kind === 'choice') {
       if (s.choices.includes(raw)) values[k] = raw;
-      else notices.push(`${s.label}: '${raw.slice(0, 40)}' is not one of ${s.choices.join(', ')}; using ${s.default}`);
-    } else if (s.pattern.test(raw)) values[k] = raw;
-    else notices.push(`${s.label}: '${raw.slice(0, 40)}' is not valid; using ${s.default}`);
+      else notices.push(`${s.label}: '${shownValue(raw)}' is not one of ${s.choices.join(', ')}; using ${s.default}`);
+    } else {
+      // the pattern first (its shape), then the table's own check (e.g. orders up to 20)
+      const verdict = s.pattern.test(raw) ? (s.check?.(raw) ?? true) : `'${shownValue(raw)}' is not ${s.expect ?? 'valid'}`;
+      if (verdict === true) values[k] = raw;
+      else notices.push(`${s.label}: ${verdict}; using ${s.default}`);
+    }
   }
   for (const k of params.keys()) {
-    if (!(k in table) && !URL_FLAGS.includes(k)) notices.push(`unknown setting '${k.slice(0, 40)}' ignored`);
+    if (!(k in table) && !URL_FLAGS.includes(k)) notices.push(`unknown setting '${shownValue(k)}' ignored`);
   }
   return { values: values as SettingsValues<T>, notices };
 }

@@ -367,7 +367,7 @@ export function specFromParams<K extends SpecKind>(kind: K, params: URLSearchPar
   }
   if (rawPde !== null) given.add('pde');
   for (const k of params.keys()) {
-    if (!(k in table) && !URL_FLAGS.includes(k)) notices.push(`unknown setting '${k.slice(0, 40)}' ignored`);
+    if (!(k in table) && !URL_FLAGS.includes(k)) notices.push(`unknown setting '${shownValue(k)}' ignored`);
   }
   if (kind === 'train') {
     const problem = problemById(pde);
