@@ -24,6 +24,7 @@
  */
 import { MAX_HIGHDIM_DIM, type HighDimDefaults, type HighDimProblem, type Jet2 } from '../problems/highdim-types';
 import { Rng } from '../sampling/rng';
+import { shownValue } from '../errors';
 import { add, applyFunction, arity, derive, fn, FUNCTIONS, leaves, mapLeaves, mul, neg, num, size, sub, type Expr, type FunctionName, type Leaf } from './expr';
 import { RESERVED, TreeResolver } from './resolve';
 import { EquationError, LIMITS, parseEquation, parseExpression, type Ast, type Source } from './syntax';
@@ -59,6 +60,9 @@ function fail(where: Where, detail: string): never {
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/** A name a file declares: a letter, then letters, digits or underscores, at most 64 in all. */
+const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 const KNOWN_KEYS = ['id', 'title', 'description', 'inputs', 'outputs', 'domain', 'parameters', 'coefficients', 'definitions', 'equations', 'model', 'exact', 'defaults'];
 
@@ -407,7 +411,7 @@ function parameterValues(json: Record<string, unknown>, where: (f: string) => Wh
   if (!Number.isInteger(d) || d < lo || d > hi) throw new RangeError(`${String(json.id)}: the dimension must be an integer from ${lo} to ${hi} (got ${d})`);
   const values: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const [name, v] of Object.entries(p)) {
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name) || TAKEN.has(name)) fail(where(`parameters.${name}`), `"${name}" is not a name free for a parameter`);
+    if (!NAME.test(name) || TAKEN.has(name)) fail(where(`parameters.${name}`), `"${shownValue(name)}" is not a name free for a parameter`);
     if (name === 'd') continue;
     const x = Object.hasOwn(over, name) ? over[name] : isObject(v) ? v.value : v;
     if (typeof x !== 'number' || !Number.isFinite(x)) fail(where(`parameters.${name}`), 'must be a finite number or { "value": ... }');
@@ -442,13 +446,13 @@ export function compileHighDim(json: unknown, options: HighDimCompileOptions = {
   if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) fail(where('id'), 'must be lower-case letters, digits and dashes (at most 64)');
   const inputs = json.inputs;
   if (!Array.isArray(inputs) || inputs.length < 1 || inputs.length > 2 || !inputs.every((s) => typeof s === 'string')) fail(where('inputs'), 'must be ["x[d]"] or ["x[d]", "t"]: a vector input, then optionally time');
-  const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*\[\s*d\s*\]\s*$/.exec(inputs[0] as string);
+  const m = /^\s*([A-Za-z][A-Za-z0-9_]{0,63})\s*\[\s*d\s*\]\s*$/.exec(inputs[0] as string);
   if (!m || TAKEN.has(m[1]) || m[1] === 't') fail(where('inputs[0]'), 'must be a vector input of size d, e.g. "x[d]"');
   const vector = m[1];
   if (inputs.length === 2 && inputs[1] !== 't') fail(where('inputs[1]'), 'must be "t" (time, after the vector input)');
   const time = inputs.length === 2;
   const outputs = json.outputs;
-  if (!Array.isArray(outputs) || outputs.length !== 1 || typeof outputs[0] !== 'string' || !/^[A-Za-z][A-Za-z0-9]*$/.test(outputs[0]) || TAKEN.has(outputs[0]) || outputs[0] === vector || outputs[0] === 't') fail(where('outputs'), 'must name one output, e.g. ["u"]');
+  if (!Array.isArray(outputs) || outputs.length !== 1 || typeof outputs[0] !== 'string' || !/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(outputs[0]) || TAKEN.has(outputs[0]) || outputs[0] === vector || outputs[0] === 't') fail(where('outputs'), 'must name one output, e.g. ["u"]');
   const output = outputs[0] as string;
   const domain = json.domain;
   if (!isObject(domain) || !isObject(domain[vector]) || (domain[vector] as Record<string, unknown>).ball !== 1) fail(where(`domain.${vector}`), 'must be { "ball": 1 }: the unit ball');
@@ -458,7 +462,7 @@ export function compileHighDim(json: unknown, options: HighDimCompileOptions = {
     if (!Array.isArray(tt) || tt.length !== 2 || tt[0] !== 0 || typeof tt[1] !== 'number' || !(tt[1] > 0) || !Number.isFinite(tt[1])) fail(where('domain.t'), 'must be [0, T] with T > 0');
     horizon = tt[1];
   }
-  for (const key of Object.keys(domain)) if (key !== vector && !(time && key === 't')) fail(where(`domain.${key}`), `"${key}" is not an input`);
+  for (const key of Object.keys(domain)) if (key !== vector && !(time && key === 't')) fail(where(`domain.${key}`), `"${shownValue(key)}" is not an input`);
   const { values: parameters, range, d } = parameterValues(json, where, options.dim, options.parameters);
   for (const name of [vector, output, 't']) if (Object.hasOwn(parameters, name)) fail(where(`parameters.${name}`), `"${name}" is an input or output`);
 
@@ -468,7 +472,7 @@ export function compileHighDim(json: unknown, options: HighDimCompileOptions = {
   const cin = json.coefficients ?? {};
   if (!isObject(cin)) fail(where('coefficients'), 'must be an object of name: { "normal": seed }');
   for (const [name, spec] of Object.entries(cin)) {
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name) || TAKEN.has(name) || Object.hasOwn(parameters, name) || name === vector || name === output || name === 't') fail(where(`coefficients.${name}`), `"${name}" is not a free name`);
+    if (!NAME.test(name) || TAKEN.has(name) || Object.hasOwn(parameters, name) || name === vector || name === output || name === 't') fail(where(`coefficients.${name}`), `"${shownValue(name)}" is not a free name`);
     const seed = isObject(spec) ? spec.normal : undefined;
     if (!Number.isInteger(seed) || (seed as number) < 0) fail(where(`coefficients.${name}`), 'must be { "normal": seed }, d standard normal numbers drawn from a whole-number seed');
     coefficients[name] = Object.keys(coefficients).length;
@@ -481,7 +485,7 @@ export function compileHighDim(json: unknown, options: HighDimCompileOptions = {
   const din = json.definitions ?? {};
   if (!isObject(din)) fail(where('definitions'), 'must be an object of name: expression');
   for (const [name, text] of Object.entries(din)) {
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name) || TAKEN.has(name) || Object.hasOwn(parameters, name) || Object.hasOwn(coefficients, name) || name === vector || name === output || name === 't') fail(where(`definitions.${name}`), `"${name}" is not a free name`);
+    if (!NAME.test(name) || TAKEN.has(name) || Object.hasOwn(parameters, name) || Object.hasOwn(coefficients, name) || name === vector || name === output || name === 't') fail(where(`definitions.${name}`), `"${shownValue(name)}" is not a free name`);
     if (typeof text !== 'string') fail(where(`definitions.${name}`), 'must be an expression (a string)');
     const src: Source = { file, field: `definitions.${name}`, text };
     definitions[name] = { src, ast: parseExpression(src) };

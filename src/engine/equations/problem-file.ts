@@ -8,6 +8,7 @@
 import { operatorSpec, unknownRaw, type DerivativeSpec, type HardTransform, type LossTerm, type PdeProblem, type Unknown } from '../problems/types';
 import { wgslFloat } from '../gpu/kernels';
 import { Rng } from '../sampling/rng';
+import { shownValue } from '../errors';
 import { AtomTable, collectPolynomial, evaluate, leaves, mapLeaves, partial, size, total, add, num, type Atom, type Expr } from './expr';
 import { RESERVED, resolveEquation, resolveExpression, splitSubscript, type Scope } from './resolve';
 import { EquationError, parseEquation, type Source } from './syntax';
@@ -786,14 +787,20 @@ function readTable(spec: DataSpec, where: Where, options: CompileOptions, inputs
 }
 
 /** A CSV table of numbers with a header row (commas; blank lines skipped). */
+/** A decimal number as a CSV cell may hold it: sign, digits with an optional point, optional exponent. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 export function parseCsv(text: string, where: Where): { columns: string[]; rows: number[][] } {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   if (lines.length < 2) fail(where, 'needs a header line and at least one row');
   const columns = lines[0].split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1'));
   const rows = lines.slice(1).map((l, i) =>
     l.split(',').map((s, j) => {
-      const v = Number(s.trim());
-      if (s.trim() === '' || !Number.isFinite(v)) fail(where, `line ${i + 2}, column ${j + 1}: "${s.trim()}" is not a finite number`);
+      const cell = s.trim();
+      // plain decimal only: Number() would also take 0x10, 0b1 and an empty cell (as 0)
+      if (!DECIMAL.test(cell)) fail(where, `line ${i + 2}, column ${j + 1}: "${shownValue(cell)}" is not a decimal number`);
+      const v = Number(cell);
+      if (!Number.isFinite(v)) fail(where, `line ${i + 2}, column ${j + 1}: "${shownValue(cell)}" is not a finite number`);
       return v;
     }),
   );

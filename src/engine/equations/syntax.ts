@@ -76,7 +76,9 @@ export class EquationError extends InputError {
 const printable = (s: string) => s.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, ' ');
 
 function formatError(source: Source | { file?: string; field: string }, detail: string, span?: Span): string {
-  const where = [source.file, source.field].filter(Boolean).join(': ');
+  // a file or field named by the input (a JSON key) is shown cut to a line's worth
+  const cut = (t: string | undefined) => (t !== undefined && t.length > 120 ? `${t.slice(0, 120)}…` : t);
+  const where = [cut(source.file), cut(source.field)].filter(Boolean).join(': ');
   const head = printable(`${where}: ${detail}`);
   if (!('text' in source) || span === undefined) return head;
   // one line of context: the text (cut to about 100 characters around the span) and the caret
