@@ -12,7 +12,7 @@ import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, TextField }
 import { Plot } from './Plot';
 import { hiddenControls, readHash, writeHash } from './settings';
 import { forgetHighDimRun, freshMemory, historyUpTo, rememberRecord, rememberSnapshot, resumeMessage, snapshotDue, useHighDimMemory } from './run-memory';
-import { texToMathML } from './tex';
+import { MathML } from './MathML';
 import { useProblemFiles } from './problem-files';
 
 type Values = HighDimSpec;
@@ -235,7 +235,7 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
       </div>
       {problem && (
         <div className="equation">
-          <span dangerouslySetInnerHTML={{ __html: texToMathML(problem.tex) }} />
+          <MathML tex={problem.tex} />
           <p className="meta">{problem.description}</p>
           {openedFile && (
             <p className="meta" data-testid="hd-opened">

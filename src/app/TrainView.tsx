@@ -10,7 +10,7 @@ import { appliesTo, compareMethodsFromParam, compareMethodsParam, fieldsFor, spe
 import { CostPanel } from './CostPanel';
 import type { Activation } from '../engine/model/mlp';
 import { useExperiment } from './experiment-store';
-import { texToMathML } from './tex';
+import { MathML } from './MathML';
 import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
 import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, SettingField, TextField } from './fields';
 import { allMethods } from '../engine/methods/registry';
@@ -338,7 +338,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
     <section className="panel" data-testid="train">
       <h2>Train a PINN</h2>
       <p className="explain">
-        <b data-testid="problem-title">{problem.title}</b>: {problem.tex ? <span className="equation" data-testid="equation" dangerouslySetInnerHTML={{ __html: texToMathML(problem.tex) }} /> : problem.equation}. {problem.description} Each step samples fresh collocation points, computes every derivative
+        <b data-testid="problem-title">{problem.title}</b>: {problem.tex ? <MathML className="equation" testId="equation" tex={problem.tex} /> : problem.equation}. {problem.description} Each step samples fresh collocation points, computes every derivative
         the residual needs with one Taylor-jet pass per direction, and updates the network with Adam, all on your GPU. Space bar: play/pause.
       </p>
       <Notices notices={notices} />

@@ -195,6 +195,33 @@ describe('the playground in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.close();
   });
 
+  it('the built page carries its Content-Security-Policy (no inline script, no eval): training raises no violation, an injected script does not run', async () => {
+    const page = await browser.newPage();
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await page.goto(`${server.url}#train?pde=poisson-1d&width=8&depth=2&steps=20&points=32`);
+    await page.waitForSelector('[data-testid=train-status]', { timeout: 60_000 });
+    const csp = await page.getAttribute('meta[http-equiv=Content-Security-Policy]', 'content');
+    const directives = Object.fromEntries(csp!.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+    // scripts from the page's own origin only: no inline script, no eval (WebAssembly for jax-js)
+    expect(directives['script-src']).toEqual(["'self'", "'wasm-unsafe-eval'"]);
+    expect(directives['default-src']).toEqual(["'self'"]);
+    expect(directives['object-src']).toEqual(["'none'"]);
+    expect(violations).toEqual([]);
+    // an injected inline script does not run, and the browser reports the refusal
+    const ran = await page.evaluate(() => {
+      const el = document.createElement('script');
+      el.textContent = '(window).__injected = 1';
+      document.head.append(el);
+      return (window as unknown as { __injected?: number }).__injected ?? null;
+    });
+    expect(ran).toBeNull();
+    await expect.poll(() => violations.length, { timeout: 5000 }).toBeGreaterThan(0);
+    await page.close();
+  });
+
   it('runs the AD-vs-nTP benchmark from a shared link, with the jax-js column, and draws its plots', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors = collectErrors(page);
