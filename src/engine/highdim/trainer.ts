@@ -70,6 +70,8 @@ export interface HighDimConfig {
   logEvery: number;
   /** Points of the fixed test set (default: as many as fit 2·10⁷ coordinates, 50 to 1000). */
   testPoints?: number;
+  /** The most GPU memory the run may take (default HIGHDIM_MEMORY_BUDGET); the constructor refuses more, before allocating. */
+  memoryBudget?: number;
 }
 
 export function defaultHighDimConfig(problem: HighDimProblem): HighDimConfig {
@@ -187,6 +189,43 @@ function checkLimits(device: GPUDevice, problemId: string, d: number, width: num
   );
 }
 
+/** The most GPU memory a high-dimensional run may take (HighDimConfig.memoryBudget overrides it). */
+export const HIGHDIM_MEMORY_BUDGET = 4 * 2 ** 30;
+
+/**
+ * The bytes of GPU memory a high-dimensional trainer will allocate, from its settings alone
+ * (nothing allocated): the parameters five times (weights, gradient, Adam's two moments, the
+ * last good copy), the training batch's points and per-layer jets and adjoints, the test batch,
+ * and the per-point vectors. memoryBytes() gives what was allocated; tests hold the two within
+ * 2x of each other.
+ */
+export function estimateHighDimBytes(problem: Pick<HighDimProblem, 'dim' | 'horizon' | 'coefficients'>, config: Pick<HighDimConfig, 'width' | 'depth' | 'points' | 'randBatch' | 'stde' | 'productRule' | 'testPoints'>): number {
+  const d = problem.dim;
+  const time = problem.horizon !== undefined;
+  const din = d + (time ? 1 : 0);
+  const { width, depth, points: P, randBatch: B } = config;
+  const params = din * width + width + (depth - 1) * (width * width + width) + width + 1;
+  const R1 = B + (time ? 1 : 0) + (config.productRule ? 1 : 0);
+  const batch = (count: number, rows: number) => {
+    const R = count * rows;
+    return 4 * (count * din + count + R + 2 * depth * R * 3 * width + R * 3);
+  };
+  const testCount = config.testPoints ?? Math.max(50, Math.min(1000, Math.floor(2e7 / d)));
+  const R = P * R1;
+  const dense = config.stde === 'dense' ? 4 * (P * B * Math.ceil(d / 32) + P * B) : 0;
+  const adjoints = 4 * (R * 3 + 2 * depth * R * 3 * width + P * width);
+  return 4 * params * 5 + batch(P, R1) + batch(testCount, 1) + dense + adjoints + 4 * (4 * P + problem.coefficients.length);
+}
+
+/** Refuse a run whose estimated memory is over the budget, before anything is allocated. */
+export function checkHighDimMemory(problem: Pick<HighDimProblem, 'id' | 'dim' | 'horizon' | 'coefficients'>, config: HighDimConfig): void {
+  const need = estimateHighDimBytes(problem, config);
+  const budget = config.memoryBudget ?? HIGHDIM_MEMORY_BUDGET;
+  if (need <= budget) return;
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  throw new InputError(`${problem.id} at d = ${problem.dim} with a ${config.depth}x${config.width} network and ${config.points} points needs about ${gib(need)} of GPU memory, more than the ${gib(budget)} budget: lower d, the width or the points`);
+}
+
 /** The ball problems' trainer: its own sampler, loss and kernels over the shared core (../train/core.ts: network, Adam, steps, checkpoint, run). */
 export class HighDimTrainer extends TrainerCore<HighDimConfig> {
   /** W₁'s learning-rate multiplier in use: config.firstLayerLr, or firstLayerLrScale(d). */
@@ -242,6 +281,7 @@ export class HighDimTrainer extends TrainerCore<HighDimConfig> {
     if (config.unbiasedLoss && isDense) throw new InputError('the unbiased loss (--unbiased-loss) is built for sparse STDE only');
     if (config.unbiasedLoss && (B < 2 || B % 2 !== 0)) throw new InputError(`the unbiased loss splits the B sampled axes in two halves: B must be even and at least 2 (got ${B})`);
     const testCount = config.testPoints ?? Math.max(50, Math.min(1000, Math.floor(2e7 / d)));
+    checkHighDimMemory(problem, config);
     const words = Math.ceil(d / 32);
     checkLimits(device, problem.id, din, width, Math.max(P, testCount), P * R1, isDense ? P * B * words * 4 : 0);
     const firstLayerLr = config.firstLayerLr ?? firstLayerLrScale(d);

@@ -19,7 +19,7 @@ import { SAMPLING_KINDS, type SamplingKind } from '../sampling/qmc';
 import { namedSchedule, type LrSchedule, type ScheduleName } from '../train/schedule';
 import { ALL_TRAIN_METHODS, TRAIN_METHODS, defaultTrainConfig, type TrainConfig, type TrainMethod } from '../train/trainer';
 import { allMethods, methodById } from '../methods/registry';
-import { BALL_SAMPLINGS, defaultHighDimConfig, type BallSampling, type HighDimConfig } from '../highdim/trainer';
+import { BALL_SAMPLINGS, checkHighDimMemory, defaultHighDimConfig, type BallSampling, type HighDimConfig } from '../highdim/trainer';
 import { denseUnsupportedReason } from '../highdim/dense';
 
 import { appliesTo, fieldMethods, inOpenUnit, NUMBER, type ChoiceField, type Field, type IntField, type SpecValues, type TextField } from './fields';
@@ -575,6 +575,8 @@ export function highDimSetup(spec: HighDimSpec): { problem: HighDimProblem; conf
     ballSampling: spec.ball as BallSampling,
     seed: spec.seed,
   };
+  // the memory it would take, before anything is allocated (the app shows the message in place of a run)
+  checkHighDimMemory(problem, config);
   return { problem, config };
 }
 
