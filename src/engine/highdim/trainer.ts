@@ -281,9 +281,10 @@ export class HighDimTrainer extends TrainerCore<HighDimConfig> {
     if (config.unbiasedLoss && isDense) throw new InputError('the unbiased loss (--unbiased-loss) is built for sparse STDE only');
     if (config.unbiasedLoss && (B < 2 || B % 2 !== 0)) throw new InputError(`the unbiased loss splits the B sampled axes in two halves: B must be even and at least 2 (got ${B})`);
     const testCount = config.testPoints ?? Math.max(50, Math.min(1000, Math.floor(2e7 / d)));
-    checkHighDimMemory(problem, config);
     const words = Math.ceil(d / 32);
+    // the device's per-buffer limit first (it names the largest d that fits), then the total
     checkLimits(device, problem.id, din, width, Math.max(P, testCount), P * R1, isDense ? P * B * words * 4 : 0);
+    checkHighDimMemory(problem, config);
     const firstLayerLr = config.firstLayerLr ?? firstLayerLrScale(d);
     if (!(firstLayerLr > 0 && firstLayerLr <= 1e4)) throw new InputError(`the first layer's learning-rate multiplier must be in (0, 10000], got ${firstLayerLr}`);
     device.pushErrorScope('validation');
