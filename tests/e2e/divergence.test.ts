@@ -3,29 +3,19 @@
  * diverge; each view shows the shared run loop's notice (the step whose parameters came back,
  * the lowered learning rate), keeps its history, and its network stays finite.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { collectErrors, launchChromium, serveDist } from './browser';
+import { describe, expect, it } from 'vitest';
+import { collectErrors } from './browser';
+import { useBrowser } from './use-browser';
 
-let browser: Browser;
-let server: { url: string; close: () => Promise<void> };
-
-beforeAll(async () => {
-  server = await serveDist('/pinn/');
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 const NOTICE = /restored the parameters of step \d+ and halved the learning rate|kept the parameters of step \d+ and stopped/;
 
 describe('a diverging run in each view', () => {
   it('Train: lr 0.99 (a sin network, which diverges where tanh saturates) gives the notice, the history stays, every logged loss and error is finite', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
-    await page.goto(`${server.url}#train?pde=poisson-1d&activation=sin&width=32&depth=3&steps=300&points=64&lr=0.99`);
+    await page.goto(`${env.server.url}#train?pde=poisson-1d&activation=sin&width=32&depth=3&steps=300&points=64&lr=0.99`);
     await page.waitForSelector('[data-testid=play]:not([disabled])', { timeout: 120_000 });
     await page.click('[data-testid=play]');
     await page.waitForSelector('[data-testid=train-message]', { timeout: 120_000 });
@@ -45,9 +35,9 @@ describe('a diverging run in each view', () => {
   });
 
   it('High dimension: lr 0.99 gives the same notice, and the status keeps a finite error', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
-    await page.goto(`${server.url}#highdim?pde=poisson-twobody&dim=20&randBatch=4&width=16&depth=2&points=16&steps=300&lr=0.99`);
+    await page.goto(`${env.server.url}#highdim?pde=poisson-twobody&dim=20&randBatch=4&width=16&depth=2&points=16&steps=300&lr=0.99`);
     await page.waitForSelector('[data-testid=hd-play]:not([disabled])', { timeout: 120_000 });
     await page.click('[data-testid=hd-play]');
     await page.waitForSelector('[data-testid=hd-message]', { timeout: 180_000 });

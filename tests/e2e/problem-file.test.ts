@@ -1,20 +1,11 @@
 /** "Open a problem file" in the Train view: the file picker, the error panel, training an opened problem, a reload, drag and drop. */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { collectErrors, launchChromium, serveDist } from './browser';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { collectErrors } from './browser';
+import { useBrowser } from './use-browser';
 
-let browser: Browser;
-let server: { url: string; close: () => Promise<void> };
-
-beforeAll(async () => {
-  server = await serveDist('/pinn/');
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 /** A small 1-D Poisson problem whose observations are in a data file next to it. */
 const PROBLEM = JSON.stringify(
@@ -51,9 +42,9 @@ const train = (page: Page) => page.evaluate(() => (window as unknown as { __pinn
 
 describe('opening a problem file in the Train view', () => {
   it('refuses a file with a missing data file or an unknown function (nothing changes), opens a valid one, trains it, and reopens it after a reload', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
-    await page.goto(`${server.url}#train?pde=poisson-1d&width=8&depth=2&steps=40&points=32`);
+    await page.goto(`${env.server.url}#train?pde=poisson-1d&width=8&depth=2&steps=40&points=32`);
     await page.waitForSelector('[data-testid=train-status]', { timeout: 60_000 });
     expect(await page.getByRole('button', { name: 'Open a problem file…' }).getAttribute('data-testid')).toBe('open-problem');
 
@@ -121,9 +112,9 @@ describe('opening a problem file in the Train view', () => {
   });
 
   it('opens files dropped anywhere on the page: an overlay while dragging, then the Train view with the problem selected', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
-    await page.goto(`${server.url}#derivatives`);
+    await page.goto(`${env.server.url}#derivatives`);
     await page.waitForSelector('[data-testid=jet-meta]', { timeout: 60_000 });
     const drag = (type: string) =>
       page.evaluate(
@@ -153,9 +144,9 @@ describe('opening a problem file in the Train view', () => {
   });
 
   it('a high-dimensional file (a model u = G + F N) opens in the High dimension view, checked, and trains there', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
-    await page.goto(`${server.url}#train?pde=poisson-1d&width=8&depth=2&steps=40&points=32`);
+    await page.goto(`${env.server.url}#train?pde=poisson-1d&width=8&depth=2&steps=40&points=32`);
     await page.waitForSelector('[data-testid=train-status]', { timeout: 60_000 });
     const doc = JSON.parse(readFileSync('problems/hjb-lin.json', 'utf8'));
     doc.id = 'my-hjb';
