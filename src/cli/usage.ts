@@ -76,7 +76,7 @@ export const TRAIN_OPTIONS = {
     metavar: 'FILE',
     cli: 'problem',
     group: 'problem',
-    help: 'Train the problem in this problem file (JSON: inputs, outputs, domain, equations, conditions, data, exact; see docs/PROBLEM_FILES.md) instead of --pde; a data file it names is read next to it.',
+    help: 'Train the problem in this problem file (JSON: inputs, outputs, domain, equations, conditions, data, exact; see docs/PROBLEM_FILES.md) instead of --pde; a data file it names is read next to it. A file with a model u = G + F * N is a high-dimensional problem, trained with STDE like the ball problems (--dim N).',
   },
   param: {
     kind: 'text',
@@ -87,7 +87,7 @@ export const TRAIN_OPTIONS = {
     metavar: 'NAME=V,...',
     cli: 'param',
     group: 'problem',
-    help: 'Set parameters of a --problem file, e.g. a=0.7,nu=0.01 (within any range the file gives).',
+    help: 'Set parameters of a --problem file, e.g. a=0.7,nu=0.01 (within any range the file gives; d=N sets a high-dimensional file’s dimension).',
   },
   seconds: {
     kind: 'text',
