@@ -45,7 +45,9 @@ export function HighDimView({ gpu }: { gpu: PinnDevice }) {
   const set = (v: Partial<Values>) => update('highdim', v);
   const shown = (k: string) => !hidden.has(k);
 
-  const key = specToParams('highdim', values).toString();
+  // a problem file opened again under the same id is a new problem: its revision is part of the key
+  const revision = useProblemFiles((s) => s.revisions[values.pde] ?? 0);
+  const key = `${specToParams('highdim', values).toString()}#${revision}`;
   const setup = useMemo(() => {
     try {
       return { ...highDimSetup(values), error: null };
