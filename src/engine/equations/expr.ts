@@ -137,8 +137,8 @@ export function arity(f: FunctionName): number {
   return f === 'min' || f === 'max' ? 2 : 1;
 }
 
-/** What a residual is differentiated by: a derivative value (atom) or an unknown. */
-export type Variable = { k: 'atom'; i: number } | { k: 'q'; i: number };
+/** What an expression is differentiated by, everything else held fixed: a derivative value (atom), an unknown, a coordinate or an observation (the high-dimensional compiler: a sum's value). */
+export type Variable = { k: 'atom' | 'q' | 'x' | 'obs'; i: number };
 
 /** ∂e/∂v with everything else held fixed (the residual's gradient for the loss kernel's adjoint). */
 export function partial(e: Expr, v: Variable): Expr {
@@ -169,8 +169,7 @@ export function atomExpr(table: AtomTable, output: number, alpha: number[], lap?
 
 export type Leaf = Extract<Expr, { k: 'x' | 'q' | 'atom' | 'obs' }>;
 
-/** The derivative of e, given what each leaf differentiates to (the chain rule through every node). */
-export function derive(e: Expr, leaf: (l: Leaf) => Expr): Expr {
+function derive(e: Expr, leaf: (l: Leaf) => Expr): Expr {
   const d = (x: Expr) => derive(x, leaf);
   switch (e.k) {
     case 'num':

@@ -25,9 +25,10 @@
 import { MAX_HIGHDIM_DIM, type HighDimDefaults, type HighDimProblem, type Jet2 } from '../problems/highdim-types';
 import { Rng } from '../sampling/rng';
 import { shownValue } from '../errors';
-import { add, applyFunction, arity, derive, fn, FUNCTIONS, leaves, mapLeaves, mul, neg, num, size, sub, type Expr, type FunctionName, type Leaf } from './expr';
+import { add, applyFunction, arity, fn, FUNCTIONS, leaves, mapLeaves, mul, neg, num, partial, size, sub, type Expr, type FunctionName, type Leaf } from './expr';
+import { fail, isObject, type Where } from './problem-file';
 import { RESERVED, TreeResolver } from './resolve';
-import { EquationError, LIMITS, parseEquation, parseExpression, type Ast, type Source } from './syntax';
+import { LIMITS, parseEquation, parseExpression, type Ast, type Source } from './syntax';
 import { astTex } from './tex';
 import { wgslF32, wgslNesting, WGSL_MAX_NESTING } from './wgsl';
 
@@ -51,15 +52,6 @@ interface Aggregate {
   key: string;
 }
 
-type Where = { file?: string; field: string };
-
-function fail(where: Where, detail: string): never {
-  throw new EquationError(where, detail);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** A name a file declares: a letter, then letters, digits or underscores, at most 64 in all. */
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -278,7 +270,7 @@ class Resolver extends TreeResolver {
       if (leaves(e, 'atom').length > 0) this.fail(`D of an expression of ${c.output} is not built for high-dimensional problems; name the derivative (D(${c.output}, ${c.vector}[i]))`, node);
       if (leaves(e, 'obs').length > 0) this.fail('D of an expression holding a sum or norm2 is not built; differentiate the terms inside the sum', node);
       for (const ax of axes) {
-        e = derive(e, (l) => num(l.k === 'x' && l.i === ax.i ? 1 : 0));
+        e = partial(e, { k: 'x', i: ax.i });
         const left = LIMITS.derived - this.derived;
         if (size(e, left) > left) this.fail(`this derivative grows past ${LIMITS.derived} terms when written out; differentiate a simpler expression`, node);
       }
@@ -391,8 +383,12 @@ export interface HighDimCompileOptions {
 /** What validation needs beyond the problem: the trees and the aggregates they read. */
 export interface HighDimCompiled {
   problem: HighDimProblem;
-  /** The largest |residual| of the exact solution (its derivatives taken symbolically) over `points`, and the scale it is relative to; null without `exact`. */
-  checkExact(points: number): { maxResidual: number; scale: number } | null;
+  /**
+   * The largest |residual| of the exact solution (its derivatives taken symbolically) over
+   * `points` points of the ball (default: fewer as d grows, since each costs O(d)), and the
+   * scale it is relative to; null without `exact`.
+   */
+  checkExact(points?: number): { points: number; maxResidual: number; scale: number } | null;
   summary: string[];
 }
 
@@ -507,7 +503,7 @@ export function compileHighDim(json: unknown, options: HighDimCompileOptions = {
     const a = aggs[j];
     if (a.lo !== 0 || a.hi !== d - 1) fail(where('equations[0]'), `a sum of ${output}'s derivatives runs over every coordinate (i from 1 to d), as STDE samples them`);
     if (reads(a.body, 'x', (i) => i !== OFF) || reads(a.body, 'q')) fail(where('equations[0]'), `a sum of ${output}'s derivatives reads ${vector}[i], D(${output}, ${vector}[i]), D(${output}, ${vector}[i], ${vector}[i]) and constants (no time, neighbours or coefficient vectors)`);
-    const factor = derive(residual, (l) => num(l.k === 'obs' && l.i === j ? 1 : 0));
+    const factor = partial(residual, { k: 'obs', i: j });
     if (factor.k !== 'num') fail(where('equations[0]'), `the sums of ${output}'s derivatives enter the equation linearly, each times a constant (STDE estimates a sum, not a function of one)`);
     spatial = add(spatial, mul(factor, a.body));
   }
@@ -528,7 +524,7 @@ export function compileHighDim(json: unknown, options: HighDimCompileOptions = {
   if (model.left.kind !== 'name' || model.left.name !== output || !model.right) fail(where('model'), `must read "${output} = G + F * N"`);
   const modelResolver = new Resolver(ctx, modelSrc, 'model');
   const rhs = modelResolver.expr(model.right);
-  const F = derive(rhs, (l) => num(l.k === 'atom' && l.i === NET ? 1 : 0));
+  const F = partial(rhs, { k: 'atom', i: NET });
   const G = zeroed(rhs, (l) => l.k === 'atom' && l.i === NET);
   if (reads(F, 'atom') || F.k === 'num') fail(where('model'), 'must be linear in N with a factor F that depends on the inputs: G + F * N');
   const modelAggs = modelResolver.aggregates;
@@ -568,20 +564,20 @@ export function compileHighDim(json: unknown, options: HighDimCompileOptions = {
   /** E's 2-jet along a space axis (leaf x OFF = x_a) and along t: (value, first, half the second). */
   const jets = (E: Expr) => {
     const used = leaves(E, 'obs');
-    const dA = used.map((j) => derive(E, (l) => num(l.k === 'obs' && l.i === j ? 1 : 0)));
-    const h1 = used.map((j) => derive(modelAggs[j].body, (l) => num(l.k === 'x' && l.i === OFF ? 1 : 0)));
-    const h2 = h1.map((h) => derive(h, (l) => num(l.k === 'x' && l.i === OFF ? 1 : 0)));
+    const dA = used.map((j) => partial(E, { k: 'obs', i: j }));
+    const h1 = used.map((j) => partial(modelAggs[j].body, { k: 'x', i: OFF }));
+    const h2 = h1.map((h) => partial(h, { k: 'x', i: OFF }));
     let e1: Expr = num(0);
     let e2: Expr = num(0);
     used.forEach((_, m) => {
       e1 = add(e1, mul(dA[m], h1[m]));
       e2 = add(e2, mul(dA[m], h2[m]));
       used.forEach((k, n) => {
-        const second = derive(dA[m], (l) => num(l.k === 'obs' && l.i === k ? 1 : 0));
+        const second = partial(dA[m], { k: 'obs', i: k });
         e2 = add(e2, mul(second, mul(h1[m], h1[n])));
       });
     });
-    const dt = (x: Expr) => derive(x, (l) => num(l.k === 'x' && l.i === T ? 1 : 0));
+    const dt = (x: Expr) => partial(x, { k: 'x', i: T });
     return { space: [E, e1, mul(num(0.5), e2)], time: [E, dt(E), mul(num(0.5), dt(dt(E)))], used };
   };
   const jetF64 = (E: Expr) => {
@@ -658,7 +654,7 @@ export function compileHighDim(json: unknown, options: HighDimCompileOptions = {
   };
   const spatialLeaves = { x: () => 'xi', atom: (i: number) => ['ui', 'uii'][i] };
   const temporalLeaves = pointLeaves(aggs, 'a');
-  const part = (e: Expr, v: number) => derive(e, (l) => num(l.k === 'atom' && l.i === v ? 1 : 0));
+  const part = (e: Expr, v: number) => partial(e, { k: 'atom', i: v });
   const wgsl = {
     helpers: '',
     source: sourceCode,
@@ -717,15 +713,15 @@ export function compileHighDim(json: unknown, options: HighDimCompileOptions = {
     file,
   };
 
-  const checkExact = (count: number) => {
+  const checkExact = (count = d <= 1000 ? 20 : d <= 100_000 ? 4 : 1) => {
     if (!exactTree) return null;
     const { e, aggs: ea } = exactTree;
     if (ea.some((a) => reads(a.body, 'x', (i) => i === T))) fail(where(`exact.${output}`), 'the check takes t outside sums: write the exact solution with t outside sum(...)');
     const used = leaves(e, 'obs');
-    const dA = used.map((j) => derive(e, (l) => num(l.k === 'obs' && l.i === j ? 1 : 0)));
-    const dAA = dA.map((x) => used.map((j) => closure(derive(x, (l) => num(l.k === 'obs' && l.i === j ? 1 : 0)), coef, d)));
+    const dA = used.map((j) => partial(e, { k: 'obs', i: j }));
+    const dAA = dA.map((x) => used.map((j) => closure(partial(x, { k: 'obs', i: j }), coef, d)));
     const dAF = dA.map((x) => closure(x, coef, d));
-    const dt = (x: Expr) => derive(x, (l) => num(l.k === 'x' && l.i === T ? 1 : 0));
+    const dt = (x: Expr) => partial(x, { k: 'x', i: T });
     const et = closure(dt(e), coef, d);
     const ett = closure(dt(dt(e)), coef, d);
     const eF = closure(e, coef, d);
@@ -734,8 +730,8 @@ export function compileHighDim(json: unknown, options: HighDimCompileOptions = {
       const a = ea[j];
       const ks = [...new Set(leaves(a.body, 'x').filter((i) => i !== T).map((i) => i - OFF))];
       return ks.map((k) => {
-        const b1 = derive(a.body, (l) => num(l.k === 'x' && l.i === OFF + k ? 1 : 0));
-        const b2 = derive(b1, (l) => num(l.k === 'x' && l.i === OFF + k ? 1 : 0));
+        const b1 = partial(a.body, { k: 'x', i: OFF + k });
+        const b2 = partial(b1, { k: 'x', i: OFF + k });
         return { k, b1: closure(b1, coef, d), b2: closure(b2, coef, d) };
       });
     });
@@ -789,7 +785,7 @@ export function compileHighDim(json: unknown, options: HighDimCompileOptions = {
       maxResidual = Math.max(maxResidual, Math.abs(res));
       scale = Math.max(scale, Math.abs(g), Math.abs(tv), Math.abs(lapTerm));
     }
-    return { maxResidual, scale };
+    return { points: count, maxResidual, scale };
   };
 
   const summary = [

@@ -92,13 +92,15 @@ export interface CompiledProblem {
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
-type Where = { file?: string; field: string };
+/** Where in a problem file something is: the file and the field. */
+export type Where = { file?: string; field: string };
 
-function fail(where: Where, detail: string): never {
+/** Refuse with one EquationError naming the file and the field. */
+export function fail(where: Where, detail: string): never {
   throw new EquationError(where, detail);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
