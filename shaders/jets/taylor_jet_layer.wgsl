@@ -2,7 +2,7 @@
 //
 // For every point p and every order k = 0..N1-1 (all orders in one pass):
 //   a[p][k][m] = sum_j W[m][j] * h[p][k][j]   (+ b[m] on k = 0 only)
-//   out[p][k][m] = k-th normalized Taylor coefficient of act(a[p][.][m])
+//   out[p][k][m] = k-th normalized Taylor coefficient of act(a[p][.][m])  (identity for m >= ACT_SPLIT)
 // (the recurrences for tanh and sin are in jet_activation.wgsl)
 //
 // Buffers (f32):
@@ -27,6 +27,7 @@ const TM : u32 = {{TM}}u;
 const TP : u32 = {{TP}}u;
 const TK : u32 = {{TK}}u;
 const ACT : u32 = {{ACT}}u;      // 0 identity, 1 tanh, 2 sin
+const ACT_SPLIT : u32 = {{ACT_SPLIT}}u; // neurons m >= ACT_SPLIT are the identity (an input embedding's passed-through inputs)
 const FIRST : u32 = {{FIRST}}u;
 const SAVE_PRE : u32 = {{SAVE_PRE}}u;
 const DIRECT : u32 = {{DIRECT}}u; // 1: no staging, each thread reads W and its inputs itself (CPU adapters, where barriers are costly)
@@ -102,7 +103,7 @@ fn main(@builtin(local_invocation_id) lid : vec3u, @builtin(workgroup_id) wid : 
 
   var y : array<f32, N1>;
   var aux : array<f32, N1>;
-  if (ACT == 0u) {
+  if (ACT == 0u || m >= ACT_SPLIT) {
     y = a;
   } else if (ACT == 1u) {
     jetTanh(&a, &y, &aux);

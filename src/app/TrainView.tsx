@@ -11,7 +11,7 @@ import { CostPanel } from './CostPanel';
 import type { Activation } from '../engine/model/mlp';
 import { useExperiment } from './experiment-store';
 import { MathML } from './MathML';
-import { describeUnknowns, type PdeProblem } from '../engine/problems/types';
+import { describeUnknowns, periodicAxes, type PdeProblem } from '../engine/problems/types';
 import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, SettingField, TextField } from './fields';
 import { allMethods } from '../engine/methods/registry';
 import type { Field } from '../engine/spec/fields';
@@ -384,7 +384,9 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {shown('points') && <IntField spec={fields.points} value={values.points} onChange={(points) => set({ points })} />}
         {shown('resample') && <IntField spec={fields.resample} value={values.resample} onChange={(resample) => set({ resample })} />}
         {shown('sampling') && <ChoiceField spec={fields.sampling} value={values.sampling} onChange={(sampling) => set({ sampling })} />}
-        {problem.hard && <ChoiceField spec={fields.hard} value={values.hard} onChange={(hard) => set({ hard })} />}
+        {(problem.hard || periodicAxes(problem).length > 0) && <ChoiceField spec={fields.hard} value={values.hard} onChange={(hard) => set({ hard })} />}
+        {shown('fourier') && <IntField spec={fields.fourier} value={values.fourier} onChange={(fourier) => set({ fourier })} />}
+        {shown('fourierScale') && values.fourier > 0 && <TextField spec={fields.fourierScale} value={values.fourierScale} onChange={(fourierScale) => set({ fourierScale })} />}
         {shown('weights') && <TextField spec={fields.weights} value={values.weights} onChange={(weights) => set({ weights })} placeholder={problem.terms.map((t) => `${t.name}=${t.weight}`).join(',')} />}
         {shown('lbfgs') && <IntField spec={fields.lbfgs} value={values.lbfgs} onChange={(lbfgs) => set({ lbfgs })} />}
         {appliesTo(fields.lm, values.method) && shown('lm') && <IntField spec={fields.lm} value={values.lm} onChange={(lm) => set({ lm })} />}

@@ -155,7 +155,7 @@ async function train(argv: string[]): Promise<number> {
     throw new InputError(`--lm: ${lmRefusal}`);
   }
   const tty = process.stderr.isTTY && !json;
-  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${trainer.methodText}; net ${config.depth}x${config.width} ${trainer.net.mlp.activation}, ${config.interiorPoints} points, ${plannedText(steps, budget)}`);
+  if (!json) console.log(`${problem.id}: ${problem.equation}\ndevice: ${adapterLabel(gpu.adapter)}; method ${trainer.methodText}; net ${config.depth}x${config.width} ${trainer.net.mlp.activation}${trainer.net.mlp.embedding ? ` after ${trainer.net.mlp.embedding.describe}` : ''}, ${config.interiorPoints} points, ${plannedText(steps, budget)}`);
   // Adam, then L-BFGS and Levenberg–Marquardt as asked (the run loop: src/engine/train/run.ts)
   const progress = stderrProgress(tty);
   const result = await trainer.run((r) => {

@@ -3,6 +3,7 @@ import type { GpuMlp } from '../model/gpu-mlp';
 import { AdMemoryBudgetError, type AdContext } from './context';
 import { add, fromArray, grad, matmul, mean, mul, scale, sin, square, sum, tanh, Tensor, view } from './tensor';
 import { InputError } from '../errors';
+import type { InputEmbedding } from '../model/embedding';
 
 export interface AdParams {
   weights: Tensor[];
@@ -18,7 +19,7 @@ export function adParams(ctx: AdContext, net: GpuMlp, requiresGrad: boolean): Ad
 }
 
 export function mlpForwardAd(net: GpuMlp, params: AdParams, x: Tensor): Tensor {
-  let h = x;
+  let h = net.mlp.embedding ? embedAd(net.mlp.embedding, x) : x;
   const last = net.mlp.layers.length - 1;
   net.mlp.layers.forEach((_, l) => {
     const a = add(matmul(h, params.weights[l], false, true), params.biases[l]);
@@ -27,6 +28,20 @@ export function mlpForwardAd(net: GpuMlp, params: AdParams, x: Tensor): Tensor {
     else h = sin(a);
   });
   return h;
+}
+
+/**
+ * An input embedding as a framework user writes it: a = x Ωᵀ + b with constant Ω and b, then
+ * sin on the sine features and the identity on the passed-through inputs (a mask: m sin(a) + (1 − m) a).
+ */
+function embedAd(e: InputEmbedding, x: Tensor): Tensor {
+  const ctx = x.ctx;
+  const { weights, biases } = e.layer();
+  const a = add(matmul(x, fromArray(ctx, weights, [e.outDim, e.inDim]), false, true), fromArray(ctx, biases, [1, e.outDim]));
+  if (e.passThrough.length === 0) return sin(a);
+  const mask = Float32Array.from({ length: e.outDim }, (_, i) => (i < e.sines ? 1 : 0));
+  const rest = mask.map((m) => 1 - m);
+  return add(mul(sin(a), fromArray(ctx, mask, [1, e.outDim])), mul(a, fromArray(ctx, rest, [1, e.outDim])));
 }
 
 /** Column `output` of a [B][m] network output as [B][1] (a system's u, v, ...: a product with a one-hot row and a sum, as a framework user would index it). */

@@ -398,6 +398,7 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
           build: (slots) => {
             const { term, atoms, residual: tree } = lossTerm(`${name}: ${label}`, paired(ends.points), weight, residual, { table, inputs, outputs, unknowns: unknowns.length, where, slots });
             term.pairs = true;
+            term.periodicAxis = axis;
             const redraw = ends.redraw;
             if (redraw) term.redraw = (seed) => paired(redraw(seed));
             push(term, tree, atoms, 'condition');

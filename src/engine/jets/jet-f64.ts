@@ -6,6 +6,24 @@
  * sin: sin(a + m pi/2)) rather than the kernel's first-order recurrences.
  */
 import type { Activation, Mlp } from '../model/mlp';
+import type { InputEmbedding } from '../model/embedding';
+
+/** An input embedding applied to whole input series h[j][k] (any polynomial input jet): sines by Faà di Bruno, the rest passed through. */
+export function embedSeries(e: InputEmbedding, h: readonly (readonly number[])[]): number[][] {
+  const n = h[0].length - 1;
+  const out: number[][] = [];
+  for (let i = 0; i < e.sines; i++) {
+    const a = new Array<number>(n + 1).fill(0);
+    for (let j = 0; j < e.inDim; j++) {
+      const w = e.frequencies[i * e.inDim + j];
+      for (let k = 0; k <= n; k++) a[k] += w * h[j][k];
+    }
+    a[0] += e.phases[i];
+    out.push(composeFaaDiBruno(activationDerivatives('sin', a[0], n), a));
+  }
+  for (const axis of e.passThrough) out.push([...h[axis]]);
+  return out;
+}
 
 /** Coefficients of the derivative polynomials P_0..P_n of tanh, as polynomials in y = tanh. */
 function tanhDerivativePolys(n: number): number[][] {
@@ -85,13 +103,17 @@ export function referenceJets(
   const polys = mlp.activation === 'tanh' ? tanhDerivativePolys(order) : undefined;
   const P = Float64Array.from(params);
   for (let p = 0; p < batch; p++) {
-    // h[j] = Taylor series of input coordinate j
-    let h: number[][] = Array.from({ length: d }, (_, j) => {
-      const s = new Array<number>(n1).fill(0);
-      s[0] = points[p * d + j];
-      if (n1 > 1) s[1] = directions[(shared ? 0 : p * d) + j];
-      return s;
-    });
+    // h[j] = Taylor series of input coordinate j (with an embedding: of feature j, in closed form)
+    const x = Array.from({ length: d }, (_, j) => points[p * d + j]);
+    const v = Array.from({ length: d }, (_, j) => directions[(shared ? 0 : p * d) + j]);
+    let h: number[][] = mlp.embedding
+      ? mlp.embedding.embedLineJets(x, v, order)
+      : Array.from({ length: d }, (_, j) => {
+          const s = new Array<number>(n1).fill(0);
+          s[0] = x[j];
+          if (n1 > 1) s[1] = v[j];
+          return s;
+        });
     mlp.layers.forEach((layer, l) => {
       const last = l === mlp.layers.length - 1;
       const next: number[][] = [];

@@ -16,7 +16,7 @@
  * An operator L = Σ_t c_t ∂^{α_t} is then estimated term by term (TermSampler): draw B terms
  * with probability |c_t| / Σ|c|, each read from its own jet, and average sign(c_t) Σ|c| ∂^{α_t}u.
  */
-import { activationDerivatives, composeFaaDiBruno } from './jet-f64';
+import { activationDerivatives, composeFaaDiBruno, embedSeries } from './jet-f64';
 import type { Mlp } from '../model/mlp';
 import { factorial, MAX_SLOT_JET_ORDER } from './taylor-jet';
 
@@ -174,6 +174,7 @@ export function slotTangents(slots: readonly (number | null)[], dim: number): (F
 export function mlpSlotJet(mlp: Mlp, x: ArrayLike<number>, tangents: readonly (ArrayLike<number> | null)[], n: number, params: ArrayLike<number> = mlp.params): Float64Array {
   const d = mlp.inputDim;
   let h: number[][] = Array.from({ length: d }, (_, j) => Array.from({ length: n + 1 }, (_, k) => (k === 0 ? x[j] : (tangents[k - 1]?.[j] ?? 0))));
+  if (mlp.embedding) h = embedSeries(mlp.embedding, h);
   mlp.layers.forEach((L, l) => {
     const last = l === mlp.layers.length - 1;
     h = Array.from({ length: L.outDim }, (_, m) => {

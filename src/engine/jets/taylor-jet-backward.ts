@@ -52,7 +52,7 @@ export class TaylorJetBackward {
     // 64-thread workgroups over a flat thread index, on a 2-D grid past the per-dimension limit
     const flat = (threadsPerBlock: number, points: number) => (batch: number) => gridSize(device, Math.ceil((Math.ceil(batch / points) * threadsPerBlock) / 64));
     const vec4 = forward.kernels === 'vec4';
-    const slotInputs = forward.options.inputJets;
+    const slotInputs = forward.firstInputJets;
     for (let l = L - 1; l >= 0; l--) {
       const layer = layers[l];
       // the first layer's (x, v) kernels; with slot input jets its weights see whole input jets like a hidden layer's

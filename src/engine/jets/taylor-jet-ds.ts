@@ -28,6 +28,7 @@ export class DoubleSingleJet {
   ) {
     const mlp = jet.net.mlp;
     if (mlp.outputDim !== 1) throw new InputError(`double-single jets need a scalar network output (this one has ${mlp.outputDim})`);
+    if (mlp.embedding) throw new InputError(`double-single jets are written for networks without an input embedding (this one has ${mlp.embedding.describe}); use f32 precision`);
     if (mlp.activation !== 'tanh') throw new InputError(`double-single jets are written for tanh networks (this one uses ${mlp.activation}); use f32 precision`);
     const n1 = jet.order + 1;
     const d = mlp.inputDim;

@@ -114,6 +114,9 @@ export class TaylorJetForward {
   /** Per layer: its tile (tiled and direct kernels), or its threads per block of points (output and vec4 kernels). */
   private readonly grids: (LayerTiling | { threads: number; points: number })[];
   private batch = 0;
+  /** The input embedding's jets [maxBatch][n+1][features] and its dispatch (a network with mlp.embedding). */
+  readonly embedded: GPUBuffer | null = null;
+  private embedStep: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; tiling: LayerTiling } | null = null;
   /** The kernels' `dims` uniform, laid out from the WGSL struct itself. */
   private dimsView: StructuredView | null = null;
 
@@ -153,12 +156,25 @@ export class TaylorJetForward {
     this.grids = [];
     const wgBytes = device.limits.maxComputeWorkgroupStorageSize;
     if (options.inputJets && options.inputJets.size < maxBatch * n1 * d * 4) throw new InputError(`slot input jets need ${maxBatch} x ${n1} x ${d} floats`);
+    if (mlp.embedding) {
+      // the embedding as a fixed layer: sines (of (x, v), or of whole input jets) then the passed-through inputs
+      const e = mlp.embedding;
+      const kin = options.inputJets ? n1 : Math.min(2, n1);
+      const tiling = chooseTiling(e.outDim, kin, wgBytes);
+      const params = { N1: n1, KIN: kin, IN: d, OUT: e.outDim, TM: tiling.tm, TP: tiling.tp, TK: tiling.tk, ACT: ACT_CODE.sin, ACT_SPLIT: e.sines, FIRST: options.inputJets ? 0 : 1, SAVE_PRE: 0, DIRECT: this.direct ? 1 : 0, W_OFF: 0, B_OFF: d * e.outDim, JET: 'f32' };
+      this.dimsView ??= makeStructuredView(makeShaderDataDefinitions(fillTemplate('taylor_jet_layer', params)).uniforms.dims);
+      const pipeline = this.compile('taylor_jet_layer', params);
+      this.embedded = createStorageBuffer(device, maxBatch * n1 * e.outDim * 4, `embedded input jets (${maxBatch} points x ${n1} orders x ${e.outDim})`);
+      const bindGroup = this.bind(pipeline, [net.embedding!, options.inputJets ?? this.points, options.inputJets ? this.unusedRead : this.directions, this.embedded, this.unusedWrite, this.dims]);
+      this.embedStep = { pipeline, bindGroup, tiling };
+    }
+    const firstJets = this.embedded ?? options.inputJets;
     mlp.layers.forEach((layer, l) => {
-      // the first layer's own kernels read (x, v); with input jets it runs the hidden-layer kernels on them
-      const first = l === 0 && !options.inputJets;
+      // the first layer's own kernels read (x, v); with input jets (slot jets, or an embedding's) it runs the hidden-layer kernels on them
+      const first = l === 0 && !firstJets;
       const last = l === mlp.layers.length - 1;
       const kin = first ? Math.min(2, n1) : n1;
-      const below = l === 0 ? options.inputJets! : this.layerOutputs[l - 1];
+      const below = l === 0 ? firstJets! : this.layerOutputs[l - 1];
       const tiling = chooseTiling(layer.outDim, kin, wgBytes);
       const out = createStorageBuffer(
         device,
@@ -237,6 +253,7 @@ export class TaylorJetForward {
         TP: tiling.tp,
         TK: tiling.tk,
         ACT: act,
+        ACT_SPLIT: layer.outDim,
         FIRST: first ? 1 : 0,
         SAVE_PRE: savePre ? 1 : 0,
         DIRECT: this.direct ? 1 : 0,
@@ -255,6 +272,11 @@ export class TaylorJetForward {
       this.grids.push(tiling);
       this.layerKernels.push(this.direct ? 'direct' : 'tiled');
     });
+  }
+
+  /** What the first layer reads as whole jets: slot input jets, or the embedding's; undefined when it reads (x, v). */
+  get firstInputJets(): GPUBuffer | undefined {
+    return this.embedded ?? this.options.inputJets;
   }
 
   get currentBatch(): number {
@@ -307,6 +329,12 @@ export class TaylorJetForward {
 
   /** Record the forward pass (one dispatch per layer) into a compute pass. */
   encode(pass: GPUComputePassEncoder): void {
+    if (this.embedStep) {
+      const { pipeline, bindGroup, tiling } = this.embedStep;
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(Math.ceil(this.net.mlp.sizes[0] / tiling.tm), Math.ceil(this.batch / tiling.tp));
+    }
     this.net.mlp.layers.forEach((layer, l) => {
       const g = this.grids[l];
       pass.setPipeline(this.pipelines[l]);
@@ -338,6 +366,7 @@ export class TaylorJetForward {
   destroy(): void {
     const owned = [this.directions, this.dims, this.unusedRead, this.unusedWrite, ...this.layerOutputs, ...this.preActivations];
     if (!this.options.pointsBuffer) owned.push(this.points);
+    if (this.embedded) owned.push(this.embedded);
     for (const b of owned) b.destroy();
   }
 }

@@ -9,6 +9,8 @@ import { Mlp } from './mlp';
 export class GpuMlp {
   readonly params: GPUBuffer;
   readonly paramsLo: GPUBuffer;
+  /** The input embedding as a layer (mlp.embedding): W [outDim][inDim] at 0, b after it; fixed, never trained. */
+  readonly embedding: GPUBuffer | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -19,6 +21,14 @@ export class GpuMlp {
     this.params = createStorageBuffer(device, Math.ceil(mlp.params.byteLength / 16) * 16, 'MLP parameters');
     this.paramsLo = createStorageBuffer(device, this.params.size, 'MLP parameters (double-single low parts)');
     this.upload(mlp.params);
+    if (mlp.embedding) {
+      const { weights, biases } = mlp.embedding.layer();
+      const flat = new Float32Array(Math.ceil((weights.length + biases.length) / 4) * 4);
+      flat.set(weights);
+      flat.set(biases, weights.length);
+      this.embedding = createStorageBuffer(device, flat.byteLength, 'input embedding');
+      device.queue.writeBuffer(this.embedding, 0, flat);
+    }
   }
 
   /** Whether paramsLo holds non-zero low parts (set by uploadPrecise, cleared by upload). */
@@ -43,11 +53,12 @@ export class GpuMlp {
   /** Current parameters as a CPU model (for export and checks). */
   async download(): Promise<Mlp> {
     const data = await readBuffer(this.device, this.params, this.mlp.params.byteLength);
-    return new Mlp(this.mlp.sizes, this.mlp.activation, data);
+    return this.mlp.withParams(data);
   }
 
   destroy(): void {
     this.params.destroy();
     this.paramsLo.destroy();
+    this.embedding?.destroy();
   }
 }

@@ -1,5 +1,6 @@
 import { InputError } from '../errors';
 import { Rng } from '../sampling/rng';
+import { InputEmbedding, type EmbeddingJson } from './embedding';
 
 export type Activation = 'tanh' | 'sin';
 export const ACTIVATIONS: readonly Activation[] = ['tanh', 'sin'];
@@ -42,16 +43,20 @@ export class Mlp {
     readonly sizes: readonly number[],
     readonly activation: Activation,
     readonly params: Float32Array,
+    /** A fixed map of the inputs in front of the first layer (embedding.ts): the first layer then reads its outDim features. */
+    readonly embedding: InputEmbedding | null = null,
   ) {
     const layout = mlpLayout(sizes);
     if (params.length !== layout.count) {
       throw new InputError(`parameter vector has ${params.length} entries, the shape needs ${layout.count}`);
     }
+    if (embedding && embedding.outDim !== sizes[0]) throw new InputError(`the embedding gives ${embedding.outDim} features, the first layer reads ${sizes[0]}`);
     this.layers = layout.layers;
   }
 
+  /** The problem's inputs (with an embedding, the first layer reads its features instead). */
   get inputDim(): number {
-    return this.sizes[0];
+    return this.embedding ? this.embedding.inDim : this.sizes[0];
   }
 
   get outputDim(): number {
@@ -64,9 +69,11 @@ export class Mlp {
    * default): an odd model N(x) − N(−x) needs them, since with zero biases N is odd, every bias
    * gradient of N(x) − N(−x) is exactly zero, and the biases never leave zero.
    */
-  static init(shape: MlpShape, seed: number, options: { biases?: 'zero' | 'uniform' } = {}): Mlp {
+  static init(shape: MlpShape, seed: number, options: { biases?: 'zero' | 'uniform'; embedding?: InputEmbedding | null } = {}): Mlp {
     validateShape(shape);
-    const sizes = [shape.inputDim, ...Array<number>(shape.depth).fill(shape.width), shape.outputDim];
+    const embedding = options.embedding ?? null;
+    if (embedding && embedding.inDim !== shape.inputDim) throw new InputError(`the embedding reads ${embedding.inDim} inputs, the network has ${shape.inputDim}`);
+    const sizes = [embedding ? embedding.outDim : shape.inputDim, ...Array<number>(shape.depth).fill(shape.width), shape.outputDim];
     const { layers, count } = mlpLayout(sizes);
     const params = new Float32Array(count);
     const rng = new Rng(seed);
@@ -81,7 +88,12 @@ export class Mlp {
         for (let o = 0; o < layer.outDim; o++) params[layer.biasOffset + o] = bound * (2 * rng.uniform() - 1);
       }
     }
-    return new Mlp(sizes, shape.activation, params);
+    return new Mlp(sizes, shape.activation, params, embedding);
+  }
+
+  /** The same network with other parameters (its shape, activation and embedding kept). */
+  withParams(params: Float32Array): Mlp {
+    return new Mlp(this.sizes, this.activation, params, this.embedding);
   }
 
   /** PyTorch nn.Linear convention: weight [out][in], bias [out]. */
@@ -94,6 +106,7 @@ export class Mlp {
         ),
         bias: Array.from(this.params.subarray(l.biasOffset, l.biasOffset + l.outDim)),
       })),
+      ...(this.embedding ? { embedding: this.embedding.toJSON() } : {}),
     };
   }
 
@@ -129,13 +142,17 @@ export class Mlp {
       if (!Array.isArray(bias) || bias.length !== outDim) throw new InputError(`${where}.bias must have ${outDim} numbers`);
       bias.forEach((v: unknown, o: number) => values.push(finite(v, `${where}.bias[${o}]`)));
     });
-    return new Mlp(sizes, activation as Activation, Float32Array.from(values));
+    const embedding = obj.embedding === undefined ? null : InputEmbedding.fromJSON(obj.embedding);
+    if (embedding && embedding.outDim !== sizes[0]) throw new InputError(`model.embedding gives ${embedding.outDim} features but model.layers[0] reads ${sizes[0]}`);
+    return new Mlp(sizes, activation as Activation, Float32Array.from(values), embedding);
   }
 }
 
 export interface MlpJson {
   activation: Activation;
   layers: { weight: number[][]; bias: number[] }[];
+  /** A fixed input embedding in front of layers[0] (embedding.ts). */
+  embedding?: EmbeddingJson;
 }
 
 function finite(v: unknown, where: string): number {

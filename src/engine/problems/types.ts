@@ -100,6 +100,8 @@ export interface LossTerm {
    * the n/2 pairs.
    */
   pairs?: boolean;
+  /** A periodic condition's input (its pairs are the two ends of that input): an exact periodic embedding makes the term hold by itself. */
+  periodicAxis?: number;
   /**
    * A data term: the observed value at each of its fixed points (the residual's `obs[point]` in
    * WGSL reads them from a buffer the loss kernel binds).
@@ -302,4 +304,10 @@ export function valueTerm(name: string, points: number[][], weight: number, g?: 
     residual: (x, d) => d[0] - (g ? g.f64(x) : 0),
     weight,
   };
+}
+
+/** The inputs a problem's periodic conditions name, with their periods (the domain's length along each). */
+export function periodicAxes(problem: PdeProblem): { axis: number; period: number }[] {
+  const axes = [...new Set(problem.terms.flatMap((t) => (t.periodicAxis === undefined ? [] : [t.periodicAxis])))].sort((a, b) => a - b);
+  return axes.map((axis) => ({ axis, period: problem.domain.hi[axis] - problem.domain.lo[axis] }));
 }

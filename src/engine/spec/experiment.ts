@@ -12,9 +12,10 @@
  */
 import { InputError, shownValue } from '../errors';
 import { ACTIVATIONS } from '../model/mlp';
+import { MAX_FOURIER_FEATURES } from '../model/embedding';
 import { HIGHDIM_IDS, HIGHDIM_PROBLEMS, highDimProblemWith, PROBLEM_IDS, PROBLEMS, problemById, problemWith } from '../problems';
 import type { HighDimProblem } from '../problems/highdim-types';
-import type { PdeProblem } from '../problems/types';
+import { periodicAxes, type PdeProblem } from '../problems/types';
 import { SAMPLING_KINDS, type SamplingKind } from '../sampling/qmc';
 import { namedSchedule, type LrSchedule, type ScheduleName } from '../train/schedule';
 import { ALL_TRAIN_METHODS, TRAIN_METHODS, defaultTrainConfig, type TrainConfig, type TrainMethod } from '../train/trainer';
@@ -102,7 +103,9 @@ export const TRAIN_FIELDS = {
   points: { kind: 'int', default: 256, min: 1, max: 262144, cli: 'points', group: 'points', label: 'Points', help: 'Interior collocation points per step.' },
   resample: { kind: 'int', default: 1, min: 0, max: 1_000_000, cli: 'resample-every', group: 'points', label: 'Resample every', help: 'Draw fresh collocation points every this many steps (1: every step; 0: never, one fixed set).' },
   sampling: { kind: 'choice', default: 'uniform', choices: SAMPLING_KINDS, cli: 'sampling', group: 'points', label: 'Sampling', help: 'How collocation points are drawn: uniform (seeded, on the GPU), sobol (scrambled quasi-random), lhs (Latin hypercube: one point per stratum of each axis).' },
-  hard: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { hard: 'on', soft: 'off' }, group: 'network', label: 'Hard boundary', help: 'on: the model is u = φ·N with φ vanishing on the boundary, so the boundary condition holds exactly and its loss term goes (problems that declare one).' },
+  hard: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { hard: 'on', soft: 'off' }, group: 'network', label: 'Hard constraints', help: 'on: conditions hold exactly and their loss terms go: a boundary transform u = g + φ·N with φ vanishing on the boundary (problems that declare one), and periodic inputs fed to the network as cos and sin of 2πx/L (problems with a periodic condition).' },
+  fourier: { kind: 'int', default: 0, min: 0, max: MAX_FOURIER_FEATURES, cli: 'fourier-features', metavar: 'M', group: 'network', label: 'Fourier features', help: 'Random Fourier features: the network reads cos(Bx) and sin(Bx), B an M x d Gaussian matrix of scale σ (0: none). They let it learn high frequencies; along a periodic input (hard constraints) each frequency is a whole multiple of 2π/L.' },
+  fourierScale: { kind: 'text', default: '1', pattern: NUMBER, expect: 'a number in (0, 1000]', check: (v: string) => Number(v) > 0 && Number(v) <= 1000, cli: 'fourier-scale', metavar: 'SIGMA', group: 'network', label: 'Fourier scale σ', help: 'The standard deviation of the Fourier feature frequencies (with Fourier features): larger values resolve finer detail and fit noise sooner.' },
   weights: {
     kind: 'text',
     default: '',
@@ -379,7 +382,7 @@ export function specFromParams<K extends SpecKind>(kind: K, params: URLSearchPar
         values.weights = '';
       }
     }
-    if (problem && !problem.hard) values.hard = 'off';
+    if (problem && !problem.hard && periodicAxes(problem).length === 0) values.hard = 'off';
   }
   // sparse STDE draws B distinct coordinates of a Laplacian; an operator alone draws terms with replacement (any B)
   const sumsLaplacian = kind === 'highdim' || (problemById(pde)?.terms.some((t) => t.derivatives.some((s) => s.laplacian)) ?? true);
@@ -515,8 +518,9 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     throw new InputError((e as Error).message);
   }
   const hard = spec.hard === 'on';
-  if (hard && !problem.hard) {
-    if (given.has('hard')) throw new InputError(`${problem.id} declares no hard boundary transform (--hard works for ${PROBLEMS.filter((p) => p.hard).map((p) => p.id).join(', ')})`);
+  const periodic = periodicAxes(problem).length > 0;
+  if (hard && !problem.hard && !periodic) {
+    if (given.has('hard')) throw new InputError(`${problem.id} declares no hard boundary transform and no periodic condition (--hard works for ${PROBLEMS.filter((p) => p.hard || periodicAxes(p).length).map((p) => p.id).join(', ')})`);
   }
   const method = spec.method as TrainMethod;
   const config: TrainConfig = {
@@ -534,6 +538,8 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     sampling: spec.sampling as SamplingKind,
     weights: weightsFromSpec(spec.weights, problem),
     hardBoundary: hard && problem.hard !== undefined,
+    periodicEmbedding: hard && periodic,
+    fourier: spec.fourier > 0 ? { features: spec.fourier, scale: Number(spec.fourierScale) } : undefined,
     precision: 'f32',
     // the method's own settings, read by the method from the spec's values
     ...methodById(method).configFromSpec?.(spec),

@@ -50,6 +50,10 @@ export interface TrainConfig {
   hardBoundary?: boolean;
   /** Taylor jets only: 'double-single' recomputes the output jets in double-single for the loss in L-BFGS and evaluations (taylor-jet-ds.ts; Adam's steps stay f32); other methods use f32. */
   precision?: JetPrecision;
+  /** Random Fourier features in front of the network (model/embedding.ts): m frequencies of scale σ. */
+  fourier?: { features: number; scale: number };
+  /** Make the problem's periodic inputs periodic exactly (cos and sin of 2π x / L): its periodic terms go. */
+  periodicEmbedding?: boolean;
 }
 
 export interface TrainRecord {

@@ -15,7 +15,8 @@ import type { DerivativeMethod, MethodSession } from '../methods/method';
 import { methodById } from '../methods/registry';
 import { Mlp } from '../model/mlp';
 import type { LossTerm, PdeProblem } from '../problems/types';
-import { unknownValue } from '../problems/types';
+import { periodicAxes, unknownValue } from '../problems/types';
+import { InputEmbedding } from '../model/embedding';
 import { Adam } from './adam';
 import type { TrainConfig, TrainRecord } from './config';
 import { TrainerCore, type CoreSnapshot } from './core';
@@ -65,7 +66,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     const refusal = method.refusal?.(problem, options);
     if (refusal) throw new InputError(refusal);
     // an odd model needs non-zero biases (Mlp.init: with zero ones they would stay zero)
-    super(device, config, Mlp.init({ inputDim: problem.dim, width: config.width, depth: config.depth, outputDim: problem.outputs?.length ?? 1, activation: config.activation }, config.seed, { biases: problem.oddModel ? 'uniform' : 'zero' }));
+    super(device, config, Mlp.init({ inputDim: problem.dim, width: config.width, depth: config.depth, outputDim: problem.outputs?.length ?? 1, activation: config.activation }, config.seed, { biases: problem.oddModel ? 'uniform' : 'zero', embedding: trainEmbedding(problem, config) }));
     this.method = method;
     this.methodOptions = options;
     const unknowns = problem.unknowns ?? [];
@@ -96,7 +97,8 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
       unknowns: this.unknownParams ? { params: this.unknownParams, grad: this.unknownGrad! } : null,
     };
     const replaced = config.hardBoundary ? problem.hard!.replaces : [];
-    const trained = problem.terms.filter((term) => !replaced.includes(term.name));
+    // an exact periodic embedding: the periodic conditions hold by themselves
+    const trained = problem.terms.filter((term) => !replaced.includes(term.name) && !(config.periodicEmbedding && term.periodicAxis !== undefined));
     this.terms = [];
     for (const term of trained) this.terms.push(buildTerm(setup, term, problem.terms.indexOf(term), this.terms.length));
     this.evaluator = new ModelEvaluator(device, this.net, problem, config.hardBoundary === true);
@@ -443,4 +445,17 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     [this.unknownParams, this.unknownGrad, this.unknownBackup].forEach((b) => b?.destroy());
     super.destroy();
   }
+}
+
+/**
+ * The input embedding a run asks for (null: none): its problem's periodic inputs made periodic
+ * exactly, random Fourier features, or both. The Fourier frequencies are drawn from the run's
+ * seed (a stream apart from the weights').
+ */
+export function trainEmbedding(problem: PdeProblem, config: TrainConfig): InputEmbedding | null {
+  const periodic = config.periodicEmbedding ? periodicAxes(problem) : [];
+  if (config.periodicEmbedding && periodic.length === 0) throw new InputError(`${problem.id} has no periodic condition to embed`);
+  const features = config.fourier?.features ?? 0;
+  if (problem.oddModel && (periodic.length || features)) throw new InputError('an odd model N(x) − N(−x) does not combine with an input embedding');
+  return InputEmbedding.build(problem.dim, { periodic, fourier: features > 0 ? { features, scale: config.fourier!.scale, seed: config.seed + 0x5eed } : undefined });
 }
