@@ -86,7 +86,7 @@ describe('pinn train, fuzzed in-process', () => {
     const kg = planTrain(['--pde', 'klein-gordon-1d', '--weight', 'initial velocity=100,left=3']);
     expect(kg.kind === 'pde' && kg.config.weights).toEqual({ 'initial velocity': 100, left: 3 });
     // one setting given two ways is refused, not settled by the order of the flags
-    expect(() => planTrain(['--pde', 'poisson-1d', '--hard', '--soft'])).toThrow(/--hard and --soft set the same thing \(Hard boundary\): give one/);
+    expect(() => planTrain(['--pde', 'poisson-1d', '--hard', '--soft'])).toThrow(/--hard and --soft set the same thing \(Hard constraints\): give one/);
     for (const p of PROBLEMS) expect(planTrain(['--pde', p.id]).problem.id).toBe(p.id);
     for (const p of HIGHDIM_PROBLEMS) expect(planTrain(['--pde', p.id]).kind).toBe('ball');
   });
