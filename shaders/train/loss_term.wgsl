@@ -11,6 +11,7 @@
 // A paired term (a periodic condition, PAIRS = 2): the second half of the points are the first
 // half's partners; thread p < batch/2 reads d at p or at its partner pB = p + batch/2, writes
 // both points' adjoints and the pair's part; the second half's parts are 0; every mean is over pairs.
+// With point weights (causal training), weight = params.weight * pw[p] per point.
 // Buffers: points [batch][D]; parts [batch]; the jets and their adjoints (one buffer per
 // direction, or all directions packed in one, see src/engine/train/loss-term.ts); unknowns;
 // with double-single jets, their low parts (then r comes from hi + lo: residualDs, or the f32
@@ -73,6 +74,7 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
   let pB = p + npts;
   dsOne = params.one;
   point = p;
+  let weight = params.weight{{POINT_WEIGHT}};
   var x : array<f32, D>;
   for (var j = 0u; j < D; j++) { x[j] = points[p * D + j]; }
   var q : array<f32, NQ>;
@@ -82,9 +84,9 @@ fn main(@builtin(global_invocation_id) gid : vec3u, @builtin(num_workgroups) nwg
 {{LOAD}}
   let r = {{RESIDUAL_VALUE}};
   let jacobian = params.mode == 1u;
-  let sw = sqrt(params.weight / f32(npts));
-  parts[p] = select(params.weight * r * r / f32(npts), sw * r, jacobian);
+  let sw = sqrt(weight / f32(npts));
+  parts[p] = select(weight * r * r / f32(npts), sw * r, jacobian);
   let g = residualGrad(x, d, q);
-  let s = select(2.0 * params.weight * r / f32(npts), sw, jacobian);
+  let s = select(2.0 * weight * r / f32(npts), sw, jacobian);
 {{STORE}}
 }

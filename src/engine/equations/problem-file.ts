@@ -477,6 +477,7 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     testPoints: () => testPoints,
     defaults,
     unknowns: unknowns.length ? unknowns : undefined,
+    inputs: [...inputs],
     outputs,
     hard,
     exactOutputs: exactF ?? undefined,

@@ -172,6 +172,8 @@ export interface PdeProblem {
   exact(x: number[]): number;
   /** The problem file it was compiled from, relative to the repository (shipped files) or as opened. */
   file?: string;
+  /** The inputs by name, one per coordinate (problem files); an input named t is time (causal training's axis). */
+  inputs?: string[];
   /** The network's outputs by name (problem files; default one output, u). */
   outputs?: string[];
   /** Each output's exact solution (systems), where known. */
@@ -310,4 +312,9 @@ export function valueTerm(name: string, points: number[][], weight: number, g?: 
 export function periodicAxes(problem: PdeProblem): { axis: number; period: number }[] {
   const axes = [...new Set(problem.terms.flatMap((t) => (t.periodicAxis === undefined ? [] : [t.periodicAxis])))].sort((a, b) => a - b);
   return axes.map((axis) => ({ axis, period: problem.domain.hi[axis] - problem.domain.lo[axis] }));
+}
+
+/** The time coordinate: the input named t (problem files), or -1. */
+export function timeAxis(problem: Pick<PdeProblem, 'inputs'>): number {
+  return problem.inputs?.indexOf('t') ?? -1;
 }

@@ -13,9 +13,10 @@
 import { InputError, shownValue } from '../errors';
 import { ACTIVATIONS } from '../model/mlp';
 import { MAX_FOURIER_FEATURES } from '../model/embedding';
+import { MAX_CAUSAL_CHUNKS } from '../train/term';
 import { HIGHDIM_IDS, HIGHDIM_PROBLEMS, highDimProblemWith, PROBLEM_IDS, PROBLEMS, problemById, problemWith } from '../problems';
 import type { HighDimProblem } from '../problems/highdim-types';
-import { periodicAxes, type PdeProblem } from '../problems/types';
+import { periodicAxes, timeAxis, type PdeProblem } from '../problems/types';
 import { SAMPLING_KINDS, type SamplingKind } from '../sampling/qmc';
 import { namedSchedule, type LrSchedule, type ScheduleName } from '../train/schedule';
 import { ALL_TRAIN_METHODS, TRAIN_METHODS, defaultTrainConfig, type TrainConfig, type TrainMethod } from '../train/trainer';
@@ -106,6 +107,8 @@ export const TRAIN_FIELDS = {
   hard: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { hard: 'on', soft: 'off' }, group: 'network', label: 'Hard constraints', help: 'on: conditions hold exactly and their loss terms go: a boundary transform u = g + φ·N with φ vanishing on the boundary (problems that declare one), and periodic inputs fed to the network as cos and sin of 2πx/L (problems with a periodic condition).' },
   fourier: { kind: 'int', default: 0, min: 0, max: MAX_FOURIER_FEATURES, cli: 'fourier-features', metavar: 'M', group: 'network', label: 'Fourier features', help: 'Random Fourier features: the network reads cos(Bx) and sin(Bx), B an M x d Gaussian matrix of scale σ (0: none). They let it learn high frequencies; along a periodic input (hard constraints) each frequency is a whole multiple of 2π/L.' },
   fourierScale: { kind: 'text', default: '1', pattern: NUMBER, expect: 'a number in (0, 1000]', check: (v: string) => Number(v) > 0 && Number(v) <= 1000, cli: 'fourier-scale', metavar: 'SIGMA', group: 'network', label: 'Fourier scale σ', help: 'The standard deviation of the Fourier feature frequencies (with Fourier features): larger values resolve finer detail and fit noise sooner.' },
+  causal: { kind: 'int', default: 0, min: 0, max: MAX_CAUSAL_CHUNKS, cli: 'causal', metavar: 'M', group: 'points', label: 'Causal chunks', help: 'Causal training (time-dependent problems): the time axis in M chunks, each chunk’s residual weighted by exp(−ε × the loss of the earlier chunks), so later times are fitted only once earlier ones are (0: off). Adam’s steps only.' },
+  causalEps: { kind: 'text', default: '0.01', pattern: NUMBER, expect: 'a number in (0, 1e6]', check: (v: string) => Number(v) > 0 && Number(v) <= 1e6, cli: 'causal-eps', metavar: 'EPS', group: 'points', label: 'Causal ε', help: 'Causal training’s starting ε; it grows ×10 each time every chunk’s weight passes 0.99 (at most 4 times).' },
   weights: {
     kind: 'text',
     default: '',
@@ -522,6 +525,7 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
   if (hard && !problem.hard && !periodic) {
     if (given.has('hard')) throw new InputError(`${problem.id} declares no hard boundary transform and no periodic condition (--hard works for ${PROBLEMS.filter((p) => p.hard || periodicAxes(p).length).map((p) => p.id).join(', ')})`);
   }
+  if (spec.causal > 0 && timeAxis(problem) < 0 && given.has('causal')) throw new InputError(`${problem.id} has no time input (an input named t): causal training weighs the residual by time`);
   const method = spec.method as TrainMethod;
   const config: TrainConfig = {
     ...defaultTrainConfig(problem),
@@ -540,6 +544,7 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     hardBoundary: hard && problem.hard !== undefined,
     periodicEmbedding: hard && periodic,
     fourier: spec.fourier > 0 ? { features: spec.fourier, scale: Number(spec.fourierScale) } : undefined,
+    causal: spec.causal > 0 ? { chunks: spec.causal, eps: Number(spec.causalEps) } : undefined,
     precision: 'f32',
     // the method's own settings, read by the method from the spec's values
     ...methodById(method).configFromSpec?.(spec),

@@ -54,6 +54,8 @@ export interface TrainConfig {
   fourier?: { features: number; scale: number };
   /** Make the problem's periodic inputs periodic exactly (cos and sin of 2π x / L): its periodic terms go. */
   periodicEmbedding?: boolean;
+  /** Causal training (Adam's steps): the interior terms' points weighted by time chunk, w_c = exp(−ε Σ_{c'<c} L_c'); ε grows ×10 when every w_c > 0.99 (at most 4 times). */
+  causal?: { chunks: number; eps: number };
 }
 
 export interface TrainRecord {
@@ -63,6 +65,8 @@ export interface TrainRecord {
   l2re: number;
   /** Values of the problem's trained unknowns (e.g. lambda), when it has any. */
   unknowns?: number[];
+  /** Causal training: per causal term, ε and the time chunks' weights at the last step. */
+  causal?: { term: string; eps: number; weights: number[] }[];
 }
 
 export interface TrainResult {

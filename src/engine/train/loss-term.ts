@@ -11,6 +11,8 @@ import { factorial } from '../jets/taylor-jet';
 
 /** Where the jets of a term live. */
 export interface JetLayout {
+  /** Per-point weights pw[p] multiply the term's weight (causal training's, from causal_weights.wgsl). */
+  pointWeights?: boolean;
   /** Highest order per distinct direction. */
   orders: number[];
   /**
@@ -167,6 +169,8 @@ export function lossTermCode(
     const b = 3 + 2 * nBuffers + (nq > 0 ? 2 : 0) + (term.observations ? 1 : 0);
     for (let j = 0; j < nBuffers; j++) bindings.push(`@group(0) @binding(${b + j}) var<storage, read> jetlo${j} : array<f32>;`);
   }
+  // point weights (causal training): the last binding
+  if (layout.pointWeights) bindings.push(`@group(0) @binding(${3 + 2 * nBuffers + (nq > 0 ? 2 : 0) + (term.observations ? 1 : 0) + (layout.precise ? nBuffers : 0)}) var<storage, read> pw : array<f32>;`);
   const qValues =
     nq === 0
       ? '  q[0] = 0.0;'
@@ -233,10 +237,10 @@ export function lossTermCode(
     store.length = 0;
     store.push(
       '  let rB = residual(x, dB, q);',
-      '  parts[p] = params.weight * r * rB / f32(npts);',
+      '  parts[p] = weight * r * rB / f32(npts);',
       '  let gB = residualGrad(x, dB, q);',
-      '  let sA = params.weight * rB / f32(npts);',
-      '  let sB = params.weight * r / f32(npts);',
+      '  let sA = weight * rB / f32(npts);',
+      '  let sB = weight * r / f32(npts);',
     );
     term.derivatives.forEach((s, i) =>
       sources[i].forEach(({ j, scale }) => {
@@ -262,6 +266,7 @@ export function lossTermCode(
     RESIDUAL_VALUE: layout.precise && term.residualDsWgsl ? 'residualDs(x, dd, q, qd)' : 'residual(x, d, q)',
     HELPERS: hard?.hard?.g ? `fn hardG(x : array<f32, D>, v : array<f32, D>, k : u32) -> f32 {\n  ${hard.hard.g.jetWgsl}\n}` : '',
     STORE: [...clear, ...store].join('\n'),
+    POINT_WEIGHT: layout.pointWeights ? ' * pw[p]' : '',
     PAIRS: term.pairs ? 2 : 1,
     PAIR_IDLE: nq > 0 ? `    for (var u = 0u; u < NQ; u++) { qparts[p * NQ + u] = 0.0; }` : '',
   });

@@ -6,10 +6,10 @@
  */
 import { DeviceLimitError, InputError } from '../errors';
 import { createStorageBuffer } from '../gpu/gpu';
-import { kernelPass, type PassFn } from '../gpu/kernels';
+import { kernelPass, wgslFloat, type PassFn } from '../gpu/kernels';
 import type { DerivativeMethod, MethodEnv, MethodSession, TermPlan, TermStages } from '../methods/method';
 import { allMethods } from '../methods/registry';
-import type { LossTerm, PdeProblem } from '../problems/types';
+import { timeAxis, type LossTerm, type PdeProblem } from '../problems/types';
 import { lossTermCode, PACK_ABOVE_DIRECTIONS, termDirections, type JetLayout } from './loss-term';
 import { TermPoints, type PointSettings } from './points';
 
@@ -29,7 +29,15 @@ export interface TermRuntime {
   qparts: GPUBuffer | null;
   /** Precision 'double-single': the jets recomputed in double-single and the loss kernel that reads hi + lo (outside Adam's steps). */
   precise: { before: PassFn[]; loss: PassFn } | null;
+  /** Causal training (Adam's steps): the plain loss, the weights from its parts, the loss again with them; state holds ε, its raises and the chunk weights. */
+  causal: { loss: PassFn; state: GPUBuffer; chunks: number } | null;
 }
+
+/** Causal training's schedule: ε × CAUSAL_GROW once every chunk weighs more than CAUSAL_DONE, at most CAUSAL_RAISES times. */
+export const CAUSAL_DONE = 0.99;
+export const CAUSAL_GROW = 10;
+export const CAUSAL_RAISES = 4;
+export const MAX_CAUSAL_CHUNKS = 64;
 
 export interface TermSetup {
   env: MethodEnv;
@@ -40,6 +48,8 @@ export interface TermSetup {
   /** The weight of a term (the configured one, else the problem's), checked. */
   weight: (term: LossTerm) => number;
   unknowns: { params: GPUBuffer; grad: GPUBuffer } | null;
+  /** Causal training's chunks and initial ε (TrainConfig.causal). */
+  causal?: { chunks: number; eps: number };
 }
 
 /** "a, b or c" */
@@ -141,7 +151,34 @@ export function buildTerm(s: TermSetup, term: LossTerm, termIndex: number, runti
   }
   const loss = lossPass(layout, []);
   const precise = stages.precise ? { before: stages.precise.before, loss: lossPass({ ...layout, precise: true }, stages.precise.lo) } : null;
-  return { term, count, points, plan, layout, stages, parts, params, loss, unknownReduce, qparts, precise };
+  // causal training: a time-dependent problem's interior terms
+  let causal: TermRuntime['causal'] = null;
+  const axis = timeAxis(problem);
+  if (s.causal && s.causal.chunks > 0 && term.points === 'interior' && axis >= 0) {
+    const { chunks, eps } = s.causal;
+    const pw = createStorageBuffer(device, count * 4, `${term.name} causal point weights`);
+    const state = createStorageBuffer(device, (2 + chunks) * 4, `${term.name} causal state`);
+    device.queue.writeBuffer(state, 0, Float32Array.from([eps, 0, ...new Array<number>(chunks).fill(1)]));
+    stages.owned.push(pw, state);
+    const weighted = lossPass({ ...layout, pointWeights: true }, [pw]);
+    const weights = kernelPass(
+      device,
+      'causal_weights',
+      { D: d, AXIS: axis, M: chunks, N: count, T0: wgslFloat(problem.domain.lo[axis]), SPAN: wgslFloat(problem.domain.hi[axis] - problem.domain.lo[axis]), UNSCALE: wgslFloat(count / Math.max(s.weight(term), 1e-30)), DONE: wgslFloat(CAUSAL_DONE), GROW: wgslFloat(CAUSAL_GROW), RAISES: wgslFloat(CAUSAL_RAISES) },
+      [points.buffer, parts, pw, state],
+      1,
+    );
+    causal = {
+      loss: (pass) => {
+        loss(pass);
+        weights(pass);
+        weighted(pass);
+      },
+      state,
+      chunks,
+    };
+  }
+  return { term, count, points, plan, layout, stages, parts, params, loss, unknownReduce, qparts, precise, causal };
 }
 
 /** Refuse a jet batch of `rows` rows of `n1` coefficients that one dispatch per layer cannot cover. */

@@ -95,6 +95,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
       points: config,
       weight: (term: LossTerm) => this.termWeight(term),
       unknowns: this.unknownParams ? { params: this.unknownParams, grad: this.unknownGrad! } : null,
+      causal: config.causal,
     };
     const replaced = config.hardBoundary ? problem.hard!.replaces : [];
     // an exact periodic embedding: the periodic conditions hold by themselves
@@ -148,7 +149,8 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
       for (const f of t.stages.before) f(pass);
       const precise = exact ? t.precise : null;
       for (const f of precise?.before ?? []) f(pass);
-      this.encodeTermLoss(pass, t, backward, precise?.loss);
+      // Adam's steps weigh a time-dependent term causally; evaluations and quasi-Newton phases see the plain loss
+      this.encodeTermLoss(pass, t, backward, precise?.loss ?? (exact ? t.loss : (t.causal?.loss ?? t.loss)));
       if (backward) for (const f of t.stages.after) f(pass);
     }
   }
@@ -165,10 +167,11 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
   }
 
   /** An eager method's evaluation of every term (after the sampling was submitted), then its temporaries freed. */
-  private evaluateEager(withGradient: boolean, jacobian?: { buffer: GPUBuffer; rowStride: number }): void {
+  private evaluateEager(withGradient: boolean, jacobian?: { buffer: GPUBuffer; rowStride: number }, training = false): void {
     let firstRow = 0;
     for (const t of this.terms) {
-      t.stages.evaluate!(withGradient, () => this.submitPass((pass) => this.encodeTermLoss(pass, t, withGradient)), jacobian && { ...jacobian, firstRow });
+      const loss = training ? (t.causal?.loss ?? t.loss) : t.loss;
+      t.stages.evaluate!(withGradient, () => this.submitPass((pass) => this.encodeTermLoss(pass, t, withGradient, loss)), jacobian && { ...jacobian, firstRow });
       firstRow += t.count;
     }
     this.session.release?.();
@@ -211,7 +214,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
   }
 
   /** Submit the loss and its gradient (into `grad`) at the points of sampling stream `stream`; with `jacobian`, the residuals' rows into it too. */
-  private computeGradient(stream: number, jacobian?: JacobianRows): void {
+  private computeGradient(stream: number, jacobian?: JacobianRows, training = false): void {
     const clear = (enc: GPUCommandEncoder) => {
       this.clearGradients(enc);
       if (jacobian) enc.clearBuffer(jacobian.buffer);
@@ -219,7 +222,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     if (this.session.eager) {
       // an eager method records its graph after the sampling, in queue order (with a Jacobian, one reverse pass keeping every point's row)
       this.submitSampling(stream, clear);
-      this.evaluateEager(true, jacobian && { buffer: jacobian.buffer, rowStride: this.net.mlp.params.length });
+      this.evaluateEager(true, jacobian && { buffer: jacobian.buffer, rowStride: this.net.mlp.params.length }, training);
     } else {
       this.submitPass((pass) => {
         this.encodeLoss(pass, true, stream);
@@ -328,7 +331,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
   /** A step: the loss and its gradient at the step's points (f32 jets), then Adam on the network and the unknowns. */
   protected encodeTrainingStep(enc: GPUCommandEncoder, lr: number): void {
     // an eager method submits its graph first; otherwise the whole step in one command buffer
-    if (this.session.eager) this.computeGradient(this.stepIndex);
+    if (this.session.eager) this.computeGradient(this.stepIndex, undefined, true);
     else this.clearGradients(enc);
     const pass = enc.beginComputePass();
     if (!this.session.eager) this.encodeLoss(pass, true, this.stepIndex, false);
@@ -376,6 +379,17 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
    * Evaluate every term at the current step's points without updating anything.
    * Returns, per term, its points and the per-point loss parts weight * r^2 / n.
    */
+  /** Causal training's state per causal term: ε and the chunk weights of the last step (empty without causal training). */
+  async causalWeights(): Promise<{ term: string; eps: number; weights: number[] }[]> {
+    const out: { term: string; eps: number; weights: number[] }[] = [];
+    for (const t of this.terms) {
+      if (!t.causal) continue;
+      const s = await readBuffer(this.device, t.causal.state, (2 + t.causal.chunks) * 4);
+      out.push({ term: t.term.name, eps: s[0], weights: Array.from(s.subarray(2)) });
+    }
+    return out;
+  }
+
   async evaluateTerms(): Promise<{ name: string; points: Float32Array; parts: Float32Array }[]> {
     this.evaluateLoss(this.stepIndex);
     const d = this.problem.dim;
@@ -428,11 +442,14 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
 
   /** Runs record the unknowns' values and go on to L-BFGS and Levenberg–Marquardt. */
   protected override runAdditions(): Pick<RunOptions, 'extend' | 'quasiNewton'> {
-    const extend = this.unknownParams
-      ? async (record: TrainRecord) => {
-        record.unknowns = await this.unknownValues();
-      }
-      : undefined;
+    const causal = this.terms.some((t) => t.causal);
+    const extend =
+      this.unknownParams || causal
+        ? async (record: TrainRecord) => {
+            if (this.unknownParams) record.unknowns = await this.unknownValues();
+            if (causal) record.causal = await this.causalWeights();
+          }
+        : undefined;
     return { extend, quasiNewton: this };
   }
 
