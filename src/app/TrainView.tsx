@@ -11,7 +11,7 @@ import { CostPanel } from './CostPanel';
 import type { Activation } from '../engine/model/mlp';
 import { useExperiment } from './experiment-store';
 import { MathML } from './MathML';
-import { describeUnknowns, periodicAxes, type PdeProblem } from '../engine/problems/types';
+import { describeUnknowns, periodicAxes, timeAxis, type PdeProblem } from '../engine/problems/types';
 import { ChoiceField, CommandLine, IntField, Notices, ScheduleField, SettingField, TextField } from './fields';
 import { allMethods } from '../engine/methods/registry';
 import type { Field } from '../engine/spec/fields';
@@ -387,6 +387,8 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {(problem.hard || periodicAxes(problem).length > 0) && <ChoiceField spec={fields.hard} value={values.hard} onChange={(hard) => set({ hard })} />}
         {shown('fourier') && <IntField spec={fields.fourier} value={values.fourier} onChange={(fourier) => set({ fourier })} />}
         {shown('fourierScale') && values.fourier > 0 && <TextField spec={fields.fourierScale} value={values.fourierScale} onChange={(fourierScale) => set({ fourierScale })} />}
+        {shown('causal') && timeAxis(problem) >= 0 && <IntField spec={fields.causal} value={values.causal} onChange={(causal) => set({ causal })} />}
+        {shown('causalEps') && timeAxis(problem) >= 0 && values.causal > 0 && <TextField spec={fields.causalEps} value={values.causalEps} onChange={(causalEps) => set({ causalEps })} />}
         {shown('weights') && <TextField spec={fields.weights} value={values.weights} onChange={(weights) => set({ weights })} placeholder={problem.terms.map((t) => `${t.name}=${t.weight}`).join(',')} />}
         {shown('lbfgs') && <IntField spec={fields.lbfgs} value={values.lbfgs} onChange={(lbfgs) => set({ lbfgs })} />}
         {appliesTo(fields.lm, values.method) && shown('lm') && <IntField spec={fields.lm} value={values.lm} onChange={(lm) => set({ lm })} />}
@@ -551,6 +553,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
           />
         )}
         {problem.unknowns?.length ? <Plot data={unknownCurves(problem, history)} layout={UNKNOWN_LAYOUT} testId="train-unknowns" /> : null}
+        {history.some((r) => r.causal?.length) ? <Plot data={causalCurves(problem, history)} layout={CAUSAL_LAYOUT} testId="train-causal" /> : null}
       </div>
     </section>
   );
@@ -645,6 +648,26 @@ function unknownsText(problem: PdeProblem, r: TrainRecord): string {
 }
 
 const UNKNOWN_LAYOUT = { title: { text: 'Learned unknowns against step (dashed: exact)' }, xaxis: { title: { text: 'step' } }, legend: { orientation: 'h', y: -0.28 } };
+
+const CAUSAL_LAYOUT = { title: { text: 'Causal weights by time (the front moves right as earlier times are solved)' }, xaxis: { title: { text: 't' } }, yaxis: { title: { text: 'weight' }, range: [0, 1.05] }, legend: { orientation: 'h', y: -0.28 } };
+
+/** Each causal term's chunk weights at up to five logged steps (older ones fainter), at the chunks' mid-times. */
+function causalCurves(problem: PdeProblem, h: TrainRecord[]) {
+  const withWeights = h.filter((r) => r.causal?.length);
+  const shown = withWeights.filter((_, i) => (withWeights.length - 1 - i) % Math.max(1, Math.ceil(withWeights.length / 5)) === 0).slice(-5);
+  const axis = timeAxis(problem);
+  const [t0, t1] = axis >= 0 ? [problem.domain.lo[axis], problem.domain.hi[axis]] : [0, 1];
+  return shown.flatMap((r, k) =>
+    r.causal!.map((c) => ({
+      x: c.weights.map((_, i) => t0 + ((i + 0.5) * (t1 - t0)) / c.weights.length),
+      y: c.weights,
+      name: `step ${r.step} (ε ${+c.eps.toPrecision(2)})`,
+      mode: 'lines+markers',
+      opacity: 0.35 + (0.65 * (k + 1)) / shown.length,
+      type: 'scatter',
+    })),
+  );
+}
 
 function unknownCurves(problem: PdeProblem, h: TrainRecord[]) {
   const steps = h.map((r) => r.step);
