@@ -14,6 +14,7 @@ import { InputError, shownValue } from '../errors';
 import { ACTIVATIONS } from '../model/mlp';
 import { MAX_FOURIER_FEATURES } from '../model/embedding';
 import { MAX_CAUSAL_CHUNKS } from '../train/term';
+import { RWF_DEFAULTS } from '../train/rwf';
 import { HIGHDIM_IDS, HIGHDIM_PROBLEMS, highDimProblemWith, PROBLEM_IDS, PROBLEMS, problemById, problemWith } from '../problems';
 import type { HighDimProblem } from '../problems/highdim-types';
 import { periodicAxes, timeAxis, type PdeProblem } from '../problems/types';
@@ -105,6 +106,7 @@ export const TRAIN_FIELDS = {
   resample: { kind: 'int', default: 1, min: 0, max: 1_000_000, cli: 'resample-every', group: 'points', label: 'Resample every', help: 'Draw fresh collocation points every this many steps (1: every step; 0: never, one fixed set).' },
   sampling: { kind: 'choice', default: 'uniform', choices: SAMPLING_KINDS, cli: 'sampling', group: 'points', label: 'Sampling', help: 'How collocation points are drawn: uniform (seeded, on the GPU), sobol (scrambled quasi-random), lhs (Latin hypercube: one point per stratum of each axis).' },
   hard: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { hard: 'on', soft: 'off' }, group: 'network', label: 'Hard constraints', help: 'on: conditions hold exactly and their loss terms go: a boundary transform u = g + φ·N with φ vanishing on the boundary (problems that declare one), and periodic inputs fed to the network as cos and sin of 2πx/L (problems with a periodic condition).' },
+  rwf: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { rwf: 'on', 'no-rwf': 'off' }, group: 'network', label: 'Weight factorization', help: 'Random weight factorization (as in jaxpi): each weight row is exp(s)·V with s drawn from N(1, 0.1²), and Adam trains V and s; it often speeds up training. L-BFGS and Levenberg–Marquardt work on the weights themselves.' },
   fourier: { kind: 'int', default: 0, min: 0, max: MAX_FOURIER_FEATURES, cli: 'fourier-features', metavar: 'M', group: 'network', label: 'Fourier features', help: 'Random Fourier features: the network reads cos(Bx) and sin(Bx), B an M x d Gaussian matrix of scale σ (0: none). They let it learn high frequencies; along a periodic input (hard constraints) each frequency is a whole multiple of 2π/L.' },
   fourierScale: { kind: 'text', default: '1', pattern: NUMBER, expect: 'a number in (0, 1000]', check: (v: string) => Number(v) > 0 && Number(v) <= 1000, cli: 'fourier-scale', metavar: 'SIGMA', group: 'network', label: 'Fourier scale σ', help: 'The standard deviation of the Fourier feature frequencies (with Fourier features): larger values resolve finer detail and fit noise sooner.' },
   causal: { kind: 'int', default: 0, min: 0, max: MAX_CAUSAL_CHUNKS, cli: 'causal', metavar: 'M', group: 'points', label: 'Causal chunks', help: 'Causal training (time-dependent problems): the time axis in M chunks, each chunk’s residual weighted by exp(−ε × the loss of the earlier chunks), so later times are fitted only once earlier ones are (0: off). Adam’s steps only.' },
@@ -544,6 +546,7 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     hardBoundary: hard && problem.hard !== undefined,
     periodicEmbedding: hard && periodic,
     fourier: spec.fourier > 0 ? { features: spec.fourier, scale: Number(spec.fourierScale) } : undefined,
+    rwf: spec.rwf === 'on' ? { ...RWF_DEFAULTS } : undefined,
     causal: spec.causal > 0 ? { chunks: spec.causal, eps: Number(spec.causalEps) } : undefined,
     precision: 'f32',
     // the method's own settings, read by the method from the spec's values

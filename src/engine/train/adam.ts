@@ -15,12 +15,24 @@ export interface LeadingLrScale {
   scale: number;
 }
 
+/** What a trainer steps its network with: Adam, or Adam on a reparametrization (rwf.ts). */
+export interface ParamOptimizer {
+  readonly step: number;
+  /** Record one update with learning rate `lr`. */
+  encode(pass: GPUComputePassEncoder, lr: number): void;
+  /** Copy the state aside; the returned function puts it back. */
+  save(enc: GPUCommandEncoder): () => void;
+  /** Clear the moments (after the parameters were set from outside). */
+  reset(): void;
+  destroy(): void;
+}
+
 /**
  * Adam on the GPU for a flat parameter buffer and a gradient buffer of the same
  * layout (what TaylorJetBackward writes). The moments live on the GPU; a step
  * uploads only its 32-byte hyper-parameter block, nothing is read back.
  */
-export class Adam {
+export class Adam implements ParamOptimizer {
   readonly m: GPUBuffer;
   readonly v: GPUBuffer;
   private readonly hyper: GPUBuffer;

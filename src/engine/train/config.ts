@@ -56,6 +56,8 @@ export interface TrainConfig {
   periodicEmbedding?: boolean;
   /** Causal training (Adam's steps): the interior terms' points weighted by time chunk, w_c = exp(−ε Σ_{c'<c} L_c'); ε grows ×10 when every w_c > 0.99 (at most 4 times). */
   causal?: { chunks: number; eps: number };
+  /** Random weight factorization W = exp(s) V for Adam's steps (rwf.ts): the initial s ~ N(mean, std). */
+  rwf?: { mean: number; std: number };
 }
 
 export interface TrainRecord {

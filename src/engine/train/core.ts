@@ -11,7 +11,8 @@ import { createStorageBuffer, readBuffer } from '../gpu/gpu';
 import { medianSubmitMs } from '../gpu/timing';
 import { GpuMlp } from '../model/gpu-mlp';
 import type { Mlp } from '../model/mlp';
-import { Adam, type LeadingLrScale } from './adam';
+import { Adam, type LeadingLrScale, type ParamOptimizer } from './adam';
+import { RwfAdam, type RwfOptions } from './rwf';
 import type { TrainRecord } from './config';
 import { copyBuffers, runTraining, type RunHost, type RunOptions, type RunResult, type RunSettings } from './run';
 import { learningRate, type LrSchedule } from './schedule';
@@ -34,7 +35,7 @@ export interface CoreSnapshot {
 export abstract class TrainerCore<C extends CoreConfig> implements RunHost {
   readonly net: GpuMlp;
   readonly grad: GPUBuffer;
-  readonly adam: Adam;
+  readonly adam: ParamOptimizer;
   /** The network's last good parameters (the divergence checkpoint). */
   private readonly backup: GPUBuffer;
   protected stepIndex = 0;
@@ -51,12 +52,14 @@ export abstract class TrainerCore<C extends CoreConfig> implements RunHost {
     readonly config: C,
     mlp: Mlp,
     firstLayer?: LeadingLrScale,
+    /** Random weight factorization: Adam on (V, s) with W = exp(s) V (rwf.ts). */
+    rwf?: RwfOptions,
   ) {
     this.net = new GpuMlp(device, mlp);
     const bytes = mlp.params.byteLength;
     this.grad = createStorageBuffer(device, bytes, 'parameter gradient');
     this.backup = createStorageBuffer(device, bytes, 'last good parameters');
-    this.adam = new Adam(device, this.net.params, this.grad, mlp.params.length, undefined, firstLayer);
+    this.adam = rwf ? new RwfAdam(device, this.net, this.grad, rwf) : new Adam(device, this.net.params, this.grad, mlp.params.length, undefined, firstLayer);
   }
 
   /** The loss of the last evaluated step. */

@@ -66,7 +66,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     const refusal = method.refusal?.(problem, options);
     if (refusal) throw new InputError(refusal);
     // an odd model needs non-zero biases (Mlp.init: with zero ones they would stay zero)
-    super(device, config, Mlp.init({ inputDim: problem.dim, width: config.width, depth: config.depth, outputDim: problem.outputs?.length ?? 1, activation: config.activation }, config.seed, { biases: problem.oddModel ? 'uniform' : 'zero', embedding: trainEmbedding(problem, config) }));
+    super(device, config, Mlp.init({ inputDim: problem.dim, width: config.width, depth: config.depth, outputDim: problem.outputs?.length ?? 1, activation: config.activation }, config.seed, { biases: problem.oddModel ? 'uniform' : 'zero', embedding: trainEmbedding(problem, config) }), undefined, config.rwf && { ...config.rwf, seed: config.seed + 0x4f7 });
     this.method = method;
     this.methodOptions = options;
     const unknowns = problem.unknowns ?? [];
