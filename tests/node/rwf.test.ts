@@ -20,7 +20,7 @@ describe('random weight factorization (W = exp(s) V, Adam on V and s)', () => {
     const order = 2;
     const { g } = await jetLossGradient(gpu.device, net, points, dir, false, order, 'tiled');
     const grad = createStorageBuffer(gpu.device, mlp.params.byteLength, 'gradient');
-    gpu.device.queue.writeBuffer(grad, 0, g);
+    gpu.device.queue.writeBuffer(grad, 0, Float32Array.from(g));
     const rwf = new RwfAdam(gpu.device, net, grad, { mean: 1, std: 0.1, seed: 5 });
     const enc = gpu.device.createCommandEncoder();
     const pass = enc.beginComputePass();
