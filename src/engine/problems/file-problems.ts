@@ -3,6 +3,7 @@
  * descriptions). Systems of several outputs, inverse problems with unknowns and data, periodic conditions.
  */
 import advection from '../../../problems/advection-1d.json';
+import allenCahn from '../../../problems/allen-cahn-1d.json';
 import heatInverse from '../../../problems/heat-inverse.json';
 import kleinGordon from '../../../problems/klein-gordon-1d.json';
 import kovasznay from '../../../problems/kovasznay.json';
@@ -20,4 +21,5 @@ export const FILE_PROBLEMS: readonly PdeProblem[] = [
   compiled(heatInverse, 'heat-inverse'),
   compiled(lorenz, 'lorenz-inverse'),
   compiled(advection, 'advection-1d'),
+  compiled(allenCahn, 'allen-cahn-1d'),
 ];
