@@ -16,7 +16,6 @@ const M : u32 = {{M}}u;            // chunks
 const N : u32 = {{N}}u;            // the term's points
 const T0 : f32 = {{T0}};
 const SPAN : f32 = {{SPAN}};
-const UNSCALE : f32 = {{UNSCALE}}; // n / weight: parts[p] * UNSCALE = r_p^2
 const DONE : f32 = {{DONE}};
 const GROW : f32 = {{GROW}};
 const RAISES : f32 = {{RAISES}};
@@ -25,6 +24,9 @@ const RAISES : f32 = {{RAISES}};
 @group(0) @binding(1) var<storage, read> parts : array<f32>;
 @group(0) @binding(2) var<storage, read_write> pw : array<f32>;
 @group(0) @binding(3) var<storage, read_write> state : array<f32>;
+// the loss kernel's uniforms: its weight (which gradient-norm balancing may change) gives r_p^2 = parts[p] n / weight
+struct Params { batch : u32, weight : f32, one : f32, mode : u32 }
+@group(0) @binding(4) var<uniform> params : Params;
 
 var<workgroup> chunkLoss : array<f32, 64>;
 var<workgroup> weights : array<f32, 64>;
@@ -37,12 +39,13 @@ fn chunkOf(p : u32) -> u32 {
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid : vec3u) {
   let c = lid.x;
+  let unscale = select(0.0, f32(N) / params.weight, params.weight > 0.0);
   if (c < M) {
     var sum = 0.0;
     var count = 0u;
     for (var p = 0u; p < N; p++) {
       if (chunkOf(p) == c) {
-        sum += parts[p] * UNSCALE;
+        sum += parts[p] * unscale;
         count++;
       }
     }

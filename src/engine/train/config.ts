@@ -58,6 +58,8 @@ export interface TrainConfig {
   causal?: { chunks: number; eps: number };
   /** Random weight factorization W = exp(s) V for Adam's steps (rwf.ts): the initial s ~ N(mean, std). */
   rwf?: { mean: number; std: number };
+  /** Gradient-norm balancing of the loss weights every `every` Adam steps, w ← α w + (1 − α) Σ_j |∇L_j| / |∇L_i| (learning-rate annealing). */
+  balance?: { every: number; alpha: number };
 }
 
 export interface TrainRecord {
@@ -69,6 +71,8 @@ export interface TrainRecord {
   unknowns?: number[];
   /** Causal training: per causal term, ε and the time chunks' weights at the last step. */
   causal?: { term: string; eps: number; weights: number[] }[];
+  /** Gradient-norm balancing: each term's weight at the last step. */
+  weights?: Record<string, number>;
 }
 
 export interface TrainResult {

@@ -164,8 +164,8 @@ export function buildTerm(s: TermSetup, term: LossTerm, termIndex: number, runti
     const weights = kernelPass(
       device,
       'causal_weights',
-      { D: d, AXIS: axis, M: chunks, N: count, T0: wgslFloat(problem.domain.lo[axis]), SPAN: wgslFloat(problem.domain.hi[axis] - problem.domain.lo[axis]), UNSCALE: wgslFloat(count / Math.max(s.weight(term), 1e-30)), DONE: wgslFloat(CAUSAL_DONE), GROW: wgslFloat(CAUSAL_GROW), RAISES: wgslFloat(CAUSAL_RAISES) },
-      [points.buffer, parts, pw, state],
+      { D: d, AXIS: axis, M: chunks, N: count, T0: wgslFloat(problem.domain.lo[axis]), SPAN: wgslFloat(problem.domain.hi[axis] - problem.domain.lo[axis]), DONE: wgslFloat(CAUSAL_DONE), GROW: wgslFloat(CAUSAL_GROW), RAISES: wgslFloat(CAUSAL_RAISES) },
+      [points.buffer, parts, pw, state, params],
       1,
     );
     causal = {

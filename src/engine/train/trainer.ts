@@ -9,6 +9,7 @@
  * run) is in ./core.ts, the run's settings in ./config.ts.
  */
 import { createStorageBuffer, readBuffer } from '../gpu/gpu';
+import { kernelPass, wgslFloat, type PassFn } from '../gpu/kernels';
 import { median } from '../gpu/timing';
 import { InputError } from '../errors';
 import type { DerivativeMethod, MethodSession } from '../methods/method';
@@ -102,6 +103,21 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     const trained = problem.terms.filter((term) => !replaced.includes(term.name) && !(config.periodicEmbedding && term.periodicAxis !== undefined));
     this.terms = [];
     for (const term of trained) this.terms.push(buildTerm(setup, term, problem.terms.indexOf(term), this.terms.length));
+    if (config.balance && config.balance.every > 0 && this.terms.length > 1) {
+      // gradient-norm balancing: each term's gradient norm, then the weights, then each term's uniform
+      const T = this.terms.length;
+      const norms = createStorageBuffer(device, T * 4, 'loss terms gradient norms');
+      const weights = createStorageBuffer(device, T * 4, 'balanced loss weights');
+      device.queue.writeBuffer(weights, 0, Float32Array.from(this.terms.map((t) => this.termWeight(t.term))));
+      const count = this.net.mlp.params.length;
+      this.balancer = {
+        every: config.balance.every,
+        weights,
+        norms: this.terms.map((_, i) => kernelPass(device, 'grad_norm', { COUNT: count, INDEX: i }, [this.grad, norms], 1)),
+        update: kernelPass(device, 'balance_weights', { T, ALPHA: wgslFloat(config.balance.alpha) }, [norms, weights], 1),
+        buffers: [norms, weights],
+      };
+    }
     this.evaluator = new ModelEvaluator(device, this.net, problem, config.hardBoundary === true);
     this.quasiNewton = new QuasiNewton({
       device,
@@ -329,7 +345,46 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
   }
 
   /** A step: the loss and its gradient at the step's points (f32 jets), then Adam on the network and the unknowns. */
+  /** Gradient-norm balancing (TrainConfig.balance): its buffers and passes, when on. */
+  private readonly balancer: { every: number; weights: GPUBuffer; norms: PassFn[]; update: PassFn; buffers: GPUBuffer[] } | null = null;
+
+  /**
+   * Learning-rate annealing: each term's gradient at this step's points alone, its norm, the new
+   * weights, copied into each term's loss uniform. Submitted before the step (the same points).
+   */
+  private balanceWeights(): void {
+    const b = this.balancer!;
+    const clear = (enc: GPUCommandEncoder) => this.clearGradients(enc);
+    this.terms.forEach((t, i) => {
+      if (this.session.eager) {
+        this.submitPass((pass) => this.encodeSampling(pass, t, this.stepIndex), clear);
+        t.stages.evaluate!(true, () => this.submitPass((pass) => this.encodeTermLoss(pass, t, true)));
+        this.session.release?.();
+        this.submitPass((pass) => b.norms[i](pass));
+        return;
+      }
+      this.submitPass((pass) => {
+        this.encodeSampling(pass, t, this.stepIndex);
+        for (const f of t.stages.before) f(pass);
+        this.encodeTermLoss(pass, t, true);
+        for (const f of t.stages.after) f(pass);
+        b.norms[i](pass);
+      }, clear);
+    });
+    this.submitPass((pass) => b.update(pass));
+    const enc = this.device.createCommandEncoder();
+    this.terms.forEach((t, i) => enc.copyBufferToBuffer(b.weights, 4 * i, t.params, 4, 4));
+    this.device.queue.submit([enc.finish()]);
+  }
+
+  /** The loss terms' current weights (balanced ones where gradient-norm balancing runs). */
+  async termWeights(): Promise<{ term: string; weight: number }[]> {
+    const w = this.balancer ? await readBuffer(this.device, this.balancer.weights, this.terms.length * 4) : Float32Array.from(this.terms.map((t) => this.termWeight(t.term)));
+    return this.terms.map((t, i) => ({ term: t.term.name, weight: w[i] }));
+  }
+
   protected encodeTrainingStep(enc: GPUCommandEncoder, lr: number): void {
+    if (this.balancer && this.stepIndex % this.balancer.every === 0) this.balanceWeights();
     // an eager method submits its graph first; otherwise the whole step in one command buffer
     if (this.session.eager) this.computeGradient(this.stepIndex, undefined, true);
     else this.clearGradients(enc);
@@ -443,11 +498,13 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
   /** Runs record the unknowns' values and go on to L-BFGS and Levenberg–Marquardt. */
   protected override runAdditions(): Pick<RunOptions, 'extend' | 'quasiNewton'> {
     const causal = this.terms.some((t) => t.causal);
+    const balanced = this.balancer !== null;
     const extend =
-      this.unknownParams || causal
+      this.unknownParams || causal || balanced
         ? async (record: TrainRecord) => {
             if (this.unknownParams) record.unknowns = await this.unknownValues();
             if (causal) record.causal = await this.causalWeights();
+            if (balanced) record.weights = Object.fromEntries((await this.termWeights()).map((w) => [w.term, w.weight]));
           }
         : undefined;
     return { extend, quasiNewton: this };
@@ -459,6 +516,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     this.evaluator.destroy();
     this.quasiNewton.destroy();
     this.unknownAdam?.destroy();
+    this.balancer?.buffers.forEach((b) => b.destroy());
     [this.unknownParams, this.unknownGrad, this.unknownBackup].forEach((b) => b?.destroy());
     super.destroy();
   }
