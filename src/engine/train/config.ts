@@ -60,6 +60,8 @@ export interface TrainConfig {
   rwf?: { mean: number; std: number };
   /** Gradient-norm balancing of the loss weights every `every` Adam steps, w ← α w + (1 − α) Σ_j |∇L_j| / |∇L_i| (learning-rate annealing). */
   balance?: { every: number; alpha: number };
+  /** Residual-based attention on the terms whose points stay fixed: λ_p ← γ λ_p + η |r_p| / max |r|, point weight λ_p² (Adam's steps). */
+  rba?: { gamma: number; eta: number };
 }
 
 export interface TrainRecord {

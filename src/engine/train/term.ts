@@ -29,8 +29,12 @@ export interface TermRuntime {
   qparts: GPUBuffer | null;
   /** Precision 'double-single': the jets recomputed in double-single and the loss kernel that reads hi + lo (outside Adam's steps). */
   precise: { before: PassFn[]; loss: PassFn } | null;
-  /** Causal training (Adam's steps): the plain loss, the weights from its parts, the loss again with them; state holds ε, its raises and the chunk weights. */
-  causal: { loss: PassFn; state: GPUBuffer; chunks: number } | null;
+  /** Causal training: its state (ε, its raises, the chunk weights of the last step). */
+  causal: { state: GPUBuffer; chunks: number } | null;
+  /** Adam's loss where point weights apply (causal training, residual-based attention): the plain loss, the weights from its parts, the loss again with them. */
+  adamLoss: PassFn | null;
+  /** Residual-based attention: each point's multiplier λ (the first `n` entries). */
+  rba: { lambda: GPUBuffer; n: number } | null;
 }
 
 /** Causal training's schedule: ε × CAUSAL_GROW once every chunk weighs more than CAUSAL_DONE, at most CAUSAL_RAISES times. */
@@ -50,6 +54,8 @@ export interface TermSetup {
   unknowns: { params: GPUBuffer; grad: GPUBuffer } | null;
   /** Causal training's chunks and initial ε (TrainConfig.causal). */
   causal?: { chunks: number; eps: number };
+  /** Residual-based attention's decay and step (TrainConfig.rba). */
+  rba?: { gamma: number; eta: number };
 }
 
 /** "a, b or c" */
@@ -151,34 +157,52 @@ export function buildTerm(s: TermSetup, term: LossTerm, termIndex: number, runti
   }
   const loss = lossPass(layout, []);
   const precise = stages.precise ? { before: stages.precise.before, loss: lossPass({ ...layout, precise: true }, stages.precise.lo) } : null;
-  // causal training: a time-dependent problem's interior terms
+  // point weights for Adam's steps: causal training (a time-dependent problem's interior terms)
+  // and residual-based attention (terms whose points stay fixed), computed from the step's own
+  // plain loss, then the loss again with them
   let causal: TermRuntime['causal'] = null;
+  let rba: TermRuntime['rba'] = null;
   const axis = timeAxis(problem);
-  if (s.causal && s.causal.chunks > 0 && term.points === 'interior' && axis >= 0) {
-    const { chunks, eps } = s.causal;
-    const pw = createStorageBuffer(device, count * 4, `${term.name} causal point weights`);
-    const state = createStorageBuffer(device, (2 + chunks) * 4, `${term.name} causal state`);
-    device.queue.writeBuffer(state, 0, Float32Array.from([eps, 0, ...new Array<number>(chunks).fill(1)]));
-    stages.owned.push(pw, state);
+  const fixed = term.points !== 'interior' || s.points.resampleEvery === 0;
+  const useCausal = s.causal !== undefined && s.causal.chunks > 0 && term.points === 'interior' && axis >= 0;
+  const useRba = s.rba !== undefined && fixed;
+  const weighting: PassFn[] = [];
+  let adamLoss: PassFn | null = null;
+  if (useCausal || useRba) {
+    const pw = createStorageBuffer(device, count * 4, `${term.name} point weights`);
+    stages.owned.push(pw);
+    if (useCausal) {
+      const { chunks, eps } = s.causal!;
+      const state = createStorageBuffer(device, (2 + chunks) * 4, `${term.name} causal state`);
+      device.queue.writeBuffer(state, 0, Float32Array.from([eps, 0, ...new Array<number>(chunks).fill(1)]));
+      stages.owned.push(state);
+      weighting.push(
+        kernelPass(
+          device,
+          'causal_weights',
+          { D: d, AXIS: axis, M: chunks, N: count, T0: wgslFloat(problem.domain.lo[axis]), SPAN: wgslFloat(problem.domain.hi[axis] - problem.domain.lo[axis]), DONE: wgslFloat(CAUSAL_DONE), GROW: wgslFloat(CAUSAL_GROW), RAISES: wgslFloat(CAUSAL_RAISES) },
+          [points.buffer, parts, pw, state, params],
+          1,
+        ),
+      );
+      causal = { state, chunks };
+    }
+    if (useRba) {
+      const n = term.pairs ? count / 2 : count;
+      const lambda = createStorageBuffer(device, count * 4, `${term.name} attention multipliers`);
+      device.queue.writeBuffer(lambda, 0, new Float32Array(count).fill(1));
+      stages.owned.push(lambda);
+      rba = { lambda, n };
+      weighting.push(kernelPass(device, 'rba_weights', { N: n, GAMMA: wgslFloat(s.rba!.gamma), ETA: wgslFloat(s.rba!.eta), MULTIPLY: useCausal ? 1 : 0 }, [parts, lambda, pw, params], 1));
+    }
     const weighted = lossPass({ ...layout, pointWeights: true }, [pw]);
-    const weights = kernelPass(
-      device,
-      'causal_weights',
-      { D: d, AXIS: axis, M: chunks, N: count, T0: wgslFloat(problem.domain.lo[axis]), SPAN: wgslFloat(problem.domain.hi[axis] - problem.domain.lo[axis]), DONE: wgslFloat(CAUSAL_DONE), GROW: wgslFloat(CAUSAL_GROW), RAISES: wgslFloat(CAUSAL_RAISES) },
-      [points.buffer, parts, pw, state, params],
-      1,
-    );
-    causal = {
-      loss: (pass) => {
-        loss(pass);
-        weights(pass);
-        weighted(pass);
-      },
-      state,
-      chunks,
+    adamLoss = (pass) => {
+      loss(pass);
+      for (const f of weighting) f(pass);
+      weighted(pass);
     };
   }
-  return { term, count, points, plan, layout, stages, parts, params, loss, unknownReduce, qparts, precise, causal };
+  return { term, count, points, plan, layout, stages, parts, params, loss, unknownReduce, qparts, precise, causal, adamLoss, rba };
 }
 
 /** Refuse a jet batch of `rows` rows of `n1` coefficients that one dispatch per layer cannot cover. */

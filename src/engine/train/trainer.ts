@@ -97,6 +97,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
       weight: (term: LossTerm) => this.termWeight(term),
       unknowns: this.unknownParams ? { params: this.unknownParams, grad: this.unknownGrad! } : null,
       causal: config.causal,
+      rba: config.rba,
     };
     const replaced = config.hardBoundary ? problem.hard!.replaces : [];
     // an exact periodic embedding: the periodic conditions hold by themselves
@@ -166,7 +167,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
       const precise = exact ? t.precise : null;
       for (const f of precise?.before ?? []) f(pass);
       // Adam's steps weigh a time-dependent term causally; evaluations and quasi-Newton phases see the plain loss
-      this.encodeTermLoss(pass, t, backward, precise?.loss ?? (exact ? t.loss : (t.causal?.loss ?? t.loss)));
+      this.encodeTermLoss(pass, t, backward, precise?.loss ?? (exact ? t.loss : (t.adamLoss ?? t.loss)));
       if (backward) for (const f of t.stages.after) f(pass);
     }
   }
@@ -186,7 +187,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
   private evaluateEager(withGradient: boolean, jacobian?: { buffer: GPUBuffer; rowStride: number }, training = false): void {
     let firstRow = 0;
     for (const t of this.terms) {
-      const loss = training ? (t.causal?.loss ?? t.loss) : t.loss;
+      const loss = training ? (t.adamLoss ?? t.loss) : t.loss;
       t.stages.evaluate!(withGradient, () => this.submitPass((pass) => this.encodeTermLoss(pass, t, withGradient, loss)), jacobian && { ...jacobian, firstRow });
       firstRow += t.count;
     }
@@ -375,6 +376,13 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     const enc = this.device.createCommandEncoder();
     this.terms.forEach((t, i) => enc.copyBufferToBuffer(b.weights, 4 * i, t.params, 4, 4));
     this.device.queue.submit([enc.finish()]);
+  }
+
+  /** Residual-based attention's multipliers λ per point of each term that has them. */
+  async attention(): Promise<{ term: string; lambda: Float32Array }[]> {
+    const out: { term: string; lambda: Float32Array }[] = [];
+    for (const t of this.terms) if (t.rba) out.push({ term: t.term.name, lambda: await readBuffer(this.device, t.rba.lambda, t.rba.n * 4) });
+    return out;
   }
 
   /** The loss terms' current weights (balanced ones where gradient-norm balancing runs). */
