@@ -388,6 +388,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {shown('rwf') && <ChoiceField spec={fields.rwf} value={values.rwf} onChange={(rwf) => set({ rwf })} />}
         {shown('fourier') && <IntField spec={fields.fourier} value={values.fourier} onChange={(fourier) => set({ fourier })} />}
         {shown('fourierScale') && values.fourier > 0 && <TextField spec={fields.fourierScale} value={values.fourierScale} onChange={(fourierScale) => set({ fourierScale })} />}
+        {shown('rad') && <IntField spec={fields.rad} value={values.rad} onChange={(rad) => set({ rad })} />}
         {shown('rba') && <ChoiceField spec={fields.rba} value={values.rba} onChange={(rba) => set({ rba })} />}
         {shown('balance') && <IntField spec={fields.balance} value={values.balance} onChange={(balance) => set({ balance })} />}
         {shown('causal') && timeAxis(problem) >= 0 && <IntField spec={fields.causal} value={values.causal} onChange={(causal) => set({ causal })} />}

@@ -111,6 +111,7 @@ export const TRAIN_FIELDS = {
   fourierScale: { kind: 'text', default: '1', pattern: NUMBER, expect: 'a number in (0, 1000]', check: (v: string) => Number(v) > 0 && Number(v) <= 1000, cli: 'fourier-scale', metavar: 'SIGMA', group: 'network', label: 'Fourier scale σ', help: 'The standard deviation of the Fourier feature frequencies (with Fourier features): larger values resolve finer detail and fit noise sooner.' },
   balance: { kind: 'int', default: 0, min: 0, max: 1_000_000, cli: 'balance-every', metavar: 'K', group: 'points', label: 'Balance weights every', help: 'Gradient-norm balancing of the loss weights (learning-rate annealing, Wang, Teng & Perdikaris 2021): every K Adam steps each term’s weight moves towards (Σ of every term’s gradient norm) / (its own), so no term drowns the others (0: fixed weights).' },
   rba: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { rba: 'on', 'no-rba': 'off' }, group: 'points', label: 'Residual attention', help: 'Residual-based attention (Anagnostopoulos et al. 2024): each fixed point’s weight grows where its residual stays large, λ ← 0.999 λ + 0.01 |r| / max |r|, loss weight λ². For the terms whose points stay fixed (conditions, data, and the interior with Resample every 0). Adam’s steps only.' },
+  rad: { kind: 'int', default: 0, min: 0, max: 1_000_000, cli: 'rad-every', metavar: 'K', group: 'points', label: 'Adaptive points every', help: 'Residual-based adaptive sampling (RAD, Wu et al. 2023): every K steps the interior points are drawn on the GPU from 4× as many uniform candidates with density ∝ |r| / mean |r| + 1, so they gather where the residual is large (0: off).' },
   causal: { kind: 'int', default: 0, min: 0, max: MAX_CAUSAL_CHUNKS, cli: 'causal', metavar: 'M', group: 'points', label: 'Causal chunks', help: 'Causal training (time-dependent problems): the time axis in M chunks, each chunk’s residual weighted by exp(−ε × the loss of the earlier chunks), so later times are fitted only once earlier ones are (0: off). Adam’s steps only.' },
   causalEps: { kind: 'text', default: '0.01', pattern: NUMBER, expect: 'a number in (0, 1e6]', check: (v: string) => Number(v) > 0 && Number(v) <= 1e6, cli: 'causal-eps', metavar: 'EPS', group: 'points', label: 'Causal ε', help: 'Causal training’s starting ε; it grows ×10 each time every chunk’s weight passes 0.99 (at most 4 times).' },
   weights: {
@@ -549,6 +550,7 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     periodicEmbedding: hard && periodic,
     fourier: spec.fourier > 0 ? { features: spec.fourier, scale: Number(spec.fourierScale) } : undefined,
     rba: spec.rba === 'on' ? { gamma: 0.999, eta: 0.01 } : undefined,
+    rad: spec.rad > 0 ? { every: spec.rad, pool: 4, k: 1, c: 1 } : undefined,
     balance: spec.balance > 0 ? { every: spec.balance, alpha: 0.9 } : undefined,
     rwf: spec.rwf === 'on' ? { ...RWF_DEFAULTS } : undefined,
     causal: spec.causal > 0 ? { chunks: spec.causal, eps: Number(spec.causalEps) } : undefined,

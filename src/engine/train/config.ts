@@ -62,6 +62,8 @@ export interface TrainConfig {
   balance?: { every: number; alpha: number };
   /** Residual-based attention on the terms whose points stay fixed: λ_p ← γ λ_p + η |r_p| / max |r|, point weight λ_p² (Adam's steps). */
   rba?: { gamma: number; eta: number };
+  /** RAD adaptive sampling: every `every` steps the interior points are drawn from `pool` x as many uniform candidates with density ∝ |r|^k / mean + c. */
+  rad?: { every: number; pool: number; k: number; c: number };
 }
 
 export interface TrainRecord {

@@ -25,6 +25,8 @@ export interface PointSettings {
 export class TermPoints {
   readonly count: number;
   readonly buffer: GPUBuffer;
+  /** Filled by adaptive sampling (the trainer's RAD draws), not by this sampler. */
+  adaptive = false;
   private readonly box: BoxSampler | null = null;
   private readonly ball: { params: GPUBuffer; encode: PassFn } | null = null;
   /** Quasi-random or stratified points: computed on the CPU and uploaded each step. */
@@ -73,6 +75,8 @@ export class TermPoints {
 
   /** Draw the points of sampling stream `stream` (GPU Philox, or uploaded quasi-random or redrawn points). */
   encode(pass: GPUComputePassEncoder, stream: number): void {
+    // adaptive sampling (RAD) writes this term's points itself
+    if (this.adaptive) return;
     const { seed } = this.settings;
     const every = this.settings.resampleEvery ?? 1;
     const pointStream = every <= 0 ? 0 : Math.floor(stream / every);

@@ -104,6 +104,20 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     const trained = problem.terms.filter((term) => !replaced.includes(term.name) && !(config.periodicEmbedding && term.periodicAxis !== undefined));
     this.terms = [];
     for (const term of trained) this.terms.push(buildTerm(setup, term, problem.terms.indexOf(term), this.terms.length));
+    if (config.rad && config.rad.every > 0) {
+      // RAD: each interior term's points drawn from a pool of uniform candidates by their residuals
+      const poolSize = Math.min(RAD_POOL_MAX, config.rad.pool * config.interiorPoints);
+      const poolSetup = { ...setup, points: { ...config, interiorPoints: poolSize, resampleEvery: 1 }, causal: undefined, rba: undefined };
+      this.terms.forEach((t, i) => {
+        if (t.term.points !== 'interior') return;
+        const pool = buildTerm(poolSetup, t.term, t.plan.termIndex, RAD_STREAMS + i);
+        const cdf = createStorageBuffer(device, poolSize * 4, `${t.term.name} RAD cumulative density`);
+        const draw = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+        const select = kernelPass(device, 'rad_select', { M: poolSize, N: t.count, D: problem.dim, K: wgslFloat(config.rad!.k), C: wgslFloat(config.rad!.c) }, [pool.points.buffer, pool.parts, t.points.buffer, cdf, draw], 1);
+        t.points.adaptive = true;
+        this.rad.push({ term: t, pool, select, draw, buffers: [cdf, draw] });
+      });
+    }
     if (config.balance && config.balance.every > 0 && this.terms.length > 1) {
       // gradient-norm balancing: each term's gradient norm, then the weights, then each term's uniform
       const T = this.terms.length;
@@ -346,6 +360,31 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
   }
 
   /** A step: the loss and its gradient at the step's points (f32 jets), then Adam on the network and the unknowns. */
+  /** RAD (TrainConfig.rad): per interior term, its candidate pool (a term of its own), the draw and its buffers. */
+  private readonly rad: { term: TermRuntime; pool: TermRuntime; select: PassFn; draw: GPUBuffer; buffers: GPUBuffer[] }[] = [];
+
+  /** Redraw the RAD terms' points: a fresh pool of candidates, their residuals, the draw by density. Submitted before the step. */
+  private radDraw(): void {
+    const every = this.config.rad!.every;
+    const stream = Math.floor(this.stepIndex / every);
+    for (const r of this.rad) {
+      this.device.queue.writeBuffer(r.draw, 0, new Uint32Array([this.config.seed >>> 0, Math.floor(this.config.seed / 2 ** 32) >>> 0, stream >>> 0, r.term.plan.runtimeIndex]));
+      if (this.session.eager) {
+        this.submitPass((pass) => this.encodeSampling(pass, r.pool, stream));
+        r.pool.stages.evaluate!(false, () => this.submitPass((pass) => r.pool.loss(pass)));
+        this.session.release?.();
+        this.submitPass((pass) => r.select(pass));
+        continue;
+      }
+      this.submitPass((pass) => {
+        this.encodeSampling(pass, r.pool, stream);
+        for (const f of r.pool.stages.before) f(pass);
+        r.pool.loss(pass);
+        r.select(pass);
+      });
+    }
+  }
+
   /** Gradient-norm balancing (TrainConfig.balance): its buffers and passes, when on. */
   private readonly balancer: { every: number; weights: GPUBuffer; norms: PassFn[]; update: PassFn; buffers: GPUBuffer[] } | null = null;
 
@@ -392,6 +431,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
   }
 
   protected encodeTrainingStep(enc: GPUCommandEncoder, lr: number): void {
+    if (this.rad.length && this.stepIndex % this.config.rad!.every === 0) this.radDraw();
     if (this.balancer && this.stepIndex % this.balancer.every === 0) this.balanceWeights();
     // an eager method submits its graph first; otherwise the whole step in one command buffer
     if (this.session.eager) this.computeGradient(this.stepIndex, undefined, true);
@@ -525,6 +565,10 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     this.quasiNewton.destroy();
     this.unknownAdam?.destroy();
     this.balancer?.buffers.forEach((b) => b.destroy());
+    for (const r of this.rad) {
+      destroyTerm(r.pool);
+      r.buffers.forEach((b) => b.destroy());
+    }
     [this.unknownParams, this.unknownGrad, this.unknownBackup].forEach((b) => b?.destroy());
     super.destroy();
   }
@@ -535,6 +579,10 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
  * exactly, random Fourier features, or both. The Fourier frequencies are drawn from the run's
  * seed (a stream apart from the weights').
  */
+/** RAD's pool of candidates: at most this many points, and its sampling streams' offset (apart from the terms'). */
+export const RAD_POOL_MAX = 65_536;
+const RAD_STREAMS = 1000;
+
 export function trainEmbedding(problem: PdeProblem, config: TrainConfig): InputEmbedding | null {
   const periodic = config.periodicEmbedding ? periodicAxes(problem) : [];
   if (config.periodicEmbedding && periodic.length === 0) throw new InputError(`${problem.id} has no periodic condition to embed`);
