@@ -385,6 +385,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
         {shown('resample') && <IntField spec={fields.resample} value={values.resample} onChange={(resample) => set({ resample })} />}
         {shown('sampling') && <ChoiceField spec={fields.sampling} value={values.sampling} onChange={(sampling) => set({ sampling })} />}
         {(problem.hard || periodicAxes(problem).length > 0) && <ChoiceField spec={fields.hard} value={values.hard} onChange={(hard) => set({ hard })} />}
+        {shown('tricks') && <ChoiceField spec={fields.tricks} value={values.tricks} onChange={(tricks) => set({ tricks })} />}
         {shown('rwf') && <ChoiceField spec={fields.rwf} value={values.rwf} onChange={(rwf) => set({ rwf })} />}
         {shown('fourier') && <IntField spec={fields.fourier} value={values.fourier} onChange={(fourier) => set({ fourier })} />}
         {shown('fourierScale') && values.fourier > 0 && <TextField spec={fields.fourierScale} value={values.fourierScale} onChange={(fourierScale) => set({ fourierScale })} />}

@@ -57,4 +57,14 @@ describe('causal training (time chunks weighted by the loss before them)', () =>
     const still = { ...specDefaults('train', 'poisson-2d'), causal: 16 };
     expect(() => trainSetup(still, new Set(['causal']))).toThrow(/no time input/);
   });
+
+  it('--tricks none: the plain PINN whatever the technique settings say (hard transforms aside)', () => {
+    const spec = { ...specDefaults('train', 'advection-1d'), hard: 'on', causal: 16, fourier: 8, rwf: 'on', rba: 'on', rad: 10, balance: 10 };
+    const on = trainSetup(spec, new Set()).config;
+    expect(on.periodicEmbedding).toBe(true);
+    expect([on.causal, on.fourier, on.rwf, on.rba, on.rad, on.balance].every((v) => v !== undefined)).toBe(true);
+    const plain = trainSetup({ ...spec, tricks: 'none' }, new Set()).config;
+    expect(plain.periodicEmbedding).toBe(false);
+    expect([plain.causal, plain.fourier, plain.rwf, plain.rba, plain.rad, plain.balance]).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+  });
 });

@@ -106,6 +106,7 @@ export const TRAIN_FIELDS = {
   resample: { kind: 'int', default: 1, min: 0, max: 1_000_000, cli: 'resample-every', group: 'points', label: 'Resample every', help: 'Draw fresh collocation points every this many steps (1: every step; 0: never, one fixed set).' },
   sampling: { kind: 'choice', default: 'uniform', choices: SAMPLING_KINDS, cli: 'sampling', group: 'points', label: 'Sampling', help: 'How collocation points are drawn: uniform (seeded, on the GPU), sobol (scrambled quasi-random), lhs (Latin hypercube: one point per stratum of each axis).' },
   hard: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { hard: 'on', soft: 'off' }, group: 'network', label: 'Hard constraints', help: 'on: conditions hold exactly and their loss terms go: a boundary transform u = g + φ·N with φ vanishing on the boundary (problems that declare one), and periodic inputs fed to the network as cos and sin of 2πx/L (problems with a periodic condition).' },
+  tricks: { kind: 'choice', default: 'on', choices: ['on', 'none'], cli: 'tricks', group: 'network', label: 'Accuracy techniques', help: 'none: the plain PINN, for comparison: no input embedding (periodic or Fourier), weight factorization, weight balancing, attention, causal training or adaptive sampling, whatever those settings say (hard boundary transforms stay as set).' },
   rwf: { kind: 'choice', default: 'off', choices: ['off', 'on'], flags: { rwf: 'on', 'no-rwf': 'off' }, group: 'network', label: 'Weight factorization', help: 'Random weight factorization (as in jaxpi): each weight row is exp(s)·V with s drawn from N(1, 0.1²), and Adam trains V and s; it often speeds up training. L-BFGS and Levenberg–Marquardt work on the weights themselves.' },
   fourier: { kind: 'int', default: 0, min: 0, max: MAX_FOURIER_FEATURES, cli: 'fourier-features', metavar: 'M', group: 'network', label: 'Fourier features', help: 'Random Fourier features: the network reads cos(Bx) and sin(Bx), B an M x d Gaussian matrix of scale σ (0: none). They let it learn high frequencies; along a periodic input (hard constraints) each frequency is a whole multiple of 2π/L.' },
   fourierScale: { kind: 'text', default: '1', pattern: NUMBER, expect: 'a number in (0, 1000]', check: (v: string) => Number(v) > 0 && Number(v) <= 1000, cli: 'fourier-scale', metavar: 'SIGMA', group: 'network', label: 'Fourier scale σ', help: 'The standard deviation of the Fourier feature frequencies (with Fourier features): larger values resolve finer detail and fit noise sooner.' },
@@ -526,8 +527,10 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     throw new InputError((e as Error).message);
   }
   const hard = spec.hard === 'on';
-  const periodic = periodicAxes(problem).length > 0;
-  if (hard && !problem.hard && !periodic) {
+  const tricks = spec.tricks !== 'none';
+  const hasPeriodic = periodicAxes(problem).length > 0;
+  const periodic = tricks && hasPeriodic;
+  if (hard && !problem.hard && !hasPeriodic) {
     if (given.has('hard')) throw new InputError(`${problem.id} declares no hard boundary transform and no periodic condition (--hard works for ${PROBLEMS.filter((p) => p.hard || periodicAxes(p).length).map((p) => p.id).join(', ')})`);
   }
   if (spec.causal > 0 && timeAxis(problem) < 0 && given.has('causal')) throw new InputError(`${problem.id} has no time input (an input named t): causal training weighs the residual by time`);
@@ -548,12 +551,13 @@ export function trainSetup(spec: TrainSpec, given: ReadonlySet<string> = new Set
     weights: weightsFromSpec(spec.weights, problem),
     hardBoundary: hard && problem.hard !== undefined,
     periodicEmbedding: hard && periodic,
-    fourier: spec.fourier > 0 ? { features: spec.fourier, scale: Number(spec.fourierScale) } : undefined,
-    rba: spec.rba === 'on' ? { gamma: 0.999, eta: 0.01 } : undefined,
-    rad: spec.rad > 0 ? { every: spec.rad, pool: 4, k: 1, c: 1 } : undefined,
-    balance: spec.balance > 0 ? { every: spec.balance, alpha: 0.9 } : undefined,
-    rwf: spec.rwf === 'on' ? { ...RWF_DEFAULTS } : undefined,
-    causal: spec.causal > 0 ? { chunks: spec.causal, eps: Number(spec.causalEps) } : undefined,
+    // the accuracy techniques (none with --tricks none)
+    fourier: tricks && spec.fourier > 0 ? { features: spec.fourier, scale: Number(spec.fourierScale) } : undefined,
+    rba: tricks && spec.rba === 'on' ? { gamma: 0.999, eta: 0.01 } : undefined,
+    rad: tricks && spec.rad > 0 ? { every: spec.rad, pool: 4, k: 1, c: 1 } : undefined,
+    balance: tricks && spec.balance > 0 ? { every: spec.balance, alpha: 0.9 } : undefined,
+    rwf: tricks && spec.rwf === 'on' ? { ...RWF_DEFAULTS } : undefined,
+    causal: tricks && spec.causal > 0 ? { chunks: spec.causal, eps: Number(spec.causalEps) } : undefined,
     precision: 'f32',
     // the method's own settings, read by the method from the spec's values
     ...methodById(method).configFromSpec?.(spec),
