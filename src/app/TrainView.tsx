@@ -328,7 +328,7 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
   const update = useExperiment((s) => s.update);
   const set = (patch: Partial<TrainValues>) => update('train', patch);
   const last = history[history.length - 1];
-  const curves = useMemo(() => lossCurves(history), [history]);
+  const curves = useMemo(() => lossCurves(history, problem.published ?? []), [history, problem]);
   const solution = useMemo(
     () => (trainerRef.current && prediction ? (trainerRef.current.problem.dim > 2 ? (slice ? slicePlot(slice) : null) : solutionPlot(trainerRef.current, prediction)) : null),
     [prediction, slice],
@@ -568,12 +568,15 @@ export function TrainView({ gpu }: { gpu: PinnDevice }) {
 const LOSS_LAYOUT = { title: { text: 'Loss and error against step' }, xaxis: { title: { text: 'step' } }, yaxis: { type: 'log' }, legend: { orientation: 'h', y: -0.28 } };
 const TIME_LAYOUT = { title: { text: 'L2 relative error against time' }, xaxis: { title: { text: 'seconds' } }, yaxis: { type: 'log' }, legend: { orientation: 'h', y: -0.28 } };
 
-function lossCurves(h: TrainRecord[]) {
+function lossCurves(h: TrainRecord[], published: readonly { l2re: number; source: string }[]) {
   const steps = h.map((r) => r.step);
+  const span = steps.length ? [steps[0], steps[steps.length - 1]] : [];
   return {
     byStep: [
       { x: steps, y: h.map((r) => r.loss), name: 'loss', mode: 'lines+markers', type: 'scatter' },
       { x: steps, y: h.map((r) => r.l2re), name: 'L2 relative error', mode: 'lines+markers', type: 'scatter' },
+      // what others report for this problem, with the source named: the run's error is read against them
+      ...published.map((p) => ({ x: span, y: span.map(() => p.l2re), name: `${p.source}: ${p.l2re.toExponential(2)}`, mode: 'lines', line: { dash: 'dot', width: 1.5 }, type: 'scatter' })),
     ],
     byTime: [{ x: h.map((r) => r.seconds), y: h.map((r) => r.l2re), name: 'Taylor jets', mode: 'lines+markers', type: 'scatter' }],
   };

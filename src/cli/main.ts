@@ -206,6 +206,7 @@ async function train(argv: string[]): Promise<number> {
     if (lmReport) console.log(`Levenberg–Marquardt: ${lmReport.iterations} iterations (${lmReport.evaluations} evaluations), ${lmReport.reason}`);
     if (problem.unknowns?.length) console.log(`learned: ${describeUnknowns(problem, unknownValues, 8).join(', ')}`);
     console.log(`${result.stopReason}: ${result.steps} Adam steps${lbfgsReport ? ` + ${lbfgsReport.iterations} L-BFGS iterations` : ''}${lmReport ? ` + ${lmReport.iterations} Levenberg–Marquardt iterations` : ''} in ${result.seconds.toFixed(1)} s, L2 relative error ${result.l2re.toExponential(3)}`);
+    for (const p of problem.published ?? []) console.log(`published: ${p.l2re.toExponential(2)} (${p.source})`);
   }
   trainer.destroy();
   return result.stopReason.startsWith('diverged') ? 1 : 0;

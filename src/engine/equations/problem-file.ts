@@ -64,6 +64,8 @@ export interface ProblemFile {
   data?: DataSpec;
   exact?: Record<string, string>;
   reference?: DataSpec;
+  /** Published errors for this problem with their sources (an extension: see docs/PROBLEM_FILES.md). */
+  published?: unknown;
   /** A hard-constraint transform u = g + φ N (an extension: see docs/PROBLEM_FILES.md). */
   hard?: { factors: Record<string, 'lo' | 'hi' | 'both'>; replaces: string[]; g?: string };
   defaults?: Record<string, number | string | boolean>;
@@ -126,7 +128,7 @@ function stringArray(v: unknown, where: Where, max: number): string[] {
   });
 }
 
-const KNOWN_KEYS = ['id', 'title', 'description', 'inputs', 'outputs', 'domain', 'parameters', 'unknowns', 'equations', 'conditions', 'data', 'exact', 'reference', 'hard', 'defaults'];
+const KNOWN_KEYS = ['id', 'title', 'description', 'inputs', 'outputs', 'domain', 'parameters', 'unknowns', 'equations', 'conditions', 'data', 'exact', 'reference', 'hard', 'defaults', 'published'];
 
 /** Parse the text of a problem file (JSON) and compile it; every error is an EquationError naming the file and field. */
 export function compileProblemText(text: string, options: CompileOptions = {}): CompiledProblem {
@@ -478,6 +480,7 @@ export function compileProblem(json: unknown, options: CompileOptions = {}): Com
     defaults,
     unknowns: unknowns.length ? unknowns : undefined,
     inputs: [...inputs],
+    published: publishedErrors(doc.published, at('published')),
     outputs,
     hard,
     exactOutputs: exactF ?? undefined,
@@ -910,4 +913,22 @@ function hardTransform(spec: unknown, ctx: { inputs: string[]; lo: number[]; hi:
   }
   const f64 = (x: number[]) => evaluate(g, { x, atoms: [] });
   return { factors, replaces, g: { f64, jetWgsl: `${cases.join('\n')}\n  return 0.0;` } };
+}
+
+/**
+ * The `published` extension: errors others report for this problem, [{ "l2re": 1.45e-2,
+ * "source": "PINNacle (Hao et al. 2024), plain PINN" }], shown as reference lines in the app.
+ */
+function publishedErrors(spec: unknown, where: Where): { l2re: number; source: string }[] | undefined {
+  if (spec === undefined) return undefined;
+  if (!Array.isArray(spec) || spec.length > 16) fail(where, 'must be a list of at most 16 { "l2re": <number>, "source": "<who, what>" }');
+  return spec.map((e: unknown, i: number) => {
+    const w = { ...where, field: `${where.field}[${i}]` };
+    if (!isObject(e)) fail(w, 'must be { "l2re": <number>, "source": "<who, what>" }');
+    for (const key of Object.keys(e)) if (key !== 'l2re' && key !== 'source') fail({ ...w, field: `${w.field}.${key}` }, 'is not a field here (l2re, source)');
+    const l2re = e.l2re;
+    if (typeof l2re !== 'number' || !(l2re > 0) || !Number.isFinite(l2re)) fail({ ...w, field: `${w.field}.l2re` }, 'must be a positive number');
+    if (typeof e.source !== 'string' || e.source.trim() === '' || e.source.length > 200) fail({ ...w, field: `${w.field}.source` }, 'must name the source (1 to 200 characters)');
+    return { l2re, source: e.source };
+  });
 }

@@ -172,6 +172,8 @@ export interface PdeProblem {
   exact(x: number[]): number;
   /** The problem file it was compiled from, relative to the repository (shipped files) or as opened. */
   file?: string;
+  /** Published L2 relative errors for this problem, each with its source (drawn as reference lines beside the run's error). */
+  published?: { l2re: number; source: string }[];
   /** The inputs by name, one per coordinate (problem files); an input named t is time (causal training's axis). */
   inputs?: string[];
   /** The network's outputs by name (problem files; default one output, u). */
