@@ -9,6 +9,7 @@
 // by GROW (at most RAISES times), as in the paper's list of tolerances.
 // state: [0] eps, [1] raises so far, [2 ..] the last weights w_0..w_{M-1} (read by the app's plot).
 // One workgroup; thread c sums chunk c (M <= 64).
+// #include loss_params
 
 const D : u32 = {{D}}u;
 const AXIS : u32 = {{AXIS}}u;      // the time coordinate
@@ -24,8 +25,6 @@ const RAISES : f32 = {{RAISES}};
 @group(0) @binding(1) var<storage, read> parts : array<f32>;
 @group(0) @binding(2) var<storage, read_write> pw : array<f32>;
 @group(0) @binding(3) var<storage, read_write> state : array<f32>;
-// the loss kernel's uniforms: its weight (which gradient-norm balancing may change) gives r_p^2 = parts[p] n / weight
-struct Params { batch : u32, weight : f32, one : f32, mode : u32 }
 @group(0) @binding(4) var<uniform> params : Params;
 
 var<workgroup> chunkLoss : array<f32, 64>;
@@ -39,13 +38,12 @@ fn chunkOf(p : u32) -> u32 {
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid : vec3u) {
   let c = lid.x;
-  let unscale = select(0.0, f32(N) / params.weight, params.weight > 0.0);
   if (c < M) {
     var sum = 0.0;
     var count = 0u;
     for (var p = 0u; p < N; p++) {
       if (chunkOf(p) == c) {
-        sum += parts[p] * unscale;
+        sum += squaredResidual(parts[p], N, params.weight);
         count++;
       }
     }

@@ -18,13 +18,13 @@
 // residual of the rounded sums; the adjoint's dr/dd stays f32).
 // #include expr_math
 // #include double_single
+// #include loss_params
 
 const D : u32 = {{D}}u;
 const ND : u32 = {{ND}}u;
 const NQ : u32 = {{NQ}}u;
 const PI : f32 = 3.14159265358979;
 
-struct Params { batch : u32, weight : f32, one : f32, mode : u32 }   // one: 1.0, for dsOne; mode 1: Jacobian
 
 @group(0) @binding(0) var<storage, read> points : array<f32>;
 @group(0) @binding(1) var<storage, read_write> parts : array<f32>;
