@@ -56,6 +56,8 @@ export interface TermSetup {
   causal?: { chunks: number; eps: number };
   /** Residual-based attention's decay and step (TrainConfig.rba). */
   rba?: { gamma: number; eta: number };
+  /** RAD redraws the interior terms' points (TrainConfig.rad). */
+  rad?: boolean;
 }
 
 /** "a, b or c" */
@@ -163,7 +165,8 @@ export function buildTerm(s: TermSetup, term: LossTerm, termIndex: number, runti
   let causal: TermRuntime['causal'] = null;
   let rba: TermRuntime['rba'] = null;
   const axis = timeAxis(problem);
-  const fixed = term.points !== 'interior' || s.points.resampleEvery === 0;
+  // (RAD redraws the interior points, so its terms' points are not fixed)
+  const fixed = term.points !== 'interior' || (s.points.resampleEvery === 0 && !s.rad);
   const useCausal = s.causal !== undefined && s.causal.chunks > 0 && term.points === 'interior' && axis >= 0;
   const useRba = s.rba !== undefined && fixed;
   const weighting: PassFn[] = [];

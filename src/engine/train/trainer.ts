@@ -98,6 +98,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
       unknowns: this.unknownParams ? { params: this.unknownParams, grad: this.unknownGrad! } : null,
       causal: config.causal,
       rba: config.rba,
+      rad: (config.rad?.every ?? 0) > 0,
     };
     const replaced = config.hardBoundary ? problem.hard!.replaces : [];
     // an exact periodic embedding: the periodic conditions hold by themselves
