@@ -6,7 +6,8 @@
  * and kernel reads them unchanged: the factorization lives in the optimizer, in three passes
  * around Adam's step (shaders/train/rwf.wgsl): the gradient in the factors (∂L/∂V = exp(s) ∂L/∂W,
  * ∂L/∂s_r = Σ_j ∂L/∂W[r][j] W[r][j]), Adam on the factors, and W = exp(s) V. Parameters set from
- * outside (a restore, the divergence checkpoint) re-derive V from W when the optimizer is reset.
+ * outside (a restore, the divergence checkpoint, a quasi-Newton phase) are taken up at the next
+ * step, which re-derives V from W before it moves.
  */
 import { createStorageBuffer } from '../gpu/gpu';
 import { kernelPass, type PassFn } from '../gpu/kernels';
@@ -87,6 +88,9 @@ export class RwfAdam implements ParamOptimizer {
   }
 
   encode(pass: GPUComputePassEncoder, lr: number): void {
+    // V from the network's W first: L-BFGS, Levenberg–Marquardt or a restore may have set W since
+    // the last step (a round trip through exp(s) and back costs V about an ulp, far below a step)
+    this.sync(pass);
     this.toFactors(pass);
     this.inner.encode(pass, lr);
     this.toWeights(pass);
