@@ -351,7 +351,7 @@ describe('pinn train and pinn list', () => {
   });
 
   it.each([
-    [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d, poisson-nd, heat-1d, wave-1d, helmholtz-2d, kdv-1d, beam-1d, burgers-1d, burgers-selfsimilar, poisson-sin, heat-ball, biharmonic-nd, klein-gordon-1d, kovasznay, oscillator, heat-inverse, lorenz-inverse, advection-1d, poisson-twobody, .*hjb-lqg\)/],
+    [['--pde', 'nope'], /unknown problem 'nope' \(pinn list names them: poisson-1d, poisson-2d, poisson-nd, heat-1d, wave-1d, helmholtz-2d, kdv-1d, beam-1d, burgers-1d, burgers-selfsimilar, poisson-sin, heat-ball, biharmonic-nd, klein-gordon-1d, kovasznay, oscillator, heat-inverse, lorenz-inverse, advection-1d, allen-cahn-1d, poisson-twobody, .*hjb-lqg\)/],
     [['--pde', 'poisson-1d', '--lr', '5'], /--lr must be a number in \(0, 1\)/],
     [['--pde', 'poisson-1d', '--steps', '0'], /--steps must be an integer in \[1, 10000000\]/],
     [['--pde', 'poisson-1d', '--method', 'fd', '--fd-step', '2'], /--fd-step must be auto or a number in \(0, 1\), got '2'/],
@@ -381,7 +381,7 @@ describe('pinn train and pinn list', () => {
     [['--pde', 'poisson-1d', '--k', '1'], /poisson-1d takes no --k/],
     [['--pde', 'poisson-1d', '--weight', 'walls=2'], /poisson-1d has no loss term 'walls' \(its terms: residual, boundary\)/],
     [['--pde', 'poisson-1d', '--weight', 'boundary=-1'], /the weight of boundary must be a number >= 0/],
-    [['--pde', 'kdv-1d', '--hard'], /kdv-1d declares no hard boundary transform \(--hard works for poisson-1d, poisson-2d, heat-1d, helmholtz-2d, burgers-1d\)/],
+    [['--pde', 'kdv-1d', '--hard'], /kdv-1d declares no hard boundary transform and no periodic condition \(--hard works for poisson-1d, poisson-2d, heat-1d, helmholtz-2d, burgers-1d, advection-1d, allen-cahn-1d\)/],
     [['--pde', 'poisson-1d', '--sampling', 'halton'], /--sampling must be one of uniform, sobol, lhs/],
     [['--pde', 'poisson-1d', '--schedule', 'cosine'], /--schedule must be constant, linear\[:final fraction\] or exponential\[:rate per quarter\], got 'cosine'/],
     [['--pde', 'poisson-1d', '--schedule', 'linear:2'], /linear decay's final fraction must be in \[0, 1\], got 2/],

@@ -366,6 +366,7 @@ async function runTerm(device: GPUDevice, term: LossTerm, xs: number[][], ds: nu
     DS_RESIDUAL: hasDs ? `fn residualDs(x : array<f32, D>, dd : array<vec2f, ND>, q : array<f32, NQ>, qd : array<vec2f, NQ>) -> f32 {\n  ${term.residualDsWgsl}\n}` : '',
     RESIDUAL_VALUE: 'residual(x, d, q)',
     HELPERS: '',
+    POINT_WEIGHT: '',
     PAIRS: 1,
     PAIR_IDLE: '',
     STORE: [
