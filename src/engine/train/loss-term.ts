@@ -11,7 +11,7 @@ import { factorial } from '../jets/taylor-jet';
 
 /** Where the jets of a term live. */
 export interface JetLayout {
-  /** Per-point weights pw[p] multiply the term's weight (causal training's, from causal_weights.wgsl). */
+  /** Per-point weights pw[p] multiply the term's weight (causal training's and residual-based attention's). */
   pointWeights?: boolean;
   /** Highest order per distinct direction. */
   orders: number[];
@@ -160,17 +160,17 @@ export function lossTermCode(
     { length: nBuffers },
     (_, j) => `@group(0) @binding(${3 + 2 * j}) var<storage, read> jet${j} : array<f32>;\n@group(0) @binding(${4 + 2 * j}) var<storage, read_write> adj${j} : array<f32>;`,
   );
+  // the optional buffers follow in this order (term.ts binds them in the same order)
+  let next = 3 + 2 * nBuffers;
+  const bind = (decl: string) => bindings.push(`@group(0) @binding(${next++}) ${decl}`);
   if (nq > 0) {
-    const b = 3 + 2 * nBuffers;
-    bindings.push(`@group(0) @binding(${b}) var<storage, read> unknowns : array<f32>;`, `@group(0) @binding(${b + 1}) var<storage, read_write> qparts : array<f32>;`);
+    bind('var<storage, read> unknowns : array<f32>;');
+    bind('var<storage, read_write> qparts : array<f32>;');
   }
-  if (term.observations) bindings.push(`@group(0) @binding(${3 + 2 * nBuffers + (nq > 0 ? 2 : 0)}) var<storage, read> obs : array<f32>;`);
-  if (layout.precise) {
-    const b = 3 + 2 * nBuffers + (nq > 0 ? 2 : 0) + (term.observations ? 1 : 0);
-    for (let j = 0; j < nBuffers; j++) bindings.push(`@group(0) @binding(${b + j}) var<storage, read> jetlo${j} : array<f32>;`);
-  }
-  // point weights (causal training): the last binding
-  if (layout.pointWeights) bindings.push(`@group(0) @binding(${3 + 2 * nBuffers + (nq > 0 ? 2 : 0) + (term.observations ? 1 : 0) + (layout.precise ? nBuffers : 0)}) var<storage, read> pw : array<f32>;`);
+  if (term.observations) bind('var<storage, read> obs : array<f32>;');
+  if (layout.precise) for (let j = 0; j < nBuffers; j++) bind(`var<storage, read> jetlo${j} : array<f32>;`);
+  // point weights (causal training, residual-based attention)
+  if (layout.pointWeights) bind('var<storage, read> pw : array<f32>;');
   const qValues =
     nq === 0
       ? '  q[0] = 0.0;'

@@ -88,6 +88,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
       checkJetRows: (term: LossTerm, rows: number, n1: number) => checkJetRows(device, problem, this.method, config.interiorPoints, term, rows, n1),
     };
     this.session = this.method.session(env, options);
+    const rad = config.rad && config.rad.every > 0 ? config.rad : null;
     const setup = {
       env,
       method: this.method,
@@ -98,23 +99,23 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
       unknowns: this.unknownParams ? { params: this.unknownParams, grad: this.unknownGrad! } : null,
       causal: config.causal,
       rba: config.rba,
-      rad: (config.rad?.every ?? 0) > 0,
+      rad: rad !== null,
     };
     const replaced = config.hardBoundary ? problem.hard!.replaces : [];
     // an exact periodic embedding: the periodic conditions hold by themselves
     const trained = problem.terms.filter((term) => !replaced.includes(term.name) && !(config.periodicEmbedding && term.periodicAxis !== undefined));
     this.terms = [];
     for (const term of trained) this.terms.push(buildTerm(setup, term, problem.terms.indexOf(term), this.terms.length));
-    if (config.rad && config.rad.every > 0) {
+    if (rad) {
       // RAD: each interior term's points drawn from a pool of uniform candidates by their residuals
-      const poolSize = Math.min(RAD_POOL_MAX, config.rad.pool * config.interiorPoints);
+      const poolSize = Math.min(RAD_POOL_MAX, rad.pool * config.interiorPoints);
       const poolSetup = { ...setup, points: { ...config, interiorPoints: poolSize, resampleEvery: 1 }, causal: undefined, rba: undefined };
       this.terms.forEach((t, i) => {
         if (t.term.points !== 'interior') return;
         const pool = buildTerm(poolSetup, t.term, t.plan.termIndex, RAD_STREAMS + i);
         const cdf = createStorageBuffer(device, poolSize * 4, `${t.term.name} RAD cumulative density`);
         const draw = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-        const select = kernelPass(device, 'rad_select', { M: poolSize, N: t.count, D: problem.dim, K: wgslFloat(config.rad!.k), C: wgslFloat(config.rad!.c) }, [pool.points.buffer, pool.parts, t.points.buffer, cdf, draw], 1);
+        const select = kernelPass(device, 'rad_select', { M: poolSize, N: t.count, D: problem.dim, K: wgslFloat(rad.k), C: wgslFloat(rad.c) }, [pool.points.buffer, pool.parts, t.points.buffer, cdf, draw], 1);
         t.points.adaptive = true;
         this.rad.push({ term: t, pool, select, draw, buffers: [cdf, draw] });
       });
@@ -360,7 +361,6 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     return [...samples].map(([phase, ms]) => ({ phase, ms: median(ms) }));
   }
 
-  /** A step: the loss and its gradient at the step's points (f32 jets), then Adam on the network and the unknowns. */
   /** RAD (TrainConfig.rad): per interior term, its candidate pool (a term of its own), the draw and its buffers. */
   private readonly rad: { term: TermRuntime; pool: TermRuntime; select: PassFn; draw: GPUBuffer; buffers: GPUBuffer[] }[] = [];
 
@@ -370,20 +370,31 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     const stream = Math.floor(this.stepIndex / every);
     for (const r of this.rad) {
       this.device.queue.writeBuffer(r.draw, 0, new Uint32Array([this.config.seed >>> 0, Math.floor(this.config.seed / 2 ** 32) >>> 0, stream >>> 0, r.term.plan.runtimeIndex]));
-      if (this.session.eager) {
-        this.submitPass((pass) => this.encodeSampling(pass, r.pool, stream));
-        r.pool.stages.evaluate!(false, () => this.submitPass((pass) => r.pool.loss(pass)));
-        this.session.release?.();
-        this.submitPass((pass) => r.select(pass));
-        continue;
-      }
-      this.submitPass((pass) => {
-        this.encodeSampling(pass, r.pool, stream);
-        for (const f of r.pool.stages.before) f(pass);
-        r.pool.loss(pass);
-        r.select(pass);
-      });
+      this.submitTermAlone(r.pool, stream, false, r.select);
     }
+  }
+
+  /**
+   * One term alone at sampling stream `stream`: its points, derivatives and plain loss (with
+   * `withGradient`, its adjoint into the cleared gradient), then `then`, a pass that reads them.
+   * An eager method records its graph between the sampling and `then`.
+   */
+  private submitTermAlone(t: TermRuntime, stream: number, withGradient: boolean, then: PassFn): void {
+    const clear = withGradient ? (enc: GPUCommandEncoder) => this.clearGradients(enc) : undefined;
+    if (this.session.eager) {
+      this.submitPass((pass) => this.encodeSampling(pass, t, stream), clear);
+      t.stages.evaluate!(withGradient, () => this.submitPass((pass) => this.encodeTermLoss(pass, t, withGradient)));
+      this.session.release?.();
+      this.submitPass(then);
+      return;
+    }
+    this.submitPass((pass) => {
+      this.encodeSampling(pass, t, stream);
+      for (const f of t.stages.before) f(pass);
+      this.encodeTermLoss(pass, t, withGradient);
+      if (withGradient) for (const f of t.stages.after) f(pass);
+      then(pass);
+    }, clear);
   }
 
   /** Gradient-norm balancing (TrainConfig.balance): its buffers and passes, when on. */
@@ -395,23 +406,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
    */
   private balanceWeights(): void {
     const b = this.balancer!;
-    const clear = (enc: GPUCommandEncoder) => this.clearGradients(enc);
-    this.terms.forEach((t, i) => {
-      if (this.session.eager) {
-        this.submitPass((pass) => this.encodeSampling(pass, t, this.stepIndex), clear);
-        t.stages.evaluate!(true, () => this.submitPass((pass) => this.encodeTermLoss(pass, t, true)));
-        this.session.release?.();
-        this.submitPass((pass) => b.norms[i](pass));
-        return;
-      }
-      this.submitPass((pass) => {
-        this.encodeSampling(pass, t, this.stepIndex);
-        for (const f of t.stages.before) f(pass);
-        this.encodeTermLoss(pass, t, true);
-        for (const f of t.stages.after) f(pass);
-        b.norms[i](pass);
-      }, clear);
-    });
+    this.terms.forEach((t, i) => this.submitTermAlone(t, this.stepIndex, true, b.norms[i]));
     this.submitPass((pass) => b.update(pass));
     const enc = this.device.createCommandEncoder();
     this.terms.forEach((t, i) => enc.copyBufferToBuffer(b.weights, 4 * i, t.params, 4, 4));
@@ -431,6 +426,7 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     return this.terms.map((t, i) => ({ term: t.term.name, weight: w[i] }));
   }
 
+  /** A step: the loss and its gradient at the step's points (f32 jets), then Adam on the network and the unknowns. */
   protected encodeTrainingStep(enc: GPUCommandEncoder, lr: number): void {
     if (this.rad.length && this.stepIndex % this.config.rad!.every === 0) this.radDraw();
     if (this.balancer && this.stepIndex % this.balancer.every === 0) this.balanceWeights();
@@ -479,10 +475,6 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     return this.quasiNewton.levenbergMarquardt(iterations, onIteration, options);
   }
 
-  /**
-   * Evaluate every term at the current step's points without updating anything.
-   * Returns, per term, its points and the per-point loss parts weight * r^2 / n.
-   */
   /** Causal training's state per causal term: ε and the chunk weights of the last step (empty without causal training). */
   async causalWeights(): Promise<{ term: string; eps: number; weights: number[] }[]> {
     const out: { term: string; eps: number; weights: number[] }[] = [];
@@ -494,6 +486,10 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
     return out;
   }
 
+  /**
+   * Evaluate every term at the current step's points without updating anything.
+   * Returns, per term, its points and the per-point loss parts weight * r^2 / n.
+   */
   async evaluateTerms(): Promise<{ name: string; points: Float32Array; parts: Float32Array }[]> {
     this.evaluateLoss(this.stepIndex);
     const d = this.problem.dim;
@@ -575,14 +571,15 @@ export class PinnTrainer extends TrainerCore<TrainConfig> {
   }
 }
 
+/** RAD's pool of candidates: at most this many points, and its sampling streams' offset (apart from the terms'). */
+export const RAD_POOL_MAX = 65_536;
+const RAD_STREAMS = 1000;
+
 /**
  * The input embedding a run asks for (null: none): its problem's periodic inputs made periodic
  * exactly, random Fourier features, or both. The Fourier frequencies are drawn from the run's
  * seed (a stream apart from the weights').
  */
-/** RAD's pool of candidates: at most this many points, and its sampling streams' offset (apart from the terms'). */
-export const RAD_POOL_MAX = 65_536;
-const RAD_STREAMS = 1000;
 
 export function trainEmbedding(problem: PdeProblem, config: TrainConfig): InputEmbedding | null {
   const periodic = config.periodicEmbedding ? periodicAxes(problem) : [];
